@@ -1,0 +1,104 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// References to a value held elsewhere: shell and template variables,
+	// environment lookups in common languages, secret stores.
+	referenceRe = regexp.MustCompile(`(?i)^(?:` +
+		`\$\{[^}]*\}?|\$\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\([^)]*\)?|` +
+		`\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>]+>|\[[A-Za-z _-]+\]|%[A-Za-z_][A-Za-z0-9_]*%|` +
+		`#\{[^}]*\}|@[A-Za-z_][A-Za-z0-9_.]*@|` +
+		`(?:process\.env|import\.meta\.env|os\.environ|env|ENV|System\.getenv|os\.Getenv|getenv|Deno\.env|secrets|vars|config|settings)\b.*|` +
+		`(?:vault|ssm|awssm|arn|op|sm|keyvault|gcp-sm|doppler|infisical)://.*|` +
+		`!(?:Ref|Sub|GetAtt|env|secret)\b.*` +
+		`)$`)
+	// Words that mark a placeholder rather than a value.
+	placeholderWords = []string{
+		"your-", "your_", "yourkey", "your key", "<your", "changeme", "change-me", "change_me",
+		"replace", "placeholder", "example", "redacted", "dummy", "sample", "insert", "enter-",
+		"enter_", "todo", "fixme", "xxxx", "****", "....", "…", "put-your", "put_your", "secret-here",
+		"key-here", "key_here", "token-here", "token_here", "password-here", "here>", "notreal",
+		"not-a-real", "not_a_real", "fake", "foobar", "lorem",
+	}
+)
+
+// IsReference reports whether v refers to a value kept elsewhere (an
+// environment variable, a template, a secret store) instead of being one.
+func IsReference(v string) bool {
+	return referenceRe.MatchString(strings.TrimSpace(v))
+}
+
+// IsPlaceholder reports whether v is a placeholder, a reference or too
+// uniform to be a real credential: empty, `${…}`, `$NAME`, `{{ … }}`,
+// `process.env.X`, `<…>`, `your-key`, `changeme`, `xxxx…`, `***`, `...`,
+// `REDACTED`, or a low-entropy value.
+func IsPlaceholder(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 4 {
+		return true
+	}
+	if IsReference(v) {
+		return true
+	}
+	lv := strings.ToLower(v)
+	for _, w := range placeholderWords {
+		if strings.Contains(lv, w) {
+			return true
+		}
+	}
+	if isRepetitive(lv) {
+		return true
+	}
+	// A long value needs some variety; short passwords get more slack.
+	h := ShannonEntropy(v)
+	switch {
+	case len(v) >= 20 && h < 3.0:
+		return true
+	case len(v) < 20 && h < 2.0:
+		return true
+	}
+	return false
+}
+
+// isRepetitive reports a value made of one character class run or a short
+// repeated unit (aaaa…, 1234…, abcabc…, 0000…).
+func isRepetitive(v string) bool {
+	distinct := map[rune]bool{}
+	for _, r := range v {
+		distinct[r] = true
+	}
+	if len(distinct) <= 2 {
+		return true
+	}
+	// Sequential runs like 123456789 or abcdefgh.
+	seq := 0
+	for i := 1; i < len(v); i++ {
+		if v[i] == v[i-1]+1 {
+			seq++
+		}
+	}
+	if len(v) >= 6 && seq >= len(v)-2 {
+		return true
+	}
+	for unit := 1; unit <= 4 && unit*3 <= len(v); unit++ {
+		ok := true
+		for i := unit; i < len(v); i++ {
+			if v[i] != v[i%unit] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func init() {
+	validators["not-placeholder"] = func(s string) bool { return !IsPlaceholder(s) }
+}

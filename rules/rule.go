@@ -1,0 +1,261 @@
+// Package rules owns rule definitions: the TOML rule format, the embedded
+// default rule set, example templates, checksum validators and the
+// managed-key inventory.
+//
+// # Rule format
+//
+// A rule file holds [[rules]] tables:
+//
+//	[[rules]]
+//	id = "github-pat"
+//	description = "GitHub personal access token (classic)"
+//	provider = "github"
+//	regex = '''\b(ghp_[A-Za-z0-9]{36})\b'''
+//	secret_group = 1
+//	keywords = ["ghp_"]
+//	entropy = 3.0
+//	checksum = "github"
+//	rotate_url = "https://github.com/settings/tokens"
+//	tags = ["vcs"]
+//	tp = ['token = "ghp_{{$b := rand 30 "alnum"}}{{$b}}{{crc32b62 $b}}"']
+//	fp = ['ghp_{{repeat "x" 36}}']
+//	[rules.allowlist]
+//	stopwords = ["example"]
+//
+// Examples are templates expanded at test time (see [Expand]) so the
+// repository never holds a format-valid key.
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Confidence grades how sure a finding is.
+type Confidence string
+
+// Confidence levels, from most to least certain.
+const (
+	High   Confidence = "high"
+	Medium Confidence = "medium"
+	Low    Confidence = "low"
+)
+
+// Rank orders confidences: high is 3, medium 2, low 1, anything else 0.
+func (c Confidence) Rank() int {
+	switch c {
+	case High:
+		return 3
+	case Medium:
+		return 2
+	case Low:
+		return 1
+	}
+	return 0
+}
+
+// Allowlist suppresses matches.
+type Allowlist struct {
+	Description string   `toml:"description"`
+	Regexes     []string `toml:"regexes"`
+	// RegexTarget is what Regexes are matched against: "secret" (default),
+	// "match" or "line".
+	RegexTarget string   `toml:"regex_target"`
+	Stopwords   []string `toml:"stopwords"`
+	Paths       []string `toml:"paths"`
+
+	regexes []*regexp.Regexp
+	paths   []*regexp.Regexp
+}
+
+// RuleSpec is a rule as written in TOML.
+type RuleSpec struct {
+	ID          string     `toml:"id"`
+	Description string     `toml:"description"`
+	Provider    string     `toml:"provider"`
+	Regex       string     `toml:"regex"`
+	SecretGroup int        `toml:"secret_group"`
+	Keywords    []string   `toml:"keywords"`
+	Entropy     float64    `toml:"entropy"`
+	Path        string     `toml:"path"`
+	Tags        []string   `toml:"tags"`
+	Checksum    string     `toml:"checksum"`
+	RotateURL   string     `toml:"rotate_url"`
+	Confidence  Confidence `toml:"confidence"`
+	// Multiline rules may match across lines (private keys); others are
+	// matched line by line around keyword hits.
+	Multiline bool `toml:"multiline"`
+	// Validate names a structural check of the secret beyond the regex
+	// ("jwt", "jwt-supabase-service-role", "placeholder").
+	Validate  string     `toml:"validate"`
+	Allowlist *Allowlist `toml:"allowlist"`
+	TP        []string   `toml:"tp"`
+	FP        []string   `toml:"fp"`
+}
+
+// Rule is a compiled rule.
+type Rule struct {
+	RuleSpec
+	Re       *regexp.Regexp
+	checksum Validator
+	validate func(string) bool
+	lowerKW  []string
+	stop     []string
+}
+
+// Compile checks and compiles a rule.
+func Compile(s RuleSpec) (*Rule, error) {
+	if s.ID == "" {
+		return nil, fmt.Errorf("id: missing")
+	}
+	if s.Regex == "" && s.Path == "" {
+		return nil, fmt.Errorf("regex: missing (a rule needs a regex or a path)")
+	}
+	r := &Rule{RuleSpec: s}
+	if s.Regex != "" {
+		re, err := regexp.Compile(s.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("regex: %v", err)
+		}
+		r.Re = re
+		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
+			return nil, fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
+		}
+	}
+	if s.Confidence == "" {
+		r.Confidence = Medium
+	} else if s.Confidence.Rank() == 0 {
+		return nil, fmt.Errorf("confidence: %q is not high, medium or low", s.Confidence)
+	}
+	if s.Checksum != "" {
+		v, ok := Checksums[s.Checksum]
+		if !ok {
+			return nil, fmt.Errorf("checksum: unknown validator %q (known: %s)", s.Checksum, strings.Join(checksumNames(), ", "))
+		}
+		r.checksum = v
+	}
+	if s.Validate != "" {
+		v, ok := validators[s.Validate]
+		if !ok {
+			return nil, fmt.Errorf("validate: unknown check %q", s.Validate)
+		}
+		r.validate = v
+	}
+	for _, k := range s.Keywords {
+		if k == "" {
+			return nil, fmt.Errorf("keywords: empty keyword")
+		}
+		r.lowerKW = append(r.lowerKW, strings.ToLower(k))
+	}
+	if s.Allowlist != nil {
+		if err := s.Allowlist.compile(); err != nil {
+			return nil, fmt.Errorf("allowlist.%v", err)
+		}
+		for _, w := range s.Allowlist.Stopwords {
+			r.stop = append(r.stop, strings.ToLower(w))
+		}
+	}
+	return r, nil
+}
+
+func (a *Allowlist) compile() error {
+	switch a.RegexTarget {
+	case "", "secret", "match", "line":
+	default:
+		return fmt.Errorf("regex_target: %q is not secret, match or line", a.RegexTarget)
+	}
+	a.regexes = a.regexes[:0]
+	a.paths = a.paths[:0]
+	for _, s := range a.Regexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return fmt.Errorf("regexes: %v", err)
+		}
+		a.regexes = append(a.regexes, re)
+	}
+	for _, s := range a.Paths {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return fmt.Errorf("paths: %v", err)
+		}
+		a.paths = append(a.paths, re)
+	}
+	return nil
+}
+
+// Compiled compiles the allowlist's patterns.
+func (a *Allowlist) Compiled() error { return a.compile() }
+
+// AllowsPath reports whether path is allowlisted.
+func (a *Allowlist) AllowsPath(path string) bool {
+	if a == nil {
+		return false
+	}
+	for _, re := range a.paths {
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allows reports whether a match is allowlisted by its regexes or
+// stopwords.
+func (a *Allowlist) Allows(secret, match, line string) bool {
+	if a == nil {
+		return false
+	}
+	target := secret
+	switch a.RegexTarget {
+	case "match":
+		target = match
+	case "line":
+		target = line
+	}
+	for _, re := range a.regexes {
+		if re.MatchString(target) {
+			return true
+		}
+	}
+	if len(a.Stopwords) > 0 {
+		ls := strings.ToLower(secret)
+		for _, w := range a.Stopwords {
+			if strings.Contains(ls, strings.ToLower(w)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Keywords returns the rule's keywords in lower case.
+func (r *Rule) LowerKeywords() []string { return r.lowerKW }
+
+// CheckSecret applies the rule's own filters to a candidate secret:
+// entropy, stopwords, allowlist, structural validation. It returns false
+// when the candidate is not a finding. A checksum failure is reported
+// separately by [Rule.ChecksumOK].
+func (r *Rule) CheckSecret(secret, match, line string) bool {
+	if r.Entropy > 0 && ShannonEntropy(secret) < r.Entropy {
+		return false
+	}
+	if r.Allowlist != nil && r.Allowlist.Allows(secret, match, line) {
+		return false
+	}
+	if r.validate != nil && !r.validate(secret) {
+		return false
+	}
+	return true
+}
+
+// HasChecksum reports whether the rule validates a checksum.
+func (r *Rule) HasChecksum() bool { return r.checksum != nil }
+
+// ChecksumOK runs the rule's checksum validator, if any.
+func (r *Rule) ChecksumOK(secret string) bool {
+	if r.checksum == nil {
+		return true
+	}
+	return r.checksum(secret)
+}

@@ -1,0 +1,108 @@
+package rules
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed defaults/*.toml
+var defaultFS embed.FS
+
+// Key is one managed key of the inventory: a secret the user keeps in
+// several places and knows by name.
+type Key struct {
+	Name        string `toml:"name"`
+	Provider    string `toml:"provider"`
+	Description string `toml:"description"`
+	RotateURL   string `toml:"rotate_url"`
+	// Fingerprints are "sha256:<hex>" digests of the key's known values,
+	// current and past.
+	Fingerprints []string `toml:"fingerprints"`
+	// Source is where the current value lives (file:PATH#/pointer,
+	// dotenv:PATH#NAME, env:NAME).
+	Source  string    `toml:"source"`
+	Targets []string  `toml:"targets"`
+	Rotated time.Time `toml:"rotated"`
+}
+
+// File is one rule file as written in TOML: rules, a global allowlist and
+// managed keys.
+type File struct {
+	Rules     []RuleSpec `toml:"rules"`
+	Allowlist *Allowlist `toml:"allowlist"`
+	Keys      []Key      `toml:"keys"`
+}
+
+// DefaultFiles returns the embedded default rule files by name, in order.
+func DefaultFiles() (map[string][]byte, []string, error) {
+	names, err := fs.Glob(defaultFS, "defaults/*.toml")
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(names)
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		b, err := defaultFS.ReadFile(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		out[path.Base(n)] = b
+	}
+	var base []string
+	for _, n := range names {
+		base = append(base, path.Base(n))
+	}
+	return out, base, nil
+}
+
+// Defaults parses the embedded default rules, global allowlist and managed
+// keys into one File.
+func Defaults() (*File, error) {
+	files, names, err := DefaultFiles()
+	if err != nil {
+		return nil, err
+	}
+	all := &File{Allowlist: &Allowlist{}}
+	for _, n := range names {
+		var f File
+		md, err := toml.Decode(string(files[n]), &f)
+		if err != nil {
+			return nil, fmt.Errorf("embedded %s: %w", n, err)
+		}
+		if u := md.Undecoded(); len(u) > 0 {
+			return nil, fmt.Errorf("embedded %s: unknown field %s", n, u[0])
+		}
+		all.Rules = append(all.Rules, f.Rules...)
+		all.Keys = append(all.Keys, f.Keys...)
+		if f.Allowlist != nil {
+			all.Allowlist.Regexes = append(all.Allowlist.Regexes, f.Allowlist.Regexes...)
+			all.Allowlist.Stopwords = append(all.Allowlist.Stopwords, f.Allowlist.Stopwords...)
+			all.Allowlist.Paths = append(all.Allowlist.Paths, f.Allowlist.Paths...)
+		}
+	}
+	return all, nil
+}
+
+// CompileAll compiles specs, rejecting duplicate ids.
+func CompileAll(specs []RuleSpec) ([]*Rule, error) {
+	seen := map[string]bool{}
+	var out []*Rule
+	for i, s := range specs {
+		if seen[s.ID] {
+			return nil, fmt.Errorf("rules[%d] (%s): id: duplicate", i, s.ID)
+		}
+		seen[s.ID] = true
+		r, err := Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("rules[%d] (%s): %w", i, s.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

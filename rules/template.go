@@ -1,0 +1,102 @@
+package rules
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strings"
+	"text/template"
+)
+
+// Alphabets usable in example templates with {{rand N "name"}}.
+var Alphabets = map[string]string{
+	"alnum":      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+	"alnumlower": "abcdefghijklmnopqrstuvwxyz0123456789",
+	"alnumupper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+	"lower":      "abcdefghijklmnopqrstuvwxyz",
+	"upper":      "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"digits":     "0123456789",
+	"hex":        "0123456789abcdef",
+	"hexupper":   "0123456789ABCDEF",
+	"urlsafe":    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+	"base64":     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+	"base32":     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+}
+
+// RandString returns n characters drawn uniformly from alphabet, which is
+// either a name from [Alphabets] or a literal set of characters.
+func RandString(n int, alphabet string) string {
+	chars, ok := Alphabets[alphabet]
+	if !ok {
+		chars = alphabet
+	}
+	if chars == "" || n <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	max := big.NewInt(int64(len(chars)))
+	for i := 0; i < n; i++ {
+		k, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b.WriteByte(chars[k.Int64()])
+	}
+	return b.String()
+}
+
+var templateFuncs = template.FuncMap{
+	"rand": func(n int, alphabet string) (string, error) {
+		if _, ok := Alphabets[alphabet]; !ok && len(alphabet) < 2 {
+			return "", fmt.Errorf("rand: unknown alphabet %q", alphabet)
+		}
+		return RandString(n, alphabet), nil
+	},
+	"repeat":   func(s string, n int) string { return strings.Repeat(s, n) },
+	"crc32b62": CRC32Base62,
+	"b64":      func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+	"b64raw":   func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) },
+	"b64url":   func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
+	"hex":      func(s string) string { return hex.EncodeToString([]byte(s)) },
+	"upper":    strings.ToUpper,
+	"lower":    strings.ToLower,
+	// jwt builds a signed-looking JWT from a header and a payload in JSON,
+	// with a random signature.
+	"jwt": func(header, payload string) string {
+		enc := base64.RawURLEncoding
+		return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "." + RandString(43, "urlsafe")
+	},
+	// jwtnosig builds an unsigned JWT (empty signature).
+	"jwtnosig": func(header, payload string) string {
+		enc := base64.RawURLEncoding
+		return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "."
+	},
+	"nl": func() string { return "\n" },
+}
+
+// Expand renders an example template. Templates are Go text/template
+// strings with these functions:
+//
+//	rand N ALPHABET    N random characters ([Alphabets] name or literal set)
+//	repeat S N         S repeated N times
+//	crc32b62 S         6-character base62 CRC32 of S (GitHub, npm, Vercel)
+//	b64 S, b64raw S, b64url S, hex S, upper S, lower S
+//	jwt HEADER PAYLOAD a JWT with a random signature
+//	jwtnosig H P       an unsigned JWT
+//	nl                 a newline
+//
+// Variables keep a value for a checksum:
+// {{$b := rand 30 "alnum"}}ghp_{{$b}}{{crc32b62 $b}}.
+func Expand(tmpl string) (string, error) {
+	t, err := template.New("example").Funcs(templateFuncs).Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, nil); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
