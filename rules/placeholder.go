@@ -44,6 +44,12 @@ func IsPlaceholder(v string) bool {
 	if IsReference(v) {
 		return true
 	}
+	// A value built by a template or interpolation is not a literal.
+	for _, t := range []string{"{{", "}}", "${", "<%", "%>", "{%", "%}"} {
+		if strings.Contains(v, t) {
+			return true
+		}
+	}
 	lv := strings.ToLower(v)
 	for _, w := range placeholderWords {
 		if strings.Contains(lv, w) {
@@ -99,6 +105,21 @@ func isRepetitive(v string) bool {
 	return false
 }
 
+// looksLikeJWT reports a three-part dotted value starting with a base64url
+// JSON header.
+func looksLikeJWT(s string) bool {
+	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") == 2
+}
+
 func init() {
-	validators["not-placeholder"] = func(s string) bool { return !IsPlaceholder(s) }
+	validators["not-placeholder"] = func(s string) bool {
+		if IsPlaceholder(s) {
+			return false
+		}
+		// An unsigned JWT (alg none, no signature) grants nothing.
+		if looksLikeJWT(s) && !validJWT(s) {
+			return false
+		}
+		return true
+	}
 }

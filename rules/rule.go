@@ -102,7 +102,11 @@ type Rule struct {
 	validate func(string) bool
 	lowerKW  []string
 	stop     []string
+	pathRe   *regexp.Regexp
 }
+
+// PathRe is the compiled path regex, or nil.
+func (r *Rule) PathRe() *regexp.Regexp { return r.pathRe }
 
 // Compile checks and compiles a rule.
 func Compile(s RuleSpec) (*Rule, error) {
@@ -122,6 +126,13 @@ func Compile(s RuleSpec) (*Rule, error) {
 		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
 			return nil, fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
 		}
+	}
+	if s.Path != "" {
+		re, err := regexp.Compile(s.Path)
+		if err != nil {
+			return nil, fmt.Errorf("path: %v", err)
+		}
+		r.pathRe = re
 	}
 	if s.Confidence == "" {
 		r.Confidence = Medium

@@ -1,0 +1,418 @@
+// Package config loads leakguard's configuration: the embedded defaults,
+// merged with a user file (leakguard.toml, or a gitleaks config), into the
+// rules, allowlist, managed keys and settings a scan and the remediation
+// playbook use.
+//
+// # Lookup
+//
+// The file is -c FILE, else $LEAKGUARD_CONFIG, else leakguard.toml at the
+// repository root, else leakguard.toml in the current directory, else
+// .gitleaks.toml at the repository root (imported). Without any, the
+// embedded defaults apply alone.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// File is leakguard.toml as written.
+type File struct {
+	Extend    Extend            `toml:"extend"`
+	Scan      Scan              `toml:"scan"`
+	Rules     []rules.RuleSpec  `toml:"rules"`
+	Allowlist *rules.Allowlist  `toml:"allowlist"`
+	Keys      []rules.Key       `toml:"keys"`
+	Targets   map[string]Target `toml:"targets"`
+	GitHub    GitHub            `toml:"github"`
+	State     State             `toml:"state"`
+	Policy    Policy            `toml:"policy"`
+}
+
+// Extend says how the file combines with the embedded defaults.
+type Extend struct {
+	// UseDefault merges the file over the embedded defaults (default true).
+	UseDefault *bool `toml:"use_default"`
+	// DisabledRules removes default rules by id.
+	DisabledRules []string `toml:"disabled_rules"`
+}
+
+// Scan holds scan settings.
+type Scan struct {
+	MaxSize     Size `toml:"max_size"`
+	DecodeDepth *int `toml:"decode_depth"`
+}
+
+// Target is a place a managed key's value is synced to.
+type Target struct {
+	Type         string   `toml:"type"`
+	Project      string   `toml:"project"`
+	TeamID       string   `toml:"team_id"`
+	Environments []string `toml:"environments"`
+	TokenEnv     string   `toml:"token_env"`
+	APIURL       string   `toml:"api_url"`
+	ProjectRef   string   `toml:"project_ref"`
+	DSNEnv       string   `toml:"dsn_env"`
+	Table        string   `toml:"table"`
+	Environment  string   `toml:"environment"`
+	ProjectID    string   `toml:"project_id"`
+	Path         string   `toml:"path"`
+	Pointer      string   `toml:"pointer"`
+	Name         string   `toml:"name"`
+	Sensitive    bool     `toml:"sensitive"`
+}
+
+// GitHub configures audit issues.
+type GitHub struct {
+	Repo     string   `toml:"repo"`
+	APIURL   string   `toml:"api_url"`
+	TokenEnv string   `toml:"token_env"`
+	Labels   []string `toml:"labels"`
+}
+
+// State configures where the ledger lives.
+type State struct {
+	Dir string `toml:"dir"`
+}
+
+// Policy holds hygiene policy.
+type Policy struct {
+	RotateAfter string `toml:"rotate_after"`
+}
+
+// Size is a byte count written as a number or "10MiB"/"512KB"/"1G".
+type Size int64
+
+// UnmarshalTOML accepts integers and strings with a unit.
+func (s *Size) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*s = Size(x)
+		return nil
+	case string:
+		n, err := ParseSize(x)
+		*s = Size(n)
+		return err
+	}
+	return fmt.Errorf("want a number of bytes or a string such as \"10MiB\"")
+}
+
+var sizeRe = regexp.MustCompile(`^\s*(\d+)\s*([KMGkmg]?)(i?[Bb])?\s*$`)
+
+// ParseSize parses "10485760", "10MiB", "10M", "512KB".
+func ParseSize(s string) (int64, error) {
+	m := sizeRe.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a size (try 10MiB)", s)
+	}
+	var n int64
+	fmt.Sscan(m[1], &n)
+	switch strings.ToUpper(m[2]) {
+	case "K":
+		n <<= 10
+	case "M":
+		n <<= 20
+	case "G":
+		n <<= 30
+	}
+	return n, nil
+}
+
+// Config is the merged, compiled configuration.
+type Config struct {
+	Path        string // the user file, or "" for defaults only
+	Rules       []*rules.Rule
+	Allowlist   *rules.Allowlist
+	Keys        []rules.Key
+	MaxSize     int64
+	DecodeDepth int
+	Targets     map[string]Target
+	GitHub      GitHub
+	State       State
+	Policy      Policy
+}
+
+// DefaultDecodeDepth is how many encoding layers are peeled by default.
+const DefaultDecodeDepth = 2
+
+// Error is a configuration error that names the file, line and field.
+type Error struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %v", loc, e.Field, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", loc, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Find returns the config file to use, or "" for the defaults, following
+// the lookup order in the package doc. repoRoot may be "".
+func Find(flag, repoRoot string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv("LEAKGUARD_CONFIG"); env != "" {
+		return env
+	}
+	var cands []string
+	if repoRoot != "" {
+		cands = append(cands, filepath.Join(repoRoot, "leakguard.toml"))
+	}
+	cands = append(cands, "leakguard.toml")
+	if repoRoot != "" {
+		cands = append(cands, filepath.Join(repoRoot, ".gitleaks.toml"))
+	}
+	for _, c := range cands {
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+			return c
+		}
+	}
+	return ""
+}
+
+// Load reads path (or only the defaults when path is "") and merges it over
+// the embedded defaults.
+func Load(path string) (*Config, error) {
+	def, err := rules.Defaults()
+	if err != nil {
+		return nil, fmt.Errorf("embedded defaults: %w", err)
+	}
+	var f File
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &Error{File: path, Err: errors.Unwrap(err)}
+		}
+		if IsGitleaks(path, b) {
+			gf, err := importGitleaks(path, b)
+			if err != nil {
+				return nil, err
+			}
+			f = *gf
+		} else if err := decodeStrict(path, b, &f); err != nil {
+			return nil, err
+		}
+	}
+	return merge(path, def, &f)
+}
+
+// decodeStrict decodes TOML and rejects unknown fields, with positions.
+func decodeStrict(path string, b []byte, v any) error {
+	md, err := toml.Decode(string(b), v)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			field := pe.LastKey
+			msg := pe.Message
+			if msg == "" {
+				msg = pe.Error()
+			}
+			return &Error{File: path, Line: pe.Position.Line, Field: field, Err: errors.New(msg)}
+		}
+		return &Error{File: path, Err: err}
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		k := u[0].String()
+		return &Error{File: path, Line: lineOfKey(b, u[0][len(u[0])-1]), Field: k, Err: errors.New("unknown field (see the config reference in README.md)")}
+	}
+	return nil
+}
+
+// lineOfKey finds the first line that assigns key, for error messages.
+func lineOfKey(b []byte, key string) int {
+	re := regexp.MustCompile(`(?m)^\s*"?` + regexp.QuoteMeta(key) + `"?\s*=|^\s*\[+\s*[\w.]*` + regexp.QuoteMeta(key) + `\s*\]+`)
+	loc := re.FindIndex(b)
+	if loc == nil {
+		return 0
+	}
+	return strings.Count(string(b[:loc[0]]), "\n") + 1
+}
+
+// lineOfTable finds the line of the nth [[name]] table header.
+func lineOfTable(b []byte, name string, n int) int {
+	re := regexp.MustCompile(`(?m)^\s*\[\[\s*` + regexp.QuoteMeta(name) + `\s*\]\]`)
+	locs := re.FindAllIndex(b, n+1)
+	if len(locs) <= n {
+		return 0
+	}
+	return strings.Count(string(b[:locs[n][0]]), "\n") + 1
+}
+
+func merge(path string, def *rules.File, f *File) (*Config, error) {
+	useDefault := f.Extend.UseDefault == nil || *f.Extend.UseDefault
+	var b []byte
+	if path != "" {
+		b, _ = os.ReadFile(path)
+	}
+	c := &Config{
+		Path: path, MaxSize: int64(f.Scan.MaxSize), DecodeDepth: DefaultDecodeDepth,
+		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy,
+		Allowlist: &rules.Allowlist{},
+	}
+	if c.MaxSize <= 0 {
+		c.MaxSize = scanner.DefaultMaxSize
+	}
+	if f.Scan.DecodeDepth != nil {
+		if *f.Scan.DecodeDepth < 0 || *f.Scan.DecodeDepth > 8 {
+			return nil, &Error{File: path, Line: lineOfKey(b, "decode_depth"), Field: "scan.decode_depth", Err: errors.New("must be between 0 and 8")}
+		}
+		c.DecodeDepth = *f.Scan.DecodeDepth
+	}
+	disabled := map[string]bool{}
+	for _, id := range f.Extend.DisabledRules {
+		disabled[id] = true
+	}
+	userIDs := map[string]bool{}
+	for _, r := range f.Rules {
+		userIDs[r.ID] = true
+	}
+	var specs []rules.RuleSpec
+	if useDefault {
+		for _, r := range def.Rules {
+			if !disabled[r.ID] && !userIDs[r.ID] {
+				specs = append(specs, r)
+			}
+		}
+		appendAllow(c.Allowlist, def.Allowlist)
+	}
+	nDefault := len(specs)
+	seen := map[string]bool{}
+	for _, r := range specs {
+		seen[r.ID] = true
+	}
+	for i, r := range f.Rules {
+		if seen[r.ID] {
+			return nil, &Error{File: path, Line: lineOfTable(b, "rules", i), Field: fmt.Sprintf("rules[%d].id", i), Err: fmt.Errorf("duplicate id %q", r.ID)}
+		}
+		seen[r.ID] = true
+		specs = append(specs, r)
+	}
+	for i, s := range specs {
+		r, err := rules.Compile(s)
+		if err != nil {
+			if i < nDefault {
+				return nil, fmt.Errorf("embedded rule %s: %w", s.ID, err)
+			}
+			ui := i - nDefault
+			field, msg, _ := strings.Cut(err.Error(), ": ")
+			return nil, &Error{File: path, Line: lineOfTable(b, "rules", ui), Field: fmt.Sprintf("rules[%d].%s (id %q)", ui, field, s.ID), Err: errors.New(msg)}
+		}
+		c.Rules = append(c.Rules, r)
+	}
+	appendAllow(c.Allowlist, f.Allowlist)
+	if err := c.Allowlist.Compiled(); err != nil {
+		return nil, &Error{File: path, Line: lineOfKey(b, "allowlist"), Field: "allowlist", Err: err}
+	}
+	// Managed keys: the user's entries replace defaults of the same name.
+	byName := map[string]int{}
+	if useDefault {
+		for _, k := range def.Keys {
+			byName[k.Name] = len(c.Keys)
+			c.Keys = append(c.Keys, k)
+		}
+	}
+	for i, k := range f.Keys {
+		if k.Name == "" {
+			return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].name", i), Err: errors.New("missing")}
+		}
+		for j, fp := range k.Fingerprints {
+			if _, ok := scanner.ParseFingerprint(fp); !ok {
+				return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].fingerprints[%d]", i, j), Err: errors.New(`not "sha256:<64 hex digits>" (compute it with: leakguard keys fingerprint)`)}
+			}
+		}
+		for _, t := range k.Targets {
+			if _, ok := f.Targets[t]; !ok {
+				return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].targets", i), Err: fmt.Errorf("no [targets.%s] table", t)}
+			}
+		}
+		if j, ok := byName[k.Name]; ok {
+			c.Keys[j] = mergeKey(c.Keys[j], k)
+			continue
+		}
+		byName[k.Name] = len(c.Keys)
+		c.Keys = append(c.Keys, k)
+	}
+	if f.Policy.RotateAfter != "" {
+		if _, err := ParseDuration(f.Policy.RotateAfter); err != nil {
+			return nil, &Error{File: path, Line: lineOfKey(b, "rotate_after"), Field: "policy.rotate_after", Err: err}
+		}
+	}
+	return c, nil
+}
+
+// mergeKey lays a user's key entry over a default one: fields the user
+// sets win.
+func mergeKey(def, u rules.Key) rules.Key {
+	if u.Provider == "" {
+		u.Provider = def.Provider
+	}
+	if u.Description == "" {
+		u.Description = def.Description
+	}
+	if u.RotateURL == "" {
+		u.RotateURL = def.RotateURL
+	}
+	return u
+}
+
+func appendAllow(dst, src *rules.Allowlist) {
+	if src == nil {
+		return
+	}
+	dst.Regexes = append(dst.Regexes, src.Regexes...)
+	dst.Stopwords = append(dst.Stopwords, src.Stopwords...)
+	dst.Paths = append(dst.Paths, src.Paths...)
+	if src.RegexTarget != "" {
+		dst.RegexTarget = src.RegexTarget
+	}
+}
+
+// ParseDuration parses "90d", "12w", "36h" and Go durations.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n := len(s); n > 1 {
+		var k int
+		if _, err := fmt.Sscanf(s[:n-1], "%d", &k); err == nil && fmt.Sprint(k) == s[:n-1] {
+			switch s[n-1] {
+			case 'd':
+				return time.Duration(k) * 24 * time.Hour, nil
+			case 'w':
+				return time.Duration(k) * 7 * 24 * time.Hour, nil
+			}
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (try 90d)", s)
+	}
+	return d, nil
+}
+
+// Detector builds a scanner.Detector from the configuration.
+func (c *Config) Detector(ig *scanner.Ignore) *scanner.Detector {
+	return scanner.NewDetector(scanner.Options{
+		Rules: c.Rules, Allowlist: c.Allowlist, Keys: c.Keys,
+		DecodeDepth: c.DecodeDepth, Ignore: ig,
+	})
+}

@@ -1,0 +1,157 @@
+// Package cli implements leakguard's commands. [Run] turns arguments and
+// streams into an exit code; only main exits.
+//
+// # Exit codes
+//
+//	0   no findings
+//	1   findings (leaks) — also when the scan was incomplete
+//	2   usage or configuration error
+//	3   scan or remediation incomplete (unreadable files, missing objects)
+//	130 interrupted
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	ExitClean       = 0
+	ExitFindings    = 1
+	ExitUsage       = 2
+	ExitIncomplete  = 3
+	ExitInterrupted = 130
+)
+
+// Error is an error with an exit code and a hint for the user.
+type Error struct {
+	Code int
+	Err  error
+	Hint string
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func usageErr(hint string, format string, a ...any) *Error {
+	return &Error{Code: ExitUsage, Err: fmt.Errorf(format, a...), Hint: hint}
+}
+
+// IO holds a command's streams.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorOn decides colour for w: a terminal, unless NO_COLOR; or forced by
+// CLICOLOR_FORCE.
+func (s *IO) colorOn(w io.Writer) bool {
+	if s.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := s.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return isTerminal(w)
+}
+
+// Version is the module version, or "dev".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Run runs leakguard with args (without the program name) and returns the
+// exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv}
+	root := newRoot(s)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return s.exitCode(ctx, err)
+}
+
+func (s *IO) exitCode(ctx context.Context, err error) int {
+	if err == nil {
+		return ExitClean
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(s.Err, "leakguard: interrupted")
+		return ExitInterrupted
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Err != nil && e.Err != errSilent {
+			s.printErr(e.Err, e.Hint)
+		}
+		return e.Code
+	}
+	// Cobra's own usage errors (unknown flag or command).
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown") || strings.Contains(msg, "flag") || strings.Contains(msg, "arg") {
+		s.printErr(err, "run 'leakguard --help' for usage")
+		return ExitUsage
+	}
+	s.printErr(err, "")
+	return ExitIncomplete
+}
+
+// errSilent marks an exit code whose message was already printed.
+var errSilent = errors.New("")
+
+func (s *IO) printErr(err error, hint string) {
+	msg := "leakguard: error: " + err.Error()
+	if hint != "" {
+		msg += "; hint: " + hint
+	}
+	fmt.Fprintln(s.Err, msg)
+}
+
+func newRoot(s *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "leakguard",
+		Short:         "Stop API keys from leaking through git, and clean up when one does",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       Version(),
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
+	})
+	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s))
+	return root
+}
+
+func newVersionCmd(s *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintln(s.Out, "leakguard", Version())
+			return nil
+		},
+	}
+}

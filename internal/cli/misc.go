@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/source"
+)
+
+func newRulesCmd(s *IO) *cobra.Command {
+	c := &cobra.Command{Use: "rules", Short: "Inspect detection rules"}
+	var f scanFlags
+	var provider string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List rules grouped by provider",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			e, err := f.resolve(false)
+			if err != nil {
+				return err
+			}
+			byProv := map[string][]*rules.Rule{}
+			for _, r := range e.cfg.Rules {
+				if provider != "" && !strings.EqualFold(r.Provider, provider) {
+					continue
+				}
+				byProv[r.Provider] = append(byProv[r.Provider], r)
+			}
+			if provider != "" && len(byProv) == 0 {
+				return usageErr("run 'leakguard rules list' to see the providers", "no rules for provider %q", provider)
+			}
+			var provs []string
+			for p := range byProv {
+				provs = append(provs, p)
+			}
+			sort.Strings(provs)
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			n := 0
+			for _, p := range provs {
+				fmt.Fprintf(tw, "%s\n", p)
+				for _, r := range byProv[p] {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.ID, r.Confidence, r.Description)
+					n++
+				}
+			}
+			tw.Flush()
+			fmt.Fprintf(s.Err, "leakguard: %s from %s\n", plural(n, "rule"), plural(len(provs), "provider"))
+			return nil
+		},
+	}
+	list.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	list.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	list.Flags().StringVar(&provider, "provider", "", "only rules of `PROVIDER`")
+	c.AddCommand(list)
+	return c
+}
+
+func newKeysCmd(s *IO) *cobra.Command {
+	c := &cobra.Command{Use: "keys", Short: "Manage the inventory of managed keys"}
+	var f scanFlags
+	var src string
+	var dryRun bool
+	fp := &cobra.Command{
+		Use:   "fingerprint [NAME...]",
+		Short: "Compute known-value fingerprints from the keys' live values and write them to the config",
+		Long: `Read each managed key's current value from its source (the key's
+"source" in the config, --source for a single key, or the environment
+variable of the key's name) and add its SHA-256 fingerprint to the key's
+"fingerprints" in the config file. Past fingerprints are kept: an old value
+that leaks is still a leak. Values are never printed or stored in plain text.`,
+		RunE: func(c *cobra.Command, names []string) error {
+			if src != "" && len(names) != 1 {
+				return usageErr("name exactly one key with --source", "--source needs one NAME")
+			}
+			e, err := f.resolve(false)
+			if err != nil {
+				return err
+			}
+			path := e.cfg.Path
+			if path != "" && config.IsGitleaks(path, nil) {
+				return usageErr("keep managed keys in leakguard.toml", "%s is a gitleaks config; fingerprints are written to leakguard.toml", path)
+			}
+			if path == "" {
+				root := e.repoRoot
+				if root == "" {
+					root = e.base
+				}
+				path = filepath.Join(root, "leakguard.toml")
+			}
+			want := map[string]bool{}
+			for _, n := range names {
+				want[n] = true
+			}
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
+			failed := 0
+			for _, k := range e.cfg.Keys {
+				if len(want) > 0 && !want[k.Name] {
+					continue
+				}
+				delete(want, k.Name)
+				spec := k.Source
+				if src != "" {
+					spec = src
+				}
+				if spec == "" {
+					if s.Getenv(k.Name) == "" {
+						fmt.Fprintf(tw, "%s\t-\tskipped: no source (set source in the config, pass --source, or export %s)\n", k.Name, k.Name)
+						continue
+					}
+					spec = "env:" + k.Name
+				}
+				sp, err := source.Parse(spec)
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
+					failed++
+					continue
+				}
+				v, err := source.Read(sp)
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
+					failed++
+					continue
+				}
+				newFP := scanner.Fingerprint(v.Reveal())
+				has := false
+				for _, old := range k.Fingerprints {
+					if strings.EqualFold(old, newFP) {
+						has = true
+					}
+				}
+				if has {
+					fmt.Fprintf(tw, "%s\t%s\tup to date\n", k.Name, spec)
+					continue
+				}
+				if dryRun {
+					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", k.Name, spec, newFP[:19])
+					continue
+				}
+				fps := append(append([]string{}, k.Fingerprints...), newFP)
+				if err := config.SetKeyField(path, k.Name, "fingerprints", config.TOMLStrings(fps)); err != nil {
+					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
+					failed++
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\tadded %s… to %s\n", k.Name, spec, newFP[:19], path)
+			}
+			tw.Flush()
+			for n := range want {
+				return usageErr("list the inventory in leakguard.toml under [[keys]]", "no managed key named %s", n)
+			}
+			if failed > 0 {
+				return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s could not be read", plural(failed, "key")), Hint: "check each key's source"}
+			}
+			return nil
+		},
+	}
+	fp.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE` to read and update")
+	fp.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	fp.Flags().StringVar(&src, "source", "", "read the value from `SRC` (file:PATH#/pointer, dotenv:PATH#NAME, env:NAME)")
+	fp.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without writing")
+	c.AddCommand(fp)
+	return c
+}
+
+func newBaselineCmd(s *IO) *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "baseline [PATH...]",
+		Short: "Accept the current findings: write them to the ignore file for review",
+		Long: `Scan like 'leakguard scan' and write every finding to the content
+fingerprint ignore file (default: .leakguardignore at the repository root),
+each entry with its file, line, rule and a redacted preview, so a reviewer
+can see what was accepted. Entries stay valid when lines move.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := f.resolve(false)
+			if err != nil {
+				return err
+			}
+			roots := args
+			if len(roots) == 0 {
+				roots = []string{e.base}
+			}
+			found, st, err := scanner.ScanPaths(c.Context(), e.cfg.Detector(nil), roots, scanner.DirOptions{MaxSize: e.maxSize, NoIgnore: f.noIgnore})
+			if err != nil {
+				return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing directory"}
+			}
+			out := f.output
+			if out == "" {
+				root := e.repoRoot
+				if root == "" {
+					root = e.base
+				}
+				out = filepath.Join(root, scanner.IgnoreFile)
+			}
+			var b strings.Builder
+			if err := scanner.WriteBaseline(&b, found); err != nil {
+				return err
+			}
+			if err := config.WriteFileAtomic(out, []byte(b.String()), 0o644); err != nil {
+				return &Error{Code: ExitIncomplete, Err: err}
+			}
+			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(len(found), "entry"), out)
+			if len(st.Errors) > 0 {
+				return outcome(0, len(st.Errors))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	c.Flags().StringVarP(&f.output, "output", "o", "", "write to `FILE` (default .leakguardignore)")
+	c.Flags().BoolVar(&f.noIgnore, "no-ignore", false, "scan files that .gitignore excludes")
+	f.format = "text"
+	return c
+}

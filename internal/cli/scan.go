@@ -1,0 +1,306 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/scanner/report"
+)
+
+// scanFlags are the flags shared by commands that scan.
+type scanFlags struct {
+	dir            string
+	configPath     string
+	format         string
+	output         string
+	showSecrets    bool
+	noIgnore       bool
+	maxSize        string
+	followSymlinks bool
+	ignoreFile     string
+
+	// git sources (see git.go)
+	staged      bool
+	prePush     bool
+	history     bool
+	revRange    string
+	sinceCommit string
+	branch      string
+	strict      bool
+}
+
+func (f *scanFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	fl.StringVarP(&f.configPath, "config", "c", "", "config `FILE` (leakguard.toml or a gitleaks config); default: $LEAKGUARD_CONFIG, then leakguard.toml")
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json or sarif")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fl.BoolVar(&f.showSecrets, "show-secrets", false, "print secrets in full (they are redacted otherwise)")
+	fl.BoolVar(&f.noIgnore, "no-ignore", false, "scan files that .gitignore excludes")
+	fl.StringVar(&f.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB; e.g. 512KiB, 50MiB)")
+	fl.BoolVar(&f.followSymlinks, "follow-symlinks", false, "scan the targets of symbolic links")
+	fl.StringVar(&f.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
+	fl.BoolVar(&f.staged, "staged", false, "scan the changes staged for commit (what the index holds), for a pre-commit hook")
+	fl.BoolVar(&f.prePush, "pre-push", false, "scan the commits being pushed, read from a pre-push hook's standard input")
+	fl.BoolVar(&f.history, "history", false, "scan the git history: every ref, each unique blob once, and commit messages")
+	fl.StringVar(&f.revRange, "range", "", "with --history: only commits in `REVS` (e.g. main..feature)")
+	fl.StringVar(&f.sinceCommit, "since-commit", "", "with --history: only commits after `SHA`")
+	fl.StringVar(&f.branch, "branch", "", "with --history: only commits reachable from `NAME`")
+	fl.BoolVar(&f.strict, "strict", false, "exit 3 when objects are missing (partial or shallow clones)")
+}
+
+// env is what a scanning command resolved from its flags.
+type env struct {
+	base     string // working directory for relative paths
+	repoRoot string // enclosing git work tree, or ""
+	cfg      *config.Config
+	ignore   *scanner.Ignore
+	maxSize  int64
+}
+
+// findRepoRoot returns the enclosing git work tree of dir, or "".
+func findRepoRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		p := filepath.Dir(d)
+		if p == d {
+			return ""
+		}
+		d = p
+	}
+}
+
+func (f *scanFlags) resolve(withIgnore bool) (*env, error) {
+	e := &env{base: "."}
+	if f.dir != "" {
+		fi, err := os.Stat(f.dir)
+		if err != nil || !fi.IsDir() {
+			return nil, usageErr("pass an existing directory to -C", "-C %s: not a directory", f.dir)
+		}
+		e.base = f.dir
+	}
+	e.repoRoot = findRepoRoot(e.base)
+	cfgPath := f.configPath
+	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
+		cfgPath = filepath.Join(e.base, cfgPath)
+	}
+	if cfgPath == "" {
+		cfgPath = config.Find("", e.repoRoot)
+		if cfgPath == "" && f.dir != "" {
+			if _, err := os.Stat(filepath.Join(e.base, "leakguard.toml")); err == nil {
+				cfgPath = filepath.Join(e.base, "leakguard.toml")
+			}
+		}
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return nil, &Error{Code: ExitUsage, Err: err, Hint: "fix the config file (see 'Configuration' in README.md)"}
+		}
+		return nil, &Error{Code: ExitUsage, Err: err}
+	}
+	e.cfg = cfg
+	e.maxSize = cfg.MaxSize
+	if f.maxSize != "" {
+		n, err := config.ParseSize(f.maxSize)
+		if err != nil || n <= 0 {
+			return nil, usageErr("use a size such as 10MiB", "--max-size: %q is not a size", f.maxSize)
+		}
+		e.maxSize = n
+	}
+	switch f.format {
+	case "text", "json", "sarif":
+	default:
+		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
+	}
+	if withIgnore {
+		ig, err := f.loadIgnore(e)
+		if err != nil {
+			return nil, err
+		}
+		e.ignore = ig
+	}
+	return e, nil
+}
+
+func (f *scanFlags) loadIgnore(e *env) (*scanner.Ignore, error) {
+	p := f.ignoreFile
+	explicit := p != ""
+	if p == "" {
+		root := e.repoRoot
+		if root == "" {
+			root = e.base
+		}
+		p = filepath.Join(root, scanner.IgnoreFile)
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, usageErr("check the --ignore-file path", "ignore file: %v", err)
+	}
+	defer fh.Close()
+	ig, err := scanner.ParseIgnore(fh)
+	if err != nil {
+		return nil, usageErr("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
+	}
+	return ig, nil
+}
+
+// write sends a report to -o FILE or stdout.
+func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
+	var w io.Writer = s.Out
+	color := f.format == "text" && s.colorOn(s.Out)
+	var buf bytes.Buffer
+	if f.output != "" {
+		w, color = &buf, false
+	}
+	if err := report.Write(w, fs, report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version()}); err != nil {
+		return err
+	}
+	if f.output != "" {
+		out := f.output
+		if !filepath.IsAbs(out) && f.dir != "" {
+			out = filepath.Join(e.base, out)
+		}
+		mode := os.FileMode(0o644)
+		if f.showSecrets {
+			mode = 0o600
+		}
+		if err := os.WriteFile(out, buf.Bytes(), mode); err != nil {
+			return &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory exists and is writable"}
+		}
+	}
+	return nil
+}
+
+func newScanCmd(s *IO) *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "scan [PATH...|-]",
+		Short: "Scan files, directories or stdin for secrets",
+		Long: `Scan files and directories (default: the current directory) or standard
+input (-) for secrets: known key formats, the managed keys' names assigned
+to literal values, and the managed keys' known values in any encoding.
+
+Inside a git work tree, files that .gitignore excludes are skipped unless
+--no-ignore is given. Binary files, symbolic links and files over
+--max-size are skipped.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runScan(c.Context(), s, &f, args)
+		},
+	}
+	f.register(c)
+	return c
+}
+
+func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
+	e, err := f.resolve(true)
+	if err != nil {
+		return err
+	}
+	if f.staged || f.prePush || f.history {
+		return runGitScan(ctx, s, f, e, args)
+	}
+	det := e.cfg.Detector(e.ignore)
+	start := time.Now()
+	var found []scanner.Finding
+	var st scanner.Stats
+	if len(args) == 1 && args[0] == "-" {
+		b, err := io.ReadAll(io.LimitReader(s.In, e.maxSize+1))
+		if err != nil {
+			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("reading stdin: %w", err)}
+		}
+		if int64(len(b)) > e.maxSize {
+			return usageErr("raise --max-size", "stdin is larger than --max-size (%d bytes)", e.maxSize)
+		}
+		found = det.Detect(scanner.Fragment{Path: "-", Content: b})
+		st.Files, st.Bytes = 1, int64(len(b))
+	} else {
+		roots := args
+		if len(roots) == 0 {
+			roots = []string{"."}
+		}
+		for i, r := range roots {
+			if r == "-" {
+				return usageErr("scan stdin alone: leakguard scan -", "- cannot be mixed with paths")
+			}
+			if !filepath.IsAbs(r) && f.dir != "" {
+				roots[i] = filepath.Join(e.base, r)
+			}
+		}
+		found, st, err = scanner.ScanPaths(ctx, det, roots, scanner.DirOptions{
+			MaxSize: e.maxSize, NoIgnore: f.noIgnore, FollowSymlinks: f.followSymlinks,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
+		}
+	}
+	if err := f.write(s, e, found); err != nil {
+		return err
+	}
+	for _, err := range st.Errors {
+		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
+	}
+	fmt.Fprintf(s.Err, "leakguard: %s in %d files (%s) in %s%s\n",
+		plural(len(found), "finding"), st.Files, humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
+	return outcome(len(found), len(st.Errors))
+}
+
+// outcome maps a scan's result to an exit code.
+func outcome(findings, errs int) error {
+	switch {
+	case findings > 0:
+		return &Error{Code: ExitFindings, Err: errSilent}
+	case errs > 0:
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s could not be read", plural(errs, "path")), Hint: "fix the permissions or exclude the paths, and scan again"}
+	}
+	return nil
+}
+
+func skippedNote(st scanner.Stats) string {
+	if st.Skipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d skipped (binary, links or over --max-size)", st.Skipped)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,432 @@
+package scanner
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	ac "github.com/petar-dambovaliev/aho-corasick"
+
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// Window limits for regex matching around a keyword hit: single-line rules
+// see the hit's line, clipped to this many bytes either side on long
+// (minified) lines; multiline rules see this far past the hit.
+const (
+	lineWindow      = 1024
+	multilineWindow = 16 << 10
+)
+
+// Options configure a [Detector].
+type Options struct {
+	Rules     []*rules.Rule
+	Allowlist *rules.Allowlist // global; may be nil
+	Keys      []rules.Key      // managed keys
+	// DecodeDepth is how many layers of encoding are peeled off (0: none).
+	DecodeDepth int
+	// Ignore suppresses findings by content fingerprint; may be nil.
+	Ignore *Ignore
+}
+
+// Detector finds secrets in content. It is safe for concurrent use.
+type Detector struct {
+	rules     []*rules.Rule
+	allow     *rules.Allowlist
+	matcher   ac.AhoCorasick
+	patRules  [][]int // keyword pattern -> rule indexes
+	patKey    []int   // keyword pattern -> managed key index, or -1
+	noKeyword []int   // rules without keywords: run everywhere
+	keys      []rules.Key
+	known     knownValues
+	depth     int
+	ignore    *Ignore
+}
+
+// NewDetector builds a detector.
+func NewDetector(o Options) *Detector {
+	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore}
+	idx := map[string]int{}
+	var pats []string
+	add := func(p string) int {
+		if i, ok := idx[p]; ok {
+			return i
+		}
+		idx[p] = len(pats)
+		pats = append(pats, p)
+		d.patRules = append(d.patRules, nil)
+		d.patKey = append(d.patKey, -1)
+		return len(pats) - 1
+	}
+	for i, r := range o.Rules {
+		if len(r.LowerKeywords()) == 0 {
+			d.noKeyword = append(d.noKeyword, i)
+			continue
+		}
+		for _, k := range r.LowerKeywords() {
+			p := add(k)
+			d.patRules[p] = append(d.patRules[p], i)
+		}
+	}
+	for i, k := range o.Keys {
+		if k.Name == "" {
+			continue
+		}
+		p := add(strings.ToLower(k.Name))
+		d.patKey[p] = i
+	}
+	if len(pats) > 0 {
+		b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: true})
+		d.matcher = b.Build(pats)
+	}
+	d.known = newKnownValues(o.Keys)
+	return d
+}
+
+// Fragment is content to scan with where it came from.
+type Fragment struct {
+	// Path is the file's path relative to the scan root (empty for stdin
+	// and commit messages).
+	Path    string
+	Content []byte
+	// Lines, when set, limits findings to these 1-based line numbers (the
+	// added lines of a diff); nil means every line.
+	Lines map[int]bool
+}
+
+// candidate is a finding before locations are resolved.
+type candidate struct {
+	rule       *rules.Rule // nil for managed and known-value findings
+	keyIdx     int         // managed key, or -1
+	kind       int
+	start, end int // secret span in content
+	mstart     int // match span in content
+	mend       int
+	secret     string
+	confidence rules.Confidence
+	decoded    []string
+}
+
+const (
+	kindRule = iota
+	kindManaged
+	kindKnown
+)
+
+// Detect returns the findings in a fragment, sorted by position.
+func (d *Detector) Detect(f Fragment) []Finding {
+	if d.allow.AllowsPath(f.Path) {
+		return nil
+	}
+	cands := d.detect(f.Path, f.Content, d.depth)
+	if len(cands) == 0 {
+		return nil
+	}
+	cands = mergeCandidates(cands)
+	li := newLineIndex(f.Content)
+	var out []Finding
+	for _, c := range cands {
+		fd := d.finding(f, li, c)
+		if fd == nil {
+			continue
+		}
+		out = append(out, *fd)
+	}
+	return out
+}
+
+// detect collects candidates in content, peeling encodings up to depth.
+func (d *Detector) detect(path string, content []byte, depth int) []candidate {
+	var cands []candidate
+	// Regex windows per rule, from keyword hits.
+	windows := map[int][]span{}
+	if d.matcher.PatternCount() > 0 {
+		it := d.matcher.IterOverlappingByte(content)
+		for m := it.Next(); m != nil; m = it.Next() {
+			p := m.Pattern()
+			for _, ri := range d.patRules[p] {
+				r := d.rules[ri]
+				windows[ri] = append(windows[ri], window(content, m.Start(), m.End(), r.Multiline))
+			}
+			if ki := d.patKey[p]; ki >= 0 {
+				if c, ok := d.managedAt(content, m.Start(), m.End(), ki); ok {
+					cands = append(cands, c)
+				}
+			}
+		}
+	}
+	for _, ri := range d.noKeyword {
+		windows[ri] = append(windows[ri], span{0, len(content), false, false})
+	}
+	for ri, ws := range windows {
+		r := d.rules[ri]
+		if r.Re == nil || (r.Path != "" && !pathMatches(r, path)) {
+			continue
+		}
+		for _, w := range mergeSpans(ws) {
+			cands = d.matchRule(cands, r, content, w)
+		}
+	}
+	cands = append(cands, d.known.find(content)...)
+	if depth > 0 {
+		cands = append(cands, d.decodeAndDetect(path, content, depth)...)
+	}
+	return cands
+}
+
+func pathMatches(r *rules.Rule, path string) bool {
+	return r.PathRe() != nil && r.PathRe().MatchString(path)
+}
+
+// span is a byte range; clippedStart/End mark edges that cut a line.
+type span struct {
+	start, end   int
+	clippedStart bool
+	clippedEnd   bool
+}
+
+// window is the range the regex of a rule sees around a keyword hit.
+func window(b []byte, ks, ke int, multiline bool) span {
+	ls := bytes.LastIndexByte(b[:ks], '\n') + 1
+	var le int
+	if multiline {
+		le = min(len(b), ks+multilineWindow)
+		return span{ls, le, false, le < len(b)}
+	}
+	if i := bytes.IndexByte(b[ke:], '\n'); i >= 0 {
+		le = ke + i
+	} else {
+		le = len(b)
+	}
+	w := span{start: ls, end: le}
+	if ks-ls > lineWindow {
+		w.start, w.clippedStart = ks-lineWindow, true
+	}
+	if le-ke > lineWindow {
+		w.end, w.clippedEnd = ke+lineWindow, true
+	}
+	return w
+}
+
+// mergeSpans sorts and merges overlapping windows.
+func mergeSpans(ws []span) []span {
+	if len(ws) < 2 {
+		return ws
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].start < ws[j].start })
+	out := ws[:1]
+	for _, w := range ws[1:] {
+		last := &out[len(out)-1]
+		if w.start <= last.end {
+			if w.end > last.end {
+				last.end, last.clippedEnd = w.end, w.clippedEnd
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// matchRule runs a rule's regex over one window.
+func (d *Detector) matchRule(cands []candidate, r *rules.Rule, content []byte, w span) []candidate {
+	text := content[w.start:w.end]
+	for _, m := range r.Re.FindAllSubmatchIndex(text, -1) {
+		if (w.clippedStart && m[0] == 0) || (w.clippedEnd && m[1] == len(text)) {
+			continue // may be cut by the window: not a whole match
+		}
+		ss, se := m[0], m[1]
+		if g := r.SecretGroup; g > 0 {
+			if m[2*g] < 0 {
+				continue
+			}
+			ss, se = m[2*g], m[2*g+1]
+		} else if r.SecretGroup == 0 && len(m) > 2 && m[2] >= 0 {
+			// Like gitleaks: without secret_group, the first group that
+			// matched is the secret.
+			ss, se = m[2], m[3]
+		}
+		sec := string(text[ss:se])
+		match := string(text[m[0]:m[1]])
+		line := lineAt(content, w.start+ss)
+		if !r.CheckSecret(sec, match, line) {
+			continue
+		}
+		conf := r.Confidence
+		if r.HasChecksum() {
+			if !r.ChecksumOK(sec) {
+				continue // the provider never issued it
+			}
+			conf = rules.High
+		}
+		cands = append(cands, candidate{
+			rule: r, keyIdx: -1, kind: kindRule,
+			start: w.start + ss, end: w.start + se,
+			mstart: w.start + m[0], mend: w.start + m[1],
+			secret: sec, confidence: conf,
+		})
+	}
+	return cands
+}
+
+// lineAt returns the line holding offset i, without its newline.
+func lineAt(b []byte, i int) string {
+	s := bytes.LastIndexByte(b[:i], '\n') + 1
+	e := bytes.IndexByte(b[i:], '\n')
+	if e < 0 {
+		e = len(b)
+	} else {
+		e += i
+	}
+	if e-s > 4*lineWindow { // a minified line: the part around i
+		s, e = max(s, i-lineWindow), min(e, i+lineWindow)
+	}
+	return string(b[s:e])
+}
+
+// mergeCandidates keeps one candidate per secret location: the most
+// specific rule wins, and the managed key name and the highest confidence
+// are kept from the others.
+func mergeCandidates(cs []candidate) []candidate {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].start != cs[j].start {
+			return cs[i].start < cs[j].start
+		}
+		return cs[i].end > cs[j].end
+	})
+	var out []candidate
+	for _, c := range cs {
+		if n := len(out); n > 0 && overlaps(out[n-1], c) {
+			out[n-1] = better(out[n-1], c)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func overlaps(a, b candidate) bool { return a.start < b.end && b.start < a.end }
+
+// better merges two candidates for the same secret.
+func better(a, b candidate) candidate {
+	win, other := a, b
+	if rank(b) > rank(a) {
+		win, other = b, a
+	}
+	if win.keyIdx < 0 && other.keyIdx >= 0 {
+		win.keyIdx = other.keyIdx
+	}
+	if other.confidence.Rank() > win.confidence.Rank() {
+		win.confidence = other.confidence
+	}
+	return win
+}
+
+// rank orders candidates for the same secret: a provider rule names the
+// format best, then a known value, then a managed name, then a generic
+// rule; confidence breaks ties.
+func rank(c candidate) int {
+	base := 0
+	switch {
+	case c.kind == kindRule && c.rule.Provider != "generic" && c.rule.Provider != "":
+		base = 40
+	case c.kind == kindKnown:
+		base = 30
+	case c.kind == kindManaged:
+		base = 20
+	default:
+		base = 10
+	}
+	return base + c.confidence.Rank()
+}
+
+// finding resolves a candidate into a Finding, or nil when it is
+// suppressed.
+func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
+	sl, sc := li.pos(c.start)
+	el, ec := li.pos(max(c.end-1, c.start))
+	if f.Lines != nil && !f.Lines[sl] {
+		return nil
+	}
+	line := lineAt(f.Content, c.start)
+	if hasInlineAllow(line) {
+		return nil
+	}
+	if d.allow != nil && d.allow.Allows(c.secret, string(f.Content[c.mstart:c.mend]), line) {
+		return nil
+	}
+	fd := &Finding{
+		StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec,
+		Match:      secret.New(string(f.Content[c.mstart:c.mend])),
+		Secret:     secret.New(c.secret),
+		File:       f.Path,
+		Entropy:    rules.ShannonEntropy(c.secret),
+		Confidence: c.confidence,
+		Decoded:    c.decoded,
+	}
+	if c.rule != nil {
+		fd.RuleID, fd.Description, fd.Provider = c.rule.ID, c.rule.Description, c.rule.Provider
+		fd.RotateURL, fd.Tags = c.rule.RotateURL, append([]string(nil), c.rule.Tags...)
+	}
+	if c.keyIdx >= 0 {
+		k := d.keys[c.keyIdx]
+		fd.KeyName = k.Name
+		if c.rule == nil || fd.Provider == "generic" {
+			fd.Provider = k.Provider
+		}
+		if k.RotateURL != "" {
+			fd.RotateURL = k.RotateURL
+		}
+	}
+	switch c.kind {
+	case kindManaged:
+		if c.rule == nil {
+			fd.RuleID = "managed-key"
+			fd.Description = "Managed key " + fd.KeyName + " assigned a literal value"
+		}
+	case kindKnown:
+		if c.rule == nil {
+			fd.RuleID = "known-value"
+			fd.Description = "Known value of managed key " + fd.KeyName
+		}
+	}
+	fd.Fingerprint = fd.ContentFingerprint()
+	if d.ignore.Matches(fd) {
+		return nil
+	}
+	return fd
+}
+
+// hasInlineAllow reports a leakguard:allow (or gitleaks:allow) marker on
+// the line.
+func hasInlineAllow(line string) bool {
+	return strings.Contains(line, "leakguard:allow") || strings.Contains(line, "gitleaks:allow")
+}
+
+// lineIndex maps byte offsets to 1-based line and column.
+type lineIndex struct {
+	nl []int // offsets of '\n'
+}
+
+func newLineIndex(b []byte) *lineIndex {
+	li := &lineIndex{}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		li.nl = append(li.nl, i+j)
+		i += j + 1
+	}
+	return li
+}
+
+func (li *lineIndex) pos(off int) (line, col int) {
+	n := sort.SearchInts(li.nl, off) // newlines before off
+	start := 0
+	if n > 0 {
+		start = li.nl[n-1] + 1
+	}
+	return n + 1, off - start + 1
+}

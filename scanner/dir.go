@@ -1,0 +1,318 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+)
+
+// DefaultMaxSize is the largest file scanned unless configured otherwise.
+const DefaultMaxSize = 10 << 20
+
+// DirOptions configure a file-system scan.
+type DirOptions struct {
+	// MaxSize skips files larger than this many bytes (0: DefaultMaxSize).
+	MaxSize int64
+	// NoIgnore scans files that .gitignore excludes.
+	NoIgnore bool
+	// FollowSymlinks scans the targets of symbolic links.
+	FollowSymlinks bool
+	// Workers is the number of parallel scanners (0: GOMAXPROCS).
+	Workers int
+}
+
+// Stats counts what a scan read and what it could not.
+type Stats struct {
+	Files   int
+	Bytes   int64
+	Skipped int // binary, too large, or a link
+	// Errors are files or directories that could not be read: the scan is
+	// incomplete.
+	Errors []error
+}
+
+type job struct {
+	abs, rel string
+}
+
+// ScanPaths scans files and directories. Each finding's File is relative
+// to the root it was found under (or the path as given, for a file root).
+// Findings are returned sorted by file and position.
+func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) ([]Finding, Stats, error) {
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	jobs := make(chan job, 256)
+	var (
+		mu    sync.Mutex
+		st    Stats
+		found []Finding
+		wg    sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		st.Errors = append(st.Errors, err)
+		mu.Unlock()
+	}
+	for w := 0; w < o.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []Finding
+			var files, skipped int
+			var nbytes int64
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				b, skip, err := readCandidate(j.abs, o.MaxSize)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				if skip {
+					skipped++
+					continue
+				}
+				files++
+				nbytes += int64(len(b))
+				local = append(local, d.Detect(Fragment{Path: j.rel, Content: b})...)
+			}
+			mu.Lock()
+			found = append(found, local...)
+			st.Files += files
+			st.Skipped += skipped
+			st.Bytes += nbytes
+			mu.Unlock()
+		}()
+	}
+	var walkErr error
+	for _, root := range roots {
+		if err := walkRoot(ctx, root, o, jobs, fail, &mu, &st); err != nil {
+			walkErr = err
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if walkErr == nil {
+		walkErr = ctx.Err()
+	}
+	SortFindings(found)
+	return found, st, walkErr
+}
+
+// SortFindings orders findings by commit, file, position and rule.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.StartLine != b.StartLine {
+			return a.StartLine < b.StartLine
+		}
+		if a.StartColumn != b.StartColumn {
+			return a.StartColumn < b.StartColumn
+		}
+		return a.RuleID < b.RuleID
+	})
+}
+
+// readCandidate reads a file unless it is too large or binary.
+func readCandidate(path string, maxSize int64) ([]byte, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxSize {
+		return nil, true, nil
+	}
+	b := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, b)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
+	b = b[:n]
+	if IsBinary(b) {
+		return nil, true, nil
+	}
+	return b, false, nil
+}
+
+// IsBinary applies git's heuristic: a NUL byte in the first 8000 bytes.
+func IsBinary(b []byte) bool {
+	return bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0
+}
+
+// walkRoot walks one root and sends its files.
+func walkRoot(ctx context.Context, root string, o DirOptions, jobs chan<- job, fail func(error), mu *sync.Mutex, st *Stats) error {
+	fi, err := os.Lstat(root)
+	if err != nil {
+		return fmt.Errorf("%s: %w", root, errNoPath(err))
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 && o.FollowSymlinks {
+		fi, err = os.Stat(root)
+		if err != nil {
+			return fmt.Errorf("%s: %w", root, errNoPath(err))
+		}
+	}
+	if !fi.IsDir() {
+		jobs <- job{abs: root, rel: filepath.ToSlash(filepath.Clean(root))}
+		return nil
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	ig := newIgnorer(abs, o.NoIgnore)
+	return filepath.WalkDir(abs, func(p string, de fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			fail(err)
+			if de != nil && de.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(abs, p)
+		rel = filepath.ToSlash(rel)
+		if de.IsDir() {
+			if p != abs && (de.Name() == ".git" || ig.ignored(p, true)) {
+				return fs.SkipDir
+			}
+			ig.enter(p)
+			return nil
+		}
+		if de.Name() == ".git" { // a worktree's or submodule's .git file
+			return nil
+		}
+		if ig.ignored(p, false) {
+			return nil
+		}
+		if de.Type()&fs.ModeSymlink != 0 {
+			if !o.FollowSymlinks {
+				mu.Lock()
+				st.Skipped++
+				mu.Unlock()
+				return nil
+			}
+			if t, err := os.Stat(p); err != nil || t.IsDir() {
+				return nil // dangling, or a directory: not followed
+			}
+		} else if !de.Type().IsRegular() {
+			return nil
+		}
+		jobs <- job{abs: p, rel: rel}
+		return nil
+	})
+}
+
+func errNoPath(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("no such file or directory")
+	}
+	return err
+}
+
+// ignorer applies .gitignore files when the scanned tree is inside a git
+// work tree.
+type ignorer struct {
+	top      string // repository work tree, or "" when not in one
+	patterns []gitignore.Pattern
+}
+
+func newIgnorer(abs string, off bool) *ignorer {
+	ig := &ignorer{}
+	if off {
+		return ig
+	}
+	top := abs
+	for {
+		if _, err := os.Lstat(filepath.Join(top, ".git")); err == nil {
+			break
+		}
+		parent := filepath.Dir(top)
+		if parent == top {
+			return ig // not in a git work tree
+		}
+		top = parent
+	}
+	ig.top = top
+	ig.load(filepath.Join(top, ".git", "info", "exclude"), nil)
+	// .gitignore files of the directories above the scan root.
+	for dir := top; dir != abs; {
+		ig.enter(dir)
+		rel, _ := filepath.Rel(dir, abs)
+		next := strings.SplitN(filepath.ToSlash(rel), "/", 2)[0]
+		dir = filepath.Join(dir, next)
+	}
+	return ig
+}
+
+func (ig *ignorer) parts(p string) []string {
+	rel, err := filepath.Rel(ig.top, p)
+	if err != nil || rel == "." {
+		return nil
+	}
+	return strings.Split(filepath.ToSlash(rel), "/")
+}
+
+// enter loads the .gitignore of directory dir.
+func (ig *ignorer) enter(dir string) {
+	if ig.top == "" {
+		return
+	}
+	ig.load(filepath.Join(dir, ".gitignore"), ig.parts(dir))
+}
+
+func (ig *ignorer) load(file string, domain []string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		ig.patterns = append(ig.patterns, gitignore.ParsePattern(line, domain))
+	}
+}
+
+func (ig *ignorer) ignored(p string, isDir bool) bool {
+	if ig.top == "" || len(ig.patterns) == 0 {
+		return false
+	}
+	parts := ig.parts(p)
+	for i := len(ig.patterns) - 1; i >= 0; i-- {
+		switch ig.patterns[i].Match(parts, isDir) {
+		case gitignore.Exclude:
+			return true
+		case gitignore.Include:
+			return false
+		}
+	}
+	return false
+}

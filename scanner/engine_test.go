@@ -1,0 +1,71 @@
+package scanner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/rules"
+)
+
+// testDetector builds a detector from the embedded defaults plus keys.
+func testDetector(t testing.TB, keys ...rules.Key) *Detector {
+	t.Helper()
+	def, err := rules.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.CompileAll(def.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := def.Allowlist.Compiled(); err != nil {
+		t.Fatal(err)
+	}
+	return NewDetector(Options{Rules: rs, Allowlist: def.Allowlist, Keys: append(def.Keys, keys...), DecodeDepth: 2})
+}
+
+func expand(t testing.TB, tmpl string) string {
+	t.Helper()
+	s, err := rules.Expand(tmpl)
+	if err != nil {
+		t.Fatalf("expand %q: %v", tmpl, err)
+	}
+	return s
+}
+
+// TestEngineRuleExamples runs every rule's examples through the whole
+// engine (keyword prefilter, windows, merging, filters): each true
+// positive is reported, by that rule or a more specific one, and no false
+// positive is reported by the rule.
+func TestEngineRuleExamples(t *testing.T) {
+	d := testDetector(t)
+	def, _ := rules.Defaults()
+	for _, r := range def.Rules {
+		t.Run(r.ID, func(t *testing.T) {
+			for _, tp := range r.TP {
+				s := expand(t, tp)
+				fs := d.Detect(Fragment{Path: "example.txt", Content: []byte(s)})
+				if len(fs) == 0 {
+					t.Errorf("tp %q (%q): no finding", tp, s)
+					continue
+				}
+				if r.Provider != "generic" && fs[0].RuleID != r.ID && fs[0].Provider == "generic" {
+					t.Errorf("tp %q: reported by generic rule %s instead of %s", tp, fs[0].RuleID, r.ID)
+				}
+				for _, f := range fs {
+					if !strings.Contains(s, f.Secret.Reveal()) && len(f.Decoded) == 0 {
+						t.Errorf("tp %q: secret not in the text", tp)
+					}
+				}
+			}
+			for _, fp := range r.FP {
+				s := expand(t, fp)
+				for _, f := range d.Detect(Fragment{Path: "example.txt", Content: []byte(s)}) {
+					if f.RuleID == r.ID {
+						t.Errorf("fp %q (%q): reported by its own rule", fp, s)
+					}
+				}
+			}
+		})
+	}
+}

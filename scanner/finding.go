@@ -1,0 +1,76 @@
+// Package scanner owns findings and the sources they come from: the
+// [Detector] that applies rules, managed key names and known values to
+// content, the decoders, and the file-system source.
+package scanner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// Finding is one secret found in one place. Its fields follow gitleaks's
+// report (git fields are empty outside git) plus Provider, KeyName,
+// Confidence and RotateURL.
+//
+// Line and column numbers are 1-based and point at the secret itself (for
+// a secret found in decoded text, at the encoded text that holds it).
+// Columns count bytes.
+type Finding struct {
+	RuleID      string
+	Description string
+	StartLine   int
+	EndLine     int
+	StartColumn int
+	EndColumn   int
+	// Match is the text the rule matched, Secret the credential within
+	// it. Both redact themselves when printed or marshalled.
+	Match       secret.Value
+	Secret      secret.Value
+	File        string
+	SymlinkFile string
+	Commit      string
+	Entropy     float64
+	Author      string
+	Email       string
+	Date        string
+	Message     string
+	Tags        []string
+	Fingerprint string
+	Provider    string
+	KeyName     string
+	Confidence  rules.Confidence
+	RotateURL   string
+	// Decoded names the encodings peeled off to reach the secret, outer
+	// first ("base64", "hex", "percent", "unicode"); empty for plain text.
+	Decoded []string
+}
+
+// SecretHash is a short, stable, non-reversible digest of a secret used in
+// fingerprints and ignore files: the first 16 hex digits of SHA-256 over a
+// domain-separated value.
+func SecretHash(s string) string {
+	sum := sha256.Sum256([]byte("leakguard\x00" + s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// ContentFingerprint identifies a finding by what leaked, not where: the
+// rule and the secret's hash. It does not change when lines move.
+func (f *Finding) ContentFingerprint() string {
+	return f.RuleID + ":" + SecretHash(f.Secret.Reveal())
+}
+
+// RedactedMatch is Match with the secret replaced by its redacted preview.
+func (f *Finding) RedactedMatch() string {
+	m, s := f.Match.Reveal(), f.Secret.Reveal()
+	if s == "" {
+		return secret.Redact(m)
+	}
+	if !strings.Contains(m, s) {
+		return secret.Redact(m)
+	}
+	return strings.ReplaceAll(m, s, f.Secret.Redacted())
+}
