@@ -249,6 +249,26 @@ func lineOfKey(b []byte, key string) int {
 	return strings.Count(string(b[:loc[0]]), "\n") + 1
 }
 
+// lineOfField finds the line of field inside the nth [[name]] table, or
+// the table's header line.
+func lineOfField(b []byte, name string, n int, field string) int {
+	hdr := lineOfTable(b, name, n)
+	if hdr == 0 {
+		return 0
+	}
+	lines := strings.Split(string(b), "\n")
+	fre := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(field) + `"?\s*=`)
+	for i := hdr; i < len(lines); i++ {
+		if strings.HasPrefix(strings.TrimSpace(lines[i]), "[") {
+			break
+		}
+		if fre.MatchString(lines[i]) {
+			return i + 1
+		}
+	}
+	return hdr
+}
+
 // lineOfTable finds the line of the nth [[name]] table header.
 func lineOfTable(b []byte, name string, n int) int {
 	re := regexp.MustCompile(`(?m)^\s*\[\[\s*` + regexp.QuoteMeta(name) + `\s*\]\]`)
@@ -316,7 +336,7 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 			}
 			ui := i - nDefault
 			field, msg, _ := strings.Cut(err.Error(), ": ")
-			return nil, &Error{File: path, Line: lineOfTable(b, "rules", ui), Field: fmt.Sprintf("rules[%d].%s (id %q)", ui, field, s.ID), Err: errors.New(msg)}
+			return nil, &Error{File: path, Line: lineOfField(b, "rules", ui, field), Field: fmt.Sprintf("rules[%d].%s (id %q)", ui, field, s.ID), Err: errors.New(msg)}
 		}
 		c.Rules = append(c.Rules, r)
 	}
@@ -338,12 +358,12 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 		}
 		for j, fp := range k.Fingerprints {
 			if _, ok := scanner.ParseFingerprint(fp); !ok {
-				return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].fingerprints[%d]", i, j), Err: errors.New(`not "sha256:<64 hex digits>" (compute it with: leakguard keys fingerprint)`)}
+				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "fingerprints"), Field: fmt.Sprintf("keys[%d].fingerprints[%d]", i, j), Err: errors.New(`not "sha256:<64 hex digits>" (compute it with: leakguard keys fingerprint)`)}
 			}
 		}
 		for _, t := range k.Targets {
 			if _, ok := f.Targets[t]; !ok {
-				return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].targets", i), Err: fmt.Errorf("no [targets.%s] table", t)}
+				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "targets"), Field: fmt.Sprintf("keys[%d].targets", i), Err: fmt.Errorf("no [targets.%s] table", t)}
 			}
 		}
 		if j, ok := byName[k.Name]; ok {

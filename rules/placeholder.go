@@ -20,7 +20,7 @@ var (
 	placeholderWords = []string{
 		"your-", "your_", "yourkey", "your key", "<your", "changeme", "change-me", "change_me",
 		"replace", "placeholder", "example", "redacted", "dummy", "sample", "insert", "enter-",
-		"enter_", "todo", "fixme", "xxxx", "****", "....", "…", "put-your", "put_your", "secret-here",
+		"enter_", "todo", "fixme", "xxxx", "***", "...", "…", "put-your", "put_your", "secret-here",
 		"key-here", "key_here", "token-here", "token_here", "password-here", "here>", "notreal",
 		"not-a-real", "not_a_real", "fake", "foobar", "lorem",
 	}

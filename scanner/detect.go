@@ -360,6 +360,7 @@ func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
 		StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec,
 		Match:      secret.New(string(f.Content[c.mstart:c.mend])),
 		Secret:     secret.New(c.secret),
+		Line:       secret.New(line),
 		File:       f.Path,
 		Entropy:    rules.ShannonEntropy(c.secret),
 		Confidence: c.confidence,

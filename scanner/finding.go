@@ -28,8 +28,11 @@ type Finding struct {
 	EndColumn   int
 	// Match is the text the rule matched, Secret the credential within
 	// it. Both redact themselves when printed or marshalled.
-	Match       secret.Value
-	Secret      secret.Value
+	Match  secret.Value
+	Secret secret.Value
+	// Line is the line that holds the secret (for context; redact with
+	// RedactedLine).
+	Line        secret.Value
 	File        string
 	SymlinkFile string
 	Commit      string
@@ -73,4 +76,26 @@ func (f *Finding) RedactedMatch() string {
 		return secret.Redact(m)
 	}
 	return strings.ReplaceAll(m, s, f.Secret.Redacted())
+}
+
+// RedactedLine is the line holding the secret, with the secret redacted
+// and long lines cut around it.
+func (f *Finding) RedactedLine() string {
+	l, s := f.Line.Reveal(), f.Secret.Reveal()
+	if l == "" {
+		return f.RedactedMatch()
+	}
+	if s == "" || !strings.Contains(l, s) {
+		return secret.Redact(l)
+	}
+	i := strings.Index(l, s)
+	pre, post := l[:i], l[i+len(s):]
+	if len(pre) > 60 {
+		pre = "…" + pre[len(pre)-60:]
+	}
+	if len(post) > 60 {
+		post = post[:60] + "…"
+	}
+	out := pre + f.Secret.Redacted() + post
+	return strings.Join(strings.Fields(out), " ")
 }

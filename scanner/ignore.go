@@ -96,7 +96,7 @@ func WriteBaseline(w io.Writer, fs []Finding) error {
 		if f.Commit != "" {
 			loc = f.Commit[:min(len(f.Commit), 12)] + ":" + loc
 		}
-		preview := strings.Join(strings.Fields(f.RedactedMatch()), " ")
+		preview := f.RedactedLine()
 		fmt.Fprintf(&b, "\n# %s:%d %s %s\n", loc, f.StartLine, f.RuleID, preview)
 		if f.File != "" {
 			fmt.Fprintf(&b, "%s %s\n", f.ContentFingerprint(), f.File)

@@ -182,7 +182,7 @@ fingerprint ignore file (default: .leakguardignore at the repository root),
 each entry with its file, line, rule and a redacted preview, so a reviewer
 can see what was accepted. Entries stay valid when lines move.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(false)
+			e, err := f.resolve(false, args...)
 			if err != nil {
 				return err
 			}
@@ -198,7 +198,7 @@ can see what was accepted. Entries stay valid when lines move.`,
 			if out == "" {
 				root := e.repoRoot
 				if root == "" {
-					root = e.base
+					root = e.anchor
 				}
 				out = filepath.Join(root, scanner.IgnoreFile)
 			}

@@ -62,6 +62,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 // env is what a scanning command resolved from its flags.
 type env struct {
 	base     string // working directory for relative paths
+	anchor   string // directory of the first scanned path, else base
 	repoRoot string // enclosing git work tree, or ""
 	cfg      *config.Config
 	ignore   *scanner.Ignore
@@ -86,7 +87,10 @@ func findRepoRoot(dir string) string {
 	}
 }
 
-func (f *scanFlags) resolve(withIgnore bool) (*env, error) {
+// resolve loads the configuration and ignore file. The repository whose
+// leakguard.toml and .leakguardignore apply is the one holding the first
+// scanned path, else the one holding -C DIR or the current directory.
+func (f *scanFlags) resolve(withIgnore bool, paths ...string) (*env, error) {
 	e := &env{base: "."}
 	if f.dir != "" {
 		fi, err := os.Stat(f.dir)
@@ -95,16 +99,29 @@ func (f *scanFlags) resolve(withIgnore bool) (*env, error) {
 		}
 		e.base = f.dir
 	}
-	e.repoRoot = findRepoRoot(e.base)
+	e.anchor = e.base
+	if len(paths) > 0 && paths[0] != "-" {
+		p := paths[0]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(e.base, p)
+		}
+		if fi, err := os.Stat(p); err == nil {
+			if !fi.IsDir() {
+				p = filepath.Dir(p)
+			}
+			e.anchor = p
+		}
+	}
+	e.repoRoot = findRepoRoot(e.anchor)
 	cfgPath := f.configPath
 	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
 		cfgPath = filepath.Join(e.base, cfgPath)
 	}
 	if cfgPath == "" {
 		cfgPath = config.Find("", e.repoRoot)
-		if cfgPath == "" && f.dir != "" {
-			if _, err := os.Stat(filepath.Join(e.base, "leakguard.toml")); err == nil {
-				cfgPath = filepath.Join(e.base, "leakguard.toml")
+		if cfgPath == "" && e.anchor != "." {
+			if _, err := os.Stat(filepath.Join(e.anchor, "leakguard.toml")); err == nil {
+				cfgPath = filepath.Join(e.anchor, "leakguard.toml")
 			}
 		}
 	}
@@ -126,7 +143,7 @@ func (f *scanFlags) resolve(withIgnore bool) (*env, error) {
 		e.maxSize = n
 	}
 	switch f.format {
-	case "text", "json", "sarif":
+	case "", "text", "json", "sarif":
 	default:
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
@@ -146,7 +163,7 @@ func (f *scanFlags) loadIgnore(e *env) (*scanner.Ignore, error) {
 	if p == "" {
 		root := e.repoRoot
 		if root == "" {
-			root = e.base
+			root = e.anchor
 		}
 		p = filepath.Join(root, scanner.IgnoreFile)
 	}
@@ -213,7 +230,7 @@ Inside a git work tree, files that .gitignore excludes are skipped unless
 }
 
 func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
-	e, err := f.resolve(true)
+	e, err := f.resolve(true, args...)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/leakguard/leakguard/internal/cli"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"leakguard": func() {
+			os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script. Besides
+// testscript's built-ins they have:
+//
+//	genkey VAR KIND     set $VAR to a fresh key of KIND (anthropic, tavily,
+//	                    google, github, opaque) and remember it as a secret
+//	render SRC DST      copy SRC to DST expanding $VARS
+//	fingerprint VAR     set $VAR_FP to the known-value fingerprint of $VAR
+//	noleak [FILE...]    fail if any generated secret appears in stdout,
+//	                    stderr or the files
+//	jsonlen FILE N      FILE is a JSON array of N elements
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("NO_COLOR", "1")
+			e.Setenv("HOME", e.WorkDir+"/home")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"genkey":      genkey,
+			"render":      render,
+			"fingerprint": fingerprint,
+			"noleak":      noleak,
+			"jsonlen":     jsonlen,
+		},
+	})
+}
+
+func genkey(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: genkey VAR KIND")
+	}
+	var v string
+	switch args[1] {
+	case "anthropic":
+		v = "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA"
+	case "tavily":
+		v = "tvly-" + rules.RandString(32, "alnum")
+	case "google":
+		v = "AIza" + rules.RandString(35, "urlsafe")
+	case "github":
+		b := rules.RandString(30, "alnum")
+		v = "ghp_" + b + rules.CRC32Base62(b)
+	case "opaque":
+		v = rules.RandString(12, "alnum") + "." + rules.RandString(30, "alnum")
+	default:
+		ts.Fatalf("genkey: unknown kind %q", args[1])
+	}
+	ts.Setenv(args[0], v)
+	ts.Setenv("GENERATED", strings.TrimSpace(ts.Getenv("GENERATED")+" "+args[0]))
+}
+
+func render(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: render SRC DST")
+	}
+	out := os.Expand(ts.ReadFile(args[0]), ts.Getenv)
+	dst := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(filepath.Dir(dst), 0o755))
+	ts.Check(os.WriteFile(dst, []byte(out), 0o600))
+}
+
+func fingerprint(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: fingerprint VAR")
+	}
+	ts.Setenv(args[0]+"_FP", scanner.Fingerprint(ts.Getenv(args[0])))
+}
+
+func noleak(ts *testscript.TestScript, neg bool, args []string) {
+	texts := map[string]string{"stdout": ts.ReadFile("stdout"), "stderr": ts.ReadFile("stderr")}
+	for _, f := range args {
+		texts[f] = ts.ReadFile(f)
+	}
+	for _, name := range strings.Fields(ts.Getenv("GENERATED")) {
+		v := ts.Getenv(name)
+		mid := v[len(v)/4 : len(v)/4+12]
+		for where, text := range texts {
+			if strings.Contains(text, v) || strings.Contains(text, mid) {
+				if !neg {
+					ts.Fatalf("secret $%s appears in %s", name, where)
+				}
+				return
+			}
+		}
+	}
+	if neg {
+		ts.Fatalf("no generated secret appears")
+	}
+}
+
+func jsonlen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonlen FILE N")
+	}
+	var v []json.RawMessage
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &v); err != nil {
+		ts.Fatalf("%s: not a JSON array: %v", args[0], err)
+	}
+	if got := fmt.Sprint(len(v)); got != args[1] {
+		ts.Fatalf("%s: %s elements, want %s", args[0], got, args[1])
+	}
+}
