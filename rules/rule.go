@@ -260,6 +260,12 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 	return true
 }
 
+// NeedsLine reports whether CheckSecret looks at the line (an allowlist
+// regex targets it), so callers can skip building it otherwise.
+func (r *Rule) NeedsLine() bool {
+	return r.Allowlist != nil && r.Allowlist.RegexTarget == "line" && len(r.Allowlist.Regexes) > 0
+}
+
 // HasChecksum reports whether the rule validates a checksum.
 func (r *Rule) HasChecksum() bool { return r.checksum != nil }
 

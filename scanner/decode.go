@@ -37,13 +37,28 @@ func (d *Detector) decodeAndDetect(path string, b []byte, depth int) []candidate
 	return out
 }
 
-func isB64Byte(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
-}
+// Byte classes, looked up in a table on the hot path.
+const (
+	clsB64 = 1 << iota
+	clsHex
+)
 
-func isHexByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/' || b == '-' || b == '_' {
+			t[c] |= clsB64
+		}
+		if b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
+			t[c] |= clsHex
+		}
+	}
+	return t
+}()
+
+func isB64Byte(c byte) bool { return byteClass[c]&clsB64 != 0 }
+
+func isHexByte(c byte) bool { return byteClass[c]&clsHex != 0 }
 
 // findEncoded returns the base64, hex, percent-encoded and escaped runs of
 // b whose decoding is mostly printable text.
@@ -54,11 +69,12 @@ func findEncoded(b []byte) []encodedRun {
 		switch {
 		case isB64Byte(c):
 			j := i
-			allHex := true
-			for j < len(b) && isB64Byte(b[j]) {
-				allHex = allHex && isHexByte(b[j])
+			cls := uint8(clsHex)
+			for j < len(b) && byteClass[b[j]]&clsB64 != 0 {
+				cls &= byteClass[b[j]]
 				j++
 			}
+			allHex := cls != 0
 			k := j
 			for k < len(b) && k-j < 2 && b[k] == '=' {
 				k++

@@ -143,11 +143,15 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	windows := map[int][]span{}
 	if d.matcher.PatternCount() > 0 {
 		it := d.matcher.IterOverlappingByte(content)
+		var lb lineBounds
 		for m := it.Next(); m != nil; m = it.Next() {
 			p := m.Pattern()
-			for _, ri := range d.patRules[p] {
-				r := d.rules[ri]
-				windows[ri] = append(windows[ri], window(content, m.Start(), m.End(), r.Multiline))
+			if len(d.patRules[p]) > 0 {
+				ls, le := lb.around(content, m.Start(), m.End())
+				for _, ri := range d.patRules[p] {
+					r := d.rules[ri]
+					windows[ri] = append(windows[ri], window(content, ls, le, m.Start(), m.End(), r.Multiline))
+				}
 			}
 			if ki := d.patKey[p]; ki >= 0 {
 				if c, ok := d.managedAt(content, m.Start(), m.End(), ki); ok {
@@ -186,18 +190,33 @@ type span struct {
 	clippedEnd   bool
 }
 
-// window is the range the regex of a rule sees around a keyword hit.
-func window(b []byte, ks, ke int, multiline bool) span {
-	ls := bytes.LastIndexByte(b[:ks], '\n') + 1
-	var le int
-	if multiline {
-		le = min(len(b), ks+multilineWindow)
-		return span{ls, le, false, le < len(b)}
+// lineBounds finds the line around a keyword hit, reusing the previous
+// hit's line: hits arrive in order, so a long (minified) line is scanned
+// once, not once per hit.
+type lineBounds struct {
+	start, end int
+	ok         bool
+}
+
+func (lb *lineBounds) around(b []byte, ks, ke int) (int, int) {
+	if lb.ok && ks >= lb.start && ke <= lb.end {
+		return lb.start, lb.end
 	}
+	ls := bytes.LastIndexByte(b[:ks], '\n') + 1
+	le := len(b)
 	if i := bytes.IndexByte(b[ke:], '\n'); i >= 0 {
 		le = ke + i
-	} else {
-		le = len(b)
+	}
+	*lb = lineBounds{ls, le, true}
+	return ls, le
+}
+
+// window is the range the regex of a rule sees around a keyword hit at
+// b[ks:ke] on the line b[ls:le].
+func window(b []byte, ls, le, ks, ke int, multiline bool) span {
+	if multiline {
+		end := min(len(b), ks+multilineWindow)
+		return span{ls, end, false, end < len(b)}
 	}
 	w := span{start: ls, end: le}
 	if ks-ls > lineWindow {
@@ -249,7 +268,10 @@ func (d *Detector) matchRule(cands []candidate, r *rules.Rule, content []byte, w
 		}
 		sec := string(text[ss:se])
 		match := string(text[m[0]:m[1]])
-		line := lineAt(content, w.start+ss)
+		line := ""
+		if r.NeedsLine() {
+			line = lineAt(content, w.start+ss)
+		}
 		if !r.CheckSecret(sec, match, line) {
 			continue
 		}
@@ -270,17 +292,25 @@ func (d *Detector) matchRule(cands []candidate, r *rules.Rule, content []byte, w
 	return cands
 }
 
-// lineAt returns the line holding offset i, without its newline.
+// lineAt returns the line holding offset i, without its newline; on a
+// long (minified) line, the part within 4 KiB of i. It reads at most that
+// far either way, so it costs the same on any line.
 func lineAt(b []byte, i int) string {
-	s := bytes.LastIndexByte(b[:i], '\n') + 1
-	e := bytes.IndexByte(b[i:], '\n')
+	const reach = 4 * lineWindow
+	lo := max(0, i-reach)
+	s := bytes.LastIndexByte(b[lo:i], '\n') + 1 + lo
+	if s == lo && lo > 0 {
+		s = max(lo, i-lineWindow)
+	}
+	hi := min(len(b), i+reach)
+	e := bytes.IndexByte(b[i:hi], '\n')
 	if e < 0 {
-		e = len(b)
+		e = hi
+		if hi < len(b) {
+			e = min(hi, i+lineWindow)
+		}
 	} else {
 		e += i
-	}
-	if e-s > 4*lineWindow { // a minified line: the part around i
-		s, e = max(s, i-lineWindow), min(e, i+lineWindow)
 	}
 	return string(b[s:e])
 }

@@ -64,7 +64,8 @@ func btoi(b bool) int {
 
 // k8sValue handles `- name: NAME` with `value: v` on the next line.
 func (d *Detector) k8sValue(b []byte, s, e, ki int) (candidate, bool) {
-	ls := bytes.LastIndexByte(b[:s], '\n') + 1
+	lo := max(0, s-256)
+	ls := bytes.LastIndexByte(b[lo:s], '\n') + 1 + lo
 	prefix := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(string(b[ls:s])), "-"))
 	if prefix != "name:" && prefix != `"name":` && prefix != "name =" {
 		return candidate{}, false

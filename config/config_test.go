@@ -1,0 +1,178 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "leakguard.toml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsLoad(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Rules) < 150 {
+		t.Errorf("%d default rules, want at least 150", len(c.Rules))
+	}
+	if len(c.Keys) != 5 || c.DecodeDepth != DefaultDecodeDepth || c.MaxSize != 10<<20 {
+		t.Errorf("defaults: %d keys, depth %d, max size %d", len(c.Keys), c.DecodeDepth, c.MaxSize)
+	}
+}
+
+func TestIssueFourConfigLoads(t *testing.T) {
+	p := writeConfig(t, `
+[[keys]]
+name = "TAVILY_API_KEY"
+provider = "tavily"
+rotate_url = "https://app.tavily.com/home"
+source = "file:~/.claude/.claude.json#/mcpServers/tavily/env/TAVILY_API_KEY"
+targets = ["vercel", "supabase", "app_secrets", "dotenv"]
+rotated = 2026-01-09
+fingerprints = []
+
+[targets.vercel]
+type = "vercel"
+project = "infra"
+team_id = ""
+environments = ["production", "preview", "development"]
+token_env = "VERCEL_TOKEN"
+api_url = "https://api.vercel.com"
+
+[targets.supabase]
+type = "supabase-secrets"
+project_ref = "abcdefghijklmnopqrst"
+token_env = "SUPABASE_ACCESS_TOKEN"
+api_url = "https://api.supabase.com"
+
+[targets.app_secrets]
+type = "postgres"
+dsn_env = "DATABASE_URL"
+table = "app_secrets"
+environment = "production"
+project_id = "infra"
+
+[targets.dotenv]
+type = "dotenv"
+path = ".env"
+
+[github]
+repo = "acme/infra"
+api_url = "https://api.github.com/"
+token_env = "GITHUB_TOKEN"
+labels = ["security", "leaked-secret"]
+
+[state]
+dir = "~/.local/state/leakguard"
+
+[policy]
+rotate_after = "90d"
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tav *struct{}
+	for _, k := range c.Keys {
+		if k.Name == "TAVILY_API_KEY" {
+			if len(k.Targets) != 4 || k.Rotated.Year() != 2026 || k.Provider != "tavily" {
+				t.Errorf("tavily key: %+v", k)
+			}
+			tav = &struct{}{}
+		}
+	}
+	if tav == nil || len(c.Keys) != 5 {
+		t.Errorf("user key should extend the default of the same name: %d keys", len(c.Keys))
+	}
+	if c.Targets["vercel"].Project != "infra" || c.GitHub.Repo != "acme/infra" {
+		t.Errorf("targets or github not loaded")
+	}
+}
+
+func TestConfigErrorsNameLineAndField(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"[scan]\nmax_size = \"lots\"\n", "max_size"},
+		{"[[keys]]\nname = \"A\"\ntargets = [\"nowhere\"]\n", ":3: keys[0].targets: no [targets.nowhere] table"},
+		{"[policy]\nrotate_after = \"soon\"\n", ":2: policy.rotate_after"},
+		{"[scan]\ndecode_depth = 99\n", ":2: scan.decode_depth: must be between 0 and 8"},
+		{"[[rules]]\nid = \"x\"\nregex = 'a'\nconfidence = \"sure\"\n", `rules[0].confidence (id "x"): "sure" is not high`},
+		{"[[rules]]\nid = \"x\"\nregex = 'a'\nchecksum = \"luhn\"\n", "unknown validator"},
+	} {
+		_, err := Load(writeConfig(t, tc.body))
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want an error containing %q", tc.body, err, tc.want)
+		}
+	}
+}
+
+func TestSetKeyFieldKeepsTheRest(t *testing.T) {
+	p := writeConfig(t, "# top comment\n[scan]\nmax_size = \"5MiB\" # inline\n\n[[keys]]\nname = \"A_KEY\"\nfingerprints = [\n  \"sha256:"+strings.Repeat("a", 64)+"\",\n]\n\n[[keys]]\nname = \"B_KEY\"\n")
+	fps := TOMLStrings([]string{"sha256:" + strings.Repeat("a", 64), "sha256:" + strings.Repeat("b", 64)})
+	if err := SetKeyField(p, "A_KEY", "fingerprints", fps); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetKeyField(p, "B_KEY", "fingerprints", fps); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetKeyField(p, "C_KEY", "fingerprints", fps); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	s := string(b)
+	for _, want := range []string{"# top comment", `max_size = "5MiB" # inline`, "name = \"C_KEY\"\nfingerprints = "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("lost %q:\n%s", want, s)
+		}
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range c.Keys {
+		if strings.HasSuffix(k.Name, "_KEY") && len(k.Fingerprints) == 2 && (k.Name == "A_KEY" || k.Name == "B_KEY" || k.Name == "C_KEY") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d keys with two fingerprints, want 3:\n%s", n, s)
+	}
+	// An edit that would break the file is refused and leaves it alone.
+	if err := SetKeyField(p, "A_KEY", "fingerprints", `"not an array"`); err == nil {
+		t.Error("invalid edit accepted")
+	}
+	if b2, _ := os.ReadFile(p); string(b2) != s {
+		t.Error("refused edit changed the file")
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add("[[rules]]\nid = \"x\"\nregex = 'a(b)'\nsecret_group = 1\n")
+	f.Add("[extend]\nuseDefault = true\n[[rules]]\nid='g'\nregex='x'\n")
+	f.Add("[[keys]]\nname = \"K\"\nfingerprints = [\"sha256:00\"]\n")
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, body string) {
+		p := filepath.Join(dir, "fuzz.toml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(p)
+		if err == nil && c == nil {
+			t.Fatal("nil config without error")
+		}
+		if err != nil && !strings.Contains(err.Error(), "fuzz.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
