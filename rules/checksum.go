@@ -71,6 +71,7 @@ func crc32Tail(n int) Validator {
 }
 
 var validators = map[string]func(string) bool{
+	"basic-auth":                basicAuth,
 	"jwt":                       validJWT,
 	"jwt-supabase-service-role": supabaseServiceRole,
 }
@@ -125,4 +126,26 @@ func supabaseServiceRole(s string) bool {
 	role, _ := p["role"].(string)
 	iss, _ := p["iss"].(string)
 	return role == "service_role" && strings.Contains(iss, "supabase")
+}
+
+// basicAuth accepts base64 that decodes to printable "user:password" with
+// a password that is not a placeholder.
+func basicAuth(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+		if err != nil {
+			return false
+		}
+	}
+	user, pass, ok := strings.Cut(string(b), ":")
+	if !ok || user == "" || pass == "" {
+		return false
+	}
+	for _, r := range string(b) {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return false
+		}
+	}
+	return !IsPlaceholder(pass)
 }

@@ -22,7 +22,7 @@ var (
 		"replace", "placeholder", "example", "redacted", "dummy", "sample", "insert", "enter-",
 		"enter_", "todo", "fixme", "xxxx", "***", "...", "…", "put-your", "put_your", "secret-here",
 		"key-here", "key_here", "token-here", "token_here", "password-here", "here>", "notreal",
-		"not-a-real", "not_a_real", "fake", "foobar", "lorem",
+		"not-a-real", "not_a_real", "fake", "foobar", "lorem", "opensesame", "open sesame", "aladdin",
 	}
 )
 

@@ -86,6 +86,16 @@ type RuleSpec struct {
 	// Multiline rules may match across lines (private keys); others are
 	// matched line by line around keyword hits.
 	Multiline bool `toml:"multiline"`
+	// KeywordAnchor runs the regex anchored at the start of the word that
+	// holds each keyword hit (a name such as DB_PASSWORD), instead of over
+	// the whole line: much faster for rules whose match begins with the
+	// keyword's word.
+	KeywordAnchor bool `toml:"keyword_anchor"`
+	// CodeAware drops two classes of noise that only context reveals: an
+	// unquoted value in a source-code file (an identifier or expression,
+	// not a literal) and a hex-only value of 32+ characters in a test
+	// file (a test vector).
+	CodeAware bool `toml:"code_aware"`
 	// Validate names a structural check of the secret beyond the regex
 	// ("jwt", "jwt-supabase-service-role", "placeholder").
 	Validate  string     `toml:"validate"`
@@ -97,12 +107,14 @@ type RuleSpec struct {
 // Rule is a compiled rule.
 type Rule struct {
 	RuleSpec
-	Re       *regexp.Regexp
-	checksum Validator
-	validate func(string) bool
-	lowerKW  []string
-	stop     []string
-	pathRe   *regexp.Regexp
+	Re *regexp.Regexp
+	// AnchoredRe is Re anchored at the start of its input (KeywordAnchor).
+	AnchoredRe *regexp.Regexp
+	checksum   Validator
+	validate   func(string) bool
+	lowerKW    []string
+	stop       []string
+	pathRe     *regexp.Regexp
 }
 
 // PathRe is the compiled path regex, or nil.
@@ -123,6 +135,9 @@ func Compile(s RuleSpec) (*Rule, error) {
 			return nil, fmt.Errorf("regex: %v", err)
 		}
 		r.Re = re
+		if s.KeywordAnchor {
+			r.AnchoredRe = regexp.MustCompile(`^(?:` + s.Regex + `)`)
+		}
 		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
 			return nil, fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
 		}
