@@ -139,8 +139,10 @@ func (d *Detector) Detect(f Fragment) []Finding {
 // detect collects candidates in content, peeling encodings up to depth.
 func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	var cands []candidate
-	// Regex windows per rule, from keyword hits.
+	// Regex windows per rule, from keyword hits; anchored rules get the
+	// start of each hit's word instead.
 	windows := map[int][]span{}
+	anchors := map[int][]int{}
 	if d.matcher.PatternCount() > 0 {
 		it := d.matcher.IterOverlappingByte(content)
 		var lb lineBounds
@@ -150,6 +152,10 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 				ls, le := lb.around(content, m.Start(), m.End())
 				for _, ri := range d.patRules[p] {
 					r := d.rules[ri]
+					if r.AnchoredRe != nil {
+						anchors[ri] = append(anchors[ri], wordStart(content, ls, m.Start()))
+						continue
+					}
 					windows[ri] = append(windows[ri], window(content, ls, le, m.Start(), m.End(), r.Multiline))
 				}
 			}
@@ -169,7 +175,26 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 			continue
 		}
 		for _, w := range mergeSpans(ws) {
-			cands = d.matchRule(cands, r, content, w)
+			cands = d.matchRule(cands, r, path, content, w)
+		}
+	}
+	for ri, starts := range anchors {
+		r := d.rules[ri]
+		if r.Path != "" && !pathMatches(r, path) {
+			continue
+		}
+		sort.Ints(starts)
+		last := -1
+		for _, st := range starts {
+			if st == last {
+				continue
+			}
+			last = st
+			end := st + anchoredWindow
+			if i := bytes.IndexByte(content[st:min(len(content), end)], '\n'); i >= 0 {
+				end = st + i
+			}
+			cands = d.matchAnchored(cands, r, path, content, st, min(end, len(content)))
 		}
 	}
 	cands = append(cands, d.known.find(content)...)
@@ -188,6 +213,37 @@ type span struct {
 	start, end   int
 	clippedStart bool
 	clippedEnd   bool
+}
+
+// anchoredWindow is how far past the start of its word an anchored rule's
+// regex may match.
+const anchoredWindow = 512
+
+// wordStart is the start of the name that holds a keyword hit at ks: back
+// over identifier bytes and dots or dashes, and one opening quote, within
+// the line.
+func wordStart(b []byte, ls, ks int) int {
+	i := ks
+	for i > ls && ks-i < 128 {
+		c := b[i-1]
+		if !isIdentByte(c) && c != '.' && c != '-' {
+			break
+		}
+		i--
+	}
+	if i > ls && (b[i-1] == '"' || b[i-1] == '\'') {
+		i--
+	}
+	return i
+}
+
+// matchAnchored runs an anchored rule at one word start.
+func (d *Detector) matchAnchored(cands []candidate, r *rules.Rule, path string, content []byte, s, e int) []candidate {
+	m := r.AnchoredRe.FindSubmatchIndex(content[s:e])
+	if m == nil {
+		return cands
+	}
+	return d.accept(cands, r, path, content, s, m)
 }
 
 // lineBounds finds the line around a keyword hit, reusing the previous
@@ -249,46 +305,57 @@ func mergeSpans(ws []span) []span {
 }
 
 // matchRule runs a rule's regex over one window.
-func (d *Detector) matchRule(cands []candidate, r *rules.Rule, content []byte, w span) []candidate {
+func (d *Detector) matchRule(cands []candidate, r *rules.Rule, path string, content []byte, w span) []candidate {
 	text := content[w.start:w.end]
 	for _, m := range r.Re.FindAllSubmatchIndex(text, -1) {
 		if (w.clippedStart && m[0] == 0) || (w.clippedEnd && m[1] == len(text)) {
 			continue // may be cut by the window: not a whole match
 		}
-		ss, se := m[0], m[1]
-		if g := r.SecretGroup; g > 0 {
-			if m[2*g] < 0 {
-				continue
-			}
-			ss, se = m[2*g], m[2*g+1]
-		} else if r.SecretGroup == 0 && len(m) > 2 && m[2] >= 0 {
-			// Like gitleaks: without secret_group, the first group that
-			// matched is the secret.
-			ss, se = m[2], m[3]
-		}
-		sec := string(text[ss:se])
-		match := string(text[m[0]:m[1]])
-		line := ""
-		if r.NeedsLine() {
-			line = lineAt(content, w.start+ss)
-		}
-		if !r.CheckSecret(sec, match, line) {
-			continue
-		}
-		conf := r.Confidence
-		if r.HasChecksum() {
-			if !r.ChecksumOK(sec) {
-				continue // the provider never issued it
-			}
-			conf = rules.High
-		}
-		cands = append(cands, candidate{
-			rule: r, keyIdx: -1, kind: kindRule,
-			start: w.start + ss, end: w.start + se,
-			mstart: w.start + m[0], mend: w.start + m[1],
-			secret: sec, confidence: conf,
-		})
+		cands = d.accept(cands, r, path, content, w.start, m)
 	}
+	return cands
+}
+
+// accept turns a regex match (offsets relative to base) into a candidate
+// when it passes the rule's filters.
+func (d *Detector) accept(cands []candidate, r *rules.Rule, path string, content []byte, base int, m []int) []candidate {
+	text := content[base:]
+	ss, se := m[0], m[1]
+	if g := r.SecretGroup; g > 0 {
+		if m[2*g] < 0 {
+			return cands
+		}
+		ss, se = m[2*g], m[2*g+1]
+	} else if r.SecretGroup == 0 && len(m) > 2 && m[2] >= 0 {
+		// Like gitleaks: without secret_group, the first group that
+		// matched is the secret.
+		ss, se = m[2], m[3]
+	}
+	sec := string(text[ss:se])
+	match := string(text[m[0]:m[1]])
+	if r.CodeAware && !literalInContext(path, content, base+ss, sec) {
+		return cands
+	}
+	line := ""
+	if r.NeedsLine() {
+		line = lineAt(content, base+ss)
+	}
+	if !r.CheckSecret(sec, match, line) {
+		return cands
+	}
+	conf := r.Confidence
+	if r.HasChecksum() {
+		if !r.ChecksumOK(sec) {
+			return cands // the provider never issued it
+		}
+		conf = rules.High
+	}
+	cands = append(cands, candidate{
+		rule: r, keyIdx: -1, kind: kindRule,
+		start: base + ss, end: base + se,
+		mstart: base + m[0], mend: base + m[1],
+		secret: sec, confidence: conf,
+	})
 	return cands
 }
 
@@ -367,6 +434,9 @@ func rank(c candidate) int {
 		base = 20
 	default:
 		base = 10
+	}
+	if c.kind == kindRule && c.rule.HasChecksum() {
+		base += 5 // a verified checksum names the format for certain
 	}
 	return base + c.confidence.Rank()
 }
