@@ -3,15 +3,258 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/hooks"
+	"github.com/leakguard/leakguard/scanner"
 )
+
+const hintNoRepo = "run inside a repository or pass -C DIR"
 
 // runGitScan scans git sources: --staged, --pre-push or --history.
 func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) error {
-	return &Error{Code: ExitUsage, Err: errors.New("git scanning is not implemented yet"), Hint: "scan a directory instead"}
+	n := 0
+	for _, b := range []bool{f.staged, f.prePush, f.history} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return usageErr("pass one of --staged, --pre-push or --history", "--staged, --pre-push and --history are exclusive")
+	}
+	if len(args) > 0 {
+		return usageErr("select the repository with -C DIR", "git scans take no paths (got %q)", strings.Join(args, " "))
+	}
+	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "") {
+		return usageErr("add --history", "--range, --since-commit and --branch apply to --history")
+	}
+	repo, err := gitscan.Open(e.base)
+	if err != nil {
+		if errors.Is(err, gitscan.ErrNotRepository) {
+			return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
+		}
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
+	}
+	defer repo.Close()
+	o := gitscan.Options{
+		Detector:  e.cfg.Detector(e.ignore),
+		MaxSize:   e.maxSize,
+		IndexFile: s.Getenv("GIT_INDEX_FILE"),
+		Backend:   s.Getenv("LEAKGUARD_GIT_BACKEND"),
+	}
+	progress := f.history && isTerminal(s.Err)
+	if progress {
+		o.Progress = func(st gitscan.Stats) {
+			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))
+		}
+	}
+	start := time.Now()
+	var (
+		found []scanner.Finding
+		st    gitscan.Stats
+		what  string
+	)
+	switch {
+	case f.staged:
+		what = "staged changes"
+		found, st, err = repo.Staged(ctx, o)
+	case f.prePush:
+		what = "pushed commits"
+		var ups []gitscan.PushUpdate
+		ups, err = gitscan.ParsePushUpdates(s.In)
+		if err != nil {
+			return usageErr("run it from a pre-push hook: leakguard hooks install --pre-push", "%v", err)
+		}
+		if len(ups) == 0 {
+			ups = preCommitFrameworkUpdates(s)
+		}
+		found, st, err = repo.PrePush(ctx, o, ups)
+	default:
+		what = "history"
+		found, st, err = repo.History(ctx, o, gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch})
+	}
+	if progress {
+		fmt.Fprint(s.Err, "\r\x1b[K")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, gitscan.ErrBadRevision) {
+			return usageErr("check --range, --branch and --since-commit (e.g. --range main..HEAD)", "%v", err)
+		}
+		return &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
+	}
+	if err := f.write(s, e, found); err != nil {
+		return err
+	}
+	if st.Missing > 0 {
+		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone, or pruned objects): the scan is incomplete\n", plural(st.Missing, "object"))
+	}
+	commits := ""
+	if !f.staged {
+		commits = plural(st.Commits, "commit") + ", "
+	}
+	skipped := ""
+	if st.Skipped > 0 {
+		skipped = fmt.Sprintf("; %d skipped (binary, links, submodules or over --max-size)", st.Skipped)
+	}
+	fmt.Fprintf(s.Err, "leakguard: %s in %s (%s%s, %s) in %s%s\n",
+		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),
+		time.Since(start).Round(time.Millisecond), skipped)
+	if len(found) > 0 && f.format == "text" && (f.staged || f.prePush) {
+		blocked(s, f.staged)
+	}
+	if len(found) == 0 && f.strict && st.Missing > 0 {
+		return &Error{Code: ExitIncomplete,
+			Err:  fmt.Errorf("scan incomplete: %s missing", plural(st.Missing, "object")),
+			Hint: "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"}
+	}
+	return outcome(len(found), 0)
+}
+
+// preCommitFrameworkUpdates builds the pushed range from the pre-commit
+// framework's environment: it keeps the hook's stdin to itself and sets
+// PRE_COMMIT_FROM_REF (remote sha) and PRE_COMMIT_TO_REF (local sha).
+func preCommitFrameworkUpdates(s *IO) []gitscan.PushUpdate {
+	to, from := s.Getenv("PRE_COMMIT_TO_REF"), s.Getenv("PRE_COMMIT_FROM_REF")
+	if to == "" {
+		return nil
+	}
+	if from == "" || strings.Trim(from, "0") == "" {
+		from = strings.Repeat("0", 40)
+	}
+	ups, err := gitscan.ParsePushUpdates(strings.NewReader("HEAD " + to + " remote " + from + "\n"))
+	if err != nil {
+		return nil
+	}
+	return ups
+}
+
+// blocked tells the user what to do about a blocked commit or push.
+func blocked(s *IO, commit bool) {
+	verb, bypass := "commit", "git commit --no-verify"
+	if !commit {
+		verb, bypass = "push", "git push --no-verify"
+	}
+	fmt.Fprintf(s.Err, `leakguard: this %s is blocked: it would add the secrets above to the repository.
+  - move the value to a git-ignored .env file (or your secret store) and
+    reference it from the code, e.g. os.Getenv("NAME"); then stage again
+  - a false positive? add "leakguard:allow" in a comment on that line, or
+    record it in .leakguardignore with 'leakguard baseline'
+  - last resort, if you are sure: %s
+`, verb, bypass)
+	if !commit {
+		fmt.Fprintln(s.Err, "  - a secret already committed must be removed from those commits (git rebase -i) and rotated")
+	}
 }
 
 func newHooksCmd(s *IO) *cobra.Command {
-	return &cobra.Command{Use: "hooks", Short: "Install, remove or inspect leakguard's git hooks", Hidden: true}
+	c := &cobra.Command{
+		Use:   "hooks",
+		Short: "Install, remove or inspect leakguard's git hooks",
+		Long: `Install leakguard as a git pre-commit hook (scans the staged changes) or
+pre-push hook (scans the commits being pushed).
+
+Hooks go to the effective hooks directory: core.hooksPath, husky's .husky
+directory, the main repository's hooks for a linked worktree, else
+.git/hooks. An existing hook is kept and runs first (it moves to
+<hook>.leakguard-chained); uninstall puts it back. --global installs into
+~/.config/leakguard/hooks and sets core.hooksPath in your git config.`,
+	}
+	var dir string
+	var global, prePush, force bool
+	opts := func() hooks.Options {
+		return hooks.Options{Dir: dir, Global: global, Force: force, Getenv: s.Getenv}
+	}
+	fail := func(err error) error {
+		if errors.Is(err, gitscan.ErrNotRepository) {
+			return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo + ", or use --global"}
+		}
+		return &Error{Code: ExitUsage, Err: err}
+	}
+	install := &cobra.Command{
+		Use:   "install",
+		Short: "Install the pre-commit hook (or, with --pre-push, the pre-push hook)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			hook := hooks.PreCommit
+			if prePush {
+				hook = hooks.PrePush
+			}
+			res, err := hooks.Install(opts(), hook)
+			if err != nil {
+				return fail(err)
+			}
+			switch {
+			case !res.Changed:
+				fmt.Fprintf(s.Err, "leakguard: %s hook already installed in %s\n", hook, res.Path)
+			case res.State == hooks.Chained:
+				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s; the previous hook runs first (%s)\n", hook, res.Path, res.Path+hooks.ChainSuffix)
+			default:
+				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s\n", hook, res.Path)
+			}
+			if _, note, err := hooks.Dir(opts()); err == nil && note != "" {
+				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
+			}
+			return nil
+		},
+	}
+	install.Flags().BoolVar(&prePush, "pre-push", false, "install the pre-push hook instead of the pre-commit hook")
+	install.Flags().BoolVar(&force, "force", false, "replace a leftover chained hook, or a global core.hooksPath that points elsewhere")
+	uninstall := &cobra.Command{
+		Use:   "uninstall",
+		Short: "Remove leakguard's hooks and restore the hooks they chained",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			rs, err := hooks.Uninstall(opts())
+			if err != nil {
+				return fail(err)
+			}
+			for _, r := range rs {
+				switch {
+				case r.Changed && r.State == hooks.Foreign:
+					fmt.Fprintf(s.Err, "leakguard: removed %s hook; restored the previous one\n", r.Hook)
+				case r.Changed:
+					fmt.Fprintf(s.Err, "leakguard: removed %s hook\n", r.Hook)
+				case r.State == hooks.Foreign:
+					fmt.Fprintf(s.Err, "leakguard: %s hook is not leakguard's; left alone\n", r.Hook)
+				}
+			}
+			return nil
+		},
+	}
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Show each hook's state: installed, chained, missing or foreign",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			d, note, rs, err := hooks.Status(opts())
+			if err != nil {
+				return fail(err)
+			}
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Hook, r.State, r.Path)
+			}
+			tw.Flush()
+			fmt.Fprintf(s.Err, "leakguard: hooks directory %s\n", d)
+			if note != "" {
+				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
+			}
+			return nil
+		},
+	}
+	for _, sub := range []*cobra.Command{install, uninstall, status} {
+		sub.Flags().StringVarP(&dir, "chdir", "C", "", "the repository in `DIR`")
+		sub.Flags().BoolVar(&global, "global", false, "the user's global hooks (~/.config/leakguard/hooks, via core.hooksPath)")
+		c.AddCommand(sub)
+	}
+	return c
 }

@@ -1,0 +1,142 @@
+package gitscan
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// key returns a format-valid fake Anthropic key, built at run time.
+func key() string { return "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA" }
+
+func gitEnv(home string) []string {
+	env := []string{
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home,
+		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
+		"GIT_COMMITTER_NAME=Ada Lovelace", "GIT_COMMITTER_EMAIL=ada@example.com",
+		"GIT_AUTHOR_DATE=2024-01-02T03:04:05+01:00", "GIT_COMMITTER_DATE=2024-01-02T03:04:05+01:00",
+		"PATH=" + os.Getenv("PATH"), "LC_ALL=C",
+	}
+	return env
+}
+
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv(dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// runOK runs git and ignores failure (merge conflicts).
+func runOK(t *testing.T, dir string, args ...string) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv(dir)
+	_ = cmd.Run()
+}
+
+func newRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	run(t, dir, "init", "-q")
+	return dir
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func commitAll(t *testing.T, dir, msg string) string {
+	t.Helper()
+	run(t, dir, "add", "-A")
+	run(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
+	return run(t, dir, "rev-parse", "HEAD")
+}
+
+var testDetector *scanner.Detector
+
+func detector(t *testing.T) *scanner.Detector {
+	t.Helper()
+	if testDetector == nil {
+		cfg, err := config.Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		testDetector = cfg.Detector(nil)
+	}
+	return testDetector
+}
+
+func open(t *testing.T, dir string) *Repo {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func staged(t *testing.T, dir string) ([]scanner.Finding, Stats) {
+	t.Helper()
+	fs, st, err := open(t, dir).Staged(context.Background(), Options{Detector: detector(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, st
+}
+
+func history(t *testing.T, dir, backend string, h HistoryOptions) ([]scanner.Finding, Stats) {
+	t.Helper()
+	fs, st, err := open(t, dir).History(context.Background(), Options{Detector: detector(t), Backend: backend}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, st
+}
+
+// where summarises findings as "commit-prefix file:line" (or "file:line").
+func where(fs []scanner.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		s := fmt.Sprintf("%s:%d", f.File, f.StartLine)
+		if f.Commit != "" {
+			s = f.Commit[:7] + " " + s
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func gitCmd(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv(dir)
+	return cmd
+}
+
+func itoaTest(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,565 @@
+package gitscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// HistoryOptions choose the commits of a history scan. By default every
+// commit reachable from HEAD, branches, tags, remote-tracking refs and
+// refs/stash.
+type HistoryOptions struct {
+	// Range is a revision range: "A..B" (in B, not in A), "A...B" (in
+	// either, not in both), or "REV" (reachable from REV).
+	Range string
+	// SinceCommit excludes the commit and its ancestors.
+	SinceCommit string
+	// Branch scans only what NAME reaches.
+	Branch string
+}
+
+type blobStatus int
+
+const (
+	blobOK blobStatus = iota
+	blobSkip
+	blobMissing
+)
+
+// historyBackend reads commits and blobs.
+type historyBackend interface {
+	name() string
+	// walk returns the commits reachable from tips and not from
+	// excludes, with their changes, in any order.
+	walk(ctx context.Context, tips, excludes []plumbing.Hash, missing func(plumbing.Hash), progress func(int)) ([]*commitInfo, error)
+	// blobs calls fn for each wanted blob, one at a time, in order.
+	blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error
+}
+
+// goGitBackend reads with go-git.
+type goGitBackend struct{ r *Repo }
+
+func (g goGitBackend) name() string { return "go-git" }
+
+func (g goGitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, missing func(plumbing.Hash), progress func(int)) ([]*commitInfo, error) {
+	return g.r.goGitWalk(ctx, tips, excludes, missing, progress)
+}
+
+func (g goGitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
+	for _, h := range want {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, skip, err := g.r.readBlob(h, max)
+		switch {
+		case err != nil && isMissing(err):
+			fn(h, nil, blobMissing)
+		case err != nil:
+			return err
+		case skip:
+			fn(h, nil, blobSkip)
+		default:
+			fn(h, b, blobOK)
+		}
+	}
+	return nil
+}
+
+// backend picks the history reader.
+func (r *Repo) backend(name string) (historyBackend, error) {
+	switch name {
+	case "go-git":
+		return goGitBackend{r}, nil
+	case "git":
+		return r.gitBackend()
+	case "":
+		if r.isPartialClone() {
+			// git would fetch missing objects from the promisor remote.
+			return goGitBackend{r}, nil
+		}
+		if _, err := exec.LookPath("git"); err != nil {
+			return goGitBackend{r}, nil
+		}
+		if b, err := r.gitBackend(); err == nil {
+			return b, nil
+		}
+		return goGitBackend{r}, nil
+	}
+	return nil, fmt.Errorf("unknown git backend %q (use git or go-git)", name)
+}
+
+func (r *Repo) isPartialClone() bool {
+	cfg, err := r.r.Config()
+	if err != nil {
+		return false
+	}
+	if cfg.Raw.Section("extensions").Option("partialclone") != "" {
+		return true
+	}
+	for _, s := range cfg.Raw.Section("remote").Subsections {
+		if s.Option("promisor") == "true" || s.Option("partialclonefilter") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve turns a revision into a commit hash.
+func (r *Repo) resolve(rev string) (plumbing.Hash, error) {
+	if rev == "" {
+		rev = "HEAD"
+	}
+	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("unknown revision %q", rev)
+	}
+	c, ok := r.peel(*h)
+	if !ok {
+		return plumbing.ZeroHash, fmt.Errorf("%q is not a commit", rev)
+	}
+	return c, nil
+}
+
+// ErrBadRevision wraps revision errors (a usage error).
+var ErrBadRevision = errors.New("bad revision")
+
+// selection resolves the tips and excludes of a history scan.
+func (r *Repo) selection(h HistoryOptions) (tips, excludes []plumbing.Hash, err error) {
+	bad := func(err error) error { return fmt.Errorf("%w: %v", ErrBadRevision, err) }
+	switch {
+	case h.Range != "":
+		rg := strings.TrimSpace(h.Range)
+		if a, b, ok := strings.Cut(rg, "..."); ok {
+			ha, err := r.resolve(a)
+			if err != nil {
+				return nil, nil, bad(err)
+			}
+			hb, err := r.resolve(b)
+			if err != nil {
+				return nil, nil, bad(err)
+			}
+			tips = []plumbing.Hash{ha, hb}
+			ca, _ := r.r.CommitObject(ha)
+			cb, _ := r.r.CommitObject(hb)
+			if ca != nil && cb != nil {
+				bases, err := ca.MergeBase(cb)
+				if err == nil {
+					for _, c := range bases {
+						excludes = append(excludes, c.Hash)
+					}
+				}
+			}
+		} else if a, b, ok := strings.Cut(rg, ".."); ok {
+			ha, err := r.resolve(a)
+			if err != nil {
+				return nil, nil, bad(err)
+			}
+			hb, err := r.resolve(b)
+			if err != nil {
+				return nil, nil, bad(err)
+			}
+			tips, excludes = []plumbing.Hash{hb}, []plumbing.Hash{ha}
+		} else {
+			for _, f := range strings.Fields(rg) {
+				neg := strings.HasPrefix(f, "^")
+				hh, err := r.resolve(strings.TrimPrefix(f, "^"))
+				if err != nil {
+					return nil, nil, bad(err)
+				}
+				if neg {
+					excludes = append(excludes, hh)
+				} else {
+					tips = append(tips, hh)
+				}
+			}
+		}
+	case h.Branch != "":
+		hb, err := r.resolve(h.Branch)
+		if err != nil {
+			return nil, nil, bad(err)
+		}
+		tips = []plumbing.Hash{hb}
+	default:
+		tips, err = r.defaultTips()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if h.SinceCommit != "" && h.Range == "" {
+		hs, err := r.resolve(h.SinceCommit)
+		if err != nil {
+			return nil, nil, bad(err)
+		}
+		excludes = append(excludes, hs)
+	}
+	return tips, excludes, nil
+}
+
+// History scans the commits h selects: each unique blob once, commit
+// messages too. Findings carry the commit that introduced them and are
+// sorted by commit (parents first), file and position.
+func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scanner.Finding, Stats, error) {
+	var st Stats
+	tips, excludes, err := r.selection(h)
+	if err != nil {
+		return nil, st, err
+	}
+	be, err := r.backend(o.Backend)
+	if err != nil {
+		return nil, st, err
+	}
+	st.Backend = be.name()
+	fs, st, err := r.history(ctx, o, be, tips, excludes, &st)
+	if err != nil && ctx.Err() == nil && o.Backend == "" && be.name() == "git" {
+		// git failed (an old or broken install, an odd repository):
+		// go-git reads everything itself.
+		st = Stats{Backend: "go-git"}
+		return r.history(ctx, o, goGitBackend{r}, tips, excludes, &st)
+	}
+	return fs, st, err
+}
+
+// progress reports to o.Progress at most every 100ms.
+type progress struct {
+	fn      func(Stats)
+	last    time.Time
+	commits atomic.Int64
+	blobs   atomic.Int64
+	bytes   atomic.Int64
+	mu      sync.Mutex
+}
+
+func (p *progress) tick(force bool) {
+	if p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !force && time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.fn(Stats{Commits: int(p.commits.Load()), Blobs: int(p.blobs.Load()), Bytes: p.bytes.Load()})
+}
+
+func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, excludes []plumbing.Hash, st *Stats) ([]scanner.Finding, Stats, error) {
+	pr := &progress{fn: o.Progress}
+	missingSet := map[plumbing.Hash]bool{}
+	var missingMu sync.Mutex
+	missing := func(h plumbing.Hash) {
+		missingMu.Lock()
+		missingSet[h] = true
+		missingMu.Unlock()
+	}
+	commits, err := be.walk(ctx, tips, excludes, missing, func(n int) {
+		pr.commits.Store(int64(n))
+		pr.tick(false)
+	})
+	if err != nil {
+		return nil, *st, err
+	}
+	commits = topoOrder(commits, tips)
+	st.Commits = len(commits)
+	pr.commits.Store(int64(len(commits)))
+
+	// Plan: each introduced blob once, scanned under the path of its
+	// first introduction.
+	pathOf := map[plumbing.Hash]string{}
+	var want []plumbing.Hash
+	for _, c := range commits {
+		for _, ch := range c.changes {
+			if !c.introduces(ch) {
+				continue
+			}
+			if _, ok := pathOf[ch.blob]; !ok {
+				pathOf[ch.blob] = ch.path
+				want = append(want, ch.blob)
+			}
+		}
+	}
+	// Newest first: packs store recent versions whole.
+	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+		want[i], want[j] = want[j], want[i]
+	}
+	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}}
+	if err := sc.run(ctx, be, want, pathOf, o.maxSize(), missing); err != nil {
+		return nil, *st, err
+	}
+	// Previous versions of files with findings, when not scanned yet
+	// (outside the selected commits): needed to tell new secrets from
+	// old ones.
+	var again []plumbing.Hash
+	for _, c := range commits {
+		for _, ch := range c.changes {
+			if !c.introduces(ch) || len(sc.found[ch.blob]) == 0 {
+				continue
+			}
+			for _, oh := range ch.olds {
+				if oh.IsZero() || sc.scanned[oh] {
+					continue
+				}
+				if _, ok := pathOf[oh]; !ok {
+					pathOf[oh] = ch.path
+					again = append(again, oh)
+				}
+			}
+		}
+	}
+	if len(again) > 0 {
+		if err := sc.run(ctx, be, again, pathOf, o.maxSize(), func(plumbing.Hash) {}); err != nil {
+			return nil, *st, err
+		}
+	}
+	// Commit messages.
+	msgs := make([][]scanner.Finding, len(commits))
+	parallel(ctx, sc.nworkers(), len(commits), func(i int) {
+		msgs[i] = o.Detector.Detect(scanner.Fragment{Content: []byte(commits[i].message)})
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, *st, err
+	}
+	pr.tick(true)
+
+	var out []scanner.Finding
+	for _, c := range commits {
+		attribute := func(f scanner.Finding, path string) {
+			f.File = path
+			f.Commit = c.hash.String()
+			f.Author, f.Email, f.Date = c.author, c.email, c.date
+			f.Message = firstLine(c.message)
+			out = append(out, f)
+		}
+		for _, f := range msgs[c.order] {
+			attribute(f, "")
+		}
+		for _, ch := range c.changes {
+			fs := sc.found[ch.blob]
+			if len(fs) == 0 || !c.introduces(ch) {
+				continue
+			}
+			had := map[string]int{}
+			for _, oh := range ch.olds {
+				cnt := map[string]int{}
+				for _, f := range sc.found[oh] {
+					cnt[secretKey(f)]++
+				}
+				for k, n := range cnt {
+					had[k] = max(had[k], n)
+				}
+			}
+			for _, f := range fs {
+				if k := secretKey(f); had[k] > 0 {
+					had[k]--
+					continue
+				}
+				attribute(f, ch.path)
+			}
+		}
+	}
+	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
+	st.Missing = len(missingSet)
+	sortHistory(out, commits)
+	return out, *st, nil
+}
+
+func secretKey(f scanner.Finding) string { return f.RuleID + "\x00" + f.Secret.Reveal() }
+
+func firstLine(s string) string {
+	s = strings.TrimLeft(s, "\n")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimRight(s, "\r")
+}
+
+// sortHistory orders findings by commit order, then file and position.
+func sortHistory(fs []scanner.Finding, commits []*commitInfo) {
+	order := make(map[string]int, len(commits))
+	for _, c := range commits {
+		order[c.hash.String()] = c.order
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if oa, ob := order[a.Commit], order[b.Commit]; oa != ob {
+			return oa < ob
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.StartLine != b.StartLine {
+			return a.StartLine < b.StartLine
+		}
+		if a.StartColumn != b.StartColumn {
+			return a.StartColumn < b.StartColumn
+		}
+		return a.RuleID < b.RuleID
+	})
+}
+
+// topoOrder sorts commits parents first: a depth-first post-order from
+// the tips in order, parents in order. Deterministic for a given graph.
+func topoOrder(commits []*commitInfo, tips []plumbing.Hash) []*commitInfo {
+	by := make(map[plumbing.Hash]*commitInfo, len(commits))
+	for _, c := range commits {
+		by[c.hash] = c
+	}
+	done := make(map[plumbing.Hash]bool, len(commits))
+	out := make([]*commitInfo, 0, len(commits))
+	type frame struct {
+		c *commitInfo
+		i int
+	}
+	visit := func(root *commitInfo) {
+		if root == nil || done[root.hash] {
+			return
+		}
+		done[root.hash] = true
+		stack := []frame{{root, 0}}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.i < len(top.c.parents) {
+				p := by[top.c.parents[top.i]]
+				top.i++
+				if p != nil && !done[p.hash] {
+					done[p.hash] = true
+					stack = append(stack, frame{p, 0})
+				}
+				continue
+			}
+			out = append(out, top.c)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	for _, t := range tips {
+		visit(by[t])
+	}
+	// Anything not reached from a tip (should not happen), by hash.
+	var rest []*commitInfo
+	for _, c := range commits {
+		if !done[c.hash] {
+			rest = append(rest, c)
+		}
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i].hash.String() < rest[j].hash.String() })
+	for _, c := range rest {
+		visit(c)
+	}
+	for i, c := range out {
+		c.order = i
+	}
+	return out
+}
+
+// blobScanner scans blobs in parallel and keeps their findings.
+type blobScanner struct {
+	det     *scanner.Detector
+	workers int
+	pr      *progress
+
+	mu      sync.Mutex
+	found   map[plumbing.Hash][]scanner.Finding // blobs with findings
+	scanned map[plumbing.Hash]bool
+	blobs   int
+	bytes   int64
+	skipped int
+}
+
+func (s *blobScanner) nworkers() int {
+	if s.workers > 0 {
+		return s.workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+type blobJob struct {
+	h    plumbing.Hash
+	path string
+	b    []byte
+}
+
+func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbing.Hash, pathOf map[plumbing.Hash]string, max int64, missing func(plumbing.Hash)) error {
+	jobs := make(chan blobJob, 64)
+	var wg sync.WaitGroup
+	for w := 0; w < s.nworkers(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				fs := s.det.Detect(scanner.Fragment{Path: j.path, Content: j.b})
+				s.pr.blobs.Add(1)
+				s.pr.bytes.Add(int64(len(j.b)))
+				s.mu.Lock()
+				s.blobs++
+				s.bytes += int64(len(j.b))
+				if len(fs) > 0 {
+					s.found[j.h] = fs
+				}
+				s.mu.Unlock()
+				s.pr.tick(false)
+			}
+		}()
+	}
+	err := be.blobs(ctx, want, max, func(h plumbing.Hash, b []byte, status blobStatus) {
+		s.mu.Lock()
+		s.scanned[h] = true
+		s.mu.Unlock()
+		switch status {
+		case blobMissing:
+			missing(h)
+			return
+		case blobSkip:
+			s.mu.Lock()
+			s.skipped++
+			s.mu.Unlock()
+			return
+		}
+		if scanner.IsBinary(b) {
+			s.mu.Lock()
+			s.skipped++
+			s.mu.Unlock()
+			return
+		}
+		jobs <- blobJob{h, pathOf[h], b}
+	})
+	close(jobs)
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// parallel runs fn(0..n-1) on workers.
+func parallel(ctx context.Context, workers, n int, fn func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

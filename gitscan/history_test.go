@@ -1,0 +1,170 @@
+package gitscan
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// historyRepo builds a repository exercising history scans and returns
+// it with the commits that introduce secrets, by name.
+func historyRepo(t *testing.T) (string, map[string]string) {
+	dir := newRepo(t)
+	c := map[string]string{}
+	write(t, dir, "README", "hello\n")
+	commitAll(t, dir, "root")
+	// Added, kept through an edit, then deleted: history only.
+	k1 := key()
+	write(t, dir, "app/config.py", "x = 1\nKEY = \""+k1+"\"\n")
+	c["added"] = commitAll(t, dir, "add config")
+	write(t, dir, "app/config.py", "x = 2\nKEY = \""+k1+"\"\ny = 3\n")
+	commitAll(t, dir, "edit config")
+	run(t, dir, "mv", "app/config.py", "app/settings.py")
+	commitAll(t, dir, "rename")
+	run(t, dir, "rm", "-q", "app/settings.py")
+	commitAll(t, dir, "remove config")
+	// Re-added later: a second finding.
+	write(t, dir, "app/settings.py", "x = 2\nKEY = \""+k1+"\"\ny = 3\n")
+	c["readded"] = commitAll(t, dir, "restore")
+	// A side branch merged back: one finding, at the side commit.
+	run(t, dir, "checkout", "-q", "-b", "side")
+	write(t, dir, "side.txt", "token = \""+key()+"\"\n")
+	c["side"] = commitAll(t, dir, "side work")
+	run(t, dir, "checkout", "-q", "main")
+	write(t, dir, "main.txt", "m\n")
+	commitAll(t, dir, "main work")
+	run(t, dir, "merge", "-q", "--no-edit", "side")
+	// A branch never merged.
+	run(t, dir, "checkout", "-q", "-b", "unmerged")
+	write(t, dir, "branch-only.txt", "k = \""+key()+"\"\n")
+	c["unmerged"] = commitAll(t, dir, "unmerged")
+	// A commit only a tag reaches.
+	run(t, dir, "checkout", "-q", "--detach", "main")
+	write(t, dir, "tagged.txt", "k = \""+key()+"\"\n")
+	c["tagged"] = commitAll(t, dir, "tagged")
+	run(t, dir, "tag", "-a", "-m", "annotated", "v1")
+	run(t, dir, "checkout", "-q", "main")
+	// A secret in a commit message.
+	write(t, dir, "msg.txt", "nothing here\n")
+	run(t, dir, "add", ".")
+	run(t, dir, "commit", "-q", "-m", "oops\n\nthe key is "+key())
+	c["message"] = run(t, dir, "rev-parse", "HEAD")
+	return dir, c
+}
+
+func TestHistory(t *testing.T) {
+	dir, c := historyRepo(t)
+	for _, backend := range []string{"go-git", "git"} {
+		t.Run(backend, func(t *testing.T) {
+			fs, st := history(t, dir, backend, HistoryOptions{})
+			if st.Backend != backend {
+				t.Fatalf("backend = %q", st.Backend)
+			}
+			got := map[string]int{}
+			for _, f := range fs {
+				got[f.Commit+" "+f.File]++
+				if f.Author != "Ada Lovelace" || f.Email != "ada@example.com" || f.Date != "2024-01-02T03:04:05+01:00" || f.Message == "" {
+					t.Errorf("commit fields: %+v", []string{f.Author, f.Email, f.Date, f.Message})
+				}
+			}
+			want := map[string]int{
+				c["added"] + " app/config.py":      1,
+				c["readded"] + " app/settings.py":  1,
+				c["side"] + " side.txt":            1,
+				c["unmerged"] + " branch-only.txt": 1,
+				c["tagged"] + " tagged.txt":        1,
+				c["message"] + " ":                 1,
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("findings:\n got %v\nwant %v", got, want)
+			}
+			if fs[0].Commit != c["added"] {
+				t.Errorf("not in topological order: first is %s", fs[0].Commit)
+			}
+		})
+	}
+}
+
+func TestHistoryBackendsAgree(t *testing.T) {
+	dir, _ := historyRepo(t)
+	a, _ := history(t, dir, "go-git", HistoryOptions{})
+	b, _ := history(t, dir, "git", HistoryOptions{})
+	if !reflect.DeepEqual(summary(a), summary(b)) {
+		t.Fatalf("go-git and git differ:\n%v\n%v", summary(a), summary(b))
+	}
+	c, _ := history(t, dir, "git", HistoryOptions{})
+	if !reflect.DeepEqual(summary(b), summary(c)) {
+		t.Fatal("two runs differ")
+	}
+}
+
+func summary(fs []scanner.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, strings.Join([]string{f.Commit, f.File, f.RuleID, f.Fingerprint, f.Date, f.Message, itoaTest(f.StartLine), itoaTest(f.StartColumn)}, "|"))
+	}
+	return out
+}
+
+func TestHistorySelection(t *testing.T) {
+	dir, c := historyRepo(t)
+	for _, backend := range []string{"go-git", "git"} {
+		fs, _ := history(t, dir, backend, HistoryOptions{Range: "main..unmerged"})
+		if len(fs) != 1 || fs[0].Commit != c["unmerged"] {
+			t.Errorf("%s range: %v", backend, where(fs))
+		}
+		fs, _ = history(t, dir, backend, HistoryOptions{Branch: "side"})
+		if n := len(fs); n != 3 { // the config secret twice and the side one
+			t.Errorf("%s branch: %v", backend, where(fs))
+		}
+		fs, _ = history(t, dir, backend, HistoryOptions{SinceCommit: c["readded"], Branch: "main"})
+		if len(fs) != 2 { // side and message
+			t.Errorf("%s since-commit: %v", backend, where(fs))
+		}
+	}
+	_, _, err := open(t, dir).History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{Range: "nope..main"})
+	if err == nil {
+		t.Fatal("bad revision accepted")
+	}
+}
+
+func TestHistoryPartialClone(t *testing.T) {
+	src, _ := historyRepo(t)
+	run(t, src, "config", "uploadpack.allowFilter", "true")
+	run(t, src, "config", "uploadpack.allowAnySHA1InWant", "true")
+	dst := t.TempDir()
+	run(t, dst, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, "clone")
+	fs, st, err := open(t, dst+"/clone").History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{})
+	if err != nil {
+		t.Fatalf("partial clone aborted: %v", err)
+	}
+	if st.Missing == 0 {
+		t.Fatalf("no missing objects counted (stats %+v)", st)
+	}
+	if st.Backend != "go-git" {
+		t.Fatalf("partial clone read with %s (git would fetch)", st.Backend)
+	}
+	// Commit messages are still scanned.
+	found := false
+	for _, f := range fs {
+		found = found || f.File == ""
+	}
+	if !found {
+		t.Fatal("message finding lost")
+	}
+}
+
+func TestHistoryShallowClone(t *testing.T) {
+	src, _ := historyRepo(t)
+	dst := t.TempDir()
+	run(t, dst, "clone", "-q", "--depth=1", "--no-single-branch", "file://"+src, "clone")
+	for _, backend := range []string{"go-git", "git"} {
+		_, st := history(t, dst+"/clone", backend, HistoryOptions{})
+		if st.Missing == 0 {
+			t.Errorf("%s: shallow parents not counted as missing", backend)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+// Package gitscan scans git sources for secrets: the changes staged for
+// commit ([Repo.Staged]), the commits a push sends ([Repo.PrePush]) and
+// the whole history ([Repo.History]).
+//
+// Everything works with go-git alone; a git binary is never required.
+// [Repo.History] uses git's plumbing (log --raw and cat-file --batch) as
+// a faster path when git is on PATH, with go-git as the fallback; both
+// give identical findings.
+//
+// # What counts as new
+//
+// Staged and pre-push scans report only added lines: a new file's every
+// line, a modified file's lines that a line diff marks as inserted. Pure
+// renames, deletions and mode changes add nothing. Binary files, files
+// over the size limit, symbolic links and submodules are skipped.
+//
+// A history scan reads each unique blob once and attributes its findings
+// to the commits that introduced the blob at a path, in topological order
+// (parents first). A commit introduces a blob at a path when no parent
+// has that blob at that path, so a merge does not repeat its parents'
+// findings. A secret that the previous version of the file (any parent's)
+// already held is not reported again; a secret that was removed and added
+// back later is a second finding, attributed to the commit that re-added
+// it. Path-scoped rules and path allowlists see the path where the blob
+// first appeared.
+//
+// # Missing objects
+//
+// Partial and shallow clones, pruned blobs and broken repositories miss
+// objects. Scans never abort on them: they count them in [Stats.Missing].
+package gitscan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/go-git/go-billy/v5"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// ErrNotRepository is returned by [Open] outside a git repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// Options configure a scan.
+type Options struct {
+	Detector *scanner.Detector
+	// MaxSize skips blobs larger than this many bytes (0: scanner.DefaultMaxSize).
+	MaxSize int64
+	// Workers is the number of parallel scanners (0: GOMAXPROCS).
+	Workers int
+	// IndexFile overrides the index a staged scan reads (GIT_INDEX_FILE,
+	// which git sets for 'git commit -a' and 'git commit PATH').
+	IndexFile string
+	// Backend picks the history reader: "" (git when on PATH, else
+	// go-git), "git" or "go-git".
+	Backend string
+	// Progress, when set, receives progress updates (a terminal).
+	Progress func(Stats)
+}
+
+func (o *Options) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return scanner.DefaultMaxSize
+	}
+	return o.MaxSize
+}
+
+// Stats counts what a scan read and what it could not.
+type Stats struct {
+	Commits int
+	Blobs   int   // blobs (files) scanned
+	Bytes   int64 // bytes scanned
+	// Skipped are blobs not scanned on purpose: binary, over the size
+	// limit, symbolic links and submodules.
+	Skipped int
+	// Missing are objects that could not be read (partial or shallow
+	// clones, pruned or corrupt objects): the scan is incomplete.
+	Missing int
+	// Backend is the history reader used ("git" or "go-git").
+	Backend string
+}
+
+// Repo is an opened repository.
+type Repo struct {
+	r      *git.Repository
+	st     *filesystem.Storage
+	root   string // work tree, "" when bare
+	gitDir string // the (worktree's) git directory
+}
+
+// Open opens the repository holding dir (dir itself or a parent), linked
+// worktrees included.
+func Open(dir string) (*Repo, error) {
+	if dir == "" {
+		dir = "."
+	}
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			abs, _ := filepath.Abs(dir)
+			return nil, fmt.Errorf("%w: %s", ErrNotRepository, abs)
+		}
+		return nil, err
+	}
+	fsst, ok := r.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil, errors.New("unsupported repository storage")
+	}
+	repo := &Repo{gitDir: fsst.Filesystem().Root()}
+	var wtfs billy.Filesystem
+	if wt, err := r.Worktree(); err == nil {
+		wtfs = wt.Filesystem
+		repo.root = wt.Filesystem.Root()
+	}
+	// Reopen on a storage that keeps pack descriptors open and caches
+	// more objects: history scans read many objects.
+	st := filesystem.NewStorageWithOptions(fsst.Filesystem(), cache.NewObjectLRU(64*cache.MiByte), filesystem.Options{KeepDescriptors: true})
+	r2, err := git.Open(st, wtfs)
+	if err != nil {
+		return nil, err
+	}
+	repo.r, repo.st = r2, st
+	return repo, nil
+}
+
+// Root is the repository's work tree ("" for a bare repository).
+func (r *Repo) Root() string { return r.root }
+
+// GitDir is the repository's git directory (a linked worktree's own).
+func (r *Repo) GitDir() string { return r.gitDir }
+
+// Close releases the repository's open files.
+func (r *Repo) Close() error { return r.st.Close() }
+
+// emptyBlob is the hash of the empty blob, which git does not always
+// store (intent-to-add entries).
+var emptyBlob = plumbing.NewHash("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+
+// readBlob reads a blob unless it is larger than max (skip) or missing.
+func (r *Repo) readBlob(h plumbing.Hash, max int64) (b []byte, skip bool, err error) {
+	if h == emptyBlob {
+		return nil, false, nil
+	}
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, false, err
+	}
+	if o.Size() > max {
+		return nil, true, nil
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, false, err
+	}
+	defer rd.Close()
+	b = make([]byte, o.Size())
+	if _, err := io.ReadFull(rd, b); err != nil {
+		return nil, false, fmt.Errorf("blob %s: %w", h, err)
+	}
+	return b, false, nil
+}
+
+// headTree returns HEAD's tree, or an empty tree on an unborn branch.
+func (r *Repo) headTree() (*object.Tree, error) {
+	ref, err := r.r.Head()
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return &object.Tree{}, nil
+		}
+		return nil, err
+	}
+	c, err := r.r.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("HEAD: %w", err)
+	}
+	return c.Tree()
+}
+
+func isMissing(err error) bool {
+	return errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, os.ErrNotExist)
+}
+
+// CommonDir is the repository's common git directory (the main
+// repository's for a linked worktree).
+func (r *Repo) CommonDir() string { return r.commonDir() }

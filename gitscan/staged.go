@@ -1,0 +1,231 @@
+package gitscan
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/utils/merkletrie"
+	mindex "github.com/go-git/go-git/v5/utils/merkletrie/index"
+	"github.com/go-git/go-git/v5/utils/merkletrie/noder"
+
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// Staged scans what the next commit would add: the index's content
+// against HEAD's tree (an empty tree before the first commit), added
+// lines only. The work tree is never read.
+func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats, error) {
+	var st Stats
+	idx, err := r.index(o.IndexFile)
+	if err != nil {
+		return nil, st, err
+	}
+	head, err := r.headTree()
+	if err != nil {
+		return nil, st, err
+	}
+	entries := resolveConflicts(idx)
+	changes, err := merkletrie.DiffTreeContext(ctx, object.NewTreeRootNode(head), mindex.NewRootNode(&index.Index{Version: idx.Version, Entries: entries}), equalNoder)
+	if err != nil {
+		return nil, st, fmt.Errorf("diffing the index against HEAD: %w", err)
+	}
+	byPath := make(map[string]*index.Entry, len(entries))
+	for _, e := range entries {
+		byPath[e.Name] = e
+	}
+	// Blobs that left a path in this commit: an insert of one of them
+	// is a pure rename (or copy of moved content) and adds nothing.
+	removed := map[plumbing.Hash]bool{}
+	for _, c := range changes {
+		if c.From != nil && c.To == nil || c.From != nil && c.To != nil {
+			if h, m := noderHash(c.From); m.IsFile() {
+				removed[h] = true
+			}
+		}
+	}
+	var jobs []fileJob
+	for _, c := range changes {
+		if c.To == nil {
+			continue // deletion
+		}
+		p := c.To.String()
+		e := byPath[p]
+		if e == nil {
+			continue
+		}
+		if e.Mode != filemode.Regular && e.Mode != filemode.Executable && e.Mode != filemode.Deprecated {
+			st.Skipped++ // symbolic link or submodule
+			continue
+		}
+		j := fileJob{path: p, blob: e.Hash}
+		if c.From != nil {
+			h, m := noderHash(c.From)
+			if h == e.Hash {
+				continue // mode change only
+			}
+			if m.IsFile() {
+				j.olds = []plumbing.Hash{h}
+			}
+		} else if removed[e.Hash] {
+			continue // pure rename
+		}
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].path < jobs[b].path })
+	found := r.scanDiffs(ctx, o, jobs, &st)
+	scanner.SortFindings(found)
+	return found, st, ctx.Err()
+}
+
+// fileJob is a file version to scan for lines added relative to olds
+// (none: every line).
+type fileJob struct {
+	path string
+	blob plumbing.Hash
+	olds []plumbing.Hash
+}
+
+// scanDiffs scans the added lines of each job. Reading is sequential
+// (go-git's pack access is not concurrent), detection is not needed in
+// parallel for the few files of a commit.
+func (r *Repo) scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats) []scanner.Finding {
+	var found []scanner.Finding
+	max := o.maxSize()
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			return found
+		}
+		b, skip, err := r.readBlob(j.blob, max)
+		if err != nil {
+			st.Missing++
+			continue
+		}
+		if skip || scanner.IsBinary(b) {
+			st.Skipped++
+			continue
+		}
+		if len(b) == 0 {
+			continue
+		}
+		var lines map[int]bool
+		if len(j.olds) > 0 {
+			for k, oh := range j.olds {
+				var ob []byte
+				var oskip bool
+				var err error
+				if !oh.IsZero() {
+					ob, oskip, err = r.readBlob(oh, max)
+				}
+				if err != nil {
+					st.Missing++
+					ob = nil
+				} else if oskip || scanner.IsBinary(ob) {
+					ob = nil
+				}
+				add := addedLines(ob, b)
+				if k == 0 {
+					lines = add
+					continue
+				}
+				for l := range lines { // added relative to every parent
+					if !add[l] {
+						delete(lines, l)
+					}
+				}
+			}
+			if len(lines) == 0 {
+				continue
+			}
+		}
+		st.Blobs++
+		st.Bytes += int64(len(b))
+		found = append(found, o.Detector.Detect(scanner.Fragment{Path: j.path, Content: b, Lines: lines})...)
+	}
+	return found
+}
+
+// index reads the index: GIT_INDEX_FILE when set, else the repository's.
+func (r *Repo) index(file string) (*index.Index, error) {
+	if file == "" {
+		idx, err := r.r.Storer.Index()
+		if err != nil {
+			return nil, fmt.Errorf("reading the index: %w", err)
+		}
+		return idx, nil
+	}
+	if !filepath.IsAbs(file) && r.root != "" {
+		// git runs hooks at the top of the work tree and may pass a
+		// relative path.
+		if _, err := os.Stat(file); err != nil {
+			file = filepath.Join(r.root, file)
+		}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index: %w", err)
+	}
+	defer f.Close()
+	idx := &index.Index{}
+	if err := index.NewDecoder(f).Decode(idx); err != nil {
+		return nil, fmt.Errorf("reading the index %s: %w", file, err)
+	}
+	return idx, nil
+}
+
+// resolveConflicts returns the index entries with one entry per path:
+// during a merge with conflicts, the incoming version (stage 3, else our
+// stage 2) stands for the path.
+func resolveConflicts(idx *index.Index) []*index.Entry {
+	conflicted := map[string]*index.Entry{}
+	var out []*index.Entry
+	for _, e := range idx.Entries {
+		if e.Stage == 0 {
+			out = append(out, e)
+			continue
+		}
+		if e.Stage == index.TheirMode || e.Stage == index.OurMode && conflicted[e.Name] == nil {
+			conflicted[e.Name] = e
+		} else if _, ok := conflicted[e.Name]; !ok {
+			conflicted[e.Name] = nil // base only: deleted on both sides
+		}
+	}
+	for _, e := range conflicted {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+var zeroNoderHash = make([]byte, 24)
+
+// equalNoder compares tree and index nodes; directories of the index
+// have no hash and always differ.
+func equalNoder(a, b noder.Hasher) bool {
+	ha, hb := a.Hash(), b.Hash()
+	if string(ha) == string(zeroNoderHash) || string(hb) == string(zeroNoderHash) {
+		return false
+	}
+	return string(ha) == string(hb)
+}
+
+// noderHash splits a tree or index node's hash into blob hash and mode.
+func noderHash(p noder.Path) (plumbing.Hash, filemode.FileMode) {
+	var h plumbing.Hash
+	b := p.Last().Hash()
+	copy(h[:], b)
+	var m filemode.FileMode
+	if len(b) >= 24 {
+		m = filemode.FileMode(binary.LittleEndian.Uint32(b[20:24]))
+	}
+	return h, m
+}

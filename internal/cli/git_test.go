@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/rules"
+)
+
+func testKey() string { return "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA" }
+
+func gitT(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = []string{"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH"),
+		"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func gitRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	gitT(t, dir, "init", "-q")
+	return dir
+}
+
+func writeT(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// noLeak fails when any part of a planted key shows up in output.
+func noLeak(t *testing.T, key string, outs ...string) {
+	t.Helper()
+	body := key[len("sk-ant-api03-"):]
+	for _, o := range outs {
+		if strings.Contains(o, key) || strings.Contains(o, body[:20]) || strings.Contains(o, body[len(body)-20:]) {
+			t.Fatalf("secret printed:\n%s", o)
+		}
+	}
+}
+
+func TestScanStagedCLI(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "ok.txt", "hello\n")
+	gitT(t, dir, "add", ".")
+	if code, _, errs := runCLI(t, "", "scan", "--staged", "-C", dir); code != ExitClean {
+		t.Fatalf("clean: exit %d\n%s", code, errs)
+	}
+	k := testKey()
+	writeT(t, dir, "cfg.txt", "api = \""+k+"\"\n")
+	gitT(t, dir, "add", ".")
+	code, out, errs := runCLI(t, "", "scan", "--staged", "-C", dir)
+	if code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(out, "cfg.txt") {
+		t.Fatalf("report:\n%s", out)
+	}
+	for _, want := range []string{".env", "leakguard:allow", ".leakguardignore", "git commit --no-verify"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	noLeak(t, k, out, errs)
+	// JSON output: no advice on stderr, still redacted.
+	code, out, errs = runCLI(t, "", "scan", "--staged", "-C", dir, "-f", "json")
+	if code != ExitFindings || strings.Contains(errs, "--no-verify") {
+		t.Fatalf("json: exit %d\n%s", code, errs)
+	}
+	noLeak(t, k, out, errs)
+}
+
+func TestScanGitUsageErrors(t *testing.T) {
+	code, _, errs := runCLI(t, "", "scan", "--staged", "-C", t.TempDir())
+	if code != ExitUsage || !strings.Contains(errs, "not a git repository") || !strings.Contains(errs, "hint: run inside a repository or pass -C DIR") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	dir := gitRepo(t)
+	if code, _, errs := runCLI(t, "", "scan", "--history", "--range", "nope..main", "-C", dir); code != ExitUsage {
+		t.Fatalf("bad range: exit %d\n%s", code, errs)
+	}
+	if code, _, _ := runCLI(t, "", "scan", "--staged", "--history", "-C", dir); code != ExitUsage {
+		t.Fatalf("two modes: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "scan", "--staged", "--range", "a..b", "-C", dir); code != ExitUsage {
+		t.Fatalf("--range without --history: exit %d", code)
+	}
+}
+
+func TestScanHistoryCLI(t *testing.T) {
+	src := gitRepo(t)
+	k := testKey()
+	writeT(t, src, "a.txt", "k = \""+k+"\"\n")
+	gitT(t, src, "add", ".")
+	gitT(t, src, "commit", "-q", "-m", "add")
+	gitT(t, src, "rm", "-q", "a.txt")
+	gitT(t, src, "commit", "-q", "-m", "remove")
+	code, out, errs := runCLI(t, "", "scan", "--history", "-C", src, "-f", "json")
+	if code != ExitFindings || !strings.Contains(out, `"Commit"`) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	noLeak(t, k, out, errs)
+
+	// A partial clone: old blobs are missing. Not aborted; --strict
+	// makes it exit 3.
+	gitT(t, src, "config", "uploadpack.allowFilter", "true")
+	dst := t.TempDir()
+	gitT(t, dst, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, "c")
+	clone := filepath.Join(dst, "c")
+	code, _, errs = runCLI(t, "", "scan", "--history", "-C", clone)
+	if code != ExitClean || !strings.Contains(errs, "missing") {
+		t.Fatalf("partial clone: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runCLI(t, "", "scan", "--history", "--strict", "-C", clone)
+	if code != ExitIncomplete {
+		t.Fatalf("partial clone --strict: exit %d\n%s", code, errs)
+	}
+}
+
+func TestScanPrePushCLI(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "a.txt", "x\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "base")
+	base := gitT(t, dir, "rev-parse", "HEAD")
+	k := testKey()
+	writeT(t, dir, "a.txt", "x\nk = \""+k+"\"\n")
+	gitT(t, dir, "commit", "-q", "-am", "leak")
+	head := gitT(t, dir, "rev-parse", "HEAD")
+	in := "refs/heads/main " + head + " refs/heads/main " + base + "\n"
+	code, out, errs := runCLI(t, in, "scan", "--pre-push", "-C", dir)
+	if code != ExitFindings || !strings.Contains(errs, "git push --no-verify") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	noLeak(t, k, out, errs)
+	// The pre-commit framework passes the range in the environment.
+	t.Setenv("PRE_COMMIT_FROM_REF", base)
+	t.Setenv("PRE_COMMIT_TO_REF", head)
+	if code, _, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir); code != ExitFindings {
+		t.Fatalf("pre-commit framework: exit %d\n%s", code, errs)
+	}
+	t.Setenv("PRE_COMMIT_TO_REF", "")
+	in = "(delete) 0000000000000000000000000000000000000000 refs/heads/x " + base + "\n"
+	if code, _, errs := runCLI(t, in, "scan", "--pre-push", "-C", dir); code != ExitClean {
+		t.Fatalf("deletion: exit %d\n%s", code, errs)
+	}
+}
+
+func TestHooksCLI(t *testing.T) {
+	dir := gitRepo(t)
+	if code, _, errs := runCLI(t, "", "hooks", "install", "-C", dir); code != ExitClean {
+		t.Fatalf("install: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "hooks", "install", "--pre-push", "-C", dir); code != ExitClean {
+		t.Fatalf("install --pre-push: exit %d\n%s", code, errs)
+	}
+	code, out, _ := runCLI(t, "", "hooks", "status", "-C", dir)
+	if code != ExitClean || !strings.Contains(out, "pre-commit  installed") || !strings.Contains(out, "pre-push    installed") {
+		t.Fatalf("status:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ".git", "hooks", "pre-commit"))
+	if err != nil || !strings.HasPrefix(string(b), "#!/bin/sh\n") || !strings.Contains(string(b), "scan --staged") {
+		t.Fatalf("script:\n%s", b)
+	}
+	if code, _, _ := runCLI(t, "", "hooks", "uninstall", "-C", dir); code != ExitClean {
+		t.Fatal("uninstall")
+	}
+	_, out, _ = runCLI(t, "", "hooks", "status", "-C", dir)
+	if strings.Count(out, "missing") != 2 {
+		t.Fatalf("status after uninstall:\n%s", out)
+	}
+	if code, _, errs := runCLI(t, "", "hooks", "status", "-C", t.TempDir()); code != ExitUsage {
+		t.Fatalf("outside a repository: exit %d\n%s", code, errs)
+	}
+}
