@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -68,7 +69,7 @@ func hasKeyword(r *Rule, s string) bool {
 
 // ruleFinds reports whether rule r alone finds a secret in s.
 func ruleFinds(r *Rule, s string) bool {
-	for _, m := range r.Re.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range r.Regexp().FindAllStringSubmatchIndex(s, -1) {
 		sec := s[m[0]:m[1]]
 		if r.SecretGroup > 0 && m[2*r.SecretGroup] >= 0 {
 			sec = s[m[2*r.SecretGroup]:m[2*r.SecretGroup+1]]
@@ -89,4 +90,22 @@ func TestCountDefaults(t *testing.T) {
 		t.Errorf("embedded inventory has %d keys, want the seed's 5", len(f.Keys))
 	}
 	t.Logf("%d embedded rules", len(f.Rules))
+}
+
+// TestSnapshotCurrent: the start-up snapshot equals the TOML it was made
+// from. If this fails, run: go generate ./rules
+func TestSnapshotCurrent(t *testing.T) {
+	fromTOML, err := ParseDefaultTOML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(fromTOML)
+	b, _ := json.Marshal(snap)
+	if string(a) != string(b) {
+		t.Fatal("rules/defaults.gob is stale: run go generate ./rules")
+	}
 }

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Confidence grades how sure a finding is.
@@ -104,24 +105,86 @@ type RuleSpec struct {
 	FP        []string   `toml:"fp"`
 }
 
-// Rule is a compiled rule.
+// Rule is a compiled rule. Its regexes are compiled on first use when it
+// was made by [CompileLazy] (the embedded rules, checked by the tests), so
+// a pre-commit scan pays only for the rules whose keywords appear.
 type Rule struct {
 	RuleSpec
-	Re *regexp.Regexp
-	// AnchoredRe is Re anchored at the start of its input (KeywordAnchor).
-	AnchoredRe *regexp.Regexp
-	checksum   Validator
-	validate   func(string) bool
-	lowerKW    []string
-	stop       []string
+	checksum Validator
+	validate func(string) bool
+	lowerKW  []string
+
+	once       sync.Once
+	re         *regexp.Regexp
+	anchoredRe *regexp.Regexp
 	pathRe     *regexp.Regexp
+	err        error
 }
 
-// PathRe is the compiled path regex, or nil.
-func (r *Rule) PathRe() *regexp.Regexp { return r.pathRe }
+// Regexp is the rule's regex, or nil for a path-only rule.
+func (r *Rule) Regexp() *regexp.Regexp { r.ensure(); return r.re }
 
-// Compile checks and compiles a rule.
+// Anchored is the regex anchored at the start of its input (for
+// KeywordAnchor rules).
+func (r *Rule) Anchored() *regexp.Regexp { r.ensure(); return r.anchoredRe }
+
+// PathRe is the compiled path regex, or nil.
+func (r *Rule) PathRe() *regexp.Regexp { r.ensure(); return r.pathRe }
+
+// ensure compiles the regexes once. Errors were reported by Compile for
+// user rules; for embedded rules the tests guarantee there are none, and a
+// rule that still fails to compile matches nothing.
+func (r *Rule) ensure() {
+	r.once.Do(func() { r.err = r.compileRegexes() })
+}
+
+func (r *Rule) compileRegexes() error {
+	s := r.RuleSpec
+	if s.Regex != "" {
+		re, err := regexp.Compile(s.Regex)
+		if err != nil {
+			return fmt.Errorf("regex: %v", err)
+		}
+		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
+			return fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
+		}
+		var anchored *regexp.Regexp
+		if s.KeywordAnchor {
+			anchored = regexp.MustCompile(`^(?:` + s.Regex + `)`)
+		}
+		r.re, r.anchoredRe = re, anchored
+	}
+	if s.Path != "" {
+		re, err := regexp.Compile(s.Path)
+		if err != nil {
+			return fmt.Errorf("path: %v", err)
+		}
+		r.pathRe = re
+	}
+	if s.Allowlist != nil {
+		if err := s.Allowlist.compile(); err != nil {
+			return fmt.Errorf("allowlist.%v", err)
+		}
+	}
+	return nil
+}
+
+// Compile checks and compiles a rule, reporting any regex error now.
 func Compile(s RuleSpec) (*Rule, error) {
+	r, err := CompileLazy(s)
+	if err != nil {
+		return nil, err
+	}
+	r.ensure()
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r, nil
+}
+
+// CompileLazy checks a rule's fields and defers compiling its regexes to
+// first use.
+func CompileLazy(s RuleSpec) (*Rule, error) {
 	if s.ID == "" {
 		return nil, fmt.Errorf("id: missing")
 	}
@@ -129,25 +192,9 @@ func Compile(s RuleSpec) (*Rule, error) {
 		return nil, fmt.Errorf("regex: missing (a rule needs a regex or a path)")
 	}
 	r := &Rule{RuleSpec: s}
-	if s.Regex != "" {
-		re, err := regexp.Compile(s.Regex)
-		if err != nil {
-			return nil, fmt.Errorf("regex: %v", err)
-		}
-		r.Re = re
-		if s.KeywordAnchor {
-			r.AnchoredRe = regexp.MustCompile(`^(?:` + s.Regex + `)`)
-		}
-		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
-			return nil, fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
-		}
-	}
-	if s.Path != "" {
-		re, err := regexp.Compile(s.Path)
-		if err != nil {
-			return nil, fmt.Errorf("path: %v", err)
-		}
-		r.pathRe = re
+	if s.Allowlist != nil {
+		al := *s.Allowlist // each rule owns its compiled allowlist
+		r.Allowlist = &al
 	}
 	if s.Confidence == "" {
 		r.Confidence = Medium
@@ -175,11 +222,10 @@ func Compile(s RuleSpec) (*Rule, error) {
 		r.lowerKW = append(r.lowerKW, strings.ToLower(k))
 	}
 	if s.Allowlist != nil {
-		if err := s.Allowlist.compile(); err != nil {
-			return nil, fmt.Errorf("allowlist.%v", err)
-		}
-		for _, w := range s.Allowlist.Stopwords {
-			r.stop = append(r.stop, strings.ToLower(w))
+		switch s.Allowlist.RegexTarget {
+		case "", "secret", "match", "line":
+		default:
+			return nil, fmt.Errorf("allowlist.regex_target: %q is not secret, match or line", s.Allowlist.RegexTarget)
 		}
 	}
 	return r, nil
@@ -266,6 +312,7 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 	if r.Entropy > 0 && ShannonEntropy(secret) < r.Entropy {
 		return false
 	}
+	r.ensure()
 	if r.Allowlist != nil && r.Allowlist.Allows(secret, match, line) {
 		return false
 	}
@@ -278,6 +325,7 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 // NeedsLine reports whether CheckSecret looks at the line (an allowlist
 // regex targets it), so callers can skip building it otherwise.
 func (r *Rule) NeedsLine() bool {
+	r.ensure()
 	return r.Allowlist != nil && r.Allowlist.RegexTarget == "line" && len(r.Allowlist.Regexes) > 0
 }
 

@@ -77,7 +77,7 @@ func NewDetector(o Options) *Detector {
 		d.patKey[p] = i
 	}
 	if len(pats) > 0 {
-		b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: true})
+		b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: false})
 		d.matcher = b.Build(pats)
 	}
 	d.known = newKnownValues(o.Keys)
@@ -152,7 +152,7 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 				ls, le := lb.around(content, m.Start(), m.End())
 				for _, ri := range d.patRules[p] {
 					r := d.rules[ri]
-					if r.AnchoredRe != nil {
+					if r.KeywordAnchor {
 						anchors[ri] = append(anchors[ri], wordStart(content, ls, m.Start()))
 						continue
 					}
@@ -171,7 +171,7 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	}
 	for ri, ws := range windows {
 		r := d.rules[ri]
-		if r.Re == nil || (r.Path != "" && !pathMatches(r, path)) {
+		if r.Regexp() == nil || (r.Path != "" && !pathMatches(r, path)) {
 			continue
 		}
 		for _, w := range mergeSpans(ws) {
@@ -239,7 +239,7 @@ func wordStart(b []byte, ls, ks int) int {
 
 // matchAnchored runs an anchored rule at one word start.
 func (d *Detector) matchAnchored(cands []candidate, r *rules.Rule, path string, content []byte, s, e int) []candidate {
-	m := r.AnchoredRe.FindSubmatchIndex(content[s:e])
+	m := r.Anchored().FindSubmatchIndex(content[s:e])
 	if m == nil {
 		return cands
 	}
@@ -307,7 +307,7 @@ func mergeSpans(ws []span) []span {
 // matchRule runs a rule's regex over one window.
 func (d *Detector) matchRule(cands []candidate, r *rules.Rule, path string, content []byte, w span) []candidate {
 	text := content[w.start:w.end]
-	for _, m := range r.Re.FindAllSubmatchIndex(text, -1) {
+	for _, m := range r.Regexp().FindAllSubmatchIndex(text, -1) {
 		if (w.clippedStart && m[0] == 0) || (w.clippedEnd && m[1] == len(text)) {
 			continue // may be cut by the window: not a whole match
 		}
