@@ -72,25 +72,31 @@ type Allowlist struct {
 
 // RuleSpec is a rule as written in TOML.
 type RuleSpec struct {
-	ID          string     `toml:"id"`
-	Description string     `toml:"description"`
-	Provider    string     `toml:"provider"`
-	Regex       string     `toml:"regex"`
-	SecretGroup int        `toml:"secret_group"`
-	Keywords    []string   `toml:"keywords"`
-	Entropy     float64    `toml:"entropy"`
-	Path        string     `toml:"path"`
-	Tags        []string   `toml:"tags"`
-	Checksum    string     `toml:"checksum"`
-	RotateURL   string     `toml:"rotate_url"`
-	Confidence  Confidence `toml:"confidence"`
+	ID          string   `toml:"id"`
+	Description string   `toml:"description"`
+	Provider    string   `toml:"provider"`
+	Regex       string   `toml:"regex"`
+	SecretGroup int      `toml:"secret_group"`
+	Keywords    []string `toml:"keywords"`
+	Entropy     float64  `toml:"entropy"`
+	// SecretMinLen and SecretMaxLen bound the secret's length in bytes
+	// (0: no bound): cheaper than a counted repetition in the regex,
+	// which makes Go's matcher slow on large programs.
+	SecretMinLen int        `toml:"secret_min_len"`
+	SecretMaxLen int        `toml:"secret_max_len"`
+	Path         string     `toml:"path"`
+	Tags         []string   `toml:"tags"`
+	Checksum     string     `toml:"checksum"`
+	RotateURL    string     `toml:"rotate_url"`
+	Confidence   Confidence `toml:"confidence"`
 	// Multiline rules may match across lines (private keys); others are
 	// matched line by line around keyword hits.
 	Multiline bool `toml:"multiline"`
 	// KeywordAnchor runs the regex anchored at the start of the word that
 	// holds each keyword hit (a name such as DB_PASSWORD), instead of over
 	// the whole line: much faster for rules whose match begins with the
-	// keyword's word.
+	// keyword's word. The word must be followed by = or : (after an
+	// optional quote and blanks), or the regex is not run at all.
 	KeywordAnchor bool `toml:"keyword_anchor"`
 	// CodeAware drops two classes of noise that only context reveals: an
 	// unquoted value in a source-code file (an identifier or expression,
@@ -309,6 +315,9 @@ func (r *Rule) LowerKeywords() []string { return r.lowerKW }
 // when the candidate is not a finding. A checksum failure is reported
 // separately by [Rule.ChecksumOK].
 func (r *Rule) CheckSecret(secret, match, line string) bool {
+	if len(secret) < r.SecretMinLen || (r.SecretMaxLen > 0 && len(secret) > r.SecretMaxLen) {
+		return false
+	}
 	if r.Entropy > 0 && ShannonEntropy(secret) < r.Entropy {
 		return false
 	}

@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	ac "github.com/petar-dambovaliev/aho-corasick"
-
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -34,7 +32,7 @@ type Options struct {
 type Detector struct {
 	rules     []*rules.Rule
 	allow     *rules.Allowlist
-	matcher   ac.AhoCorasick
+	keywords  *prefilter
 	patRules  [][]int // keyword pattern -> rule indexes
 	patKey    []int   // keyword pattern -> managed key index, or -1
 	noKeyword []int   // rules without keywords: run everywhere
@@ -76,10 +74,7 @@ func NewDetector(o Options) *Detector {
 		p := add(strings.ToLower(k.Name))
 		d.patKey[p] = i
 	}
-	if len(pats) > 0 {
-		b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: false})
-		d.matcher = b.Build(pats)
-	}
+	d.keywords = newPrefilter(pats)
 	d.known = newKnownValues(o.Keys)
 	return d
 }
@@ -143,29 +138,27 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	// start of each hit's word instead.
 	windows := map[int][]span{}
 	anchors := map[int][]int{}
-	if d.matcher.PatternCount() > 0 {
-		it := d.matcher.IterOverlappingByte(content)
-		var lb lineBounds
-		for m := it.Next(); m != nil; m = it.Next() {
-			p := m.Pattern()
-			if len(d.patRules[p]) > 0 {
-				ls, le := lb.around(content, m.Start(), m.End())
-				for _, ri := range d.patRules[p] {
-					r := d.rules[ri]
-					if r.KeywordAnchor {
-						anchors[ri] = append(anchors[ri], wordStart(content, ls, m.Start()))
-						continue
+	var lb lineBounds
+	d.keywords.each(content, func(p, ks, ke int) {
+		if len(d.patRules[p]) > 0 {
+			ls, le := lb.around(content, ks, ke)
+			for _, ri := range d.patRules[p] {
+				r := d.rules[ri]
+				if r.KeywordAnchor {
+					if assignedAfter(content, ke, le) {
+						anchors[ri] = append(anchors[ri], wordStart(content, ls, ks))
 					}
-					windows[ri] = append(windows[ri], window(content, ls, le, m.Start(), m.End(), r.Multiline))
+					continue
 				}
-			}
-			if ki := d.patKey[p]; ki >= 0 {
-				if c, ok := d.managedAt(content, m.Start(), m.End(), ki); ok {
-					cands = append(cands, c)
-				}
+				windows[ri] = append(windows[ri], window(content, ls, le, ks, ke, r.Multiline))
 			}
 		}
-	}
+		if ki := d.patKey[p]; ki >= 0 {
+			if c, ok := d.managedAt(content, ks, ke, ki); ok {
+				cands = append(cands, c)
+			}
+		}
+	})
 	for _, ri := range d.noKeyword {
 		windows[ri] = append(windows[ri], span{0, len(content), false, false})
 	}
@@ -235,6 +228,24 @@ func wordStart(b []byte, ls, ks int) int {
 		i--
 	}
 	return i
+}
+
+// assignedAfter reports whether the word holding a keyword that ends at
+// ke is followed by an assignment (= or :, after an optional closing
+// quote and blanks) before the line ends at le: the shape every anchored
+// rule needs, checked before its regex runs.
+func assignedAfter(b []byte, ke, le int) bool {
+	i := ke
+	for i < le && i-ke < 128 && (isIdentByte(b[i]) || b[i] == '.' || b[i] == '-') {
+		i++
+	}
+	if i < le && (b[i] == '"' || b[i] == '\'' || b[i] == ']') {
+		i++
+	}
+	for i < le && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return i < le && (b[i] == '=' || b[i] == ':')
 }
 
 // matchAnchored runs an anchored rule at one word start.
