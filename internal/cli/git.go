@@ -17,8 +17,8 @@ import (
 
 const hintNoRepo = "run inside a repository or pass -C DIR"
 
-// runGitScan scans git sources: --staged, --pre-push or --history.
-func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) error {
+// collectGit scans git sources: --staged, --pre-push or --history.
+func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*scanResult, error) {
 	n := 0
 	for _, b := range []bool{f.staged, f.prePush, f.history} {
 		if b {
@@ -26,20 +26,20 @@ func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		}
 	}
 	if n > 1 {
-		return usageErr("pass one of --staged, --pre-push or --history", "--staged, --pre-push and --history are exclusive")
+		return nil, usageErr("pass one of --staged, --pre-push or --history", "--staged, --pre-push and --history are exclusive")
 	}
 	if len(args) > 0 {
-		return usageErr("select the repository with -C DIR", "git scans take no paths (got %q)", strings.Join(args, " "))
+		return nil, usageErr("select the repository with -C DIR", "git scans take no paths (got %q)", strings.Join(args, " "))
 	}
 	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "") {
-		return usageErr("add --history", "--range, --since-commit and --branch apply to --history")
+		return nil, usageErr("add --history", "--range, --since-commit and --branch apply to --history")
 	}
 	repo, err := gitscan.Open(e.base)
 	if err != nil {
 		if errors.Is(err, gitscan.ErrNotRepository) {
-			return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
+			return nil, &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
 		}
-		return &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
+		return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
 	}
 	defer repo.Close()
 	o := gitscan.Options{
@@ -69,7 +69,7 @@ func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		var ups []gitscan.PushUpdate
 		ups, err = gitscan.ParsePushUpdates(s.In)
 		if err != nil {
-			return usageErr("run it from a pre-push hook: leakguard hooks install --pre-push", "%v", err)
+			return nil, usageErr("run it from a pre-push hook: leakguard hooks install --pre-push", "%v", err)
 		}
 		if len(ups) == 0 {
 			ups = preCommitFrameworkUpdates(s)
@@ -84,18 +84,16 @@ func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		if errors.Is(err, gitscan.ErrBadRevision) {
-			return usageErr("check --range, --branch and --since-commit (e.g. --range main..HEAD)", "%v", err)
+			return nil, usageErr("check --range, --branch and --since-commit (e.g. --range main..HEAD)", "%v", err)
 		}
-		return &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
+		return nil, &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
 	}
-	if err := f.write(s, e, found); err != nil {
-		return err
-	}
+	res := &scanResult{found: found, missing: st.Missing, strict: f.strict, blocked: f.staged || f.prePush}
 	if st.Missing > 0 {
-		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone, or pruned objects): the scan is incomplete\n", plural(st.Missing, "object"))
+		res.warnings = append(res.warnings, fmt.Sprintf("%s missing (partial or shallow clone, or pruned objects): the scan is incomplete", plural(st.Missing, "object")))
 	}
 	commits := ""
 	if !f.staged {
@@ -105,18 +103,10 @@ func runGitScan(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	if st.Skipped > 0 {
 		skipped = fmt.Sprintf("; %d skipped (binary, links, submodules or over --max-size)", st.Skipped)
 	}
-	fmt.Fprintf(s.Err, "leakguard: %s in %s (%s%s, %s) in %s%s\n",
+	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s",
 		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),
 		time.Since(start).Round(time.Millisecond), skipped)
-	if len(found) > 0 && f.format == "text" && (f.staged || f.prePush) {
-		blocked(s, f.staged)
-	}
-	if len(found) == 0 && f.strict && st.Missing > 0 {
-		return &Error{Code: ExitIncomplete,
-			Err:  fmt.Errorf("scan incomplete: %s missing", plural(st.Missing, "object")),
-			Hint: "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"}
-	}
-	return outcome(len(found), 0)
+	return res, nil
 }
 
 // preCommitFrameworkUpdates builds the pushed range from the pre-commit

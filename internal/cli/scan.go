@@ -234,55 +234,95 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	res, err := collect(ctx, s, f, e, args)
+	if err != nil {
+		return err
+	}
+	if err := f.write(s, e, res.found); err != nil {
+		return err
+	}
+	return res.finish(s, f)
+}
+
+// scanResult is what a scan found and how complete it was.
+type scanResult struct {
+	found    []scanner.Finding
+	warnings []string // printed on stderr after the report
+	summary  string   // the closing line, without the program name
+	errors   int      // paths that could not be read
+	missing  int      // git objects that could not be read
+	blocked  bool     // a hook scan: tell the user what to do
+	strict   bool
+}
+
+// finish prints the warnings and the summary and maps the result to an
+// exit code.
+func (r *scanResult) finish(s *IO, f *scanFlags) error {
+	for _, w := range r.warnings {
+		fmt.Fprintln(s.Err, "leakguard: warning: "+w)
+	}
+	fmt.Fprintln(s.Err, "leakguard: "+r.summary)
+	if len(r.found) > 0 && f.format == "text" && r.blocked {
+		blocked(s, f.staged)
+	}
+	if len(r.found) == 0 && r.strict && r.missing > 0 {
+		return &Error{Code: ExitIncomplete,
+			Err:  fmt.Errorf("scan incomplete: %s missing", plural(r.missing, "object")),
+			Hint: "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"}
+	}
+	return outcome(len(r.found), r.errors)
+}
+
+// collect runs the scan the flags select: files, stdin or git.
+func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*scanResult, error) {
 	if f.staged || f.prePush || f.history {
-		return runGitScan(ctx, s, f, e, args)
+		return collectGit(ctx, s, f, e, args)
 	}
 	det := e.cfg.Detector(e.ignore)
 	start := time.Now()
-	var found []scanner.Finding
+	res := &scanResult{}
 	var st scanner.Stats
 	if len(args) == 1 && args[0] == "-" {
 		b, err := io.ReadAll(io.LimitReader(s.In, e.maxSize+1))
 		if err != nil {
-			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("reading stdin: %w", err)}
+			return nil, &Error{Code: ExitIncomplete, Err: fmt.Errorf("reading stdin: %w", err)}
 		}
 		if int64(len(b)) > e.maxSize {
-			return usageErr("raise --max-size", "stdin is larger than --max-size (%d bytes)", e.maxSize)
+			return nil, usageErr("raise --max-size", "stdin is larger than --max-size (%d bytes)", e.maxSize)
 		}
-		found = det.Detect(scanner.Fragment{Path: "-", Content: b})
+		res.found = det.Detect(scanner.Fragment{Path: "-", Content: b})
 		st.Files, st.Bytes = 1, int64(len(b))
 	} else {
-		roots := args
+		roots := append([]string(nil), args...)
 		if len(roots) == 0 {
 			roots = []string{"."}
 		}
 		for i, r := range roots {
 			if r == "-" {
-				return usageErr("scan stdin alone: leakguard scan -", "- cannot be mixed with paths")
+				return nil, usageErr("scan stdin alone: leakguard scan -", "- cannot be mixed with paths")
 			}
 			if !filepath.IsAbs(r) && f.dir != "" {
 				roots[i] = filepath.Join(e.base, r)
 			}
 		}
-		found, st, err = scanner.ScanPaths(ctx, det, roots, scanner.DirOptions{
+		var err error
+		res.found, st, err = scanner.ScanPaths(ctx, det, roots, scanner.DirOptions{
 			MaxSize: e.maxSize, NoIgnore: f.noIgnore, FollowSymlinks: f.followSymlinks,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
-			return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
+			return nil, &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
 		}
 	}
-	if err := f.write(s, e, found); err != nil {
-		return err
-	}
 	for _, err := range st.Errors {
-		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
+		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
 	}
-	fmt.Fprintf(s.Err, "leakguard: %s in %d files (%s) in %s%s\n",
-		plural(len(found), "finding"), st.Files, humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
-	return outcome(len(found), len(st.Errors))
+	res.errors = len(st.Errors)
+	res.summary = fmt.Sprintf("%s in %d files (%s) in %s%s",
+		plural(len(res.found), "finding"), st.Files, humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
+	return res, nil
 }
 
 // outcome maps a scan's result to an exit code.
