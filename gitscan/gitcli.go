@@ -28,16 +28,21 @@ type gitBackend struct {
 }
 
 func (r *Repo) gitBackend() (historyBackend, error) {
+	return r.newGitBackend()
+}
+
+func (r *Repo) newGitBackend() (*gitBackend, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, err
 	}
-	env := []string{"GIT_NO_REPLACE_OBJECTS=1", "LC_ALL=C", "GIT_TERMINAL_PROMPT=0"}
+	// GIT_OPTIONAL_LOCKS=0: never refresh (and lock) the index.
+	env := []string{"GIT_NO_REPLACE_OBJECTS=1", "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0"}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 			"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
-			"GIT_REPLACE_REF_BASE", "LC_ALL", "GIT_NO_REPLACE_OBJECTS":
+			"GIT_REPLACE_REF_BASE", "LC_ALL", "GIT_NO_REPLACE_OBJECTS", "GIT_OPTIONAL_LOCKS":
 			continue
 		}
 		env = append(env, kv)
@@ -231,35 +236,70 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 	if len(want) == 0 {
 		return nil
 	}
+	c, err := g.startCatFile(ctx)
+	if err != nil {
+		return err
+	}
+	return c.read(want, max, fn)
+}
+
+// catFile is a running 'git cat-file --batch'. It may start before the
+// caller knows which blobs it wants (the start-up then overlaps other
+// work); read (or close) must follow.
+type catFile struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout io.ReadCloser
+	stderr bytes.Buffer
+}
+
+func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
 	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cmd := g.command(cctx, "cat-file", "--batch")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return err
+	c := &catFile{ctx: ctx, cancel: cancel, cmd: g.command(cctx, "cat-file", "--batch")}
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		cancel()
+		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
+	if c.stdout, err = c.cmd.StdoutPipe(); err != nil {
+		cancel()
+		return nil, err
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return err
+	c.cmd.Stderr = &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		cancel()
+		return nil, err
 	}
+	return c, nil
+}
+
+// close ends the process without reading anything.
+func (c *catFile) close() {
+	c.stdin.Close()
+	c.stdout.Close()
+	c.cmd.Wait()
+	c.cancel()
+}
+
+// read requests want and calls fn for each, in order, then ends the
+// process.
+func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
+	defer c.cancel()
 	go func() {
-		w := bufio.NewWriterSize(stdin, 64<<10)
+		w := bufio.NewWriterSize(c.stdin, 64<<10)
 		for _, h := range want {
-			if cctx.Err() != nil {
+			if c.ctx.Err() != nil {
 				break
 			}
 			w.WriteString(h.String())
 			w.WriteByte('\n')
 		}
 		w.Flush()
-		stdin.Close()
+		c.stdin.Close()
 	}()
-	rd := bufio.NewReaderSize(stdout, 1<<20)
+	rd := bufio.NewReaderSize(c.stdout, 1<<20)
 	perr := func() error {
 		for range want {
 			line, err := rd.ReadString('\n')
@@ -299,18 +339,18 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 		return nil
 	}()
 	if perr != nil {
-		cancel()
+		c.cancel()
 	}
-	stdout.Close()
-	werr := cmd.Wait()
-	if err := ctx.Err(); err != nil {
+	c.stdout.Close()
+	werr := c.cmd.Wait()
+	if err := c.ctx.Err(); err != nil {
 		return err
 	}
 	if perr != nil {
 		return perr
 	}
 	if werr != nil {
-		return fmt.Errorf("git cat-file: %v: %s", werr, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git cat-file: %v: %s", werr, strings.TrimSpace(c.stderr.String()))
 	}
 	return nil
 }

@@ -101,11 +101,25 @@ func open(t *testing.T, dir string) *Repo {
 	return r
 }
 
-func staged(t *testing.T, dir string) ([]scanner.Finding, Stats) {
+// stagedBackends are the readers a staged scan can use.
+var stagedBackends = []string{"go-git", "git"}
+
+// bothBackends runs fn once per backend.
+func bothBackends(t *testing.T, fn func(t *testing.T, backend string)) {
 	t.Helper()
-	fs, st, err := open(t, dir).Staged(context.Background(), Options{Detector: detector(t)})
+	for _, be := range stagedBackends {
+		t.Run(be, func(t *testing.T) { fn(t, be) })
+	}
+}
+
+func staged(t *testing.T, dir, backend string) ([]scanner.Finding, Stats) {
+	t.Helper()
+	fs, st, err := open(t, dir).Staged(context.Background(), Options{Detector: detector(t), Backend: backend})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if backend != "" && st.Backend != backend {
+		t.Fatalf("backend = %q, want %q", st.Backend, backend)
 	}
 	return fs, st
 }

@@ -212,6 +212,9 @@ func (r *Repo) selection(h HistoryOptions) (tips, excludes []plumbing.Hash, err 
 // sorted by commit (parents first), file and position.
 func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scanner.Finding, Stats, error) {
 	var st Stats
+	if err := r.load(); err != nil {
+		return nil, st, err
+	}
 	tips, excludes, err := r.selection(h)
 	if err != nil {
 		return nil, st, err

@@ -45,6 +45,9 @@ func ParsePushUpdates(in io.Reader) ([]PushUpdate, error) {
 // scanned.
 func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]scanner.Finding, Stats, error) {
 	var st Stats
+	if err := r.load(); err != nil {
+		return nil, st, err
+	}
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
 	var remotes []plumbing.Hash
@@ -96,7 +99,7 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 			}
 			jobs = append(jobs, fileJob{path: ch.path, blob: ch.blob, olds: ch.olds})
 		}
-		fs = append(fs, r.scanDiffs(ctx, o, jobs, &st)...)
+		fs = append(fs, scanDiffs(ctx, o, jobs, &st, r.readBlob)...)
 		for _, f := range fs {
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date

@@ -36,6 +36,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
@@ -91,10 +93,16 @@ type Stats struct {
 
 // Repo is an opened repository.
 type Repo struct {
-	r      *git.Repository
-	st     *filesystem.Storage
+	dir    string // as passed to Open
 	root   string // work tree, "" when bare
 	gitDir string // the (worktree's) git directory
+
+	// go-git is opened on first use: a staged scan through git's
+	// plumbing never needs it.
+	once    sync.Once
+	loadErr error
+	r       *git.Repository
+	st      *filesystem.Storage
 }
 
 // Open opens the repository holding dir (dir itself or a parent), linked
@@ -103,33 +111,99 @@ func Open(dir string) (*Repo, error) {
 	if dir == "" {
 		dir = "."
 	}
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if err != nil {
-		if errors.Is(err, git.ErrRepositoryNotExists) {
-			abs, _ := filepath.Abs(dir)
-			return nil, fmt.Errorf("%w: %s", ErrNotRepository, abs)
-		}
+	if repo := discover(dir); repo != nil {
+		return repo, nil
+	}
+	// Anything unusual: go-git decides, with its errors.
+	repo := &Repo{dir: dir}
+	if err := repo.load(); err != nil {
 		return nil, err
 	}
-	fsst, ok := r.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil, errors.New("unsupported repository storage")
+	return repo, nil
+}
+
+// discover finds the repository holding dir the way go-git does (the
+// nearest .git directory or "gitdir:" file) without opening it, or
+// returns nil when anything is unusual.
+func discover(dir string) *Repo {
+	if strings.HasPrefix(dir, "~") {
+		return nil
 	}
-	repo := &Repo{gitDir: fsst.Filesystem().Root()}
+	path, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return nil
+	}
+	for {
+		fi, err := os.Stat(filepath.Join(path, ".git"))
+		if err == nil {
+			var gitDir string
+			if fi.IsDir() {
+				gitDir = filepath.Join(path, ".git")
+			} else {
+				b, err := os.ReadFile(filepath.Join(path, ".git"))
+				if err != nil || !strings.HasPrefix(string(b), "gitdir: ") {
+					return nil
+				}
+				gitDir, _, _ = strings.Cut(string(b)[len("gitdir: "):], "\n")
+				gitDir = strings.TrimSpace(gitDir)
+				if !filepath.IsAbs(gitDir) {
+					gitDir = filepath.Join(path, gitDir)
+				}
+			}
+			// go-git requires HEAD; let it report a broken repository.
+			if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
+				return nil
+			}
+			return &Repo{dir: dir, root: path, gitDir: gitDir}
+		}
+		if !os.IsNotExist(err) {
+			return nil
+		}
+		parent := filepath.Dir(path)
+		if parent == path {
+			return nil
+		}
+		path = parent
+	}
+}
+
+// load opens the repository with go-git, once.
+func (r *Repo) load() error {
+	r.once.Do(func() { r.loadErr = r.openGoGit() })
+	return r.loadErr
+}
+
+func (r *Repo) openGoGit() error {
+	gr, err := git.PlainOpenWithOptions(r.dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			abs, _ := filepath.Abs(r.dir)
+			return fmt.Errorf("%w: %s", ErrNotRepository, abs)
+		}
+		return err
+	}
+	fsst, ok := gr.Storer.(*filesystem.Storage)
+	if !ok {
+		return errors.New("unsupported repository storage")
+	}
+	r.gitDir, r.root = fsst.Filesystem().Root(), ""
 	var wtfs billy.Filesystem
-	if wt, err := r.Worktree(); err == nil {
+	if wt, err := gr.Worktree(); err == nil {
 		wtfs = wt.Filesystem
-		repo.root = wt.Filesystem.Root()
+		r.root = wt.Filesystem.Root()
 	}
 	// Reopen on a storage that keeps pack descriptors open and caches
 	// more objects: history scans read many objects.
 	st := filesystem.NewStorageWithOptions(fsst.Filesystem(), cache.NewObjectLRU(64*cache.MiByte), filesystem.Options{KeepDescriptors: true})
 	r2, err := git.Open(st, wtfs)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	repo.r, repo.st = r2, st
-	return repo, nil
+	r.r, r.st = r2, st
+	return nil
 }
 
 // Root is the repository's work tree ("" for a bare repository).
@@ -139,7 +213,12 @@ func (r *Repo) Root() string { return r.root }
 func (r *Repo) GitDir() string { return r.gitDir }
 
 // Close releases the repository's open files.
-func (r *Repo) Close() error { return r.st.Close() }
+func (r *Repo) Close() error {
+	if r.st == nil {
+		return nil
+	}
+	return r.st.Close()
+}
 
 // emptyBlob is the hash of the empty blob, which git does not always
 // store (intent-to-add entries).

@@ -19,11 +19,12 @@ import (
 	"github.com/leakguard/leakguard/scanner"
 )
 
-// Staged scans what the next commit would add: the index's content
-// against HEAD's tree (an empty tree before the first commit), added
-// lines only. The work tree is never read.
-func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats, error) {
-	var st Stats
+// stagedGoGit is Staged read with go-git.
+func (r *Repo) stagedGoGit(ctx context.Context, o Options) ([]scanner.Finding, Stats, error) {
+	st := Stats{Backend: "go-git"}
+	if err := r.load(); err != nil {
+		return nil, st, err
+	}
 	idx, err := r.index(o.IndexFile)
 	if err != nil {
 		return nil, st, err
@@ -80,7 +81,7 @@ func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats,
 		jobs = append(jobs, j)
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].path < jobs[b].path })
-	found := r.scanDiffs(ctx, o, jobs, &st)
+	found := scanDiffs(ctx, o, jobs, &st, r.readBlob)
 	scanner.SortFindings(found)
 	return found, st, ctx.Err()
 }
@@ -93,17 +94,21 @@ type fileJob struct {
 	olds []plumbing.Hash
 }
 
+// blobReader reads a blob unless it is larger than max (skip) or
+// missing (err).
+type blobReader func(h plumbing.Hash, max int64) (b []byte, skip bool, err error)
+
 // scanDiffs scans the added lines of each job. Reading is sequential
 // (go-git's pack access is not concurrent), detection is not needed in
 // parallel for the few files of a commit.
-func (r *Repo) scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats) []scanner.Finding {
+func scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats, readBlob blobReader) []scanner.Finding {
 	var found []scanner.Finding
 	max := o.maxSize()
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			return found
 		}
-		b, skip, err := r.readBlob(j.blob, max)
+		b, skip, err := readBlob(j.blob, max)
 		if err != nil {
 			st.Missing++
 			continue
@@ -122,7 +127,7 @@ func (r *Repo) scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Sta
 				var oskip bool
 				var err error
 				if !oh.IsZero() {
-					ob, oskip, err = r.readBlob(oh, max)
+					ob, oskip, err = readBlob(oh, max)
 				}
 				if err != nil {
 					st.Missing++
@@ -161,13 +166,7 @@ func (r *Repo) index(file string) (*index.Index, error) {
 		}
 		return idx, nil
 	}
-	if !filepath.IsAbs(file) && r.root != "" {
-		// git runs hooks at the top of the work tree and may pass a
-		// relative path.
-		if _, err := os.Stat(file); err != nil {
-			file = filepath.Join(r.root, file)
-		}
-	}
+	file = r.indexPath(file)
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading the index: %w", err)
@@ -178,6 +177,17 @@ func (r *Repo) index(file string) (*index.Index, error) {
 		return nil, fmt.Errorf("reading the index %s: %w", file, err)
 	}
 	return idx, nil
+}
+
+// indexPath resolves GIT_INDEX_FILE: git runs hooks at the top of the
+// work tree and may pass a path relative to it.
+func (r *Repo) indexPath(file string) string {
+	if !filepath.IsAbs(file) && r.root != "" {
+		if _, err := os.Stat(file); err != nil {
+			file = filepath.Join(r.root, file)
+		}
+	}
+	return file
 }
 
 // resolveConflicts returns the index entries with one entry per path:
