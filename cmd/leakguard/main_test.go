@@ -48,6 +48,15 @@ func TestScripts(t *testing.T) {
 			"fingerprint": fingerprint,
 			"noleak":      noleak,
 			"jsonlen":     jsonlen,
+			"fakeapis":    startAPIs,
+			"incidentid":  incidentID,
+			"pgsetup":     pgSetup,
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "pg" {
+				return os.Getenv("LEAKGUARD_TEST_PG_DSN") != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
 }
@@ -126,4 +135,20 @@ func jsonlen(ts *testscript.TestScript, neg bool, args []string) {
 	if got := fmt.Sprint(len(v)); got != args[1] {
 		ts.Fatalf("%s: %s elements, want %s", args[0], got, args[1])
 	}
+}
+
+// incidentID sets $INCIDENT to the newest incident in the ledger at
+// $XDG_STATE_HOME/leakguard.
+func incidentID(ts *testscript.TestScript, neg bool, args []string) {
+	var st struct {
+		Incidents []struct {
+			ID string `json:"id"`
+		} `json:"incidents"`
+	}
+	b := ts.ReadFile(filepath.Join(ts.Getenv("XDG_STATE_HOME"), "leakguard", "incidents.json"))
+	ts.Check(json.Unmarshal([]byte(b), &st))
+	if len(st.Incidents) == 0 {
+		ts.Fatalf("no incidents")
+	}
+	ts.Setenv("INCIDENT", st.Incidents[len(st.Incidents)-1].ID)
 }
