@@ -1,0 +1,715 @@
+// Package ghissue keeps leakguard's audit issues on GitHub: one issue per
+// incident, found again by the hidden [remediate.Marker] in its body, so
+// that re-running the playbook never opens a second issue.
+//
+// # Finding an incident's issue
+//
+// [Tracker.Ensure] looks for the marker twice. First with the search API
+// (repo:OWNER/NAME "leakguard:incident=ID" in:body is:issue, any state),
+// which sees every issue of the repository but lags behind: an issue
+// opened moments ago, for example by a run that crashed before recording
+// its number, is not in the index yet. So it also lists the repository's
+// issues carrying the configured labels (every state, every page) and the
+// most recent issues without a label filter, and scans their bodies.
+// Listing is consistent, search is not; a failed search is not fatal.
+//
+// A create whose outcome is unknown (a 5xx, a dropped connection, a reply
+// that is not JSON) is never retried blindly: the issue is looked for again
+// first, and created again only if it is still missing.
+//
+// # Rate limits and retries
+//
+// go-github v60 reports limits but does not wait. The tracker waits: until
+// the primary limit resets (*github.RateLimitError), for Retry-After on a
+// secondary limit (*github.AbuseRateLimitError, or a 429), and with
+// exponential backoff and jitter after a 5xx. A wait longer than
+// [Tracker.MaxWait] fails at once with [ErrRateLimited] instead. Every
+// attempt uses a fresh go-github client, so that the client's memory of a
+// limit cannot short-circuit a retry the tracker has already waited for.
+//
+// # Secrets
+//
+// Titles, bodies and comments are sent unchanged: the caller redacts them.
+// As defence in depth the tracker refuses, with [ErrForbidden], to send any
+// text containing the API token or a value registered with
+// [Tracker.Forbid]. Errors never contain the token or a registered value.
+package ghissue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/secret"
+)
+
+var _ remediate.IssueTracker = (*Tracker)(nil)
+
+// DefaultAPIURL is the API of github.com.
+const DefaultAPIURL = "https://api.github.com/"
+
+// DefaultTokenEnv is the variable holding the token when github.token_env
+// is not set.
+const DefaultTokenEnv = "GITHUB_TOKEN"
+
+// Errors the tracker returns, for errors.Is.
+var (
+	// ErrRateLimited means GitHub's rate limit outlasts MaxWait or the
+	// retries.
+	ErrRateLimited = errors.New("github rate limit exceeded")
+	// ErrForbidden means the text to send contains the token or a value
+	// registered with Forbid.
+	ErrForbidden = errors.New("refusing to send text that contains a secret")
+)
+
+// Tracker is a [remediate.IssueTracker] backed by one GitHub repository.
+// Its methods are safe for concurrent use once the exported fields are set.
+type Tracker struct {
+	// MaxWait caps a single rate-limit wait (default 2 minutes). A longer
+	// wait fails with ErrRateLimited.
+	MaxWait time.Duration
+	// MaxRetries caps the retries of one request (default 5).
+	MaxRetries int
+	// Sleep waits d or until ctx is done (default: a timer). Tests replace
+	// it to observe waits without taking them.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used to compute rate-limit waits (default time.Now).
+	Now func() time.Time
+
+	owner, name string
+	token       string
+	baseURL     *url.URL
+	hc          *http.Client
+	labels      []string
+
+	perPage     int // page size of listings
+	recentPages int // pages of unlabelled recent issues scanned
+
+	mu      sync.Mutex
+	forbid  []string       // values never sent
+	markers map[int]string // issue number → marker, learned by Ensure
+}
+
+// New returns a tracker for cfg.Repo. The token is read through getenv
+// from cfg.TokenEnv (default GITHUB_TOKEN); hc may be nil.
+func New(cfg config.GitHub, getenv func(string) string, hc *http.Client) (*Tracker, error) {
+	envName := cfg.TokenEnv
+	if envName == "" {
+		envName = DefaultTokenEnv
+	}
+	token := strings.TrimSpace(getenv(envName))
+	if token == "" {
+		return nil, fmt.Errorf("ghissue: %s is not set; hint: export a token that may write issues in %s, or name another variable with github.token_env", envName, orUnset(cfg.Repo))
+	}
+	owner, name, ok := strings.Cut(strings.TrimSpace(cfg.Repo), "/")
+	if !ok || !validRepoPart(owner) || !validRepoPart(name) {
+		return nil, fmt.Errorf("ghissue: github.repo %q is not OWNER/NAME; hint: set repo = \"owner/name\" in the [github] table", cfg.Repo)
+	}
+	base, err := apiBaseURL(cfg.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	t := &Tracker{
+		MaxWait:     2 * time.Minute,
+		MaxRetries:  5,
+		Sleep:       sleepCtx,
+		Now:         time.Now,
+		owner:       owner,
+		name:        strings.TrimSuffix(name, ".git"),
+		token:       token,
+		baseURL:     base,
+		hc:          hc,
+		labels:      dedupe(cfg.Labels),
+		perPage:     100,
+		recentPages: 1,
+		markers:     map[int]string{},
+	}
+	return t, nil
+}
+
+func orUnset(repo string) string {
+	if repo == "" {
+		return "the configured repository"
+	}
+	return repo
+}
+
+func validRepoPart(s string) bool {
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// apiBaseURL normalises github.api_url: empty means github.com; a GitHub
+// Enterprise Server host without a path gets /api/v3/; the result always
+// ends in a slash, as go-github requires.
+func apiBaseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		raw = DefaultAPIURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("ghissue: github.api_url %q is not an http(s) URL; hint: use https://api.github.com/ or https://HOST/api/v3/ for GitHub Enterprise Server", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("ghissue: github.api_url must not contain credentials; hint: put the token in the variable named by github.token_env")
+	}
+	if u.Path == "" || u.Path == "/" {
+		host := u.Hostname()
+		if host != "api.github.com" && !strings.HasPrefix(host, "api.") && !strings.Contains(host, ".api.") {
+			u.Path = "/api/v3/"
+		}
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawPath = ""
+	return u, nil
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		s = strings.TrimSpace(s)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// Repo returns "owner/name".
+func (t *Tracker) Repo() string { return t.owner + "/" + t.name }
+
+// Forbid registers values that must never be sent to GitHub. Ensure,
+// Update, Comment and Close fail with ErrForbidden when their text
+// contains one. Empty values are ignored.
+func (t *Tracker) Forbid(values ...secret.Value) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, v := range values {
+		if !v.IsZero() {
+			t.forbid = append(t.forbid, v.Reveal())
+		}
+	}
+}
+
+// check refuses text that contains the token or a forbidden value. The
+// error names the field, never the value.
+func (t *Tracker) check(field string, texts ...string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range texts {
+		if strings.Contains(s, t.token) {
+			return fmt.Errorf("ghissue: %s: %w (the GitHub token); hint: redact it before calling", field, ErrForbidden)
+		}
+		for _, f := range t.forbid {
+			if strings.Contains(s, f) {
+				return fmt.Errorf("ghissue: %s: %w (a value registered with Forbid); hint: redact it before calling", field, ErrForbidden)
+			}
+		}
+	}
+	return nil
+}
+
+// scrub removes the token and forbidden values from an error message.
+func (t *Tracker) scrub(s string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s = strings.ReplaceAll(s, t.token, "[REDACTED]")
+	for _, f := range t.forbid {
+		s = strings.ReplaceAll(s, f, "[REDACTED]")
+	}
+	return s
+}
+
+// validID accepts incident ids that are safe inside an HTML comment and a
+// quoted search phrase.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == ':':
+		default:
+			return false
+		}
+	}
+	return !strings.Contains(id, "--")
+}
+
+// Ensure finds the issue of incident id by its marker, in any state, or
+// opens it with title, body (the marker appended when missing) and labels
+// (the configured ones first, then these). When several issues carry the
+// marker, the oldest wins. created is also true when this call opened the
+// issue but lost GitHub's reply and found it again.
+func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []string) (int, string, bool, error) {
+	if !validID(id) {
+		return 0, "", false, fmt.Errorf("ghissue: incident id %q is not usable in a marker; hint: use letters, digits, '.', '_', ':' and single '-'", id)
+	}
+	marker := remediate.Marker(id)
+	if !strings.Contains(body, marker) {
+		if body != "" && !strings.HasSuffix(body, "\n") {
+			body += "\n"
+		}
+		body += "\n" + marker + "\n"
+	}
+	if err := t.check("issue title", title); err != nil {
+		return 0, "", false, err
+	}
+	if err := t.check("issue body", body); err != nil {
+		return 0, "", false, err
+	}
+	labels = dedupe(append(append([]string(nil), t.labels...), labels...))
+
+	triedCreate := false
+	for round := 0; ; round++ {
+		iss, err := t.find(ctx, id, marker, labels)
+		if err != nil {
+			return 0, "", false, err
+		}
+		if iss != nil {
+			t.remember(iss.GetNumber(), marker)
+			// When an earlier create of this call had an unknown outcome,
+			// the issue found is the one it opened.
+			return iss.GetNumber(), iss.GetHTMLURL(), triedCreate, nil
+		}
+		req := &github.IssueRequest{Title: &title, Body: &body}
+		if len(labels) > 0 {
+			req.Labels = &labels
+		}
+		var created *github.Issue
+		// Only rejections that GitHub did not act on (rate limits) are
+		// retried in place; anything else may have opened the issue.
+		err = t.call(ctx, "open issue", false, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+			iss, resp, err := c.Issues.Create(ctx, t.owner, t.name, req)
+			created = iss
+			return resp, err
+		})
+		if err == nil && created.GetNumber() > 0 {
+			t.remember(created.GetNumber(), marker)
+			return created.GetNumber(), created.GetHTMLURL(), true, nil
+		}
+		if err == nil {
+			err = errors.New("ghissue: open issue: GitHub returned no issue number")
+		}
+		var ue *unknownOutcome
+		if !errors.As(err, &ue) || round >= t.maxRetries() {
+			return 0, "", false, err
+		}
+		triedCreate = true
+		if err := t.sleep(ctx, t.backoff(round)); err != nil {
+			return 0, "", false, fmt.Errorf("ghissue: open issue: %w", err)
+		}
+	}
+}
+
+func (t *Tracker) remember(number int, marker string) {
+	t.mu.Lock()
+	t.markers[number] = marker
+	t.mu.Unlock()
+}
+
+// find returns the lowest-numbered issue (any state) whose body holds
+// marker, or nil.
+func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) (*github.Issue, error) {
+	var best *github.Issue
+	consider := func(iss *github.Issue) {
+		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) {
+			return
+		}
+		if best == nil || iss.GetNumber() < best.GetNumber() {
+			best = iss
+		}
+	}
+
+	// 1. Search: sees the whole repository, but lags.
+	q := fmt.Sprintf("repo:%s/%s %q in:body is:issue", t.owner, t.name, "leakguard:incident="+id)
+	var res *github.IssuesSearchResult
+	err := t.call(ctx, "search issues", true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		r, resp, err := c.Search.Issues(ctx, q, &github.SearchOptions{ListOptions: github.ListOptions{PerPage: t.perPage}})
+		res = r
+		return resp, err
+	})
+	if err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	if err == nil && res != nil {
+		for _, iss := range res.Issues {
+			consider(iss)
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+
+	// 2. Listing: consistent. Every issue with the first label (the
+	// configured ones come first), in every state. One label, so that an
+	// issue opened with other labels by another configuration still counts.
+	if len(labels) > 0 {
+		if err := t.list(ctx, labels[:1], 0, consider); err != nil {
+			return nil, err
+		}
+		if best != nil {
+			return best, nil
+		}
+	}
+	// 3. The newest issues whatever their labels, in case the labels were
+	// dropped (GitHub drops labels a token may not apply) or none are set.
+	pages := t.recentPages
+	if len(labels) == 0 {
+		pages = 0 // no label filter: scan everything
+	}
+	if err := t.list(ctx, nil, pages, consider); err != nil {
+		return nil, err
+	}
+	return best, nil
+}
+
+// list pages through the repository's issues in every state, newest
+// first, up to maxPages pages (0: all).
+func (t *Tracker) list(ctx context.Context, labels []string, maxPages int, fn func(*github.Issue)) error {
+	opts := &github.IssueListByRepoOptions{
+		State: "all", Labels: labels, Sort: "created", Direction: "desc",
+		ListOptions: github.ListOptions{PerPage: t.perPage},
+	}
+	for page := 1; ; page++ {
+		var issues []*github.Issue
+		var next int
+		err := t.call(ctx, "list issues", true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+			is, resp, err := c.Issues.ListByRepo(ctx, t.owner, t.name, opts)
+			issues = is
+			if resp != nil {
+				next = resp.NextPage
+			}
+			return resp, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, iss := range issues {
+			fn(iss)
+		}
+		if next == 0 || next <= opts.Page || (maxPages > 0 && page >= maxPages) {
+			return nil
+		}
+		opts.Page = next
+	}
+}
+
+// Update replaces the body of issue number. The incident marker is kept:
+// when body lacks one, the issue's current marker is appended.
+func (t *Tracker) Update(ctx context.Context, number int, body string) error {
+	if number <= 0 {
+		return fmt.Errorf("ghissue: update issue: invalid number %d", number)
+	}
+	if err := t.check("issue body", body); err != nil {
+		return err
+	}
+	if !strings.Contains(body, markerPrefix) {
+		marker, err := t.markerOf(ctx, number)
+		if err != nil {
+			return err
+		}
+		if marker != "" {
+			if body != "" && !strings.HasSuffix(body, "\n") {
+				body += "\n"
+			}
+			body += "\n" + marker + "\n"
+		}
+	}
+	if err := t.check("issue body", body); err != nil {
+		return err
+	}
+	req := &github.IssueRequest{Body: &body}
+	return t.call(ctx, fmt.Sprintf("update issue #%d", number), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		_, resp, err := c.Issues.Edit(ctx, t.owner, t.name, number, req)
+		return resp, err
+	})
+}
+
+// markerPrefix starts every incident marker.
+var markerPrefix = strings.TrimSuffix(remediate.Marker(""), " -->")
+
+// markerOf returns the marker in issue number's current body, or "".
+func (t *Tracker) markerOf(ctx context.Context, number int) (string, error) {
+	t.mu.Lock()
+	m, ok := t.markers[number]
+	t.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	var iss *github.Issue
+	err := t.call(ctx, fmt.Sprintf("read issue #%d", number), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		i, resp, err := c.Issues.Get(ctx, t.owner, t.name, number)
+		iss = i
+		return resp, err
+	})
+	if err != nil {
+		return "", err
+	}
+	b := iss.GetBody()
+	i := strings.Index(b, markerPrefix)
+	if i < 0 {
+		return "", nil
+	}
+	j := strings.Index(b[i:], "-->")
+	if j < 0 {
+		return "", nil
+	}
+	m = b[i : i+j+len("-->")]
+	t.remember(number, m)
+	return m, nil
+}
+
+// Comment adds a comment to issue number. A retry after an unknown outcome
+// (a 5xx) may, rarely, post it twice.
+func (t *Tracker) Comment(ctx context.Context, number int, body string) error {
+	if number <= 0 {
+		return fmt.Errorf("ghissue: comment on issue: invalid number %d", number)
+	}
+	if err := t.check("comment", body); err != nil {
+		return err
+	}
+	c := &github.IssueComment{Body: &body}
+	return t.call(ctx, fmt.Sprintf("comment on issue #%d", number), true, func(ctx context.Context, cl *github.Client) (*github.Response, error) {
+		_, resp, err := cl.Issues.CreateComment(ctx, t.owner, t.name, number, c)
+		return resp, err
+	})
+}
+
+// Close comments (when comment is not empty) and closes issue number as
+// completed. Closing an issue that is already closed succeeds; the comment
+// is posted again, so callers record that they closed it.
+func (t *Tracker) Close(ctx context.Context, number int, comment string) error {
+	if number <= 0 {
+		return fmt.Errorf("ghissue: close issue: invalid number %d", number)
+	}
+	if err := t.check("comment", comment); err != nil {
+		return err
+	}
+	if comment != "" {
+		if err := t.Comment(ctx, number, comment); err != nil {
+			return err
+		}
+	}
+	state, reason := "closed", "completed"
+	req := &github.IssueRequest{State: &state, StateReason: &reason}
+	return t.call(ctx, fmt.Sprintf("close issue #%d", number), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		_, resp, err := c.Issues.Edit(ctx, t.owner, t.name, number, req)
+		return resp, err
+	})
+}
+
+// client returns a fresh go-github client for one attempt.
+func (t *Tracker) client() *github.Client {
+	c := github.NewClient(t.hc).WithAuthToken(t.token)
+	u := *t.baseURL
+	c.BaseURL = &u
+	c.UserAgent = "leakguard"
+	return c
+}
+
+func (t *Tracker) maxRetries() int {
+	if t.MaxRetries < 0 {
+		return 0
+	}
+	return t.MaxRetries
+}
+
+// unknownOutcome marks a failed request that GitHub may have carried out.
+type unknownOutcome struct{ msg string }
+
+func (e *unknownOutcome) Error() string { return e.msg }
+
+// call runs fn, retrying rate limits always and transient failures (5xx,
+// network, undecodable replies) when idempotent. Errors are scrubbed and
+// say what was being done.
+func (t *Tracker) call(ctx context.Context, op string, idempotent bool, fn func(context.Context, *github.Client) (*github.Response, error)) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("ghissue: %s: %w", op, err)
+		}
+		resp, err := fn(ctx, t.client())
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("ghissue: %s: %w", op, ctx.Err())
+		}
+		wait, kind := t.classify(resp, err, attempt)
+		msg := t.scrub(err.Error())
+		switch {
+		case kind == permanent:
+			return fmt.Errorf("ghissue: %s in %s: %s%s", op, t.Repo(), msg, hintFor(resp))
+		case kind == limited && wait > t.maxWait():
+			return fmt.Errorf("ghissue: %s in %s: %w for %s (more than %s); hint: retry later, or use a token with a higher limit", op, t.Repo(), ErrRateLimited, wait.Round(time.Second), t.maxWait())
+		case attempt >= t.maxRetries():
+			if kind == limited {
+				return fmt.Errorf("ghissue: %s in %s: %w after %d retries; hint: retry later", op, t.Repo(), ErrRateLimited, attempt)
+			}
+			if !idempotent {
+				return &unknownOutcome{fmt.Sprintf("ghissue: %s in %s: %s (after %d retries)", op, t.Repo(), msg, attempt)}
+			}
+			return fmt.Errorf("ghissue: %s in %s: %s (after %d retries); hint: check https://www.githubstatus.com and retry", op, t.Repo(), msg, attempt)
+		case kind == transient && !idempotent:
+			return &unknownOutcome{fmt.Sprintf("ghissue: %s in %s: %s", op, t.Repo(), msg)}
+		}
+		if err := t.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("ghissue: %s: %w", op, err)
+		}
+	}
+}
+
+func hintFor(resp *github.Response) string {
+	if resp == nil || resp.Response == nil {
+		return ""
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return "; hint: the token is invalid or expired"
+	case http.StatusForbidden, http.StatusNotFound:
+		return "; hint: check github.repo and that the token may read and write its issues"
+	case http.StatusGone:
+		return "; hint: issues are disabled in this repository"
+	}
+	return ""
+}
+
+type errKind int
+
+const (
+	permanent errKind = iota
+	transient         // may have been carried out; backoff
+	limited           // rejected by a rate limit; wait
+)
+
+// classify says whether err is worth retrying and after how long.
+func (t *Tracker) classify(resp *github.Response, err error, attempt int) (time.Duration, errKind) {
+	var rl *github.RateLimitError
+	if errors.As(err, &rl) {
+		reset := rl.Rate.Reset.Time
+		if reset.IsZero() {
+			return time.Minute, limited
+		}
+		wait := reset.Sub(t.now()) + time.Second // the reset second itself
+		if wait < time.Second {
+			wait = time.Second
+		}
+		return wait, limited
+	}
+	var ab *github.AbuseRateLimitError
+	if errors.As(err, &ab) {
+		if ab.RetryAfter != nil && *ab.RetryAfter > 0 {
+			return *ab.RetryAfter, limited
+		}
+		return time.Minute, limited // GitHub: wait at least a minute
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		switch c := er.Response.StatusCode; {
+		case c == http.StatusTooManyRequests:
+			return retryAfter(er.Response.Header, t.now()), limited
+		case c >= 500:
+			return t.backoff(attempt), transient
+		}
+		return 0, permanent
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var ne net.Error
+	switch {
+	case errors.As(err, &syn), errors.As(err, &typ),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.As(err, &ne):
+		return t.backoff(attempt), transient
+	}
+	return 0, permanent
+}
+
+// retryAfter reads Retry-After (seconds) or X-RateLimit-Reset (epoch).
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if e, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); err == nil {
+		if d := time.Unix(e, 0).Sub(now) + time.Second; d > 0 {
+			return d
+		}
+	}
+	return time.Minute
+}
+
+// backoff is 1s, 2s, 4s … capped at 30s, with jitter in [d/2, d].
+func (t *Tracker) backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt, 5)
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func (t *Tracker) maxWait() time.Duration {
+	if t.MaxWait <= 0 {
+		return 2 * time.Minute
+	}
+	return t.MaxWait
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+func (t *Tracker) sleep(ctx context.Context, d time.Duration) error {
+	if t.Sleep == nil {
+		return sleepCtx(ctx, d)
+	}
+	return t.Sleep(ctx, d)
+}
+
+func (t *Tracker) now() time.Time {
+	if t.Now == nil {
+		return time.Now()
+	}
+	return t.Now()
+}
