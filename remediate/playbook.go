@@ -36,6 +36,15 @@ type Playbook struct {
 	// OnRotated records a rotation in the inventory (the new value's
 	// fingerprint and the date); optional.
 	OnRotated func(name, fingerprint string) error
+	// Forbid registers values that must never be sent to the issue
+	// tracker: every secret the playbook reads passes through it.
+	Forbid func(values ...secret.Value)
+}
+
+func (p *Playbook) forbid(vs ...secret.Value) {
+	if p.Forbid != nil {
+		p.Forbid(vs...)
+	}
 }
 
 func (p *Playbook) key(name string) *rules.Key {

@@ -78,6 +78,7 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			}
 			continue
 		}
+		p.forbid(value)
 		vh := scanner.SecretHash(value.Reveal())
 		allOK := true
 		for _, tname := range k.Targets {
@@ -227,6 +228,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 		return nil, err
 	}
 	current, _ := source.Read(spec) // may be unset: then nothing to compare
+	p.forbid(current, value)
 	if err := p.RotateSecretCheck(name, current, value); err != nil {
 		return nil, err
 	}
