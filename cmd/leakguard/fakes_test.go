@@ -119,6 +119,8 @@ var (
 )
 
 func (f *fakeAPIs) github(w http.ResponseWriter, r *http.Request) {
+	// Served as GitHub Enterprise serves it, under /api/v3.
+	r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api/v3")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	body := f.record(f.ghLog, r)

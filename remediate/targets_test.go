@@ -1,0 +1,136 @@
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
+)
+
+func noEnv(string) string { return "" }
+
+func TestNewTargetDispatch(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		t    config.Target
+		want string // "" = builds
+	}{
+		{config.Target{Type: "vercel", Project: "p"}, ""},
+		{config.Target{Type: "vercel"}, "project is not set"},
+		{config.Target{Type: "supabase-secrets", ProjectRef: "ref"}, ""},
+		{config.Target{Type: "supabase-secrets"}, "project_ref"},
+		{config.Target{Type: "postgres"}, ""},
+		{config.Target{Type: "postgres", Table: "x;y"}, "not a plain identifier"},
+		{config.Target{Type: "dotenv", Path: filepath.Join(dir, ".env")}, ""},
+		{config.Target{Type: "file", Path: filepath.Join(dir, "s.json"), Pointer: "/env/{key}"}, ""},
+		{config.Target{Type: "file"}, "path is not set"},
+		{config.Target{Type: "s3"}, `unknown type "s3"`},
+		{config.Target{}, "type is not set"},
+	} {
+		tg, err := NewTarget("mytarget", c.t, noEnv, nil)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", c.t, err)
+			} else if tg.Name() != "mytarget" {
+				t.Errorf("name %q", tg.Name())
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "mytarget") {
+			t.Errorf("%+v: got %v, want %q naming the target", c.t, err, c.want)
+		}
+		if c.t.Type == "s3" && !strings.Contains(err.Error(), "vercel, supabase-secrets, postgres, dotenv, file") {
+			t.Errorf("unknown type error lacks the known types: %v", err)
+		}
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".env")
+	tg, err := NewTarget("env", config.Target{Type: "dotenv", Path: p, Name: "RENAMED"}, noEnv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	v := secret.New(rules.RandString(40, "alnum"))
+	if err := tg.Verify(ctx, "KEY", v); !errors.Is(err, ErrMissing) {
+		t.Fatalf("missing: %v", err)
+	}
+	if err := tg.Put(ctx, "KEY", v); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); !strings.HasPrefix(string(b), "RENAMED=") {
+		t.Fatalf("name override: %q", b)
+	}
+	res, err := VerifyDetail(ctx, tg, "KEY", v)
+	if err != nil || res.String() != "verified" {
+		t.Fatalf("verify: %v %v", res, err)
+	}
+	other := secret.New(rules.RandString(40, "alnum"))
+	err = tg.Verify(ctx, "KEY", other)
+	if !errors.Is(err, ErrMismatch) || errors.Is(err, ErrMissing) {
+		t.Fatalf("mismatch: %v", err)
+	}
+	if strings.Contains(err.Error(), v.Reveal()) || strings.Contains(err.Error(), other.Reveal()) {
+		t.Fatalf("error leaks a value: %v", err)
+	}
+	if NoteOf(tg) != "" {
+		t.Fatal("dotenv has no note")
+	}
+}
+
+func TestVercelPresenceOnlyAndNote(t *testing.T) {
+	v := secret.New(rules.RandString(40, "alnum"))
+	token := rules.RandString(24, "alnum")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/v10/projects/app/env" || r.Header.Get("Authorization") != "Bearer "+token {
+			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+			w.WriteHeader(400)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"envs": []map[string]any{
+			{"id": "e1", "key": "K", "type": "sensitive", "value": "", "target": []string{"production", "preview"}},
+		}})
+	}))
+	defer srv.Close()
+	getenv := func(k string) string {
+		if k == "MY_VERCEL" {
+			return token
+		}
+		return ""
+	}
+	tg, err := NewTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL, TokenEnv: "MY_VERCEL", Environments: []string{"production", "preview"}, Sensitive: true}, getenv, srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := VerifyDetail(context.Background(), tg, "K", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.String(); got != "verified (presence: sensitive values cannot be read back)" {
+		t.Fatalf("status %q", got)
+	}
+	if n := NoteOf(tg); !strings.Contains(n, "new deployments") || !strings.Contains(n, "presence only: sensitive values cannot be read back") {
+		t.Fatalf("note %q", n)
+	}
+	// Missing token variable.
+	tg2, _ := NewTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL}, noEnv, srv.Client())
+	if err := tg2.Put(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "VERCEL_TOKEN is not set") {
+		t.Fatalf("no token: %v", err)
+	}
+	// Missing DSN variable.
+	tg3, _ := NewTarget("db", config.Target{Type: "postgres", DSNEnv: "APP_DSN"}, noEnv, nil)
+	if err := tg3.Verify(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "APP_DSN is not set") {
+		t.Fatalf("no DSN: %v", err)
+	}
+}
