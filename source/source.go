@@ -163,15 +163,23 @@ func DotenvValue(b []byte, name string) (string, bool) {
 }
 
 func unquoteDotenv(v string) string {
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
-		if i := strings.IndexByte(v[1:], v[0]); i >= 0 {
-			inner := v[1 : 1+i]
-			if v[0] == '"' {
-				if u, err := strconv.Unquote(`"` + inner + `"`); err == nil {
+	if len(v) >= 2 && v[0] == '\'' {
+		if i := strings.IndexByte(v[1:], '\''); i >= 0 {
+			return v[1 : 1+i] // single quotes: literal
+		}
+	}
+	if len(v) >= 2 && v[0] == '"' {
+		// Double quotes: backslash escapes, up to the first unescaped quote.
+		for i := 1; i < len(v); i++ {
+			switch v[i] {
+			case '\\':
+				i++
+			case '"':
+				if u, err := strconv.Unquote(v[:i+1]); err == nil {
 					return u
 				}
+				return v[1:i]
 			}
-			return inner
 		}
 	}
 	if i := strings.Index(v, " #"); i >= 0 {
