@@ -27,8 +27,11 @@ func TestRuleExamples(t *testing.T) {
 			if r.RotateURL == "" {
 				t.Errorf("rule has no rotate_url")
 			}
-			if len(r.Keywords) == 0 {
+			if len(r.Keywords) == 0 && r.Path == "" {
 				t.Errorf("rule has no keywords: it would run on every byte")
+			}
+			if r.Path != "" && (r.ExamplePath == "" || !r.PathRe().MatchString(r.ExamplePath)) {
+				t.Errorf("rule has a path but no example_path that matches it")
 			}
 			for i := 0; i < 3; i++ { // random bodies: try a few
 				for _, tp := range r.TP {

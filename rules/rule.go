@@ -109,6 +109,9 @@ type RuleSpec struct {
 	Allowlist *Allowlist `toml:"allowlist"`
 	TP        []string   `toml:"tp"`
 	FP        []string   `toml:"fp"`
+	// ExamplePath is the file path the examples are scanned under (for
+	// rules with a path); default "example.txt".
+	ExamplePath string `toml:"example_path"`
 }
 
 // Rule is a compiled rule. Its regexes are compiled on first use when it

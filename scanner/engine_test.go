@@ -41,10 +41,14 @@ func TestEngineRuleExamples(t *testing.T) {
 	d := testDetector(t)
 	def, _ := rules.Defaults()
 	for _, r := range def.Rules {
+		path := "example.txt"
+		if r.ExamplePath != "" {
+			path = r.ExamplePath
+		}
 		t.Run(r.ID, func(t *testing.T) {
 			for _, tp := range r.TP {
 				s := expand(t, tp)
-				fs := d.Detect(Fragment{Path: "example.txt", Content: []byte(s)})
+				fs := d.Detect(Fragment{Path: path, Content: []byte(s)})
 				if len(fs) == 0 {
 					t.Errorf("tp %q (%q): no finding", tp, s)
 					continue
@@ -66,7 +70,7 @@ func TestEngineRuleExamples(t *testing.T) {
 			}
 			for _, fp := range r.FP {
 				s := expand(t, fp)
-				for _, f := range d.Detect(Fragment{Path: "example.txt", Content: []byte(s)}) {
+				for _, f := range d.Detect(Fragment{Path: path, Content: []byte(s)}) {
 					if f.RuleID == r.ID {
 						t.Errorf("fp %q (%q): reported by its own rule", fp, s)
 					}
