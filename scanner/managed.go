@@ -148,9 +148,10 @@ func literalValue(v string, quoted bool) bool {
 	if len(v) < 8 || rules.IsPlaceholder(v) {
 		return false
 	}
-	// API keys hold no white space and no escapes: such a value is text
-	// being built (a concatenation, a template) or a longer string.
-	if strings.ContainsAny(v, " \t\\") {
+	// API keys hold no white space, escapes, quotes, brackets or
+	// interpolation: such a value is text being built (a concatenation, a
+	// template, a call) or a longer string.
+	if strings.ContainsAny(v, " \t\\`'\"()[]{}<>$;,") {
 		return false
 	}
 	if !quoted {

@@ -210,3 +210,20 @@ func TestAddedLinesFilter(t *testing.T) {
 		t.Fatalf("want only line 2, got %d findings", len(fs))
 	}
 }
+
+// TestManagedNameInCodeBuildingText: code that builds a config around a
+// variable is not a literal assignment.
+func TestManagedNameInCodeBuildingText(t *testing.T) {
+	d := testDetector(t)
+	for _, text := range []string{
+		"body := `{\"TAVILY_API_KEY\": \"` + v.Reveal() + `\"}`",
+		`os.WriteFile(p, []byte("TAVILY_API_KEY="+key), 0o600)`,
+		`cfg := fmt.Sprintf("TAVILY_API_KEY=%s", key)`,
+		`"TAVILY_API_KEY": "{env:TAVILY_API_KEY}"`,
+		`TAVILY_API_KEY: "$(cat /run/secrets/tavily)"`,
+	} {
+		if fs := d.Detect(Fragment{Path: "x.go", Content: []byte(text)}); len(fs) != 0 {
+			t.Errorf("%q: reported %s", text, fs[0].RuleID)
+		}
+	}
+}
