@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // HistoryOptions choose the commits of a history scan. By default every
@@ -337,11 +338,12 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 
 	var out []scanner.Finding
 	for _, c := range commits {
+		subject := redactedSubject(c.message, msgs[c.order])
 		attribute := func(f scanner.Finding, path string) {
 			f.File = path
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date
-			f.Message = firstLine(c.message)
+			f.Message = subject
 			out = append(out, f)
 		}
 		for _, f := range msgs[c.order] {
@@ -378,6 +380,21 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 }
 
 func secretKey(f scanner.Finding) string { return f.RuleID + "\x00" + f.Secret.Reveal() }
+
+// redactedSubject is a commit's first line with every secret found in
+// the message redacted: findings carry it as their Message, and reports
+// print it.
+func redactedSubject(message string, found []scanner.Finding) string {
+	s := firstLine(message)
+	for _, f := range found {
+		for _, v := range []string{f.Secret.Reveal(), f.Match.Reveal()} {
+			if len(v) >= 4 && strings.Contains(s, v) {
+				s = strings.ReplaceAll(s, v, secret.Redact(v))
+			}
+		}
+	}
+	return s
+}
 
 func firstLine(s string) string {
 	s = strings.TrimLeft(s, "\n")

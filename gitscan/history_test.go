@@ -168,3 +168,23 @@ func TestHistoryShallowClone(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryMessageRedacted: a secret in a commit message never reaches
+// a finding's Message in full, on either backend.
+func TestHistoryMessageRedacted(t *testing.T) {
+	bothBackends(t, func(t *testing.T, backend string) {
+		dir := newRepo(t)
+		k := key()
+		write(t, dir, "a.txt", "token = \""+k+"\"\n")
+		commitAll(t, dir, "add key "+k)
+		fs, _ := history(t, dir, backend, HistoryOptions{})
+		if len(fs) != 2 {
+			t.Fatalf("%d findings, want the file and the message", len(fs))
+		}
+		for _, f := range fs {
+			if strings.Contains(f.Message, k) || !strings.HasPrefix(f.Message, "add key sk-a…") {
+				t.Errorf("message not redacted: %q", f.Message)
+			}
+		}
+	})
+}

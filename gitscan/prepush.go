@@ -91,7 +91,9 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 			return nil, st, err
 		}
 		var fs []scanner.Finding
-		fs = append(fs, o.Detector.Detect(scanner.Fragment{Content: []byte(c.message)})...)
+		inMessage := o.Detector.Detect(scanner.Fragment{Content: []byte(c.message)})
+		subject := redactedSubject(c.message, inMessage)
+		fs = append(fs, inMessage...)
 		var jobs []fileJob
 		for _, ch := range c.changes {
 			if !c.introduces(ch) {
@@ -103,7 +105,7 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 		for _, f := range fs {
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date
-			f.Message = firstLine(c.message)
+			f.Message = subject
 			out = append(out, f)
 		}
 	}

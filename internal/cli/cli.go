@@ -140,7 +140,7 @@ func newRoot(s *IO) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
 	})
-	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s),
+	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
 		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s))
 	return root
 }
