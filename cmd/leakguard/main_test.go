@@ -51,6 +51,7 @@ func TestScripts(t *testing.T) {
 			"fakeapis":    startAPIs,
 			"incidentid":  incidentID,
 			"pgsetup":     pgSetup,
+			"nul":         appendNUL,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {
@@ -151,4 +152,13 @@ func incidentID(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no incidents")
 	}
 	ts.Setenv("INCIDENT", st.Incidents[len(st.Incidents)-1].ID)
+}
+
+// appendNUL makes FILE binary (git's test: a NUL byte near the start).
+func appendNUL(ts *testscript.TestScript, neg bool, args []string) {
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_APPEND|os.O_WRONLY, 0)
+	ts.Check(err)
+	_, err = f.Write([]byte{0})
+	ts.Check(err)
+	ts.Check(f.Close())
 }
