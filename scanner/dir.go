@@ -116,21 +116,23 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 	return found, st, walkErr
 }
 
-// SortFindings orders findings by commit, file, position and rule.
+// SortFindings orders findings by file, position and rule.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.StartLine != b.StartLine {
-			return a.StartLine < b.StartLine
-		}
-		if a.StartColumn != b.StartColumn {
-			return a.StartColumn < b.StartColumn
-		}
-		return a.RuleID < b.RuleID
-	})
+	sort.SliceStable(fs, func(i, j int) bool { return Less(&fs[i], &fs[j]) })
+}
+
+// Less orders two findings by file, position and rule.
+func Less(a, b *Finding) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.StartLine != b.StartLine {
+		return a.StartLine < b.StartLine
+	}
+	if a.StartColumn != b.StartColumn {
+		return a.StartColumn < b.StartColumn
+	}
+	return a.RuleID < b.RuleID
 }
 
 // readCandidate reads a file unless it is too large or binary.
