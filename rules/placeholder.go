@@ -52,7 +52,12 @@ func IsPlaceholder(v string) bool {
 	}
 	lv := strings.ToLower(v)
 	for _, w := range placeholderWords {
-		if strings.Contains(lv, w) {
+		if hasPlaceholderWord(lv, w) {
+			return true
+		}
+		// Documentation marks fakes in capitals inside a key-shaped value
+		// (AWS's …EXAMPLEKEY): five or more capitals do not happen by chance.
+		if len(w) >= 5 && isAlnumByte(w[0]) && strings.Contains(v, strings.ToUpper(w)) {
 			return true
 		}
 	}
@@ -68,6 +73,40 @@ func IsPlaceholder(v string) bool {
 		return true
 	}
 	return false
+}
+
+// hasPlaceholderWord reports whether lv holds w as a word: at the start
+// or end of the value or next to a non-alphanumeric byte (your-key,
+// sk_fake_123, changeme), or in a value made of letters alone
+// (myfakepassword). Inside a run of random alphanumerics (…Ab3fakeQ9…) it
+// is chance, not a placeholder: a real key may contain any word.
+func hasPlaceholderWord(lv, w string) bool {
+	if !isAlnumByte(w[0]) {
+		return strings.Contains(lv, w) // *** ... … <your here>
+	}
+	lettersOnly := true
+	for i := 0; i < len(lv); i++ {
+		if !(lv[i] >= 'a' && lv[i] <= 'z' || lv[i] == '-' || lv[i] == '_' || lv[i] == ' ' || lv[i] == '.') {
+			lettersOnly = false
+			break
+		}
+	}
+	for off := 0; ; {
+		i := strings.Index(lv[off:], w)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(w)
+		if lettersOnly || i == 0 || !isAlnumByte(lv[i-1]) || end == len(lv) || !isAlnumByte(lv[end]) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func isAlnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // isRepetitive reports a value made of one character class run or a short

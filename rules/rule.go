@@ -341,6 +341,12 @@ func (r *Rule) NeedsLine() bool {
 	return r.Allowlist != nil && r.Allowlist.RegexTarget == "line" && len(r.Allowlist.Regexes) > 0
 }
 
+// SkipsPath reports whether the rule's own allowlist excludes path.
+func (r *Rule) SkipsPath(path string) bool {
+	r.ensure()
+	return r.Allowlist != nil && r.Allowlist.AllowsPath(path)
+}
+
 // HasChecksum reports whether the rule validates a checksum.
 func (r *Rule) HasChecksum() bool { return r.checksum != nil }
 

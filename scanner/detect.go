@@ -164,7 +164,7 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	}
 	for ri, ws := range windows {
 		r := d.rules[ri]
-		if r.Regexp() == nil || (r.Path != "" && !pathMatches(r, path)) {
+		if r.Regexp() == nil || (r.Path != "" && !pathMatches(r, path)) || r.SkipsPath(path) {
 			continue
 		}
 		for _, w := range mergeSpans(ws) {
@@ -173,7 +173,7 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	}
 	for ri, starts := range anchors {
 		r := d.rules[ri]
-		if r.Path != "" && !pathMatches(r, path) {
+		if (r.Path != "" && !pathMatches(r, path)) || r.SkipsPath(path) {
 			continue
 		}
 		sort.Ints(starts)

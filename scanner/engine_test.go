@@ -79,3 +79,23 @@ func TestEngineRuleExamples(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleAllowlistPaths: a rule's own allowlist paths exclude files from
+// that rule only.
+func TestRuleAllowlistPaths(t *testing.T) {
+	r, err := rules.Compile(rules.RuleSpec{
+		ID: "acme", Regex: `ACME-([a-z0-9]{20})`, SecretGroup: 1, Keywords: []string{"acme-"},
+		Allowlist: &rules.Allowlist{Paths: []string{`(^|/)fixtures/`}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Rules: []*rules.Rule{r}})
+	text := []byte("x = ACME-" + rules.RandString(20, "alnumlower"))
+	if fs := d.Detect(Fragment{Path: "src/a.txt", Content: text}); len(fs) != 1 {
+		t.Fatalf("want a finding outside fixtures/, got %d", len(fs))
+	}
+	if fs := d.Detect(Fragment{Path: "test/fixtures/a.txt", Content: text}); len(fs) != 0 {
+		t.Fatalf("rule allowlist path ignored: %d findings", len(fs))
+	}
+}
