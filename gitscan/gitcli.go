@@ -225,6 +225,9 @@ func (c *commitInfo) addRaw(meta, path string) error {
 		}
 	}
 	if ch.blob.IsZero() {
+		if !c.merge {
+			c.deleted = append(c.deleted, path)
+		}
 		return nil // deletion
 	}
 	c.changes = append(c.changes, ch)

@@ -24,6 +24,8 @@ type commitInfo struct {
 	// removed are the blobs that left a path (non-merge commits): an
 	// added file with one of them is a pure rename.
 	removed map[plumbing.Hash]bool
+	// deleted are the paths of files deleted (non-merge commits).
+	deleted []string
 	order   int // position in topological order
 }
 
@@ -92,6 +94,7 @@ func (r *Repo) goGitCommit(h plumbing.Hash, missing func(plumbing.Hash)) (*commi
 	}
 	d.diff(first, c.TreeHash, "")
 	changes := d.changes
+	ci.deleted = d.deleted
 	if ci.merge {
 		// Keep what differs from every parent.
 		others := make([]*object.Tree, len(parentTrees))
@@ -129,6 +132,7 @@ type treeDiffer struct {
 	missing func(plumbing.Hash)
 	changes []change
 	removed map[plumbing.Hash]bool // nil: not collected
+	deleted []string               // collected with removed
 }
 
 func (d *treeDiffer) tree(h plumbing.Hash) (*object.Tree, error) {
@@ -206,6 +210,7 @@ func (d *treeDiffer) remove(e object.TreeEntry, p string) {
 	}
 	if e.Mode != filemode.Dir {
 		d.removed[e.Hash] = true
+		d.deleted = append(d.deleted, p)
 		return
 	}
 	t, err := d.tree(e.Hash)

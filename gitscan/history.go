@@ -376,6 +376,9 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
 	st.Missing = len(missingSet)
 	sortHistory(out, commits)
+	if o.keep != nil {
+		o.keep.commits, o.keep.found = commits, sc.found
+	}
 	return out, *st, nil
 }
 
@@ -411,20 +414,10 @@ func sortHistory(fs []scanner.Finding, commits []*commitInfo) {
 		order[c.hash.String()] = c.order
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if oa, ob := order[a.Commit], order[b.Commit]; oa != ob {
+		if oa, ob := order[fs[i].Commit], order[fs[j].Commit]; oa != ob {
 			return oa < ob
 		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.StartLine != b.StartLine {
-			return a.StartLine < b.StartLine
-		}
-		if a.StartColumn != b.StartColumn {
-			return a.StartColumn < b.StartColumn
-		}
-		return a.RuleID < b.RuleID
+		return scanner.Less(&fs[i], &fs[j])
 	})
 }
 

@@ -67,6 +67,10 @@ type Options struct {
 	Backend string
 	// Progress, when set, receives progress updates (a terminal).
 	Progress func(Stats)
+
+	// keep, when set, receives a history scan's walk and blob findings
+	// (see exposure.go).
+	keep *historyData
 }
 
 func (o *Options) maxSize() int64 {

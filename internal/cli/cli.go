@@ -141,7 +141,7 @@ func newRoot(s *IO) *cobra.Command {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
 	})
 	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
-		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s))
+		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newAuditCmd(s), newDoctorCmd(s))
 	return root
 }
 

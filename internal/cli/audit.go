@@ -1,0 +1,533 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/spf13/cobra"
+
+	"github.com/leakguard/leakguard/audit"
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/hooks"
+	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/remediate/ghissue"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
+	"github.com/leakguard/leakguard/source"
+)
+
+// auditOptions are the audit command's flags and dependencies.
+type auditOptions struct {
+	scan      scanFlags // -C, -c, -o, --max-size, --ignore-file
+	format    string
+	openIssue bool
+	now       func() time.Time
+}
+
+func newAuditCmd(s *IO) *cobra.Command {
+	o := &auditOptions{now: time.Now}
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Audit the repository: exposures across history, refs and work tree; hygiene checks",
+		Long: `Audit the repository on demand: scan every ref's history, the commit
+messages and the working tree (tracked files, and untracked ones that are
+not ignored), and group the findings of each secret into one exposure:
+when and by whom it was introduced, every place it was seen, whether HEAD
+or another ref still holds it, when it was removed, and the managed key it
+is. Live exposures come first.
+
+Hygiene checks, each with a fix: secret-bearing files tracked, .gitignore
+coverage, hooks, key rotation against [policy] rotate_after (default 90d),
+one value used in several environments, local secret files readable by
+others, workflows that grant write-all or print secrets, open incidents.
+
+Formats: text (default), json, markdown, html (one self-contained file
+with a timeline; write it with -o). Secrets are always redacted.
+--open-issue opens or updates the day's audit issue on GitHub ([github]
+repo, or $GITHUB_REPOSITORY) with the Markdown report.
+
+Exit status: 1 when there are exposures or failed checks, else 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runAudit(c.Context(), s, o)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&o.scan.dir, "chdir", "C", "", "audit the repository in `DIR`")
+	fl.StringVarP(&o.scan.configPath, "config", "c", "", "config `FILE` (default: $LEAKGUARD_CONFIG, then leakguard.toml)")
+	fl.StringVarP(&o.format, "format", "f", "text", "report format: text, json, markdown or html")
+	fl.StringVarP(&o.scan.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fl.StringVar(&o.scan.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB)")
+	fl.StringVar(&o.scan.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
+	fl.BoolVar(&o.openIssue, "open-issue", false, "open or update today's audit issue on GitHub with the Markdown report")
+	return c
+}
+
+func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
+	switch o.format {
+	case "", "text", "json", "markdown", "md", "html":
+	default:
+		return usageErr("use text, json, markdown or html", "--format: unknown format %q", o.format)
+	}
+	e, err := o.scan.resolve(true)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	repo, err := gitscan.Open(e.base)
+	if err != nil {
+		return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
+	}
+	defer repo.Close()
+	root := repo.Root()
+	if root == "" {
+		return usageErr("audit a repository with a work tree", "%s is a bare repository", repo.GitDir())
+	}
+	det := e.cfg.Detector(e.ignore)
+	gopt := gitscan.Options{Detector: det, MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")}
+	if isTerminal(s.Err) {
+		gopt.Progress = func(st gitscan.Stats) {
+			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))
+		}
+	}
+
+	// The working tree is scanned while the history is read. Tracked
+	// files that are HEAD's version (clean) are not read again: their
+	// findings are HEAD's, which the history scan already has.
+	tracked, err := repo.TrackedFiles()
+	if err != nil {
+		fmt.Fprintf(s.Err, "leakguard: warning: reading the index: %v\n", err)
+	}
+	clean, err := repo.CleanFiles()
+	if err != nil {
+		clean = nil
+	}
+	var (
+		wt    []scanner.Finding
+		wtSt  workTreeStats
+		wtErr error
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		wt, wtSt, wtErr = scanWorkTree(ctx, det, root, tracked, clean, e.maxSize)
+	}()
+	ex, st, err := repo.HistoryWithExposure(ctx, gopt, gitscan.HistoryOptions{})
+	wg.Wait()
+	if gopt.Progress != nil {
+		fmt.Fprint(s.Err, "\r\x1b[K")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
+	}
+	if wtErr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scanning the working tree: %w", wtErr)}
+	}
+	for _, f := range ex.Head {
+		if clean[f.File] {
+			wt = append(wt, f)
+		}
+	}
+	scanner.SortFindings(wt)
+	in := audit.Input{
+		Now: o.now(), Version: Version(), Root: root, Head: headName(ex), Config: e.cfg,
+		History: ex, Stats: st, WorkTree: wt,
+	}
+	in.Tracked = tracked
+	in.Hooks, in.HooksErr = hookStates(s, root)
+	in.Incidents, in.LedgerErr = readIncidents(s, e.cfg)
+	in.KeyFiles = keyFiles(e.cfg, root)
+	rep := audit.Build(in)
+
+	var buf bytes.Buffer
+	color := o.format == "text" && o.scan.output == "" && s.colorOn(s.Out)
+	if err := audit.Write(&buf, rep, audit.Options{Format: o.format, Color: color}); err != nil {
+		return err
+	}
+	if o.scan.output != "" {
+		out := o.scan.output
+		if !filepath.IsAbs(out) && o.scan.dir != "" {
+			out = filepath.Join(e.base, out)
+		}
+		if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			return &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory exists and is writable"}
+		}
+		fmt.Fprintf(s.Err, "leakguard: wrote %s\n", out)
+	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	for _, err := range wtSt.errors {
+		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
+	}
+	if st.Missing > 0 {
+		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", plural(st.Missing, "object"))
+	}
+	sum := rep.Summary
+	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %d files in the working tree) in %s\n",
+		plural(sum.Exposures, "exposure"), sum.Live, plural(sum.ChecksFailed, "check"), root,
+		plural(st.Commits, "commit"), wtSt.files, time.Since(start).Round(time.Millisecond))
+	if o.openIssue {
+		var leaked []secret.Value
+		for _, f := range ex.Findings {
+			leaked = append(leaked, f.Secret)
+		}
+		for _, f := range wt {
+			leaked = append(leaked, f.Secret)
+		}
+		if err := openAuditIssue(ctx, s, e.cfg, rep, leaked); err != nil {
+			return err
+		}
+	}
+	if rep.Failed() {
+		return &Error{Code: ExitFindings, Err: errSilent}
+	}
+	return nil
+}
+
+// workTreeStats counts a work-tree scan.
+type workTreeStats struct {
+	files  int // files in the work tree (read or known clean)
+	errors []error
+}
+
+// scanWorkTree scans the work tree's tracked files that are not clean and
+// its untracked files that .gitignore does not exclude (a tracked file is
+// scanned even when a pattern matches it: git tracks it all the same).
+// Paths are relative to root. Binary files, links and files over max are
+// skipped.
+func scanWorkTree(ctx context.Context, det *scanner.Detector, root string, tracked []string, clean map[string]bool, max int64) ([]scanner.Finding, workTreeStats, error) {
+	var st workTreeStats
+	isTracked := make(map[string]bool, len(tracked))
+	trackedDirs := map[string]bool{}
+	for _, p := range tracked {
+		isTracked[p] = true
+		for d := path.Dir(p); d != "." && !trackedDirs[d]; d = path.Dir(d) {
+			trackedDirs[d] = true
+		}
+	}
+	fsys := osfs.New(root)
+	ps, _ := gitignore.ReadPatterns(fsys, nil)
+	if g, err := gitignore.LoadGlobalPatterns(osfs.New("/")); err == nil {
+		ps = append(g, ps...)
+	}
+	m := gitignore.NewMatcher(ps)
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			st.errors = append(st.errors, err)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return nil
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" || (!trackedDirs[rel] && m.Match(strings.Split(rel, "/"), true)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		switch {
+		case clean[rel]:
+			st.files++
+		case isTracked[rel] || !m.Match(strings.Split(rel, "/"), false):
+			st.files++
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	var mu sync.Mutex
+	var out []scanner.Finding
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rel := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				full := filepath.Join(root, filepath.FromSlash(rel))
+				fi, err := os.Lstat(full)
+				if err != nil || !fi.Mode().IsRegular() || fi.Size() > max {
+					continue
+				}
+				b, err := os.ReadFile(full)
+				if err != nil {
+					mu.Lock()
+					st.errors = append(st.errors, err)
+					mu.Unlock()
+					continue
+				}
+				if scanner.IsBinary(b) {
+					continue
+				}
+				fs := det.Detect(scanner.Fragment{Path: rel, Content: b})
+				if len(fs) > 0 {
+					mu.Lock()
+					out = append(out, fs...)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, f := range files {
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	return out, st, ctx.Err()
+}
+
+func headName(ex *gitscan.Exposure) string {
+	if ex.HeadRef != "" {
+		return strings.TrimPrefix(ex.HeadRef, "refs/heads/")
+	}
+	for _, r := range ex.Refs {
+		if r.Name == "HEAD" {
+			return "detached at " + r.Commit[:12]
+		}
+	}
+	return ""
+}
+
+// hookStates reads the repository's hooks.
+func hookStates(s *IO, root string) ([]audit.HookState, error) {
+	_, _, rs, err := hooks.Status(hooks.Options{Dir: root, Getenv: s.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	var out []audit.HookState
+	for _, r := range rs {
+		out = append(out, audit.HookState{Hook: r.Hook, State: string(r.State), Path: r.Path})
+	}
+	return out, nil
+}
+
+// stateDir is the ledger's directory.
+func stateDir(s *IO, cfg *config.Config) string {
+	dir := ""
+	if cfg != nil {
+		dir = cfg.State.Dir
+	}
+	if dir == "" {
+		dir = remediate.DefaultStateDir(s.Getenv)
+	}
+	return source.ExpandHome(dir)
+}
+
+// readIncidents reads the ledger without creating it.
+func readIncidents(s *IO, cfg *config.Config) ([]*remediate.Incident, error) {
+	l := &remediate.Ledger{Dir: stateDir(s, cfg)}
+	st, err := l.Read()
+	if err != nil {
+		return nil, err
+	}
+	return st.Incidents, nil
+}
+
+// keyFiles are the local files that hold managed keys' values.
+func keyFiles(cfg *config.Config, root string) []string {
+	var out []string
+	for _, k := range cfg.Keys {
+		if k.Source == "" {
+			continue
+		}
+		spec, err := source.Parse(k.Source)
+		if err != nil || spec.Path == "" {
+			continue
+		}
+		p := spec.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(root, p)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// openAuditIssue opens or updates the day's audit issue. The marker makes
+// a re-run on the same day update the issue instead of opening another.
+func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.Report, leaked []secret.Value) error {
+	gh := cfg.GitHub
+	if gh.Repo == "" {
+		gh.Repo = s.Getenv("GITHUB_REPOSITORY")
+	}
+	if gh.Repo == "" {
+		return usageErr("set repo = \"owner/name\" in the [github] table, or $GITHUB_REPOSITORY", "--open-issue: no GitHub repository configured")
+	}
+	tr, err := ghissue.New(gh, s.Getenv, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
+	}
+	tr.Forbid(leaked...)
+	var issues remediate.IssueTracker = tr
+	day := rep.Generated.Format("2006-01-02")
+	id := "audit-" + day
+	title := fmt.Sprintf("leakguard audit %s: %s (%d live), %s failed", day, plural(rep.Summary.Exposures, "exposure"), rep.Summary.Live, plural(rep.Summary.ChecksFailed, "check"))
+	body := audit.Markdown(rep) + "\n" + remediate.Marker(id) + "\n"
+	labels := gh.Labels
+	if len(labels) == 0 {
+		labels = []string{"security", "leakguard-audit"}
+	}
+	num, url, created, err := issues.Ensure(ctx, id, title, body, labels)
+	if err != nil {
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("audit issue: %w", err), Hint: "check the token's permission to write issues, then run again (the issue is found again, not duplicated)"}
+	}
+	if !created {
+		if err := issues.Update(ctx, num, body); err != nil {
+			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("audit issue #%d: %w", num, err), Hint: "run again"}
+		}
+		fmt.Fprintf(s.Err, "leakguard: updated audit issue %s\n", url)
+	} else {
+		fmt.Fprintf(s.Err, "leakguard: opened audit issue %s\n", url)
+	}
+	return nil
+}
+
+// doctorOptions are the doctor command's flags.
+type doctorOptions struct {
+	dir        string
+	configPath string
+	online     bool
+	format     string
+}
+
+func newDoctorCmd(s *IO) *cobra.Command {
+	o := &doctorOptions{}
+	c := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check leakguard's setup: config, key sources, targets, hooks, .gitignore, state",
+		Long: `Check leakguard's setup and print a checklist with a fix for each problem:
+the config is valid; each managed key's source exists and holds a value
+whose fingerprint is in the inventory; each target's token variable is
+set (the target is contacted only with --online, which verifies that it
+holds the current value); the hooks are installed; .gitignore covers
+secret-bearing files; the state directory is private.
+
+Exit status: 1 when a check fails, else 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDoctor(c.Context(), s, o)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&o.dir, "chdir", "C", "", "run as if started in `DIR`")
+	fl.StringVarP(&o.configPath, "config", "c", "", "config `FILE` (default: $LEAKGUARD_CONFIG, then leakguard.toml)")
+	fl.BoolVar(&o.online, "online", false, "contact each target and verify it holds each key's current value")
+	fl.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	return c
+}
+
+func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
+	if o.format != "text" && o.format != "json" {
+		return usageErr("use text or json", "--format: unknown format %q", o.format)
+	}
+	base := "."
+	if o.dir != "" {
+		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+			return usageErr("pass an existing directory to -C", "-C %s: not a directory", o.dir)
+		}
+		base = o.dir
+	}
+	root := findRepoRoot(base)
+	in := audit.DoctorInput{Root: root, Getenv: s.Getenv, Online: o.online}
+	cfgPath := o.configPath
+	if cfgPath != "" && !filepath.IsAbs(cfgPath) && o.dir != "" {
+		cfgPath = filepath.Join(base, cfgPath)
+	}
+	if cfgPath == "" {
+		cfgPath = config.Find("", root)
+	}
+	in.ConfigPath = cfgPath
+	in.Config, in.ConfigErr = config.Load(cfgPath)
+	if root != "" {
+		in.Hooks, in.HooksErr = hookStates(s, root)
+	} else {
+		in.HooksErr = errors.New("not inside a git repository")
+	}
+	in.StateDir = stateDir(s, in.Config)
+	in.ReadSource = func(spec source.Spec) (secret.Value, error) {
+		if spec.Path != "" && !filepath.IsAbs(spec.Path) && root != "" {
+			spec.Path = filepath.Join(root, spec.Path)
+		}
+		return source.Read(spec)
+	}
+	if o.online && in.Config != nil {
+		hc := &http.Client{Timeout: 30 * time.Second}
+		in.Verify = func(ctx context.Context, name, key string, v secret.Value) error {
+			t := in.Config.Targets[name]
+			if t.Path != "" && !filepath.IsAbs(source.ExpandHome(t.Path)) && root != "" {
+				t.Path = filepath.Join(root, t.Path)
+			}
+			tg, err := remediate.NewTarget(name, t, s.Getenv, hc)
+			if err != nil {
+				return err
+			}
+			return tg.Verify(ctx, key, v)
+		}
+	}
+	checks := audit.Doctor(ctx, in)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var w io.Writer = s.Out
+	if o.format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Checks []audit.Check `json:"checks"`
+			Failed bool          `json:"failed"`
+		}{checks, audit.Failed(checks)}); err != nil {
+			return err
+		}
+	} else if err := audit.WriteChecks(w, checks, s.colorOn(s.Out)); err != nil {
+		return err
+	}
+	failed := 0
+	for _, c := range checks {
+		if c.Status == audit.Fail {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.Err, "leakguard: %s failed; fix them as shown and run leakguard doctor again\n", plural(failed, "check"))
+		return &Error{Code: ExitFindings, Err: errSilent}
+	}
+	fmt.Fprintln(s.Err, "leakguard: all checks passed")
+	return nil
+}
