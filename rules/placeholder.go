@@ -75,14 +75,17 @@ func IsPlaceholder(v string) bool {
 	return false
 }
 
-// hasPlaceholderWord reports whether lv holds w as a word: at the start
-// or end of the value or next to a non-alphanumeric byte (your-key,
-// sk_fake_123, changeme), or in a value made of letters alone
-// (myfakepassword). Inside a run of random alphanumerics (…Ab3fakeQ9…) it
-// is chance, not a placeholder: a real key may contain any word.
+// hasPlaceholderWord reports whether lv holds w as a word: next to a
+// separator (your-key, sk_fake_123), or in a value that is only letters
+// (myfakepassword) or only the word and digits (changeme1). Inside or at
+// the edge of a run of random alphanumerics (…Ab3fakeQ9…, …MYFAKE) it is
+// chance, not a placeholder: a real key may contain any word.
 func hasPlaceholderWord(lv, w string) bool {
 	if !isAlnumByte(w[0]) {
 		return strings.Contains(lv, w) // *** ... … <your here>
+	}
+	if !strings.Contains(lv, w) {
+		return false
 	}
 	lettersOnly := true
 	for i := 0; i < len(lv); i++ {
@@ -91,6 +94,9 @@ func hasPlaceholderWord(lv, w string) bool {
 			break
 		}
 	}
+	if lettersOnly || strings.Trim(strings.ReplaceAll(lv, w, ""), "0123456789-_. ") == "" {
+		return true
+	}
 	for off := 0; ; {
 		i := strings.Index(lv[off:], w)
 		if i < 0 {
@@ -98,7 +104,7 @@ func hasPlaceholderWord(lv, w string) bool {
 		}
 		i += off
 		end := i + len(w)
-		if lettersOnly || i == 0 || !isAlnumByte(lv[i-1]) || end == len(lv) || !isAlnumByte(lv[end]) {
+		if (i > 0 && !isAlnumByte(lv[i-1])) || (end < len(lv) && !isAlnumByte(lv[end])) {
 			return true
 		}
 		off = i + 1

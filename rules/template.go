@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	mrand "math/rand/v2"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -25,6 +27,21 @@ var Alphabets = map[string]string{
 	"base32":     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
 }
 
+// exampleRand, when set by [SeedExamples], makes RandString deterministic
+// so that tests expanding example templates are reproducible.
+var exampleRand struct {
+	sync.Mutex
+	r *mrand.Rand
+}
+
+// SeedExamples makes RandString (and so example templates) deterministic
+// from seed; tests call it so that a run can be reproduced exactly.
+func SeedExamples(seed uint64) {
+	exampleRand.Lock()
+	exampleRand.r = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	exampleRand.Unlock()
+}
+
 // RandString returns n characters drawn uniformly from alphabet, which is
 // either a name from [Alphabets] or a literal set of characters.
 func RandString(n int, alphabet string) string {
@@ -36,6 +53,15 @@ func RandString(n int, alphabet string) string {
 		return ""
 	}
 	var b strings.Builder
+	exampleRand.Lock()
+	if r := exampleRand.r; r != nil {
+		for i := 0; i < n; i++ {
+			b.WriteByte(chars[r.IntN(len(chars))])
+		}
+		exampleRand.Unlock()
+		return b.String()
+	}
+	exampleRand.Unlock()
 	max := big.NewInt(int64(len(chars)))
 	for i := 0; i < n; i++ {
 		k, err := rand.Int(rand.Reader, max)
