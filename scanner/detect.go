@@ -2,8 +2,10 @@ package scanner
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -36,10 +38,14 @@ type Detector struct {
 	patRules  [][]int // keyword pattern -> rule indexes
 	patKey    []int   // keyword pattern -> managed key index, or -1
 	noKeyword []int   // rules without keywords: run everywhere
-	keys      []rules.Key
-	known     knownValues
-	depth     int
-	ignore    *Ignore
+	// anyPath matches every path that some keywordless path-scoped rule
+	// wants: one test per file instead of one per rule.
+	anyPathOnce sync.Once
+	anyPath     *regexp.Regexp
+	keys        []rules.Key
+	known       knownValues
+	depth       int
+	ignore      *Ignore
 }
 
 // NewDetector builds a detector.
@@ -159,8 +165,14 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 			}
 		}
 	})
-	for _, ri := range d.noKeyword {
-		windows[ri] = append(windows[ri], span{0, len(content), false, false})
+	if len(d.noKeyword) > 0 {
+		pathy := d.anyPathRe().MatchString(path)
+		for _, ri := range d.noKeyword {
+			if d.rules[ri].Path != "" && !pathy {
+				continue
+			}
+			windows[ri] = append(windows[ri], span{0, len(content), false, false})
+		}
 	}
 	for ri, ws := range windows {
 		r := d.rules[ri]
@@ -195,6 +207,28 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 		cands = append(cands, d.decodeAndDetect(path, content, depth)...)
 	}
 	return cands
+}
+
+// anyPathRe is the union of the keywordless rules' path regexes.
+func (d *Detector) anyPathRe() *regexp.Regexp {
+	d.anyPathOnce.Do(func() {
+		var alts []string
+		for _, ri := range d.noKeyword {
+			if p := d.rules[ri].Path; p != "" {
+				alts = append(alts, "(?:"+p+")")
+			}
+		}
+		if len(alts) == 0 {
+			d.anyPath = regexp.MustCompile(`$^`) // matches nothing
+			return
+		}
+		re, err := regexp.Compile(strings.Join(alts, "|"))
+		if err != nil {
+			re = regexp.MustCompile(`.*`) // each rule still checks its own
+		}
+		d.anyPath = re
+	})
+	return d.anyPath
 }
 
 func pathMatches(r *rules.Rule, path string) bool {
