@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -234,16 +236,38 @@ func (c *commitInfo) addRaw(meta, path string) error {
 	return nil
 }
 
+// catFileSplit is the number of blobs from which two cat-file processes
+// share the work.
+var catFileSplit = 4096
+
 // blobs streams blobs through 'git cat-file --batch'.
 func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
 	if len(want) == 0 {
 		return nil
 	}
-	c, err := g.startCatFile(ctx)
-	if err != nil {
-		return err
+	// Two cat-file processes on the two halves of a large list: git
+	// inflates and resolves deltas on one core each, and the scanner keeps
+	// up. Contiguous halves keep each process's delta-base cache useful.
+	parts := [][]plumbing.Hash{want}
+	if len(want) >= catFileSplit && runtime.GOMAXPROCS(0) > 1 {
+		parts = [][]plumbing.Hash{want[:len(want)/2], want[len(want)/2:]}
 	}
-	return c.read(want, max, fn)
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := g.startCatFile(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = c.read(part, max, fn)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // catFile is a running 'git cat-file --batch'. It may start before the

@@ -188,3 +188,28 @@ func TestHistoryMessageRedacted(t *testing.T) {
 		}
 	})
 }
+
+// TestHistorySplitCatFile: two cat-file processes find what one finds.
+func TestHistorySplitCatFile(t *testing.T) {
+	dir := newRepo(t)
+	for i := 0; i < 12; i++ {
+		body := "x" + itoaTest(i) + "\n"
+		if i%4 == 0 {
+			body += "k = \"" + key() + "\"\n"
+		}
+		write(t, dir, "f"+itoaTest(i)+".txt", body)
+		commitAll(t, dir, "c"+itoaTest(i))
+	}
+	one, _ := history(t, dir, "git", HistoryOptions{})
+	defer func(n int) { catFileSplit = n }(catFileSplit)
+	catFileSplit = 2
+	split, _ := history(t, dir, "git", HistoryOptions{})
+	if len(one) != 3 || len(split) != len(one) {
+		t.Fatalf("one process: %d findings, two: %d; want 3", len(one), len(split))
+	}
+	for i := range one {
+		if one[i].File != split[i].File || one[i].Commit != split[i].Commit || !one[i].Secret.Equal(split[i].Secret) {
+			t.Fatalf("finding %d differs", i)
+		}
+	}
+}
