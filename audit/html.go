@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -106,7 +107,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			v.KeysIdle = append(v.KeysIdle, k.Name)
 		}
 	}
-	return pageTmpl.Execute(w, v)
+	return pageTmpl().Execute(w, v)
 }
 
 func (e *Exposure) labelShort() string {
@@ -154,20 +155,23 @@ func ticks(start, end time.Time, x func(time.Time) float64) []tlTick {
 	return out
 }
 
-var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	"day":     day,
-	"short":   short,
-	"refs":    refList,
-	"refName": refName,
-	"f1":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
-	"title":   func(e Exposure) string { return e.title() },
-	"status":  func(e Exposure) string { return e.status() },
-	"places":  func(e Exposure) []string { return e.places() },
-	"next":    func(e Exposure) string { return e.next() },
-	"upper":   strings.ToUpper,
-	"join":    strings.Join,
-	"add":     func(a, b int) int { return a + b },
-}).Parse(pageHTML))
+// pageTmpl is parsed on first use, not at start-up.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"day":     day,
+		"short":   short,
+		"refs":    refList,
+		"refName": refName,
+		"f1":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"title":   func(e Exposure) string { return e.title() },
+		"status":  func(e Exposure) string { return e.status() },
+		"places":  func(e Exposure) []string { return e.places() },
+		"next":    func(e Exposure) string { return e.next() },
+		"upper":   strings.ToUpper,
+		"join":    strings.Join,
+		"add":     func(a, b int) int { return a + b },
+	}).Parse(pageHTML))
+})
 
 const pageHTML = `<!DOCTYPE html>
 <html lang="en">

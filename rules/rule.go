@@ -124,6 +124,8 @@ type Rule struct {
 	lowerKW  []string
 
 	once       sync.Once
+	allowOnce  sync.Once
+	allowErr   error
 	re         *regexp.Regexp
 	anchoredRe *regexp.Regexp
 	pathRe     *regexp.Regexp
@@ -170,12 +172,19 @@ func (r *Rule) compileRegexes() error {
 		}
 		r.pathRe = re
 	}
-	if s.Allowlist != nil {
-		if err := s.Allowlist.compile(); err != nil {
-			return fmt.Errorf("allowlist.%v", err)
-		}
-	}
 	return nil
+}
+
+// ensureAllow compiles the rule's allowlist once, apart from its regex:
+// most rules run without ever needing it.
+func (r *Rule) ensureAllow() {
+	r.allowOnce.Do(func() {
+		if r.Allowlist != nil {
+			if err := r.Allowlist.compile(); err != nil {
+				r.allowErr = fmt.Errorf("allowlist.%v", err)
+			}
+		}
+	})
 }
 
 // Compile checks and compiles a rule, reporting any regex error now.
@@ -187,6 +196,10 @@ func Compile(s RuleSpec) (*Rule, error) {
 	r.ensure()
 	if r.err != nil {
 		return nil, r.err
+	}
+	r.ensureAllow()
+	if r.allowErr != nil {
+		return nil, r.allowErr
 	}
 	return r, nil
 }
@@ -324,7 +337,9 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 	if r.Entropy > 0 && ShannonEntropy(secret) < r.Entropy {
 		return false
 	}
-	r.ensure()
+	if r.Allowlist != nil {
+		r.ensureAllow()
+	}
 	if r.Allowlist != nil && r.Allowlist.Allows(secret, match, line) {
 		return false
 	}
@@ -337,14 +352,16 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 // NeedsLine reports whether CheckSecret looks at the line (an allowlist
 // regex targets it), so callers can skip building it otherwise.
 func (r *Rule) NeedsLine() bool {
-	r.ensure()
 	return r.Allowlist != nil && r.Allowlist.RegexTarget == "line" && len(r.Allowlist.Regexes) > 0
 }
 
 // SkipsPath reports whether the rule's own allowlist excludes path.
 func (r *Rule) SkipsPath(path string) bool {
-	r.ensure()
-	return r.Allowlist != nil && r.Allowlist.AllowsPath(path)
+	if r.Allowlist == nil || len(r.Allowlist.Paths) == 0 {
+		return false
+	}
+	r.ensureAllow()
+	return r.Allowlist.AllowsPath(path)
 }
 
 // HasChecksum reports whether the rule validates a checksum.
