@@ -124,6 +124,7 @@ type Rule struct {
 	lowerKW  []string
 
 	once       sync.Once
+	anchorOnce sync.Once
 	allowOnce  sync.Once
 	allowErr   error
 	re         *regexp.Regexp
@@ -136,8 +137,17 @@ type Rule struct {
 func (r *Rule) Regexp() *regexp.Regexp { r.ensure(); return r.re }
 
 // Anchored is the regex anchored at the start of its input (for
-// KeywordAnchor rules).
-func (r *Rule) Anchored() *regexp.Regexp { r.ensure(); return r.anchoredRe }
+// KeywordAnchor rules), compiled on its own first use: the detector runs
+// only this form of an anchored rule.
+func (r *Rule) Anchored() *regexp.Regexp {
+	r.anchorOnce.Do(func() {
+		if r.Regex != "" {
+			// The unanchored form compiled, so this one does too.
+			r.anchoredRe, _ = regexp.Compile(`^(?:` + r.Regex + `)`)
+		}
+	})
+	return r.anchoredRe
+}
 
 // PathRe is the compiled path regex, or nil.
 func (r *Rule) PathRe() *regexp.Regexp { r.ensure(); return r.pathRe }
@@ -159,11 +169,7 @@ func (r *Rule) compileRegexes() error {
 		if s.SecretGroup < 0 || s.SecretGroup > re.NumSubexp() {
 			return fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
 		}
-		var anchored *regexp.Regexp
-		if s.KeywordAnchor {
-			anchored = regexp.MustCompile(`^(?:` + s.Regex + `)`)
-		}
-		r.re, r.anchoredRe = re, anchored
+		r.re = re
 	}
 	if s.Path != "" {
 		re, err := regexp.Compile(s.Path)
@@ -337,14 +343,16 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 	if r.Entropy > 0 && ShannonEntropy(secret) < r.Entropy {
 		return false
 	}
-	if r.Allowlist != nil {
-		r.ensureAllow()
-	}
-	if r.Allowlist != nil && r.Allowlist.Allows(secret, match, line) {
-		return false
-	}
+	// The validator before the allowlist: it is cheap, and the allowlist's
+	// regexes are compiled only for candidates that get this far.
 	if r.validate != nil && !r.validate(secret) {
 		return false
+	}
+	if r.Allowlist != nil {
+		r.ensureAllow()
+		if r.Allowlist.Allows(secret, match, line) {
+			return false
+		}
 	}
 	return true
 }
