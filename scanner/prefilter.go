@@ -12,15 +12,10 @@ package scanner
 type prefilter struct {
 	tri    [1 << 10]uint64 // hashed first trigrams of keywords of 3+ bytes
 	bi     [1 << 10]uint64 // bigrams of 2-byte keywords
-	table  [1 << 16]uint16 // bigram -> 1 + index into groups; 0: none
-	groups []group
+	long   [1 << 16]uint16 // trigram hash -> 1 + index into groups; 0: none
+	short  [1 << 16]uint16 // bigram -> 1 + index into groups; 0: none
+	groups [][]keyword
 	n      int
-}
-
-// group is the keywords that start with one bigram.
-type group struct {
-	long  []keyword // three bytes or more
-	short []keyword // exactly two bytes
 }
 
 type keyword struct {
@@ -41,6 +36,15 @@ var lowerTable = func() (t [256]byte) {
 
 func triHash(t uint32) uint32 { return (t * 0x9E3779B1) >> 16 }
 
+// add puts k in the group that slot points to, making the group if needed.
+func (p *prefilter) add(slot *uint16, k keyword) {
+	if *slot == 0 {
+		p.groups = append(p.groups, nil)
+		*slot = uint16(len(p.groups))
+	}
+	p.groups[*slot-1] = append(p.groups[*slot-1], k)
+}
+
 // newPrefilter indexes patterns (two bytes or more); the id of a match is
 // the pattern's index.
 func newPrefilter(pats []string) *prefilter {
@@ -53,20 +57,15 @@ func newPrefilter(pats []string) *prefilter {
 		for i, c := range k.lower {
 			k.lower[i] = lowerTable[c]
 		}
-		bg := uint16(k.lower[0])<<8 | uint16(k.lower[1])
-		if p.table[bg] == 0 {
-			p.groups = append(p.groups, group{})
-			p.table[bg] = uint16(len(p.groups))
-		}
-		g := &p.groups[p.table[bg]-1]
 		if len(k.lower) == 2 {
-			g.short = append(g.short, k)
+			bg := uint16(k.lower[0])<<8 | uint16(k.lower[1])
 			p.bi[bg>>6] |= 1 << (bg & 63)
+			p.add(&p.short[bg], k)
 			continue
 		}
-		g.long = append(g.long, k)
 		h := triHash(uint32(k.lower[0])<<16 | uint32(k.lower[1])<<8 | uint32(k.lower[2]))
 		p.tri[h>>6] |= 1 << (h & 63)
+		p.add(&p.long[h], k)
 	}
 	return p
 }
@@ -82,33 +81,26 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 		t = (t<<8 | uint32(lt[b[i]])) & 0xFFFFFF
 		if i >= 2 {
 			if h := triHash(t); p.tri[h>>6]&(1<<(h&63)) != 0 {
-				p.verify(b, i-2, p.groups, true, fn)
+				if g := p.long[h]; g != 0 {
+					p.verify(b, i-2, p.groups[g-1], fn)
+				}
 			}
 		}
 		if bg := uint16(t); p.bi[bg>>6]&(1<<(bg&63)) != 0 {
-			p.verify(b, i-1, p.groups, false, fn)
+			p.verify(b, i-1, p.groups[p.short[bg]-1], fn)
 		}
 	}
 }
 
-// verify compares the keywords that start at s.
-func (p *prefilter) verify(b []byte, s int, groups []group, long bool, fn func(id, start, end int)) {
-	bg := uint16(lowerTable[b[s]])<<8 | uint16(lowerTable[b[s+1]])
-	g := p.table[bg]
-	if g == 0 {
-		return
-	}
-	kws := groups[g-1].short
-	if long {
-		kws = groups[g-1].long
-	}
+// verify compares the keywords of one group at s.
+func (p *prefilter) verify(b []byte, s int, kws []keyword, fn func(id, start, end int)) {
 	for _, k := range kws {
 		e := s + len(k.lower)
 		if e > len(b) {
 			continue
 		}
 		ok := true
-		for j := 2; j < len(k.lower); j++ {
+		for j := 0; j < len(k.lower); j++ {
 			if lowerTable[b[s+j]] != k.lower[j] {
 				ok = false
 				break
