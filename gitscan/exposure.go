@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // historyData is what a history scan keeps for [Repo.HistoryWithExposure]:
@@ -413,7 +414,7 @@ func (d *historyData) removals(ctx context.Context, r *Repo, fs []scanner.Findin
 				if !recorded[[2]int{fi, c.order}] {
 					recorded[[2]int{fi, c.order}] = true
 					out[fi] = append(out[fi], Removal{
-						Commit:  CommitRef{Hash: c.hash.String(), Author: c.author, Email: c.email, Date: c.date, Message: firstLine(c.message)},
+						Commit:  CommitRef{Hash: c.hash.String(), Author: c.author, Email: c.email, Date: c.date, Message: secret.MaskTokens(firstLine(c.message))},
 						Path:    e.path,
 						Deleted: b.IsZero(),
 						OnHead:  onHead[c.hash],

@@ -396,7 +396,9 @@ func redactedSubject(message string, found []scanner.Finding) string {
 			}
 		}
 	}
-	return s
+	// A secret the message scan did not report (suppressed, or found only
+	// in a file) must not ride along either.
+	return secret.MaskTokens(s)
 }
 
 func firstLine(s string) string {

@@ -213,3 +213,22 @@ func TestHistorySplitCatFile(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryMessageMasksUnreportedSecrets: a secret in a commit message
+// that the message scan does not report (found only in a file, or
+// suppressed) is masked in every finding's Message too.
+func TestHistoryMessageMasksUnreportedSecrets(t *testing.T) {
+	dir := newRepo(t)
+	pw := key()[13:33] + "7q"
+	write(t, dir, "settings.toml", "db_password = \""+pw+"\"\n")
+	commitAll(t, dir, "set db password to "+pw)
+	fs, _ := history(t, dir, "git", HistoryOptions{})
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Message, pw) || strings.Contains(f.Message, pw[:16]) {
+			t.Fatalf("message holds the password: %q", f.Message)
+		}
+	}
+}

@@ -21,6 +21,7 @@ func TestRuleExamples(t *testing.T) {
 	}
 	for _, r := range rs {
 		t.Run(r.ID, func(t *testing.T) {
+			reseed(r.ID)
 			if len(r.TP) == 0 || len(r.FP) == 0 {
 				t.Fatalf("rule needs at least one tp and one fp example")
 			}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"strconv"
 	"testing"
@@ -19,6 +20,17 @@ func TestMain(m *testing.M) {
 		}
 		seed = n
 	}
+	baseSeed = seed
 	SeedExamples(seed)
 	os.Exit(m.Run())
+}
+
+var baseSeed uint64
+
+// reseed makes one test case's random bodies independent of the tests
+// that ran before it.
+func reseed(name string) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	SeedExamples(baseSeed ^ h.Sum64())
 }

@@ -46,6 +46,7 @@ func TestEngineRuleExamples(t *testing.T) {
 			path = r.ExamplePath
 		}
 		t.Run(r.ID, func(t *testing.T) {
+			reseed(r.ID)
 			for _, tp := range r.TP {
 				s := expand(t, tp)
 				fs := d.Detect(Fragment{Path: path, Content: []byte(s)})

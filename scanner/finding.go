@@ -66,36 +66,49 @@ func (f *Finding) ContentFingerprint() string {
 	return f.RuleID + ":" + SecretHash(f.Secret.Reveal())
 }
 
-// RedactedMatch is Match with the secret replaced by its redacted preview.
+// RedactedMatch is Match with the secret replaced by its redacted preview
+// and anything else in it that looks like a credential masked.
 func (f *Finding) RedactedMatch() string {
-	m, s := f.Match.Reveal(), f.Secret.Reveal()
-	if s == "" {
-		return secret.Redact(m)
-	}
-	if !strings.Contains(m, s) {
-		return secret.Redact(m)
-	}
-	return strings.ReplaceAll(m, s, f.Secret.Redacted())
+	return redactAround(f.Match.Reveal(), f.Secret)
 }
 
-// RedactedLine is the line holding the secret, with the secret redacted
-// and long lines cut around it.
+// RedactedLine is the line holding the secret, cut to the 60 bytes before
+// it, with every occurrence of the secret redacted and anything else that
+// looks like a credential masked (another key on the same line, one an
+// ignore entry hides); nothing after the secret is shown.
 func (f *Finding) RedactedLine() string {
 	l, s := f.Line.Reveal(), f.Secret.Reveal()
 	if l == "" {
 		return f.RedactedMatch()
 	}
-	if s == "" || !strings.Contains(l, s) {
+	i := -1
+	if s != "" {
+		i = strings.Index(l, s)
+	}
+	if i < 0 {
 		return secret.Redact(l)
 	}
-	i := strings.Index(l, s)
 	pre, post := l[:i], l[i+len(s):]
 	if len(pre) > 60 {
 		pre = "…" + pre[len(pre)-60:]
 	}
-	if len(post) > 60 {
-		post = post[:60] + "…"
+	out := redactAround(pre, f.Secret) + f.Secret.Redacted()
+	if strings.TrimSpace(post) != "" {
+		out += "…"
 	}
-	out := pre + f.Secret.Redacted() + post
 	return strings.Join(strings.Fields(out), " ")
+}
+
+// redactAround redacts every occurrence of sec in text and masks
+// credential-like tokens in the rest.
+func redactAround(text string, sec secret.Value) string {
+	s := sec.Reveal()
+	if s == "" {
+		return secret.MaskTokens(text)
+	}
+	parts := strings.Split(text, s)
+	for i := range parts {
+		parts[i] = secret.MaskTokens(parts[i])
+	}
+	return strings.Join(parts, sec.Redacted())
 }

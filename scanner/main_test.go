@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"strconv"
 	"testing"
@@ -21,6 +22,17 @@ func TestMain(m *testing.M) {
 		}
 		seed = n
 	}
+	baseSeed = seed
 	rules.SeedExamples(seed)
 	os.Exit(m.Run())
+}
+
+var baseSeed uint64
+
+// reseed makes one test case's random bodies independent of the tests
+// that ran before it.
+func reseed(name string) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	rules.SeedExamples(baseSeed ^ h.Sum64())
 }

@@ -227,3 +227,30 @@ func TestManagedNameInCodeBuildingText(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewsHideOtherSecrets: the context shown with a finding never
+// holds another secret on the same line, nor the rest of its own.
+func TestPreviewsHideOtherSecrets(t *testing.T) {
+	d := testDetector(t)
+	tav := "tvly-" + rules.RandString(32, "alnum")
+	ant := "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA"
+	line := "TAVILY_API_KEY=" + tav + " ANTHROPIC_API_KEY=" + ant + " # also " + ant
+	fs := d.Detect(Fragment{Path: "both.sh", Content: []byte(line)})
+	if len(fs) < 2 {
+		t.Fatalf("%d findings, want both keys", len(fs))
+	}
+	for _, f := range fs {
+		for _, shown := range []string{f.RedactedLine(), f.RedactedMatch()} {
+			for _, v := range []string{tav, ant} {
+				for i := 0; i+16 <= len(v); i += 4 {
+					if strings.Contains(shown, v[i:i+16]) {
+						t.Fatalf("%s preview %q holds 16 characters of a secret", f.RuleID, shown)
+					}
+				}
+			}
+		}
+		if !strings.Contains(f.RedactedLine(), "_API_KEY=") {
+			t.Errorf("preview lost its context: %q", f.RedactedLine())
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -92,3 +93,75 @@ func (v Value) MarshalText() ([]byte, error) { return []byte(v.Redacted()), nil 
 
 // LogValue implements slog.LogValuer with the redacted preview.
 func (v Value) LogValue() slog.Value { return slog.StringValue(v.Redacted()) }
+
+// MaskTokens redacts every run of token characters in s that could be a
+// credential: 16 bytes or more holding both letters and digits, or 20
+// letters or more of high variety. Names (ANTHROPIC_API_KEY, apiKey) and
+// words stay readable. It guards free text that is shown next to a finding
+// — the rest of a line, a commit subject — where a secret the scanner did
+// not report on (another key, one suppressed by an ignore entry) may sit.
+func MaskTokens(s string) string {
+	var b strings.Builder
+	i := 0
+	for i < len(s) {
+		if !isTokenByte(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isTokenByte(s[j]) {
+			j++
+		}
+		// Base64 padding belongs to the run; an = between two runs
+		// (NAME=value) separates them.
+		k := j
+		for k < len(s) && s[k] == '=' {
+			k++
+		}
+		if k > j && (k == len(s) || !isTokenByte(s[k])) {
+			j = k
+		}
+		run := s[i:j]
+		if looksSecret(run) {
+			b.WriteString(Redact(run))
+		} else {
+			b.WriteString(run)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == '-' || c == '+' || c == '/' || c == '.' || c == '~'
+}
+
+func looksSecret(run string) bool {
+	if len(run) < 16 {
+		return false
+	}
+	letters, digits := 0, 0
+	var seen [256]bool
+	distinct := 0
+	for i := 0; i < len(run); i++ {
+		c := run[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters++
+		}
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	if letters > 0 && digits > 0 {
+		return true
+	}
+	// Letters only: a random run uses many distinct letters; a name or a
+	// word (configurationManager, ANTHROPIC_API_KEY) repeats few.
+	return len(run) >= 20 && distinct >= 16
+}

@@ -69,3 +69,20 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskTokens(t *testing.T) {
+	key := "tvly-" + "EJvIGQiklQxsex2stwUoSQ1aGgzJdWmt"[:0] + "Q7kZp2" + "Lm9Xv3Rt8Wb1Nc4Hj6Ya0Uq"
+	in := "TAVILY_API_KEY=" + key + " configurationManager ANTHROPIC_API_KEY=x apiKey:" + strings.Repeat("ab", 10)
+	out := MaskTokens(in)
+	if strings.Contains(out, key[5:]) || strings.Contains(out, key[8:24]) {
+		t.Fatalf("token not masked: %q", out)
+	}
+	for _, keep := range []string{"TAVILY_API_KEY=", "configurationManager", "ANTHROPIC_API_KEY=x", "apiKey:"} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("lost %q in %q", keep, out)
+		}
+	}
+	if got := MaskTokens("fix: rotate the key (see #123)"); got != "fix: rotate the key (see #123)" {
+		t.Errorf("plain text changed: %q", got)
+	}
+}

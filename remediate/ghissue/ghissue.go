@@ -233,12 +233,27 @@ func (t *Tracker) check(field string, texts ...string) error {
 			return fmt.Errorf("ghissue: %s: %w (the GitHub token); hint: redact it before calling", field, ErrForbidden)
 		}
 		for _, f := range t.forbid {
-			if strings.Contains(s, f) {
-				return fmt.Errorf("ghissue: %s: %w (a value registered with Forbid); hint: redact it before calling", field, ErrForbidden)
+			if containsPiece(s, f) {
+				return fmt.Errorf("ghissue: %s: %w (a value registered with Forbid, or 16 characters of one); hint: redact it before calling", field, ErrForbidden)
 			}
 		}
 	}
 	return nil
+}
+
+// containsPiece reports whether s holds f, or any 16 consecutive bytes of
+// it: a preview cut in the middle of a secret is a leak too.
+func containsPiece(s, f string) bool {
+	const piece = 16
+	if len(f) <= piece {
+		return strings.Contains(s, f)
+	}
+	for i := 0; i+piece <= len(f); i++ {
+		if strings.Contains(s, f[i:i+piece]) {
+			return true
+		}
+	}
+	return false
 }
 
 // scrub removes the token and forbidden values from an error message.
