@@ -234,6 +234,9 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !f.staged {
+		s.resumeGC() // a staged scan is small: it finishes without a collection
+	}
 	res, err := collect(ctx, s, f, e, args)
 	if err != nil {
 		return err
