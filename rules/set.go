@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"bytes"
 	"embed"
-	"encoding/gob"
 	"fmt"
 	"io/fs"
 	"path"
@@ -17,12 +15,6 @@ import (
 
 //go:embed defaults/*.toml
 var defaultFS embed.FS
-
-// defaultsGob is defaults/*.toml parsed ahead of time by gen_defaults.go;
-// a test checks that it is current.
-//
-//go:embed defaults.gob
-var defaultsGob []byte
 
 // Key is one managed key of the inventory: a secret the user keeps in
 // several places and knows by name.
@@ -72,11 +64,17 @@ func DefaultFiles() (map[string][]byte, []string, error) {
 }
 
 // Defaults returns the embedded default rules, global allowlist and
-// managed keys as one File, from the snapshot made by go generate.
+// managed keys as one File: defaults/*.toml as parsed ahead of time by
+// gen_defaults.go into defaults_gen.go (a test checks that it is current).
+// The slices are the caller's; the rules' allowlists are shared and must
+// not be modified.
 func Defaults() (*File, error) {
-	var f File
-	if err := gob.NewDecoder(bytes.NewReader(defaultsGob)).Decode(&f); err != nil {
-		return nil, fmt.Errorf("embedded rule snapshot: %w (run: go generate ./rules)", err)
+	f := defaultSnapshot
+	f.Rules = append([]RuleSpec(nil), f.Rules...)
+	f.Keys = append([]Key(nil), f.Keys...)
+	if f.Allowlist != nil {
+		al := *f.Allowlist
+		f.Allowlist = &al
 	}
 	return &f, nil
 }
