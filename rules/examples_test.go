@@ -110,6 +110,6 @@ func TestSnapshotCurrent(t *testing.T) {
 	a, _ := json.Marshal(fromTOML)
 	b, _ := json.Marshal(snap)
 	if string(a) != string(b) {
-		t.Fatal("rules/defaults.gob is stale: run go generate ./rules")
+		t.Fatal("rules/defaults_gen.go is stale: run go generate ./rules")
 	}
 }
