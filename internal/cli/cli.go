@@ -17,8 +17,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
