@@ -176,3 +176,31 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestLineDiff(t *testing.T) {
+	a := "one\ntwo\nthree\nfour\n"
+	b := "one\n2\nthree\nfour\nfive\n"
+	got := LineDiff("f.toml", a, b)
+	want := "--- f.toml\n-2: two\n+2: 2\n+5: five\n"
+	if got != want {
+		t.Fatalf("LineDiff:\n%s\nwant:\n%s", got, want)
+	}
+	if LineDiff("f", a, a) != "" {
+		t.Fatal("no change should give no diff")
+	}
+}
+
+func TestPreviewKeyFieldWritesNothing(t *testing.T) {
+	p := writeConfig(t, "[[keys]]\nname = \"A_KEY\"\n")
+	before, _ := os.ReadFile(p)
+	d, err := PreviewKeyField(p, "A_KEY", "fingerprints", TOMLStrings([]string{"sha256:" + strings.Repeat("c", 64)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d, "+3: fingerprints = [\"sha256:ccc") {
+		t.Fatalf("preview: %s", d)
+	}
+	if after, _ := os.ReadFile(p); string(after) != string(before) {
+		t.Fatal("preview wrote the file")
+	}
+}

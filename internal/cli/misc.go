@@ -103,6 +103,7 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
 			failed := 0
+			var previews []string // --dry-run: the config lines that would change
 			for _, k := range e.cfg.Keys {
 				if len(want) > 0 && !want[k.Name] {
 					continue
@@ -142,11 +143,14 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 					fmt.Fprintf(tw, "%s\t%s\tup to date\n", k.Name, spec)
 					continue
 				}
+				fps := append(append([]string{}, k.Fingerprints...), newFP)
 				if dryRun {
 					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", k.Name, spec, newFP[:19])
+					if d, err := config.PreviewKeyField(path, k.Name, "fingerprints", config.TOMLStrings(fps)); err == nil {
+						previews = append(previews, d)
+					}
 					continue
 				}
-				fps := append(append([]string{}, k.Fingerprints...), newFP)
 				if err := config.SetKeyField(path, k.Name, "fingerprints", config.TOMLStrings(fps)); err != nil {
 					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
 					failed++
@@ -155,6 +159,9 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 				fmt.Fprintf(tw, "%s\t%s\tadded %s… to %s\n", k.Name, spec, newFP[:19], path)
 			}
 			tw.Flush()
+			for _, d := range previews {
+				fmt.Fprint(s.Out, "\n"+d)
+			}
 			for n := range want {
 				return usageErr("list the inventory in leakguard.toml under [[keys]]", "no managed key named %s", n)
 			}
