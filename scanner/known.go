@@ -39,6 +39,24 @@ func newKnownValues(keys []rules.Key) knownValues {
 	return kv
 }
 
+// Findable reports whether a value can be found by its fingerprint: 16
+// bytes or more, or 8 or more holding a digit or a symbol. Plain words and
+// identifiers under 16 bytes (the bulk of any source file) are not hashed.
+func Findable(v []byte) bool {
+	if len(v) >= 16 {
+		return true
+	}
+	if len(v) < minKnownLen {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseFingerprint parses "sha256:<64 hex>".
 func ParseFingerprint(fp string) ([32]byte, bool) {
 	var d [32]byte
@@ -58,19 +76,30 @@ func Fingerprint(value string) string {
 	return "sha256:" + hex.EncodeToString(s[:])
 }
 
-func isTokenByte(c byte) bool {
-	return isIdentByte(c) || c == '-' || isDelim(c)
-}
+// Token byte classes for known values, in a table: this loop sees every
+// byte of the content.
+const (
+	tokWord  = 1 << iota // part of a value
+	tokDelim             // part of a value, but may also separate one (k=v, a:b, URLs, JWT dots)
+)
 
-// isDelim reports the characters that may be part of a value but also
-// separate a value from its surroundings (k=v, a:b, URLs, JWT dots).
-func isDelim(c byte) bool {
-	switch c {
-	case '=', ':', '/', '.', '+', '~', '@', '%', '!', '*', '$', '&', '?', '#', '^':
-		return true
+var tokenClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isIdentByte(b) || b == '-' {
+			t[c] = tokWord
+		}
+		switch b {
+		case '=', ':', '/', '.', '+', '~', '@', '%', '!', '*', '$', '&', '?', '#', '^':
+			t[c] = tokWord | tokDelim
+		}
 	}
-	return false
-}
+	return t
+}()
+
+func isTokenByte(c byte) bool { return tokenClass[c] != 0 }
+
+func isDelim(c byte) bool { return tokenClass[c]&tokDelim != 0 }
 
 // find hashes every token run of content, and the parts of each run
 // between delimiters, and reports those that are known values.
@@ -81,7 +110,7 @@ func (kv knownValues) find(b []byte) []candidate {
 	var out []candidate
 	var cuts []int
 	check := func(s, e int) {
-		if e-s < minKnownLen || e-s > maxKnownLen {
+		if e-s < minKnownLen || e-s > maxKnownLen || !Findable(b[s:e]) {
 			return
 		}
 		if ki, ok := kv.digests[sha256.Sum256(b[s:e])]; ok {
@@ -92,15 +121,19 @@ func (kv knownValues) find(b []byte) []candidate {
 		}
 	}
 	for i := 0; i < len(b); {
-		if !isTokenByte(b[i]) {
+		if tokenClass[b[i]] == 0 {
 			i++
 			continue
 		}
 		j := i
 		cuts = cuts[:0]
 		cuts = append(cuts, i)
-		for j < len(b) && isTokenByte(b[j]) {
-			if isDelim(b[j]) {
+		for j < len(b) {
+			cl := tokenClass[b[j]]
+			if cl == 0 {
+				break
+			}
+			if cl&tokDelim != 0 {
 				cuts = append(cuts, j, j+1)
 			}
 			j++

@@ -254,3 +254,22 @@ func TestPreviewsHideOtherSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestFindable(t *testing.T) {
+	for v, want := range map[string]bool{
+		"short7!":               false,
+		"Println1":              true,
+		"configuration":         false,
+		"fmt.Sprintf":           false,
+		"abcdefghijklmnopq":     true,
+		"pass-word_x":           false,
+		"hunter2hunter":         true,
+		"a/b:c@d!":              true,
+		strings.Repeat("Ab", 4): false,
+		strings.Repeat("Ab", 8): true,
+	} {
+		if got := Findable([]byte(v)); got != want {
+			t.Errorf("Findable(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -133,6 +133,9 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 					continue
 				}
 				newFP := scanner.Fingerprint(v.Reveal())
+				if !scanner.Findable([]byte(v.Reveal())) {
+					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)\n", k.Name)
+				}
 				has := false
 				for _, old := range k.Fingerprints {
 					if strings.EqualFold(old, newFP) {
