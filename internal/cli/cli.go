@@ -57,6 +57,13 @@ type IO struct {
 	resumeGC func() // see pauseGC
 }
 
+// gcOn resumes garbage collection after start-up (see pauseGC).
+func (s *IO) gcOn() {
+	if s.resumeGC != nil {
+		s.resumeGC()
+	}
+}
+
 // pauseGC turns the garbage collector off for start-up, unless the user
 // set GOGC: loading the rules allocates a few MB that all stay live, and
 // collecting them twice is a third of a pre-commit hook's time. The
@@ -109,7 +116,7 @@ func Version() string {
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv}
 	s.resumeGC = pauseGC(s.Getenv)
-	defer s.resumeGC()
+	defer s.gcOn()
 	root := newRoot(s)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -162,6 +169,13 @@ func newRoot(s *IO) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version(),
+		// Only scan keeps the collector paused through start-up (see
+		// pauseGC): every other command may hold much more, for longer.
+		PersistentPreRun: func(c *cobra.Command, _ []string) {
+			if c.Name() != "scan" {
+				s.gcOn()
+			}
+		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)

@@ -235,7 +235,7 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 		return err
 	}
 	if !f.staged {
-		s.resumeGC() // a staged scan is small: it finishes without a collection
+		s.gcOn() // a staged scan is small: it finishes without a collection
 	}
 	res, err := collect(ctx, s, f, e, args)
 	if err != nil {
