@@ -97,10 +97,6 @@ var tokenClass = func() (t [256]uint8) {
 	return t
 }()
 
-func isTokenByte(c byte) bool { return tokenClass[c] != 0 }
-
-func isDelim(c byte) bool { return tokenClass[c]&tokDelim != 0 }
-
 // find hashes every token run of content, and the parts of each run
 // between delimiters, and reports those that are known values.
 func (kv knownValues) find(b []byte) []candidate {
