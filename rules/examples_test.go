@@ -113,3 +113,17 @@ func TestSnapshotCurrent(t *testing.T) {
 		t.Fatal("rules/defaults_gen.go is stale: run go generate ./rules")
 	}
 }
+
+// TestRuleFilesSize: rule files are grouped by domain and each stays
+// readable; a file past the limit should be split by sub-domain.
+func TestRuleFilesSize(t *testing.T) {
+	files, names, err := DefaultFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if lines := strings.Count(string(files[n]), "\n"); lines > 1000 {
+			t.Errorf("%s has %d lines: split it by domain (at most 1,000)", n, lines)
+		}
+	}
+}
