@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -156,9 +157,48 @@ func looksLikeJWT(s string) bool {
 	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") == 2
 }
 
+// spellsPassword reports the word "password" (or "passwd", "secret")
+// written with escapes, look-alike symbols or stray characters, as tests
+// of URL and escaping code do: p%40ssword, pa%3Fsword, passwo^rd, p@ssw0rd.
+func spellsPassword(s string) bool {
+	if len(s) > 24 {
+		return false
+	}
+	if d, err := url.PathUnescape(s); err == nil {
+		s = d
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch r {
+		case '@', '4':
+			r = 'a'
+		case '0':
+			r = 'o'
+		case '$', '5':
+			r = 's'
+		case '3':
+			r = 'e'
+		case '1', '!':
+			r = 'i'
+		}
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	switch b.String() {
+	case "password", "pasword", "passwrd", "passwd", "pssword", "secret", "pass":
+		return true
+	}
+	return false
+}
+
+// IsUnsignedJWT reports a JWT-shaped value that is not a signed token
+// (alg none, no signature, or undecodable): it grants nothing.
+func IsUnsignedJWT(s string) bool { return looksLikeJWT(s) && !validJWT(s) }
+
 func init() {
 	validators["not-placeholder"] = func(s string) bool {
-		if IsPlaceholder(s) {
+		if IsPlaceholder(s) || spellsPassword(s) {
 			return false
 		}
 		// An unsigned JWT (alg none, no signature) grants nothing.

@@ -105,7 +105,11 @@ type RuleSpec struct {
 	CodeAware bool `toml:"code_aware"`
 	// Validate names a structural check of the secret beyond the regex
 	// ("jwt", "jwt-supabase-service-role", "placeholder").
-	Validate  string     `toml:"validate"`
+	Validate string `toml:"validate"`
+	// Detector names a matcher written in Go that runs at each keyword
+	// hit instead of a regex ("assignment": secret-named assignments in
+	// any syntax, judged by their context; see the scanner package).
+	Detector  string     `toml:"detector"`
 	Allowlist *Allowlist `toml:"allowlist"`
 	TP        []string   `toml:"tp"`
 	FP        []string   `toml:"fp"`
@@ -216,8 +220,13 @@ func CompileLazy(s RuleSpec) (*Rule, error) {
 	if s.ID == "" {
 		return nil, fmt.Errorf("id: missing")
 	}
-	if s.Regex == "" && s.Path == "" {
-		return nil, fmt.Errorf("regex: missing (a rule needs a regex or a path)")
+	if s.Regex == "" && s.Path == "" && s.Detector == "" {
+		return nil, fmt.Errorf("regex: missing (a rule needs a regex, a path or a detector)")
+	}
+	switch s.Detector {
+	case "", "assignment":
+	default:
+		return nil, fmt.Errorf("detector: unknown detector %q (known: assignment)", s.Detector)
 	}
 	r := &Rule{RuleSpec: s}
 	if s.Allowlist != nil {

@@ -55,3 +55,108 @@ func isAllHex(s string) bool {
 	}
 	return true
 }
+
+// fileContext is what a file's path (and kind) says about the values in
+// it, computed once per fragment.
+type fileContext struct {
+	code        bool // source code: an unquoted value is an expression
+	test        bool // tests, fixtures, test data
+	doc         bool // documentation and examples
+	translation bool // UI strings: a word under a password name is a label
+	dotenv      bool // a .env file: the values an app runs with
+	// store names the credential store the file is (".netrc", "pgpass",
+	// ...), or is empty: in a store every secret field is a credential,
+	// whatever its words.
+	store string
+	// spaceSep: the store writes "password VALUE" (netrc, msmtprc).
+	spaceSep bool
+}
+
+// credentialStores maps a file's base name (lower case) to its store type.
+var credentialStores = map[string]string{
+	".git-credentials": "git-credentials", ".netrc": "netrc", "_netrc": "netrc", ".pgpass": "pgpass",
+	"pgpass.conf": "pgpass", ".my.cnf": "mysql", ".mylogin.cnf": "mysql", ".npmrc": "npmrc", ".yarnrc.yml": "yarnrc",
+	".yarnrc": "yarnrc", ".esmtprc": "esmtprc", ".msmtprc": "msmtprc", "msmtprc": "msmtprc",
+	".fetchmailrc": "fetchmailrc", "sftp-config.json": "sftp", ".remote-sync.json": "sftp", ".ftpconfig": "sftp",
+	"sftp.json": "sftp", ".ftppass": "sftp", "sitemanager.xml": "filezilla", "recentservers.xml": "filezilla",
+	"filezilla.xml": "filezilla", "webservers.xml": "jetbrains", "datasources.xml": "jetbrains",
+	"datasources.local.xml": "jetbrains", "data-sources.json": "dbeaver", "ventrilo_srv.ini": "ventrilo",
+	".htpasswd": "htpasswd", "htpasswd": "htpasswd", "shadow": "shadow", "logins.json": "firefox",
+	".s3cfg": "s3cfg", "s3cfg": "s3cfg", ".pypirc": "pypirc", "credentials": "credentials", ".dockercfg": "docker",
+	".bashrc": "shell", ".bash_profile": "shell", ".zshrc": "shell", ".profile": "shell", ".zprofile": "shell",
+	".zshenv": "shell", ".bash_aliases": "shell", ".kshrc": "shell", "config.fish": "shell", ".bash_login": "shell",
+	"wp-config.php": "wordpress", "configuration.php": "joomla", "config.inc.php": "php-config",
+	"database.yml": "rails", "deployment-config.json": "deploy", "deploy-config.json": "deploy",
+	"ftp-config.json": "sftp", "credentials.xml": "jenkins", "hudson.util.secret": "jenkins",
+	"robomongo.json": "robomongo", "robo3t.json": "robomongo", ".ftpconfig.json": "sftp",
+}
+
+// spaceSepStores write "password VALUE" without an assignment sign.
+var spaceSepStores = map[string]bool{"netrc": true, "msmtprc": true, "esmtprc": true, "fetchmailrc": true, "ssh": true}
+
+func newFileContext(p string) *fileContext {
+	lp := strings.ToLower(p)
+	base := path.Base(lp)
+	fc := &fileContext{code: IsCodePath(p), test: IsTestPath(p)}
+	fc.store = credentialStores[base]
+	switch {
+	case fc.store == "credentials" && !strings.Contains(lp, ".aws/"):
+		fc.store = ""
+	case fc.store == "shadow" && !strings.Contains(lp, "etc/"):
+		fc.store = ""
+	case fc.store == "" && (strings.HasSuffix(lp, ".ssh/config") || strings.HasPrefix(base, "ssh_config")):
+		fc.store = "ssh"
+	case fc.store == "" && strings.HasSuffix(lp, ".docker/config.json"):
+		fc.store = "docker"
+	case fc.store == "" && (base == "settings.py" || base == "local_settings.py" || strings.HasPrefix(base, "settings_") && strings.HasSuffix(base, ".py")):
+		fc.store = "django"
+	case fc.store == "" && (base == "config.php" || base == "db.php" || base == "database.php" || base == "dbconfig.php" || base == "db_config.php" || base == "conn.php" || base == "connect.php" || base == "connection.php"):
+		fc.store = "php-config"
+	case fc.store == "" && strings.Contains(lp, ".dbeaver/") && strings.HasSuffix(base, ".json"):
+		fc.store = "dbeaver"
+	case fc.store == "" && strings.HasPrefix(base, "dbeaver-data-sources"):
+		fc.store = "dbeaver"
+	}
+	fc.spaceSep = spaceSepStores[fc.store]
+	fc.dotenv = base == ".env" || strings.HasPrefix(base, ".env.") || strings.HasSuffix(base, ".env")
+	lpp := "/" + lp
+	for _, s := range []string{"/docs/", "/doc/", "/documentation/", "/examples/", "/example/", "/samples/", "/sample/", "/demo/", "/demos/", "/tutorial/", "/tutorials/"} {
+		if strings.Contains(lpp, s) {
+			fc.doc = true
+		}
+	}
+	switch path.Ext(base) {
+	case ".md", ".rst", ".adoc", ".markdown", ".ipynb":
+		fc.doc = fc.doc || path.Ext(base) != ".ipynb"
+	case ".po", ".pot", ".resx", ".xlf", ".xliff", ".arb", ".strings", ".lproj":
+		fc.translation = true
+	}
+	for _, s := range []string{"/lang/", "/langs/", "/locale/", "/locales/", "/i18n/", "/l10n/", "/translations/", "/translation/", "/nls/", "/messages/", "/language/", "/languages/"} {
+		if strings.Contains(lpp, s) {
+			fc.translation = true
+		}
+	}
+	if strings.HasPrefix(base, "messages") && strings.HasSuffix(base, ".properties") || base == "strings.xml" || isLocaleFileName(base) {
+		fc.translation = true
+	}
+	return fc
+}
+
+// isLocaleFileName: en.json, de-DE.yml, pt_BR.php, fr.ts.
+func isLocaleFileName(base string) bool {
+	ext := path.Ext(base)
+	switch ext {
+	case ".json", ".yml", ".yaml", ".properties", ".ini", ".php", ".js", ".ts", ".toml":
+	default:
+		return false
+	}
+	stem := strings.TrimSuffix(base, ext)
+	switch stem {
+	case "db", "go", "io", "ui", "os", "js", "ts", "py", "rb", "vm", "ci", "cd", "ip", "id", "qa", "ux", "db1", "pg", "my":
+		return false
+	}
+	if len(stem) == 2 {
+		return stem[0] >= 'a' && stem[0] <= 'z' && stem[1] >= 'a' && stem[1] <= 'z'
+	}
+	return len(stem) == 5 && (stem[2] == '-' || stem[2] == '_') && isLetters(stem[:2]) && isLetters(stem[3:])
+}

@@ -144,12 +144,23 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	// start of each hit's word instead.
 	windows := map[int][]span{}
 	anchors := map[int][]int{}
+	var sites map[int][]assignSite
 	var lb lineBounds
 	d.keywords.each(content, func(p, ks, ke int) {
 		if len(d.patRules[p]) > 0 {
 			ls, le := lb.around(content, ks, ke)
 			for _, ri := range d.patRules[p] {
 				r := d.rules[ri]
+				if r.Detector != "" {
+					ns, ne := nameAround(content, ls, le, ks, ke)
+					if assignable(content, ns, ne, le) {
+						if sites == nil {
+							sites = map[int][]assignSite{}
+						}
+						sites[ri] = append(sites[ri], assignSite{ns, ne, ls, le})
+					}
+					continue
+				}
 				if r.KeywordAnchor {
 					if assignedAfter(content, ke, le) {
 						anchors[ri] = append(anchors[ri], wordStart(content, ls, ks))
@@ -200,6 +211,25 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 				end = st + i
 			}
 			cands = d.matchAnchored(cands, r, path, content, st, min(end, len(content)))
+		}
+	}
+	if len(sites) > 0 {
+		fc := newFileContext(path)
+		for ri, ss := range sites {
+			r := d.rules[ri]
+			if r.SkipsPath(path) {
+				continue
+			}
+			last := -1
+			for _, st := range ss {
+				if st.ns == last {
+					continue // two keywords in one name
+				}
+				last = st.ns
+				if c, ok := d.assignmentAt(r, fc, content, st); ok {
+					cands = append(cands, c)
+				}
+			}
 		}
 	}
 	cands = append(cands, d.known.find(content)...)

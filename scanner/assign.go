@@ -1,0 +1,834 @@
+package scanner
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leakguard/leakguard/rules"
+)
+
+// Secret-named assignments: NAME <op> VALUE where NAME says it holds a
+// password, secret, token, key or credential, in any common syntax —
+// dotenv and shell (`DB_PASSWORD=x`, `export X_TOKEN="x"`), YAML, JSON,
+// TOML, INI and properties keys, XML attributes, code (`password = "x"`,
+// `Password: "x"`, `pwd := "x"`, `'password' => 'x'`, keyword arguments),
+// command-line flags (`--password x`, `--api-key=x`), HTTP headers
+// (`X-API-Key: x`) and setters (`setPassword("x")`).
+//
+// Precision comes from context, not from dropping words: the name must end
+// in a secret word (a `password_length` or a `public_key_token` is not a
+// secret), the value must be a literal (not a reference, an interpolation,
+// a call, a type, an identifier, a label or a path), and the confidence
+// says how sure the value is a live credential: a dictionary password in a
+// test fixture is reported, at low confidence.
+
+// secretKind classifies a name by the secret it holds.
+type secretKind uint8
+
+const (
+	noSecret secretKind = iota
+	kindPassword
+	kindSecret
+	kindToken
+	kindKey     // api_key, access_key, private_key ...
+	kindBareKey // key alone: weak evidence
+	kindAuth    // auth, credentials
+)
+
+// passwordWords, tokenWords ... are name words, lower case.
+var (
+	passwordWords = map[string]bool{"password": true, "passwd": true, "passwrd": true, "pwd": true, "pass": true,
+		"passphrase": true, "passcode": true, "pword": true, "pw": true, "passwort": true, "contrasena": true, "senha": true, "motdepasse": true}
+	// Single words that hold a kind word without a separator (apikey).
+	compoundWords = map[string]secretKind{
+		"apikey": kindKey, "accesskey": kindKey, "secretkey": kindKey, "privatekey": kindKey, "authkey": kindKey,
+		"appkey": kindKey, "masterkey": kindKey, "licensekey": kindKey, "clientsecret": kindSecret, "appsecret": kindSecret,
+		"accesstoken": kindToken, "authtoken": kindToken, "apitoken": kindToken, "refreshtoken": kindToken,
+		"bearertoken": kindToken, "sessiontoken": kindToken, "secrettoken": kindToken, "dbpassword": kindPassword,
+		"dbpass": kindPassword, "rootpassword": kindPassword, "adminpassword": kindPassword, "userpassword": kindPassword,
+		"apisecret": kindSecret, "sharedsecret": kindSecret, "secretaccesskey": kindKey, "signingkey": kindKey,
+		"encryptionkey": kindKey, "subscriptionkey": kindKey, "accountkey": kindKey, "consumersecret": kindSecret,
+		"consumerkey": kindKey, "webhooksecret": kindSecret, "jwtsecret": kindSecret, "botkey": kindKey,
+		"credentials": kindAuth, "credential": kindAuth, "creds": kindAuth, "auth": kindAuth, "authorization": kindAuth,
+		"secret": kindSecret, "token": kindToken,
+	}
+	// Words that may follow the secret word in a name without changing
+	// what it holds (DB_PASSWORD_PROD, apiKeyValue, password2).
+	suffixWords = map[string]bool{"value": true, "val": true, "str": true, "string": true, "plain": true, "plaintext": true,
+		"raw": true, "b64": true, "base64": true, "hex": true, "encoded": true, "bytes": true, "prod": true, "production": true,
+		"dev": true, "development": true, "test": true, "testing": true, "staging": true, "stage": true, "live": true,
+		"local": true, "sandbox": true, "qa": true, "uat": true, "ci": true, "default": true, "base": true, "new": true,
+		"old": true, "current": true, "override": true, "literal": true, "const": true, "v1": true, "v2": true}
+	// Words before the secret word that make the name not a secret
+	// (public_key, primary_key, csrf_token, max_tokens, is_password).
+	negPrefixWords = map[string]bool{"public": true, "pub": true, "primary": true, "foreign": true, "sort": true,
+		"partition": true, "cache": true, "hash": true, "hashed": true, "idempotency": true, "dedup": true, "lookup": true,
+		"csrf": true, "xsrf": true, "page": true, "next": true, "prev": true, "previous": true, "cursor": true,
+		"continuation": true, "pad": true, "eos": true, "bos": true, "unk": true, "sep": true, "cls": true, "mask": true,
+		"max": true, "min": true, "num": true, "total": true, "count": true, "is": true, "has": true, "no": true,
+		"not": true, "use": true, "uses": true, "enable": true, "enabled": true, "disable": true, "show": true,
+		"hide": true, "toggle": true, "forgot": true, "forget": true, "remember": true, "require": true,
+		"requires": true, "required": true, "need": true, "needs": true, "valid": true, "invalid": true,
+		"validate": true, "check": true, "encrypted": true, "digest": true, "sync": true, "resume": true,
+		"cancellation": true, "special": true, "start": true, "end": true, "stop": true, "row": true, "range": true,
+		"composite": true, "unique": true, "index": true, "registry": true, "hot": true, "short": true, "i18n": true,
+		"translation": true, "message": true, "locale": true, "group": true, "table": true, "column": true,
+		"field": true, "attr": true, "attribute": true, "meta": true, "item": true, "entry": true, "map": true,
+		"dict": true, "object": true, "react": true, "query": true, "route": true, "event": true, "sample": true,
+		"example": true, "dummy": true, "fake": true, "mock": true, "placeholder": true, "generate": true,
+		"random": true, "salted": true, "input": true, "label": true, "confirm": true, "confirmation": true,
+		"retype": true, "repeat": true, "cached": true, "last": true, "first": true, "type": true,
+		"bypass": true, "compass": true, "verifier": true, "verification": true, "verify": true, "validation": true}
+	// Words that, before "key", name an API credential rather than a map
+	// key; without one, a key is weak evidence.
+	keyPrefixWords = map[string]bool{"api": true, "access": true, "secret": true, "private": true, "priv": true,
+		"auth": true, "signing": true, "sign": true, "signature": true, "encryption": true, "encrypt": true,
+		"enc": true, "master": true, "license": true, "licence": true, "app": true, "application": true, "client": true,
+		"consumer": true, "subscription": true, "account": true, "service": true, "shared": true, "hmac": true,
+		"jwt": true, "session": true, "crypto": true, "cipher": true, "aes": true, "storage": true, "admin": true,
+		"root": true, "write": true, "read": true, "deploy": true, "ingest": true, "ingestion": true, "sdk": true,
+		"server": true, "dev": true, "developer": true, "certificate": true, "cert": true, "ssh": true, "gpg": true,
+		"pgp": true, "tls": true, "ssl": true, "webhook": true, "bot": true, "user": true, "personal": true,
+		"project": true, "org": true, "site": true, "recaptcha": true, "captcha": true, "maps": true, "map": false,
+		"token": true, "secure": true, "prod": true, "live": true, "test": true, "sandbox": true, "merchant": true,
+		"partner": true, "integration": true, "rest": true, "http": true, "mgmt": true, "management": true,
+		"primary": false, "secondary": true, "hash": false, "salt": true, "x": true, "serial": true, "product": true,
+		"activation": true, "registration": true, "install": true, "instrumentation": true, "router": true,
+		"db": true, "database": true, "redis": true, "s3": true, "aws": true, "gcp": true, "azure": true, "do": true}
+	// Values that are literals of a type, a state or a label, never a
+	// credential.
+	nonValues = map[string]bool{"true": true, "false": true, "null": true, "nil": true, "none": true,
+		"undefined": true, "yes": true, "no": true, "on": true, "off": true, "required": true, "optional": true,
+		"disabled": true, "enabled": true, "hidden": true, "empty": true, "unknown": true, "invalid": true,
+		"missing": true, "string": true, "str": true, "boolean": true, "bool": true, "int": true, "integer": true,
+		"number": true, "object": true, "any": true, "text": true, "varchar": true, "char": true, "bytes": true,
+		"nullable": true, "unset": true, "notset": true, "not_set": true, "n/a": true, "na": true, "tbd": true,
+		"omitted": true, "masked": true, "sensitive": true, "secure": true, "bearer": true, "basic": true,
+		"oauth": true, "oauth2": true, "jwt": true, "digest": true, "ntlm": true, "kerberos": true, "plain": true,
+		"login": true, "cram-md5": true, "scram-sha-256": true, "md5": true, "trust": true, "peer": true,
+		"ident": true, "password": true, "passwd": true, "secret": true, "token": true, "apikey": true,
+		"api_key": true, "auth": true, "credentials": true, "prompt": true, "ask": true, "stdin": true,
+		"env": true, "environment": true, "file": true, "keyring": true, "vault": true, "inherit": true,
+		"current-password": true, "new-password": true, "one-time-code": true, "self": true, "this": true,
+		"value": true, "default": true, "auto": true, "generated": true, "random": true, "dynamic": true,
+		"static": true, "hmac": true, "sha256": true, "sha1": true, "rsa": true, "hs256": true, "rs256": true}
+	// Placeholder markers: a value holding one says it is not real.
+	placeholderMarks = []string{"your", "changeme", "change-me", "change_me", "changethis", "replace", "placeholder",
+		"redacted", "xxxx", "****", "....", "…", "insert", "enter_", "enter-", "todo", "fixme", "notreal",
+		"not-real", "not_real", "not-a-real", "here>", "goes-here", "goes_here", "_here", "-here", "<", ">",
+		"{{", "}}", "${", "#{", "%(", "${{", "<%", "%>"}
+)
+
+// nameWords splits an identifier into lower-case words at separators and
+// camelCase boundaries: "dbPasswordProd" -> db password prod,
+// "X-API-Key" -> x api key, "APIKey" -> api key.
+func nameWords(s string) []string {
+	var out []string
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			flush()
+			continue
+		}
+		if c >= 'A' && c <= 'Z' && len(cur) > 0 {
+			prev := s[i-1]
+			nextLower := i+1 < len(s) && s[i+1] >= 'a' && s[i+1] <= 'z'
+			if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' || (prev >= 'A' && prev <= 'Z' && nextLower) {
+				flush()
+			}
+		}
+		cur = append(cur, c)
+	}
+	flush()
+	return out
+}
+
+// classifyName returns what a name holds: the secret word must be the
+// last word of the name but for suffixes that do not change its meaning.
+func classifyName(name string) secretKind {
+	ws := nameWords(name)
+	i := len(ws) - 1
+	for i > 0 && (suffixWords[ws[i]] || isDigits(ws[i])) {
+		i--
+	}
+	if i < 0 {
+		return noSecret
+	}
+	w := ws[i]
+	var prev string
+	if i > 0 {
+		prev = ws[i-1]
+	}
+	// A trailing digit glued to the word: password2, token1.
+	w = strings.TrimRight(w, "0123456789")
+	kind := noSecret
+	switch {
+	case passwordWords[w]:
+		kind = kindPassword
+		if w == "pw" && prev == "" && len(ws) == 1 && name != "pw" && name != "PW" {
+			return noSecret
+		}
+	case w == "key" || w == "keys" && false:
+		if prev == "" || !keyPrefixWords[prev] {
+			if negPrefixWords[prev] {
+				return noSecret
+			}
+			return kindBareKey
+		}
+		kind = kindKey
+	default:
+		if k, ok := compoundWords[w]; ok {
+			kind = k
+		} else if strings.HasSuffix(w, "password") || strings.HasSuffix(w, "passwd") {
+			kind = kindPassword
+		} else {
+			return noSecret
+		}
+	}
+	if prev != "" && negPrefixWords[prev] {
+		return noSecret
+	}
+	// public_key_token, publicKeyToken: a public word anywhere before.
+	for _, p := range ws[:i] {
+		if p == "public" || p == "pub" || p == "csrf" || p == "xsrf" {
+			return noSecret
+		}
+	}
+	return kind
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// assignSite is one name whose assignment the detector examines.
+type assignSite struct {
+	ns, ne int // the name
+	ls, le int // its line
+}
+
+// assignmentAt examines the assignment of the name around a keyword hit
+// and returns a candidate for rule r when its value is a credential.
+func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site assignSite) (candidate, bool) {
+	ns, ne, le := site.ns, site.ne, site.le
+	name := string(b[ns:ne])
+	flag := strings.HasPrefix(name, "-")
+	name = strings.TrimLeft(name, "-")
+	kind := classifyName(name)
+	if kind == noSecret {
+		return candidate{}, false
+	}
+	i := ne
+	quotedName := ns > site.ls && (b[ns-1] == '"' || b[ns-1] == '\'')
+	if i < le && (b[i] == '"' || b[i] == '\'') {
+		i++
+	}
+	if i < le && b[i] == ']' {
+		i++
+	}
+	nameEnd := i
+	i = skipBlank(b, i)
+	blank := i > nameEnd
+	// A type annotation: password: str = "x", apiKey: string = '...'.
+	if i < le && b[i] == ':' && !hasAt(b, i, ":=") {
+		j := skipBlank(b, i+1)
+		k := j
+		for k < le && (isIdentByte(b[k]) || b[k] == '&' || b[k] == '\'' && false) {
+			k++
+		}
+		if k > j && k < le {
+			k2 := skipBlank(b, k)
+			if k2 < le && b[k2] == '=' && !hasAt(b, k2, "==") {
+				i = k2
+			}
+		}
+	}
+	// "pass" alone is a verb as often as a password: PASS: TestX, pass:
+	// (an assembly label), pass = ... in a loop. It counts only in a
+	// store or a dotenv file, or with = and a quoted value.
+	passAlone := strings.EqualFold(name, "pass")
+	if passAlone && fc.store == "" && !fc.dotenv && !(i < le && b[i] == '=' && i+1 < le && (b[skipBlank(b, i+1)] == '"' || b[skipBlank(b, i+1)] == '\'')) {
+		return candidate{}, false
+	}
+	var sep int
+	switch {
+	case hasAt(b, i, "==") || hasAt(b, i, "=~") || hasAt(b, i, "::"):
+		return candidate{}, false
+	case hasAt(b, i, ":="), hasAt(b, i, "=>"), hasAt(b, i, "?="), hasAt(b, i, "||="[1:]):
+		sep = 2
+	case hasAt(b, i, "||="), hasAt(b, i, "??="):
+		sep = 3
+	case i < le && (b[i] == '=' || b[i] == ':'):
+		sep = 1
+	case i < le && b[i] == ',' && quotedName && ns >= 2 && precededByCall(b, site.ls, ns-1):
+		// put("password", "x"), setdefault('TOKEN', 'x')
+		sep = 1
+	case i < le && b[i] == '(' && !blank && isSetter(name):
+		sep = 1
+	case quotedName && blank && hasAt(b, i, "value=") && attrBefore(b, site.ls, ns-1):
+		sep = len("value=") // <add key="DbPassword" value="x"/>
+	case flag && blank && i < le && b[i] != '-':
+		sep = 0 // --password VALUE
+	case fc.spaceSep && blank:
+		sep = 0 // credential stores: password VALUE (netrc, msmtprc)
+	default:
+		return candidate{}, false
+	}
+	i = skipBlank(b, i+sep)
+	if i >= le {
+		return candidate{}, false
+	}
+	// Python string prefixes; an f-string interpolates.
+	fstring := false
+	if i+1 < le && (b[i+1] == '"' || b[i+1] == '\'') {
+		switch b[i] {
+		case 'b', 'B', 'r', 'R', 'u', 'U':
+			i++
+		case 'f', 'F':
+			i++
+			fstring = true
+		}
+	}
+	if hasAt(b, i, `"""`) || hasAt(b, i, "'''") {
+		return candidate{}, false
+	}
+	// The name inside a string literal that ends right after the sign
+	// ("PWD=" + dir): the value is built, not written.
+	if ns > site.ls && (b[ns-1] == '"' || b[ns-1] == '\'') && i < le && b[i] == b[ns-1] && !(ne < le && b[ne] == b[ns-1]) {
+		return candidate{}, false
+	}
+	vs, ve, quoted := readValue(b, i)
+	if vs == ve || ve > le {
+		return candidate{}, false
+	}
+	v := string(b[vs:ve])
+	if quoted {
+		if fstring && strings.ContainsRune(v, '{') {
+			return candidate{}, false
+		}
+		if concatenated(b, ve+1, le) {
+			return candidate{}, false
+		}
+	} else {
+		if fc.code && fc.store == "" {
+			return candidate{}, false // an expression, not a literal
+		}
+		// Code in a config value: a call, an index, a YAML tag.
+		if strings.ContainsAny(v, "()[]{}") || strings.HasPrefix(v, "!") || strings.HasPrefix(v, "&") || strings.HasPrefix(v, "*") && len(v) > 1 && isIdentByte(v[1]) {
+			return candidate{}, false
+		}
+	}
+	conf, ok := judgeValue(kind, name, v, quoted, fc)
+	if !ok {
+		return candidate{}, false
+	}
+	return candidate{
+		rule: r, keyIdx: -1, kind: kindRule,
+		start: vs, end: vs + len(v),
+		mstart: ns, mend: min(len(b), ve+btoi(quoted)),
+		secret: v, confidence: conf,
+	}, true
+}
+
+// precededByCall reports an opening parenthesis (after blanks) before the
+// quote at q: the name is a call's first argument.
+func precededByCall(b []byte, ls, q int) bool {
+	i := q - 1
+	for i >= ls && (b[i] == ' ' || b[i] == '\t') {
+		i--
+	}
+	return i >= ls && b[i] == '('
+}
+
+// attrBefore reports an XML attribute key= or name= before the quote at q.
+func attrBefore(b []byte, ls, q int) bool {
+	lo := max(ls, q-5)
+	t := strings.ToLower(string(b[lo:q]))
+	return strings.HasSuffix(t, "key=") || strings.HasSuffix(t, "name=")
+}
+
+// isSetter reports setPassword, withApiKey, set_token: a call that stores
+// its argument as the secret.
+func isSetter(name string) bool {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	ws := nameWords(name)
+	return len(ws) >= 2 && (ws[0] == "set" || ws[0] == "with")
+}
+
+// concatenated reports a literal that is only the start of a built value:
+// "Basic " + x, "%s" % x, 'a' . $b, "x".format(y), "a" .. b.
+func concatenated(b []byte, i, le int) bool {
+	i = skipBlank(b, i)
+	if i >= le {
+		return false
+	}
+	switch b[i] {
+	case '+', '%', '~', '&', '|', '?':
+		return true
+	case '.':
+		rest := string(b[i+1 : min(le, i+16)])
+		for _, m := range []string{"format", "replace", "join", "concat", "split", "%", ".", " ", "$"} {
+			if strings.HasPrefix(rest, m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// judgeValue decides whether v, assigned to a name of the given kind, is a
+// credential, and how sure that is.
+func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (rules.Confidence, bool) {
+	v = strings.TrimSpace(v)
+	lv := strings.ToLower(v)
+	store := fc.store != ""
+	minLen := map[secretKind]int{kindPassword: 4, kindSecret: 8, kindToken: 8, kindKey: 12, kindBareKey: 20, kindAuth: 8}[kind]
+	if store {
+		minLen = 1
+	}
+	if len(v) < minLen || len(v) > 400 {
+		return "", false
+	}
+	// References, templates and placeholders.
+	if rules.IsReference(v) || nonValues[lv] {
+		return "", false
+	}
+	for _, m := range placeholderMarks {
+		if strings.Contains(lv, m) {
+			return "", false
+		}
+	}
+	if isMarkerPlaceholder(v) || isRepetitiveValue(lv) || isFormatPlaceholder(v) {
+		return "", false
+	}
+	// A value equal to a word of its own name, or to the name itself, is
+	// a field name or a label: 'password' => 'password', TOKEN: "token".
+	for _, w := range nameWords(name) {
+		if lv == w {
+			return "", false
+		}
+	}
+	if strings.EqualFold(v, name) {
+		return "", false
+	}
+	// encryptionKey: "encryptionKey1024": the name of a test case.
+	if nw := nameWords(strings.TrimRight(name, "0123456789")); len(nw) > 1 && strings.Contains(strings.ReplaceAll(lv, "_", ""), strings.Join(nw, "")) {
+		return "", false
+	}
+	// The credentials of RFC 7617's example (Aladdin, open sesame) stand
+	// for any credentials in documentation and tests.
+	if lv == "opensesame" || lv == "open sesame" || lv == "aladdin" {
+		return "", false
+	}
+	if rules.IsUnsignedJWT(v) {
+		return "", false // grants nothing
+	}
+	if strings.Contains(v, "\\u") || strings.Contains(v, "\\x") {
+		return "", false // escaped text
+	}
+	// A value that names a secret (js.fetch:credentials, auth.token.label)
+	// is a key or a label, unless it has digits.
+	if !store && !hasDigit(v) {
+		for _, w := range nameWords(v) {
+			if compoundWords[w] != noSecret || passwordWords[w] || w == "key" || w == "keys" {
+				if len(nameWords(v)) > 1 {
+					return "", false
+				}
+			}
+		}
+	}
+	if strings.ContainsAny(v, " \t") && !store {
+		return "", false // text, not a credential
+	}
+	if !store && hasNonASCIILetter(v) {
+		return "", false // a translated label
+	}
+	if strings.Contains(v, "://") {
+		return "", false // URLs are the URL rules' business
+	}
+	if looksLikePath(v) || isEmail(v) && !store || isValidationRule(v) || isNamePath(v) {
+		return "", false
+	}
+	if isPasswordHash(v) {
+		if store {
+			return rules.High, true
+		}
+		return "", false
+	}
+	if store {
+		return rules.High, true
+	}
+	// Identifiers and labels: auth.password.label, PASSWORD_FIELD,
+	// Password, reset-password.
+	if looksLikeMemberAccess(v) || isUpperSnake(v) || isCapitalisedWord(v) {
+		return "", false
+	}
+	if fc.translation && isLetters(v) {
+		return "", false
+	}
+	words := valueWords(v)
+	rnd := randomLooking(v)
+	var conf rules.Confidence
+	switch kind {
+	case kindPassword:
+		if len(words) > 1 && !hasDigit(v) && !rnd {
+			return "", false // a_label, reset-password
+		}
+		conf = rules.Low
+		if classes(v) >= 2 && len(v) >= 6 || len(v) >= 12 || rnd {
+			conf = rules.Medium
+		}
+	case kindSecret, kindAuth:
+		if !rnd && (len(words) > 1 || isLetters(v) && len(v) < 8) {
+			return "", false
+		}
+		conf = rules.Low
+		if rnd && len(v) >= 16 {
+			conf = rules.Medium
+		}
+	case kindToken, kindKey:
+		if !rnd || isCamelIdentifier(v) {
+			return "", false
+		}
+		conf = rules.Low
+		if len(v) >= 16 {
+			conf = rules.Medium
+		}
+	case kindBareKey:
+		if !rnd || len(v) < 20 {
+			return "", false
+		}
+		conf = rules.Low
+	}
+	if isHexOnly(v) && (fc.test || kind == kindBareKey) && len(v) >= 32 {
+		if fc.test {
+			return "", false // a test vector
+		}
+	}
+	if fc.test || fc.doc {
+		conf = lower(conf)
+	}
+	if fc.dotenv && conf == rules.Low && kind == kindPassword {
+		conf = rules.Medium // a .env holds the values an app runs with
+	}
+	return conf, true
+}
+
+func lower(c rules.Confidence) rules.Confidence {
+	if c == rules.High {
+		return rules.Medium
+	}
+	return rules.Low
+}
+
+// randomLooking reports a value with the variety of a generated secret:
+// 8+ characters, at least two character classes or hex, no dictionary
+// shape (a single word, words joined by separators).
+func randomLooking(v string) bool {
+	if len(v) < 8 {
+		return false
+	}
+	if isHexOnly(v) && len(v) >= 16 {
+		return !isRepetitiveValue(strings.ToLower(v))
+	}
+	if classes(v) < 2 {
+		return false
+	}
+	if rules.ShannonEntropy(v) < 2.8 {
+		return false
+	}
+	// camelCase or snake_case words without digits: an identifier, or
+	// identifiers joined by operators (kernelThreadName+pid+tid).
+	if !hasDigit(v) {
+		ws := valueWords(v)
+		if len(ws) > 1 && isIdentLike(v) {
+			return false
+		}
+		if len(ws) > 1 && allPronounceable(ws) {
+			return false
+		}
+	}
+	return true
+}
+
+// allPronounceable: every word has two letters or more and a vowel, as
+// the words of an identifier do and the chunks of a random string do not.
+func allPronounceable(ws []string) bool {
+	for _, w := range ws {
+		if len(w) < 2 || !strings.ContainsAny(w, "aeiouy") || !isLetters(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// isCamelIdentifier: EncapsulationKey1024, NewDecapsulationKey768 — two
+// or more capitalised words and a number at most.
+func isCamelIdentifier(v string) bool {
+	t := strings.TrimRight(v, "0123456789")
+	ws := nameWords(t)
+	return len(ws) > 1 && isLetters(t) && allPronounceable(ws)
+}
+
+func isIdentLike(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !isIdentByte(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// classes counts character classes: lower, upper, digit, other.
+func classes(v string) int {
+	var l, u, d, o int
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			l = 1
+		case c >= 'A' && c <= 'Z':
+			u = 1
+		case c >= '0' && c <= '9':
+			d = 1
+		default:
+			o = 1
+		}
+	}
+	return l + u + d + o
+}
+
+func valueWords(v string) []string { return nameWords(v) }
+
+func isLetters(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+func isHexOnly(v string) bool { return isAllHex(v) && v != "" }
+
+func isUpperSnake(v string) bool {
+	if !strings.Contains(v, "_") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isCapitalisedWord: Password, Passwort, Secret — a label.
+func isCapitalisedWord(v string) bool {
+	if len(v) < 2 || v[0] < 'A' || v[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(v); i++ {
+		if v[i] < 'a' || v[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasNonASCIILetter(v string) bool {
+	for _, r := range v {
+		if r >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+func looksLikePath(v string) bool {
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") || strings.HasPrefix(v, "~/") ||
+		len(v) > 2 && v[1] == ':' && (v[2] == '\\' || v[2] == '/') {
+		return true
+	}
+	lv := strings.ToLower(v)
+	for _, ext := range []string{".pem", ".key", ".crt", ".cer", ".der", ".p12", ".pfx", ".jks", ".keystore", ".json", ".yaml",
+		".yml", ".txt", ".env", ".conf", ".cfg", ".properties", ".xml", ".gpg", ".asc", ".pub", ".ppk", ".kdbx", ".ini", ".toml", ".html", ".php", ".js"} {
+		if strings.HasSuffix(lv, ext) {
+			return true
+		}
+	}
+	return strings.Count(v, "/") >= 2 && !strings.ContainsAny(v, "+=")
+}
+
+func isEmail(v string) bool {
+	at := strings.IndexByte(v, '@')
+	return at > 0 && strings.Contains(v[at:], ".") && !strings.ContainsAny(v[at+1:], "@")
+}
+
+// isValidationRule: Laravel's 'required|string|min:8|confirmed'.
+func isValidationRule(v string) bool {
+	if !strings.Contains(v, "|") {
+		return false
+	}
+	for _, part := range strings.Split(v, "|") {
+		name, _, _ := strings.Cut(part, ":")
+		if name == "" || !isLetters(strings.ReplaceAll(name, "_", "a")) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNamePath: kubernetes.io/dockerconfigjson, secrets/prod/db — names
+// joined by slashes, without digits or capitals.
+func isNamePath(v string) bool {
+	if !strings.Contains(v, "/") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c == '/' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isPasswordHash: crypt, bcrypt, argon2, Django and LDAP hashes.
+func isPasswordHash(v string) bool {
+	lv := strings.ToLower(v)
+	for _, p := range []string{"$2a$", "$2b$", "$2y$", "$2x$", "$1$", "$5$", "$6$", "$7$", "$y$", "$gy$", "$apr1$",
+		"$argon2", "$pbkdf2", "$scrypt$", "pbkdf2_sha", "argon2$", "bcrypt$", "bcrypt_sha256$", "{ssha", "{sha", "{md5}", "{crypt}", "{bcrypt}", "{pbkdf2", "sha1$", "md5$", "sha256:", "sha512:"} {
+		if strings.HasPrefix(lv, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isMarkerPlaceholder: ###PASSWORD###, @TOKEN@, %PASSWORD%, __SECRET__,
+// [PASSWORD], {password}, :password, ?.
+func isMarkerPlaceholder(v string) bool {
+	if len(v) < 2 {
+		return true
+	}
+	f, l := v[0], v[len(v)-1]
+	switch {
+	case f == '#' && l == '#', f == '@' && l == '@', f == '%' && l == '%', f == '[' && l == ']', f == '{' && l == '}', f == '(' && l == ')':
+		return true
+	case strings.HasPrefix(v, "__") && strings.HasSuffix(v, "__"):
+		return true
+	case f == ':' && isIdentifier(v[1:]), f == '$' && isIdentifier(v[1:]), f == '&' && isIdentifier(v[1:]):
+		return true
+	}
+	return false
+}
+
+// isFormatPlaceholder: printf verbs and positional or named format
+// fields fill a value in later.
+func isFormatPlaceholder(v string) bool {
+	for _, s := range []string{"%s", "%d", "%v", "%q", "%(", "{0}", "{1}", "{}", "$1", "\\(", "@{", "$("} {
+		if strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isRepetitiveValue: one or two distinct characters, a short repeated
+// unit, or an alphabet or digit run (aaaa, 1234, abcabc, qwerty).
+func isRepetitiveValue(lv string) bool {
+	distinct := map[byte]bool{}
+	for i := 0; i < len(lv); i++ {
+		distinct[lv[i]] = true
+	}
+	if len(distinct) <= 2 && len(lv) >= 4 || len(distinct) == 1 {
+		return true
+	}
+	seq := 0
+	for i := 1; i < len(lv); i++ {
+		if lv[i] == lv[i-1]+1 {
+			seq++
+		}
+	}
+	if len(lv) >= 4 && seq >= len(lv)-1 {
+		return true
+	}
+	for unit := 1; unit <= 4 && unit*3 <= len(lv); unit++ {
+		ok := true
+		for i := unit; i < len(lv); i++ {
+			if lv[i] != lv[i%unit] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// nameAround returns the bounds of the name holding a keyword hit: back
+// and forward over identifier bytes, dots and dashes, within the line.
+func nameAround(b []byte, ls, le, ks, ke int) (int, int) {
+	s := ks
+	for s > ls && ks-s < 128 {
+		c := b[s-1]
+		if !isIdentByte(c) && c != '.' && c != '-' {
+			break
+		}
+		s--
+	}
+	e := ke
+	for e < le && e-ke < 128 && (isIdentByte(b[e]) || b[e] == '.' || b[e] == '-') {
+		e++
+	}
+	// A dotted prefix (options.Password, spring.datasource.password)
+	// stays in the name; a trailing dot does not.
+	for e > ke && (b[e-1] == '.' || b[e-1] == '-') {
+		e--
+	}
+	return s, e
+}
+
+// assignable is the cheap test run at every hit before a name is
+// classified: something that can start an assignment follows the name
+// (=, :, a comma or parenthesis after a quoted name, a blank).
+func assignable(b []byte, ns, ne, le int) bool {
+	i := ne
+	if i < le && (b[i] == '"' || b[i] == '\'' || b[i] == ']') {
+		i++
+	}
+	if i < le && b[i] == ']' {
+		i++
+	}
+	if i >= le {
+		return false
+	}
+	switch b[i] {
+	case '=', ':', ' ', '\t', ',', '(', '?', '|':
+		return true
+	}
+	return false
+}
