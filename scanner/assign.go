@@ -111,10 +111,12 @@ var (
 		"env": true, "environment": true, "file": true, "keyring": true, "vault": true, "inherit": true,
 		"current-password": true, "new-password": true, "one-time-code": true, "self": true, "this": true,
 		"value": true, "default": true, "auto": true, "generated": true, "random": true, "dynamic": true,
-		"static": true, "hmac": true, "sha256": true, "sha1": true, "rsa": true, "hs256": true, "rs256": true}
+		"static": true, "hmac": true, "sha256": true, "sha1": true, "rsa": true, "hs256": true, "rs256": true,
+		"hashed": true, "hash": true, "encrypted": true, "bcrypt": true, "argon2": true, "argon2id": true, "scrypt": true,
+		"pbkdf2": true, "cleartext": true, "encrypt": true, "decrypt": true}
 	// Placeholder markers: a value holding one says it is not real.
 	placeholderMarks = []string{"your", "changeme", "change-me", "change_me", "changethis", "replace", "placeholder",
-		"redacted", "xxxx", "****", "....", "…", "insert", "enter_", "enter-", "todo", "fixme", "notreal",
+		"redacted", "xxxx", "****", "...", "…", "insert", "enter_", "enter-", "todo", "fixme", "notreal",
 		"not-real", "not_real", "not-a-real", "here>", "goes-here", "goes_here", "_here", "-here", "<", ">",
 		"{{", "}}", "${", "#{", "%(", "${{", "<%", "%>"}
 )
@@ -275,7 +277,7 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		sep = 3
 	case i < le && (b[i] == '=' || b[i] == ':'):
 		sep = 1
-	case i < le && b[i] == ',' && quotedName && ns >= 2 && precededByCall(b, site.ls, ns-1):
+	case i < le && b[i] == ',' && quotedName && ns >= 2 && storingCall(b, site.ls, ns-1):
 		// put("password", "x"), setdefault('TOKEN', 'x')
 		sep = 1
 	case i < le && b[i] == '(' && !blank && isSetter(name):
@@ -345,14 +347,29 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 	}, true
 }
 
-// precededByCall reports an opening parenthesis (after blanks) before the
-// quote at q: the name is a call's first argument.
-func precededByCall(b []byte, ls, q int) bool {
+// storingCalls are functions whose first argument names what the second
+// is stored as: put("password", "x"), define('DB_PASSWORD', 'x'),
+// setenv, headers. Getters with a default (env("X", "fallback")) are not.
+var storingCalls = map[string]bool{"put": true, "set": true, "setdefault": true, "add": true, "setproperty": true,
+	"setitem": true, "setenv": true, "putenv": true, "setheader": true, "addheader": true, "header": true,
+	"set_header": true, "add_header": true, "define": true, "store": true, "save": true, "setattr": true,
+	"add_argument": false, "with": true, "setvalue": true, "setstring": true, "setsecret": true, "setcredentials": true}
+
+// storingCall reports that the quote at q opens the first argument of a
+// storing call.
+func storingCall(b []byte, ls, q int) bool {
 	i := q - 1
 	for i >= ls && (b[i] == ' ' || b[i] == '\t') {
 		i--
 	}
-	return i >= ls && b[i] == '('
+	if i < ls || b[i] != '(' {
+		return false
+	}
+	e := i
+	for i > ls && isIdentByte(b[i-1]) {
+		i--
+	}
+	return storingCalls[strings.ToLower(string(b[i:e]))]
 }
 
 // attrBefore reports an XML attribute key= or name= before the quote at q.
@@ -415,8 +432,11 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 			return "", false
 		}
 	}
-	if isMarkerPlaceholder(v) || isRepetitiveValue(lv) || isFormatPlaceholder(v) {
+	if isMarkerPlaceholder(v) || isRepetitiveValue(lv) || isFormatPlaceholder(v) || hasCountingRun(lv) {
 		return "", false
+	}
+	if quoted && strings.ContainsAny(v, "\"'`") {
+		return "", false // a string built from pieces
 	}
 	// A value equal to a word of its own name, or to the name itself, is
 	// a field name or a label: 'password' => 'password', TOKEN: "token".
@@ -521,6 +541,11 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 		if fc.test {
 			return "", false // a test vector
 		}
+	}
+	// A value spelling a secret word (Password123, secret1, P@ssw0rd)
+	// describes itself: a documentation or test value, if a weak real one.
+	if selfDescribing(v) {
+		conf = rules.Low
 	}
 	if fc.test || fc.doc {
 		conf = lower(conf)
@@ -683,6 +708,48 @@ func looksLikePath(v string) bool {
 func isEmail(v string) bool {
 	at := strings.IndexByte(v, '@')
 	return at > 0 && strings.Contains(v[at:], ".") && !strings.ContainsAny(v[at+1:], "@")
+}
+
+// hasCountingRun: 0123456789, abcdefgh — eight or more ascending
+// characters mark a test vector or a made-up value.
+func hasCountingRun(lv string) bool {
+	run := 1
+	for i := 1; i < len(lv); i++ {
+		if lv[i] == lv[i-1]+1 {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
+}
+
+// selfDescribing: the letters of the value, look-alikes mapped, are a
+// secret word (Password123, s3cr3t!, T0ken).
+func selfDescribing(v string) bool {
+	var b strings.Builder
+	for _, r := range strings.ToLower(v) {
+		switch r {
+		case '@', '4':
+			r = 'a'
+		case '0':
+			r = 'o'
+		case '$', '5':
+			r = 's'
+		case '3':
+			r = 'e'
+		case '1', '!':
+			r = 'i'
+		}
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	w := strings.TrimRight(b.String(), "i") // password1 -> passwordi
+	return passwordWords[w] || compoundWords[w] != noSecret || w == "key" || w == "admin" || w == "root" || w == "test"
 }
 
 // isValidationRule: Laravel's 'required|string|min:8|confirmed'.
