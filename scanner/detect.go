@@ -524,6 +524,9 @@ func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
 	if f.Lines != nil && !f.Lines[sl] {
 		return nil
 	}
+	if inIgnoreEntry(f.Path, f.Content, c.start, c.end) {
+		return nil
+	}
 	line := lineAt(f.Content, c.start)
 	if hasInlineAllow(line) {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -49,6 +50,27 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 		ig.entries[fp] = append(ig.entries[fp], glob)
 	}
 	return ig, sc.Err()
+}
+
+// entryRe is an ignore entry's fingerprint at the start of its line:
+// <rule-id>:<secret-hash>, the hash as [SecretHash] writes it.
+var entryRe = regexp.MustCompile(`^[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*:[0-9a-f]{16}(?:[ \t]|$)`)
+
+// inIgnoreEntry reports whether content[s:e] lies inside the fingerprint
+// of an entry of an ignore file: a hash, never a secret. An ignore file is
+// otherwise scanned like any file (a key in a comment or a path glob is
+// found).
+func inIgnoreEntry(p string, content []byte, s, e int) bool {
+	if path.Base(p) != IgnoreFile {
+		return false
+	}
+	ls := bytes.LastIndexByte(content[:s], '\n') + 1
+	le := len(content)
+	if i := bytes.IndexByte(content[ls:], '\n'); i >= 0 {
+		le = ls + i
+	}
+	m := entryRe.FindIndex(content[ls:le])
+	return m != nil && e <= ls+m[1]
 }
 
 // Matches reports whether f is ignored.
