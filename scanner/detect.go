@@ -124,11 +124,12 @@ func (d *Detector) Detect(f Fragment) []Finding {
 	if len(cands) == 0 {
 		return nil
 	}
-	cands = mergeCandidates(cands)
+	pv := &previewer{d: d, path: f.Path, content: f.Content, cands: cands}
+	merged := mergeCandidates(cands)
 	li := newLineIndex(f.Content)
 	var out []Finding
-	for _, c := range cands {
-		fd := d.finding(f, li, c)
+	for _, c := range merged {
+		fd := d.finding(f, li, c, pv)
 		if fd == nil {
 			continue
 		}
@@ -395,16 +396,9 @@ func (d *Detector) matchRule(cands []candidate, r *rules.Rule, path string, cont
 // when it passes the rule's filters.
 func (d *Detector) accept(cands []candidate, r *rules.Rule, path string, content []byte, base int, m []int) []candidate {
 	text := content[base:]
-	ss, se := m[0], m[1]
-	if g := r.SecretGroup; g > 0 {
-		if m[2*g] < 0 {
-			return cands
-		}
-		ss, se = m[2*g], m[2*g+1]
-	} else if r.SecretGroup == 0 && len(m) > 2 && m[2] >= 0 {
-		// Like gitleaks: without secret_group, the first group that
-		// matched is the secret.
-		ss, se = m[2], m[3]
+	ss, se := secretSpan(r, m)
+	if ss < 0 {
+		return cands
 	}
 	sec := string(text[ss:se])
 	match := string(text[m[0]:m[1]])
@@ -434,10 +428,32 @@ func (d *Detector) accept(cands []candidate, r *rules.Rule, path string, content
 	return cands
 }
 
+// secretSpan is the secret's span in a match of r's regex: its
+// secret_group, else (like gitleaks) the first group that matched, else
+// the whole match; -1 when the secret group did not take part.
+func secretSpan(r *rules.Rule, m []int) (int, int) {
+	if g := r.SecretGroup; g > 0 {
+		if 2*g+1 >= len(m) || m[2*g] < 0 {
+			return -1, -1
+		}
+		return m[2*g], m[2*g+1]
+	}
+	if r.SecretGroup == 0 && len(m) > 2 && m[2] >= 0 {
+		return m[2], m[3]
+	}
+	return m[0], m[1]
+}
+
 // lineAt returns the line holding offset i, without its newline; on a
 // long (minified) line, the part within 4 KiB of i. It reads at most that
 // far either way, so it costs the same on any line.
 func lineAt(b []byte, i int) string {
+	s, e := lineSpanAt(b, i)
+	return string(b[s:e])
+}
+
+// lineSpanAt is the span of [lineAt].
+func lineSpanAt(b []byte, i int) (int, int) {
 	const reach = 4 * lineWindow
 	lo := max(0, i-reach)
 	s := bytes.LastIndexByte(b[lo:i], '\n') + 1 + lo
@@ -454,7 +470,7 @@ func lineAt(b []byte, i int) string {
 	} else {
 		e += i
 	}
-	return string(b[s:e])
+	return s, e
 }
 
 // mergeCandidates keeps one candidate per secret location: the most
@@ -518,7 +534,7 @@ func rank(c candidate) int {
 
 // finding resolves a candidate into a Finding, or nil when it is
 // suppressed.
-func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
+func (d *Detector) finding(f Fragment, li *lineIndex, c candidate, pv *previewer) *Finding {
 	sl, sc := li.pos(c.start)
 	el, ec := li.pos(max(c.end-1, c.start))
 	if f.Lines != nil && !f.Lines[sl] {
@@ -527,7 +543,8 @@ func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
 	if inIgnoreEntry(f.Path, f.Content, c.start, c.end) {
 		return nil
 	}
-	line := lineAt(f.Content, c.start)
+	ls, le := lineSpanAt(f.Content, c.start)
+	line := string(f.Content[ls:le])
 	if hasInlineAllow(line) {
 		return nil
 	}
@@ -574,6 +591,7 @@ func (d *Detector) finding(f Fragment, li *lineIndex, c candidate) *Finding {
 	if d.ignore.Matches(fd) {
 		return nil
 	}
+	fd.view = pv.view(c, ls, le)
 	return fd
 }
 

@@ -50,6 +50,8 @@ type Finding struct {
 	// Decoded names the encodings peeled off to reach the secret, outer
 	// first ("base64", "hex", "percent", "unicode"); empty for plain text.
 	Decoded []string
+
+	view *view // where previews find the secret and what they hide
 }
 
 // SecretHash is a short, stable, non-reversible digest of a secret used in
@@ -67,48 +69,54 @@ func (f *Finding) ContentFingerprint() string {
 }
 
 // RedactedMatch is Match with the secret replaced by its redacted preview
-// and anything else in it that looks like a credential masked.
+// and everything else in it that is or may be a secret hidden (see
+// preview.go).
 func (f *Finding) RedactedMatch() string {
-	return redactAround(f.Match.Reveal(), f.Secret)
+	m := f.Match.Reveal()
+	return render(m, f.layout(m, false), f.Secret, 0, len(m))
 }
 
-// RedactedLine is the line holding the secret, cut to the 60 bytes before
-// it, with every occurrence of the secret redacted and anything else that
-// looks like a credential masked (another key on the same line, one an
-// ignore entry hides); nothing after the secret is shown.
+// RedactedLine is the line holding the secret, cut to 60 bytes of
+// context before it, with the secret redacted and everything else on the line that is or
+// may be a secret hidden: another finding, any span a rule or a managed
+// name matches, an assignment's value, a URL's password, a random-looking
+// token. Nothing after the secret is shown.
 func (f *Finding) RedactedLine() string {
-	l, s := f.Line.Reveal(), f.Secret.Reveal()
+	l := f.Line.Reveal()
 	if l == "" {
 		return f.RedactedMatch()
 	}
-	i := -1
-	if s != "" {
-		i = strings.Index(l, s)
+	lay := f.layout(l, true)
+	if lay.own[1] == 0 {
+		return "…" // the secret is not in the line: show nothing of it
 	}
-	if i < 0 {
-		return secret.Redact(l)
+	// What comes before, rendered (so a redacted secret counts for its
+	// preview's length), keeps its last 60 bytes.
+	pre := lastBytes(render(l, lay, f.Secret, 0, lay.own[0]), 60)
+	out := pre + f.Secret.Redacted()
+	if lay.own[0] > 0 && isSpace(l[lay.own[0]-1]) && pre != "" {
+		out = pre + " " + f.Secret.Redacted()
 	}
-	pre, post := l[:i], l[i+len(s):]
-	if len(pre) > 60 {
-		pre = "…" + pre[len(pre)-60:]
-	}
-	out := redactAround(pre, f.Secret) + f.Secret.Redacted()
-	if strings.TrimSpace(post) != "" {
+	if strings.TrimSpace(l[lay.own[1]:]) != "" {
 		out += "…"
 	}
-	return strings.Join(strings.Fields(out), " ")
+	return out
 }
 
-// redactAround redacts every occurrence of sec in text and masks
-// credential-like tokens in the rest.
-func redactAround(text string, sec secret.Value) string {
-	s := sec.Reveal()
-	if s == "" {
-		return secret.MaskTokens(text)
+// layout is the view of the line or the match, or for a finding made
+// outside the Detector, the first occurrence of the secret in text.
+func (f *Finding) layout(text string, line bool) layout {
+	if f.view != nil {
+		if line {
+			return f.view.line
+		}
+		return f.view.match
 	}
-	parts := strings.Split(text, s)
-	for i := range parts {
-		parts[i] = secret.MaskTokens(parts[i])
+	var l layout
+	if s := f.Secret.Reveal(); s != "" {
+		if i := strings.Index(text, s); i >= 0 {
+			l.own = [2]int{i, i + len(s)}
+		}
 	}
-	return strings.Join(parts, sec.Redacted())
+	return l
 }

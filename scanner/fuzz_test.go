@@ -28,12 +28,21 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("ANTHROPIC_API_KEY=abc\nexport TAVILY_API_KEY='x'"))
 	f.Add([]byte("- name: ANTHROPIC_API_KEY\n  value:"))
 	f.Add([]byte("ANTHROPIC_API_KEY"))
+	f.Add([]byte(`export DB_PASSWORD="Tr0ub4dor&3xyz!q" x=postgres://u:p4ssw0rd!@h/d TAVILY_API_KEY=tvly-0123456789abcdefghijABCDEFGHIJ`))
 	d := testDetector(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lines := strings.Count(string(b), "\n") + 1
 		for _, fd := range d.Detect(Fragment{Path: "f", Content: b}) {
 			if fd.StartLine < 1 || fd.StartLine > lines || fd.EndLine < fd.StartLine {
 				t.Fatalf("finding at lines %d-%d of %d", fd.StartLine, fd.EndLine, lines)
+			}
+			// Previews never hold the secret.
+			if s := fd.Secret.Reveal(); len(s) >= 8 {
+				for _, shown := range []string{fd.RedactedLine(), fd.RedactedMatch()} {
+					if strings.Contains(shown, s) {
+						t.Fatalf("preview %q holds the secret", shown)
+					}
+				}
 			}
 		}
 	})

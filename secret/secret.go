@@ -103,9 +103,22 @@ func (v Value) LogValue() slog.Value { return slog.StringValue(v.Redacted()) }
 func MaskTokens(s string) string {
 	var b strings.Builder
 	i := 0
+	for _, t := range TokenSpans(s) {
+		b.WriteString(s[i:t[0]])
+		b.WriteString(Redact(s[t[0]:t[1]]))
+		i = t[1]
+	}
+	b.WriteString(s[i:])
+	return b.String()
+}
+
+// TokenSpans returns the byte ranges of s that [MaskTokens] redacts: the
+// runs of token characters that could be a credential.
+func TokenSpans(s string) [][2]int {
+	var out [][2]int
+	i := 0
 	for i < len(s) {
 		if !isTokenByte(s[i]) {
-			b.WriteByte(s[i])
 			i++
 			continue
 		}
@@ -122,15 +135,12 @@ func MaskTokens(s string) string {
 		if k > j && (k == len(s) || !isTokenByte(s[k])) {
 			j = k
 		}
-		run := s[i:j]
-		if looksSecret(run) {
-			b.WriteString(Redact(run))
-		} else {
-			b.WriteString(run)
+		if looksSecret(s[i:j]) {
+			out = append(out, [2]int{i, j})
 		}
 		i = j
 	}
-	return b.String()
+	return out
 }
 
 func isTokenByte(c byte) bool {

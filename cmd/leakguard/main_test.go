@@ -28,7 +28,8 @@ func TestMain(m *testing.M) {
 // testscript's built-ins they have:
 //
 //	genkey VAR KIND     set $VAR to a fresh key of KIND (anthropic, tavily,
-//	                    google, github, opaque) and remember it as a secret
+//	                    google, github, opaque, password) and remember it as
+//	                    a secret
 //	render SRC DST      copy SRC to DST expanding $VARS
 //	fingerprint VAR     set $VAR_FP to the known-value fingerprint of $VAR
 //	noleak [FILE...]    fail if any generated secret appears in stdout,
@@ -79,6 +80,8 @@ func genkey(ts *testscript.TestScript, neg bool, args []string) {
 		v = "ghp_" + b + rules.CRC32Base62(b)
 	case "opaque":
 		v = rules.RandString(12, "alnum") + "." + rules.RandString(30, "alnum")
+	case "password":
+		v = rules.RandString(5, "alnum") + "&3" + rules.RandString(6, "alnum") + "!q"
 	default:
 		ts.Fatalf("genkey: unknown kind %q", args[1])
 	}
