@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -47,12 +48,25 @@ type previewer struct {
 	content []byte
 	cands   []candidate      // every candidate of the fragment, before merging
 	exposed map[int][][2]int // line start -> spans any rule or name matches there
+	spans   [][2]int         // the candidates' spans, by start
+	maxEnd  []int            // maxEnd[i]: the largest end of spans[:i+1]
 }
 
 // view is the view of candidate c on the line content[ls:le].
 func (p *previewer) view(c candidate, ls, le int) *view {
 	if p.exposed == nil {
 		p.exposed = map[int][][2]int{}
+		for _, o := range p.cands {
+			p.spans = append(p.spans, [2]int{o.start, o.end})
+		}
+		sort.Slice(p.spans, func(i, j int) bool { return p.spans[i][0] < p.spans[j][0] })
+		p.maxEnd = make([]int, len(p.spans))
+		for i, sp := range p.spans {
+			p.maxEnd[i] = sp[1]
+			if i > 0 {
+				p.maxEnd[i] = max(sp[1], p.maxEnd[i-1])
+			}
+		}
 	}
 	ex, ok := p.exposed[ls]
 	if !ok {
@@ -75,8 +89,10 @@ func (p *previewer) layout(c candidate, s, e int, exposed [][2]int) layout {
 	if r, ok := clip(c.start, c.end, s, e); ok {
 		l.own = r
 	}
-	for _, o := range p.cands {
-		if r, ok := clip(o.start, o.end, s, e); ok {
+	// The candidates that start before e, back to the last that may
+	// still reach s.
+	for i := sort.Search(len(p.spans), func(i int) bool { return p.spans[i][0] >= e }) - 1; i >= 0 && p.maxEnd[i] > s; i-- {
+		if r, ok := clip(p.spans[i][0], p.spans[i][1], s, e); ok {
 			l.hide = append(l.hide, r)
 		}
 	}
