@@ -3,6 +3,8 @@ package scanner
 import (
 	"strings"
 	"testing"
+
+	"github.com/leakguard/leakguard/rules"
 )
 
 // FuzzFindEncoded: decoding never panics, runs stay inside the input and
@@ -28,7 +30,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("ANTHROPIC_API_KEY=abc\nexport TAVILY_API_KEY='x'"))
 	f.Add([]byte("- name: ANTHROPIC_API_KEY\n  value:"))
 	f.Add([]byte("ANTHROPIC_API_KEY"))
-	f.Add([]byte(`export DB_PASSWORD="Tr0ub4dor&3xyz!q" x=postgres://u:p4ssw0rd!@h/d TAVILY_API_KEY=tvly-0123456789abcdefghijABCDEFGHIJ`))
+	f.Add([]byte(`export DB_PASSWORD="` + strongPassword() + `" x=postgres://u:` + strongPassword() + `@h/d TAVILY_API_KEY=tvly-` + rules.RandString(32, "alnum")))
 	d := testDetector(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lines := strings.Count(string(b), "\n") + 1
