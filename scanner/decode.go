@@ -3,14 +3,14 @@ package scanner
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"net/url"
 	"strconv"
 	"unicode/utf8"
 )
 
 // Encoded text is found by shape, decoded, and scanned again with one
 // level less of depth. A finding inside decoded text points at the encoded
-// text: its span in the parent content.
+// text of its own secret: its span, mapped back into the parent content,
+// so two secrets in one run are two findings at two places.
 const (
 	minBase64Len = 16
 	minHexLen    = 16
@@ -21,6 +21,23 @@ type encodedRun struct {
 	start, end int
 	kind       string
 	decoded    []byte
+	// off maps decoded offsets to content offsets where escapes vary in
+	// width (percent, unicode): decoded[i] comes from content[off[i]:],
+	// and off[len(decoded)] is the run's end. Base64 and hex map by
+	// arithmetic and leave it nil.
+	off []int
+}
+
+// outer maps a span of the decoded text to the encoded text that holds it.
+func (r *encodedRun) outer(s, e int) (int, int) {
+	switch {
+	case r.off != nil:
+		return r.off[s], r.off[e]
+	case r.kind == "hex":
+		return r.start + 2*s, r.start + 2*e
+	default: // base64: 4 characters per 3 bytes; a character may carry bits of two bytes
+		return r.start + 4*s/3, min(r.end, r.start+(4*e+2)/3)
+	}
 }
 
 func (d *Detector) decodeAndDetect(path string, b []byte, depth int) []candidate {
@@ -28,8 +45,8 @@ func (d *Detector) decodeAndDetect(path string, b []byte, depth int) []candidate
 	for _, r := range findEncoded(b) {
 		inner := d.detect(path, r.decoded, depth-1)
 		for _, c := range inner {
-			c.start, c.end = r.start, r.end
-			c.mstart, c.mend = r.start, r.end
+			c.start, c.end = r.outer(c.start, c.end)
+			c.mstart, c.mend = r.outer(c.mstart, c.mend)
 			c.decoded = append([]string{r.kind}, c.decoded...)
 			out = append(out, c)
 		}
@@ -81,24 +98,24 @@ func findEncoded(b []byte) []encodedRun {
 			}
 			if n := j - i; n >= minHexLen && allHex && n%2 == 0 && n <= 2*maxDecodeLen {
 				if dec, err := hex.DecodeString(string(b[i:j])); err == nil && printable(dec) {
-					out = append(out, encodedRun{i, j, "hex", dec})
+					out = append(out, encodedRun{start: i, end: j, kind: "hex", decoded: dec})
 				}
 			} else if n := j - i; n >= minBase64Len && n <= 2*maxDecodeLen && !allHex {
 				if dec := decodeBase64(b[i:j]); dec != nil && printable(dec) {
-					out = append(out, encodedRun{i, k, "base64", dec})
+					out = append(out, encodedRun{start: i, end: k, kind: "base64", decoded: dec})
 				}
 			}
 			i = k // the run holds at least c: always progress
 		case c == '%' && i+2 < len(b) && isHexByte(b[i+1]) && isHexByte(b[i+2]):
 			s, e := runAround(b, i)
-			if dec, err := url.PathUnescape(string(b[s:e])); err == nil && dec != string(b[s:e]) {
-				out = append(out, encodedRun{s, e, "percent", []byte(dec)})
+			if dec, off, ok := percentDecode(b, s, e); ok {
+				out = append(out, encodedRun{s, e, "percent", dec, off})
 			}
 			i = e
 		case c == '\\' && i+1 < len(b) && (b[i+1] == 'u' || b[i+1] == 'x'):
 			s, e := runAround(b, i)
-			if dec, ok := unescape(b[s:e]); ok {
-				out = append(out, encodedRun{s, e, "unicode", dec})
+			if dec, off, ok := unescape(b, s, e); ok {
+				out = append(out, encodedRun{s, e, "unicode", dec, off})
 			}
 			i = e
 		default:
@@ -157,25 +174,57 @@ func printable(b []byte) bool {
 	return bad*20 <= len(b)
 }
 
-// unescape decodes \uXXXX and \xXX escapes, leaving other bytes.
-func unescape(b []byte) ([]byte, bool) {
-	var out []byte
-	changed := false
-	for i := 0; i < len(b); i++ {
-		if b[i] == '\\' && i+1 < len(b) {
+// percentDecode decodes the %XX escapes of b[s:e] (a malformed escape
+// stays as it is), with the offset of each decoded byte; ok is false when
+// nothing was escaped.
+func percentDecode(b []byte, s, e int) (dec []byte, off []int, ok bool) {
+	for i := s; i < e; i++ {
+		off = append(off, i)
+		if b[i] == '%' && i+2 < e && isHexByte(b[i+1]) && isHexByte(b[i+2]) {
+			dec = append(dec, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+			ok = true
+			continue
+		}
+		dec = append(dec, b[i])
+	}
+	return dec, append(off, e), ok
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// unescape decodes the \uXXXX and \xXX escapes of b[s:e], leaving other
+// bytes, with the offset of each decoded byte.
+func unescape(b []byte, s, e int) (out []byte, off []int, changed bool) {
+	for i := s; i < e; i++ {
+		if b[i] == '\\' && i+1 < e {
 			switch b[i+1] {
 			case 'u':
-				if i+6 <= len(b) {
+				if i+6 <= e {
 					if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil {
+						n := len(out)
 						out = utf8.AppendRune(out, rune(v))
+						for ; n < len(out); n++ {
+							off = append(off, i)
+						}
 						i += 5
 						changed = true
 						continue
 					}
 				}
 			case 'x':
-				if i+4 <= len(b) {
+				if i+4 <= e {
 					if v, err := strconv.ParseUint(string(b[i+2:i+4]), 16, 8); err == nil {
+						off = append(off, i)
 						out = append(out, byte(v))
 						i += 3
 						changed = true
@@ -184,7 +233,8 @@ func unescape(b []byte) ([]byte, bool) {
 				}
 			}
 		}
+		off = append(off, i)
 		out = append(out, b[i])
 	}
-	return out, changed
+	return out, append(off, e), changed
 }

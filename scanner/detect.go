@@ -476,13 +476,12 @@ func lineSpanAt(b []byte, i int) (int, int) {
 // mergeCandidates keeps one candidate per secret location: the most
 // specific rule wins, and the managed key name and the highest confidence
 // are kept from the others.
+//
+// Candidates arrive in no fixed order (rules run from a map, decoded
+// text after plain), so they are put in a total order first: the same
+// content gives the same findings every run.
 func mergeCandidates(cs []candidate) []candidate {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].start != cs[j].start {
-			return cs[i].start < cs[j].start
-		}
-		return cs[i].end > cs[j].end
-	})
+	sort.Slice(cs, func(i, j int) bool { return candLess(&cs[i], &cs[j]) })
 	var out []candidate
 	for _, c := range cs {
 		if n := len(out); n > 0 && overlaps(out[n-1], c) {
@@ -494,9 +493,52 @@ func mergeCandidates(cs []candidate) []candidate {
 	return out
 }
 
+// candLess orders candidates by position (the widest first), then the
+// best first, then by everything else that tells two apart.
+func candLess(a, b *candidate) bool {
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	if a.end != b.end {
+		return a.end > b.end
+	}
+	if ra, rb := rank(*a), rank(*b); ra != rb {
+		return ra > rb
+	}
+	if ia, ib := ruleID(a), ruleID(b); ia != ib {
+		return ia < ib
+	}
+	if a.keyIdx != b.keyIdx {
+		return a.keyIdx < b.keyIdx
+	}
+	if a.secret != b.secret {
+		return a.secret < b.secret
+	}
+	if len(a.decoded) != len(b.decoded) {
+		return len(a.decoded) < len(b.decoded) // plain text first
+	}
+	for i := range a.decoded {
+		if a.decoded[i] != b.decoded[i] {
+			return a.decoded[i] < b.decoded[i]
+		}
+	}
+	if a.mstart != b.mstart {
+		return a.mstart < b.mstart
+	}
+	return a.mend < b.mend
+}
+
+func ruleID(c *candidate) string {
+	if c.rule == nil {
+		return ""
+	}
+	return c.rule.ID
+}
+
 func overlaps(a, b candidate) bool { return a.start < b.end && b.start < a.end }
 
-// better merges two candidates for the same secret.
+// better merges two candidates for the same secret; on equal rank the
+// first (in [candLess] order) wins.
 func better(a, b candidate) candidate {
 	win, other := a, b
 	if rank(b) > rank(a) {

@@ -121,7 +121,8 @@ func SortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool { return Less(&fs[i], &fs[j]) })
 }
 
-// Less orders two findings by file, position and rule.
+// Less orders two findings by file, position and rule, then by what is
+// left to tell them apart.
 func Less(a, b *Finding) bool {
 	if a.File != b.File {
 		return a.File < b.File
@@ -132,7 +133,25 @@ func Less(a, b *Finding) bool {
 	if a.StartColumn != b.StartColumn {
 		return a.StartColumn < b.StartColumn
 	}
-	return a.RuleID < b.RuleID
+	if a.RuleID != b.RuleID {
+		return a.RuleID < b.RuleID
+	}
+	// Ties only between findings of different sources (commits, links):
+	// a total order all the same, so reports do not depend on which
+	// worker finished first.
+	if a.EndLine != b.EndLine {
+		return a.EndLine < b.EndLine
+	}
+	if a.EndColumn != b.EndColumn {
+		return a.EndColumn < b.EndColumn
+	}
+	if a.Fingerprint != b.Fingerprint {
+		return a.Fingerprint < b.Fingerprint
+	}
+	if a.Commit != b.Commit {
+		return a.Commit < b.Commit
+	}
+	return a.SymlinkFile < b.SymlinkFile
 }
 
 // readCandidate reads a file unless it is too large or binary.

@@ -1,6 +1,10 @@
 package scanner
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -125,6 +129,97 @@ func TestPreviewsRedactEverySecretOnTheLine(t *testing.T) {
 		}
 		if !key {
 			t.Errorf("%.30q: the key was not found (%d findings)", tc.line, len(fs))
+		}
+	}
+}
+
+// sameFindings reports the first difference between two runs.
+func sameFindings(a, b []Finding) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d findings, then %d", len(a), len(b))
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.RuleID != y.RuleID || x.StartLine != y.StartLine || x.StartColumn != y.StartColumn || x.EndColumn != y.EndColumn ||
+			x.Secret.Reveal() != y.Secret.Reveal() || x.KeyName != y.KeyName || x.Confidence != y.Confidence || x.RedactedLine() != y.RedactedLine() ||
+			x.Match.Reveal() != y.Match.Reveal() || x.Fingerprint != y.Fingerprint || fmt.Sprint(x.Decoded) != fmt.Sprint(y.Decoded) {
+			return fmt.Sprintf("finding %d: %s at %d:%d-%d, then %s at %d:%d-%d", i, x.RuleID, x.StartLine, x.StartColumn, x.EndColumn, y.RuleID, y.StartLine, y.StartColumn, y.EndColumn)
+		}
+	}
+	return ""
+}
+
+// TestDecodedSecretsAreDeterministic: two secrets in one encoded run are
+// two findings, each at the encoded text of its own, in every run.
+func TestDecodedSecretsAreDeterministic(t *testing.T) {
+	d := testDetector(t)
+	id := "AKIA" + rules.RandString(16, "base32")
+	// A secret access key with + and / in it, so that percent-encoding
+	// changes it.
+	sec := rules.RandString(12, "base64") + "+/" + rules.RandString(12, "base64") + "/+" + rules.RandString(12, "base64")
+	encSec := url.QueryEscape(sec)
+	query := "https://s3.example.com/b?aws_access_key_id=" + id + "&aws_secret_access_key=" + encSec + "&x=1"
+	both := "aws_access_key_id=" + id + "\naws_secret_access_key=" + sec + "\n"
+	b64 := base64.StdEncoding.EncodeToString([]byte(both))
+	for name, tc := range map[string]struct {
+		text string
+		want map[string]string // rule -> the encoded text its finding points at ("" when not checked)
+	}{
+		"percent":     {"curl '" + query + "'\n", map[string]string{"aws-access-key-id": id, "aws-secret-access-key": encSec}},
+		"percent-all": {"u=" + url.QueryEscape(query) + "\n", map[string]string{"aws-access-key-id": "", "aws-secret-access-key": ""}},
+		"base64":      {"data:\n  creds: " + b64 + "\n", map[string]string{"aws-access-key-id": "", "aws-secret-access-key": ""}},
+		"hex":         {"blob=" + hex.EncodeToString([]byte(both)) + "\n", map[string]string{"aws-access-key-id": "", "aws-secret-access-key": ""}},
+	} {
+		first := d.Detect(Fragment{Path: "run.sh", Content: []byte(tc.text)})
+		got := map[string]Finding{}
+		for _, f := range first {
+			got[f.RuleID] = f
+		}
+		for rule, enc := range tc.want {
+			f, ok := got[rule]
+			if !ok {
+				t.Errorf("%s: no %s finding (got %d findings)", name, rule, len(first))
+				continue
+			}
+			if enc != "" {
+				col := strings.Index(tc.text, enc) + 1
+				if f.StartColumn != col || f.EndColumn != col+len(enc)-1 {
+					t.Errorf("%s: %s at columns %d-%d, want %d-%d", name, rule, f.StartColumn, f.EndColumn, col, col+len(enc)-1)
+				}
+			}
+		}
+		if len(got) == 2 && got["aws-access-key-id"].StartColumn == got["aws-secret-access-key"].StartColumn {
+			t.Errorf("%s: both secrets at column %d", name, got["aws-access-key-id"].StartColumn)
+		}
+		for i := 0; i < 200; i++ {
+			if diff := sameFindings(first, d.Detect(Fragment{Path: "run.sh", Content: []byte(tc.text)})); diff != "" {
+				t.Errorf("%s: run %d differs: %s", name, i+2, diff)
+				break
+			}
+		}
+	}
+}
+
+// TestMergeIsDeterministic: when rules of equal rank claim the same
+// secret, the same one wins every run, whatever order they ran in.
+func TestMergeIsDeterministic(t *testing.T) {
+	var specs []rules.RuleSpec
+	for _, id := range []string{"acme-token-b", "acme-token-a", "acme-token-d", "acme-token-c", "acme-token-e", "acme-token-f"} {
+		specs = append(specs, rules.RuleSpec{ID: id, Provider: "acme", Regex: `\b(acme_[a-z0-9]{24})\b`, SecretGroup: 1, Keywords: []string{"acme_"}, Confidence: rules.High})
+	}
+	rs, err := rules.CompileAll(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Rules: rs})
+	text := []byte("token: acme_" + rules.RandString(24, "alnumlower") + "\n")
+	first := d.Detect(Fragment{Path: "x", Content: text})
+	if len(first) != 1 {
+		t.Fatalf("%d findings, want 1", len(first))
+	}
+	for i := 0; i < 200; i++ {
+		if diff := sameFindings(first, d.Detect(Fragment{Path: "x", Content: text})); diff != "" {
+			t.Fatalf("run %d differs: %s", i+2, diff)
 		}
 	}
 }
