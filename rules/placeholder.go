@@ -157,18 +157,29 @@ func looksLikeJWT(s string) bool {
 	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") == 2
 }
 
-// spellsPassword reports the word "password" (or "passwd", "secret")
-// written with escapes, look-alike symbols or stray characters, as tests
-// of URL and escaping code do: p%40ssword, pa%3Fsword, passwo^rd, p@ssw0rd.
+// spellsPassword reports the word "password" (or "secret", a filler-
+// prefixed one such as "supersecret") written with escapes, look-alike
+// symbols, digits or stray characters, as tests and examples do:
+// p%40ssword, pa%3Fsword, passwo^rd, P@ssw0rd, Password123.
 func spellsPassword(s string) bool {
-	if len(s) > 24 {
+	if len(s) > 32 {
 		return false
 	}
 	if d, err := url.PathUnescape(s); err == nil {
 		s = d
 	}
-	var b strings.Builder
+	return SpellsSecretWord(s)
+}
+
+// SpellsSecretWord reports a value whose letters, read plainly or with
+// look-alikes mapped (@ 4 -> a, 0 -> o, $ 5 -> s, 3 -> e, 1 ! -> i),
+// only name a secret (see [SelfDescribing]).
+func SpellsSecretWord(s string) bool {
+	var plain, leet strings.Builder
 	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' {
+			plain.WriteRune(r)
+		}
 		switch r {
 		case '@', '4':
 			r = 'a'
@@ -182,11 +193,38 @@ func spellsPassword(s string) bool {
 			r = 'i'
 		}
 		if r >= 'a' && r <= 'z' {
-			b.WriteRune(r)
+			leet.WriteRune(r)
 		}
 	}
-	switch b.String() {
-	case "password", "pasword", "passwrd", "passwd", "pssword", "secret", "pass":
+	return SelfDescribing(plain.String()) || SelfDescribing(leet.String())
+}
+
+// Words that describe a value's role rather than being part of it.
+var fillerWords = []string{"super", "very", "hard", "strong", "secure", "secret", "some", "the", "my", "your", "our",
+	"test", "testing", "root", "admin", "mysql", "postgres", "postgresql", "redis", "mongo", "db", "default", "dev",
+	"local", "user", "app", "demo", "sample", "dummy", "example", "auth", "top", "new", "old", "strongest", "difficult"}
+
+// SelfDescribing reports letters (lower case, look-alikes already mapped)
+// that only name a secret: "password", "supersecret", "mysqlrootpassword",
+// "testpassword", "somveryhardpassword", with a trailing "i" from a digit 1.
+func SelfDescribing(letters string) bool {
+	w := strings.TrimRight(letters, "i")
+	for _, k := range []string{"password", "pasword", "passwrd", "passwd", "pssword", "secret", "pass", "pwd", "token", "apikey", "key", "admin", "root"} {
+		if w == k {
+			return true
+		}
+	}
+	// Peel filler words off the front; what is left must be a secret word.
+	for changed := true; changed; {
+		changed = false
+		for _, f := range fillerWords {
+			if len(w) > len(f) && strings.HasPrefix(w, f) {
+				w, changed = w[len(f):], true
+			}
+		}
+	}
+	switch w {
+	case "password", "pasword", "passwd", "pass", "pwd", "secret", "token", "key", "apikey":
 		return true
 	}
 	return false

@@ -339,6 +339,9 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 	if !ok {
 		return candidate{}, false
 	}
+	if fc.code && fc.store == "" && commentLine(b, site.ls, ns) {
+		conf = lower(conf) // an example in a doc comment
+	}
 	return candidate{
 		rule: r, keyIdx: -1, kind: kindRule,
 		start: vs, end: vs + len(v),
@@ -424,7 +427,8 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 		return "", false
 	}
 	// References, templates and placeholders.
-	if rules.IsReference(v) || nonValues[lv] {
+	if rules.IsReference(v) || nonValues[strings.TrimRight(lv, "?!")] || strings.Contains(lv, "anonymous") ||
+		strings.HasPrefix(v, "$") || strings.HasPrefix(lv, "urn:") || strings.Contains(v, "\\n") || strings.Contains(v, "\\t") {
 		return "", false
 	}
 	for _, m := range placeholderMarks {
@@ -497,7 +501,10 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 	}
 	// Identifiers and labels: auth.password.label, PASSWORD_FIELD,
 	// Password, reset-password.
-	if looksLikeMemberAccess(v) || isUpperSnake(v) || isCapitalisedWord(v) {
+	if looksLikeMemberAccess(v) || isUpperSnake(v) || isCapitalisedWord(strings.TrimRight(v, "?!")) {
+		return "", false
+	}
+	if kind != kindPassword && (isCamelIdentifier(v) || isDottedName(v) || strings.Contains(v, ",") || strings.Contains(strings.TrimRight(v, "="), "=")) {
 		return "", false
 	}
 	if fc.translation && isLetters(v) {
@@ -547,13 +554,22 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 	if selfDescribing(v) {
 		conf = rules.Low
 	}
-	if fc.test || fc.doc {
-		conf = lower(conf)
-	}
-	if fc.dotenv && conf == rules.Low && kind == kindPassword {
+	if fc.dotenv && conf == rules.Low && kind == kindPassword && !fc.test && !fc.doc {
 		conf = rules.Medium // a .env holds the values an app runs with
 	}
 	return conf, true
+}
+
+// commentLine reports a line that starts with a comment marker before
+// the name at ns.
+func commentLine(b []byte, ls, ns int) bool {
+	t := strings.TrimLeft(string(b[ls:ns]), " \t")
+	for _, m := range []string{"//", "#", "*", "/*", "--", ";", "<!--", "%", "'"} {
+		if strings.HasPrefix(t, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func lower(c rules.Confidence) rules.Confidence {
@@ -713,6 +729,22 @@ func isEmail(v string) bool {
 // hasCountingRun: 0123456789, abcdefgh — eight or more ascending
 // characters mark a test vector or a made-up value.
 func hasCountingRun(lv string) bool {
+	var letters, digits []byte
+	for i := 0; i < len(lv); i++ {
+		switch c := lv[i]; {
+		case c >= 'a' && c <= 'z':
+			letters = append(letters, c)
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		}
+	}
+	if len(letters) < len(lv) && len(digits) < len(lv) && (countingRun(string(letters)) || countingRun(string(digits))) {
+		return true // a1b2c3d4e5f6g7h8
+	}
+	return countingRun(lv)
+}
+
+func countingRun(lv string) bool {
 	run := 1
 	for i := 1; i < len(lv); i++ {
 		if lv[i] == lv[i-1]+1 {
@@ -727,29 +759,23 @@ func hasCountingRun(lv string) bool {
 	return false
 }
 
-// selfDescribing: the letters of the value, look-alikes mapped, are a
-// secret word (Password123, s3cr3t!, T0ken).
-func selfDescribing(v string) bool {
-	var b strings.Builder
-	for _, r := range strings.ToLower(v) {
-		switch r {
-		case '@', '4':
-			r = 'a'
-		case '0':
-			r = 'o'
-		case '$', '5':
-			r = 's'
-		case '3':
-			r = 'e'
-		case '1', '!':
-			r = 'i'
-		}
-		if r >= 'a' && r <= 'z' {
-			b.WriteRune(r)
+// selfDescribing: the value only names a secret (Password123, s3cr3t!,
+// supersecret).
+func selfDescribing(v string) bool { return rules.SpellsSecretWord(v) }
+
+// isDottedName: localhost.key.b64, app.settings.v2 — lower-case words
+// and dots: a file or a setting's name.
+func isDottedName(v string) bool {
+	if !strings.Contains(v, ".") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
 		}
 	}
-	w := strings.TrimRight(b.String(), "i") // password1 -> passwordi
-	return passwordWords[w] || compoundWords[w] != noSecret || w == "key" || w == "admin" || w == "root" || w == "test"
+	return true
 }
 
 // isValidationRule: Laravel's 'required|string|min:8|confirmed'.
@@ -784,6 +810,10 @@ func isNamePath(v string) bool {
 // isPasswordHash: crypt, bcrypt, argon2, Django and LDAP hashes.
 func isPasswordHash(v string) bool {
 	lv := strings.ToLower(v)
+	// user:hash, as htpasswd lines are built in tests.
+	if i := strings.IndexByte(lv, ':'); i > 0 && i+1 < len(lv) && lv[i+1] == '$' {
+		lv = lv[i+1:]
+	}
 	for _, p := range []string{"$2a$", "$2b$", "$2y$", "$2x$", "$1$", "$5$", "$6$", "$7$", "$y$", "$gy$", "$apr1$",
 		"$argon2", "$pbkdf2", "$scrypt$", "pbkdf2_sha", "argon2$", "bcrypt$", "bcrypt_sha256$", "{ssha", "{sha", "{md5}", "{crypt}", "{bcrypt}", "{pbkdf2", "sha1$", "md5$", "sha256:", "sha512:"} {
 		if strings.HasPrefix(lv, p) {

@@ -21,8 +21,17 @@ func IsCodePath(p string) bool { return codeExts[strings.ToLower(path.Ext(p))] }
 // file.
 func IsTestPath(p string) bool {
 	lp := "/" + strings.ToLower(p)
-	for _, s := range []string{"/testdata/", "/test/", "/tests/", "/fixtures/", "/fixture/", "/__tests__/", "/spec/", "/specs/", "/testing/"} {
+	for _, s := range []string{"/testdata/", "/test/", "/tests/", "/fixtures/", "/fixture/", "/__tests__/", "/spec/", "/specs/", "/testing/",
+		"/test-fixtures/", "/test_fixtures/", "/testfixtures/", "/test_data/", "/test-data/", "/testutil/", "/testutils/",
+		"/e2e/", "/mocks/", "/mock/", "/__mocks__/", "/integration-tests/", "/integration_tests/", "/it/", "/testcases/"} {
 		if strings.Contains(lp, s) {
+			return true
+		}
+	}
+	// Directories named for tests: stress-test/, load_tests/, test-utils/.
+	for _, seg := range strings.Split(path.Dir(lp), "/") {
+		if strings.HasSuffix(seg, "-test") || strings.HasSuffix(seg, "_test") || strings.HasSuffix(seg, "-tests") ||
+			strings.HasSuffix(seg, "_tests") || strings.HasPrefix(seg, "test-") || strings.HasPrefix(seg, "test_") {
 			return true
 		}
 	}
@@ -97,7 +106,7 @@ var spaceSepStores = map[string]bool{"netrc": true, "msmtprc": true, "esmtprc": 
 func newFileContext(p string) *fileContext {
 	lp := strings.ToLower(p)
 	base := path.Base(lp)
-	fc := &fileContext{code: IsCodePath(p), test: IsTestPath(p)}
+	fc := &fileContext{code: IsCodePath(p) || strings.HasSuffix(lp, ".map"), test: IsTestPath(p)}
 	fc.store = credentialStores[base]
 	switch {
 	case fc.store == "credentials" && !strings.Contains(lp, ".aws/"):
@@ -125,7 +134,13 @@ func newFileContext(p string) *fileContext {
 			fc.doc = true
 		}
 	}
+	stem := strings.TrimSuffix(base, path.Ext(base))
+	if stem == "swagger" || stem == "openapi" || strings.HasPrefix(base, "readme") || strings.HasPrefix(base, "changelog") {
+		fc.doc = true
+	}
 	switch path.Ext(base) {
+	case ".sample", ".example", ".dist", ".template", ".tpl", ".tmpl":
+		fc.doc = true // a file to copy and fill in
 	case ".md", ".rst", ".adoc", ".markdown", ".ipynb":
 		fc.doc = fc.doc || path.Ext(base) != ".ipynb"
 	case ".po", ".pot", ".resx", ".xlf", ".xliff", ".arb", ".strings", ".lproj":
