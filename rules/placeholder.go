@@ -234,7 +234,34 @@ func SelfDescribing(letters string) bool {
 // (alg none, no signature, or undecodable): it grants nothing.
 func IsUnsignedJWT(s string) bool { return looksLikeJWT(s) && !validJWT(s) }
 
+// IsStoredPlaceholder reports a value in a credential store's secret
+// field that holds no credential: empty, a reference or template
+// (${VAR}, {{ }}, <password>), or a mask (****, xxxx, ...). Dictionary
+// words are credentials there: the server accepts what the store says.
+func IsStoredPlaceholder(v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" || IsReference(v) {
+		return true
+	}
+	for _, t := range []string{"{{", "}}", "${", "<%", "%>"} {
+		if strings.Contains(v, t) {
+			return true
+		}
+	}
+	lv := strings.ToLower(v)
+	if strings.Trim(lv, "*x.•#-_ ") == "" || strings.Contains(lv, "...") || strings.Contains(lv, "…") {
+		return true
+	}
+	for _, w := range []string{"your_password", "your-password", "yourpassword", "<password>", "placeholder", "redacted"} {
+		if strings.Contains(lv, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func init() {
+	validators["stored-credential"] = func(s string) bool { return !IsStoredPlaceholder(s) }
 	validators["not-placeholder"] = func(s string) bool {
 		if IsPlaceholder(s) || spellsPassword(s) {
 			return false

@@ -280,6 +280,8 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 	case i < le && b[i] == ',' && quotedName && ns >= 2 && storingCall(b, site.ls, ns-1):
 		// put("password", "x"), setdefault('TOKEN', 'x')
 		sep = 1
+	case i < le && b[i] == ',' && ns > site.ls && b[ns-1] == ':' && rubySet(b, site.ls, ns-1):
+		sep = 1 // Capistrano and Sinatra: set :password, "x"
 	case i < le && b[i] == '(' && !blank && isSetter(name):
 		sep = 1
 	case quotedName && blank && hasAt(b, i, "value=") && attrBefore(b, site.ls, ns-1):
@@ -335,11 +337,13 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 			return candidate{}, false
 		}
 	}
-	conf, ok := judgeValue(kind, name, v, quoted, fc)
+	lfc := *fc
+	lfc.commented = commentLine(b, site.ls, ns)
+	conf, ok := judgeValue(kind, name, v, quoted, &lfc)
 	if !ok {
 		return candidate{}, false
 	}
-	if fc.code && fc.store == "" && commentLine(b, site.ls, ns) {
+	if fc.code && fc.store == "" && lfc.commented {
 		conf = lower(conf) // an example in a doc comment
 	}
 	return candidate{
@@ -357,6 +361,12 @@ var storingCalls = map[string]bool{"put": true, "set": true, "setdefault": true,
 	"setitem": true, "setenv": true, "putenv": true, "setheader": true, "addheader": true, "header": true,
 	"set_header": true, "add_header": true, "define": true, "store": true, "save": true, "setattr": true,
 	"add_argument": false, "with": true, "setvalue": true, "setstring": true, "setsecret": true, "setcredentials": true}
+
+// rubySet reports "set " before the symbol's colon at c.
+func rubySet(b []byte, ls, c int) bool {
+	t := strings.TrimRight(string(b[ls:c]), " \t")
+	return strings.HasSuffix(t, "set") && (len(t) == 3 || !isIdentByte(t[len(t)-4]))
+}
 
 // storingCall reports that the quote at q opens the first argument of a
 // storing call.
@@ -419,6 +429,26 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 	v = strings.TrimSpace(v)
 	lv := strings.ToLower(v)
 	store := fc.store != ""
+	if store {
+		// A credential store's secret field holds what the server
+		// accepts, whatever its words: only emptiness, references,
+		// masks and flags are not credentials.
+		switch lv {
+		case "true", "false", "null", "nil", "none", "yes", "no", "on", "off", "0", "1", "prompt", "ask":
+			return "", false
+		}
+		if rules.IsStoredPlaceholder(v) || isFormatPlaceholder(v) || isMarkerPlaceholder(v) && len(v) > 2 {
+			return "", false
+		}
+		if fc.commented {
+			for _, w := range nameWords(name) {
+				if lv == w {
+					return "", false // a template's commented default: //"password": "password"
+				}
+			}
+		}
+		return rules.High, true
+	}
 	minLen := map[secretKind]int{kindPassword: 4, kindSecret: 8, kindToken: 8, kindKey: 12, kindBareKey: 20, kindAuth: 8}[kind]
 	if store {
 		minLen = 1

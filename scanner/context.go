@@ -79,6 +79,8 @@ type fileContext struct {
 	store string
 	// spaceSep: the store writes "password VALUE" (netrc, msmtprc).
 	spaceSep bool
+	// commented: the line at hand starts with a comment marker.
+	commented bool
 }
 
 // credentialStores maps a file's base name (lower case) to its store type.
@@ -97,7 +99,7 @@ var credentialStores = map[string]string{
 	"wp-config.php": "wordpress", "configuration.php": "joomla", "config.inc.php": "php-config",
 	"database.yml": "rails", "deployment-config.json": "deploy", "deploy-config.json": "deploy",
 	"ftp-config.json": "sftp", "credentials.xml": "jenkins", "hudson.util.secret": "jenkins",
-	"robomongo.json": "robomongo", "robo3t.json": "robomongo", ".ftpconfig.json": "sftp",
+	"robomongo.json": "robomongo", "deploy.rb": "deploy", "robo3t.json": "robomongo", ".ftpconfig.json": "sftp",
 }
 
 // spaceSepStores write "password VALUE" without an assignment sign.
