@@ -14,6 +14,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,16 @@ type File struct {
 	GitHub    GitHub            `toml:"github"`
 	State     State             `toml:"state"`
 	Policy    Policy            `toml:"policy"`
+	Verify    Verify            `toml:"verify"`
+}
+
+// Verify configures validity checks (see package verify).
+type Verify struct {
+	// Enabled verifies findings on every scan but a hook's (--staged,
+	// --pre-push), which verifies only with --verify.
+	Enabled bool `toml:"enabled"`
+	// Endpoints replaces providers' base URLs, by provider id.
+	Endpoints map[string]string `toml:"endpoints"`
 }
 
 // Extend says how the file combines with the embedded defaults.
@@ -140,6 +151,7 @@ type Config struct {
 	GitHub      GitHub
 	State       State
 	Policy      Policy
+	Verify      Verify
 }
 
 // DefaultDecodeDepth is how many encoding layers are peeled by default.
@@ -287,7 +299,7 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 	}
 	c := &Config{
 		Path: path, MaxSize: int64(f.Scan.MaxSize), DecodeDepth: DefaultDecodeDepth,
-		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy,
+		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy, Verify: f.Verify,
 		Allowlist: &rules.Allowlist{},
 	}
 	if c.MaxSize <= 0 {
@@ -365,6 +377,11 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "fingerprints"), Field: fmt.Sprintf("keys[%d].fingerprints[%d]", i, j), Err: errors.New(`not "sha256:<64 hex digits>" (compute it with: leakguard keys fingerprint)`)}
 			}
 		}
+		if k.BaseURL != "" {
+			if u, err := url.Parse(k.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "base_url"), Field: fmt.Sprintf("keys[%d].base_url", i), Err: fmt.Errorf("%q is not an http(s) URL", k.BaseURL)}
+			}
+		}
 		for _, t := range k.Targets {
 			if _, ok := f.Targets[t]; !ok {
 				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "targets"), Field: fmt.Sprintf("keys[%d].targets", i), Err: fmt.Errorf("no [targets.%s] table", t)}
@@ -396,6 +413,9 @@ func mergeKey(def, u rules.Key) rules.Key {
 	}
 	if u.RotateURL == "" {
 		u.RotateURL = def.RotateURL
+	}
+	if u.BaseURL == "" {
+		u.BaseURL = def.BaseURL
 	}
 	return u
 }

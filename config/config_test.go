@@ -107,6 +107,8 @@ func TestConfigErrorsNameLineAndField(t *testing.T) {
 		{"[scan]\ndecode_depth = 99\n", ":2: scan.decode_depth: must be between 0 and 8"},
 		{"[[rules]]\nid = \"x\"\nregex = 'a'\nconfidence = \"sure\"\n", `rules[0].confidence (id "x"): "sure" is not high`},
 		{"[[rules]]\nid = \"x\"\nregex = 'a'\nchecksum = \"luhn\"\n", "unknown validator"},
+		{"[[keys]]\nname = \"ANTHROPIC_API_KEY\"\nbase_url = \"api.xiaomimimo.com/anthropic\"\n", ":3: keys[0].base_url: "},
+		{"[verify]\nenabled = \"yes\"\n", "enabled"},
 	} {
 		_, err := Load(writeConfig(t, tc.body))
 		var ce *Error
@@ -202,5 +204,34 @@ func TestPreviewKeyFieldWritesNothing(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(p); string(after) != string(before) {
 		t.Fatal("preview wrote the file")
+	}
+}
+
+// [verify] and a key's base_url load; a default key keeps its other
+// fields when the user adds base_url.
+func TestVerifyConfig(t *testing.T) {
+	c, err := Load(writeConfig(t, `[verify]
+enabled = true
+[verify.endpoints]
+github = "http://127.0.0.1:8080"
+
+[[keys]]
+name = "ANTHROPIC_API_KEY"
+base_url = "https://api.xiaomimimo.com/anthropic"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Verify.Enabled || c.Verify.Endpoints["github"] != "http://127.0.0.1:8080" {
+		t.Errorf("verify: %+v", c.Verify)
+	}
+	for _, k := range c.Keys {
+		if k.Name == "ANTHROPIC_API_KEY" && (k.BaseURL != "https://api.xiaomimimo.com/anthropic" || k.Provider != "anthropic") {
+			t.Errorf("key: %+v", k)
+		}
+	}
+	d, err := Load("")
+	if err != nil || d.Verify.Enabled {
+		t.Errorf("defaults verify: %+v %v", d.Verify, err)
 	}
 }

@@ -31,6 +31,11 @@ type Key struct {
 	Source  string    `toml:"source"`
 	Targets []string  `toml:"targets"`
 	Rotated time.Time `toml:"rotated"`
+	// BaseURL is the API the key is used against when it is not its
+	// provider's own: an Anthropic-compatible gateway such as
+	// https://api.xiaomimimo.com/anthropic for an ANTHROPIC_API_KEY that
+	// holds a MiMo key. Verification sends the value there.
+	BaseURL string `toml:"base_url"`
 }
 
 // File is one rule file as written in TOML: rules, a global allowlist and

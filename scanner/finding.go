@@ -14,7 +14,7 @@ import (
 
 // Finding is one secret found in one place. Its fields follow gitleaks's
 // report (git fields are empty outside git) plus Provider, KeyName,
-// Confidence and RotateURL.
+// Confidence, RotateURL, Decoded, and Validity when verified.
 //
 // Line and column numbers are 1-based and point at the secret itself (for
 // a secret found in decoded text, at the encoded text that holds it).
@@ -50,6 +50,12 @@ type Finding struct {
 	// Decoded names the encodings peeled off to reach the secret, outer
 	// first ("base64", "hex", "percent", "unicode"); empty for plain text.
 	Decoded []string
+	// Validity is what the secret's provider said about it when the user
+	// asked to verify ("live", "invalid" or "unknown"; empty: not
+	// checked), and ValidityDetail how that was decided or why it could
+	// not be. The scanner never sets them: the verify package does.
+	Validity       string
+	ValidityDetail string
 
 	view *view // where previews find the secret and what they hide
 }

@@ -201,6 +201,8 @@ func register(p *provider) {
 // credentials are checked and revoked, and the pages a person uses.
 type Provider struct {
 	ID, Title string
+	// Endpoints are the [verify.endpoints] ids of its base URLs.
+	Endpoints []string
 	// Checks says what each verifier calls; empty when there is none.
 	Checks []string
 	// NoCheck says why there is no verifier.
@@ -218,19 +220,30 @@ func Providers() []Provider {
 	var out []Provider
 	for _, p := range providers {
 		d := Provider{ID: p.id, Title: p.title, NoCheck: p.noCheck, KeysPage: p.keysPage, UsagePage: p.usagePage}
+		ep := func(id string) {
+			for _, e := range d.Endpoints {
+				if e == id {
+					return
+				}
+			}
+			d.Endpoints = append(d.Endpoints, id)
+		}
 		for _, c := range p.checks {
 			d.Checks = append(d.Checks, c.how)
 			d.Rules = append(d.Rules, c.rules...)
+			ep(c.endpoint)
 		}
 		for _, pc := range pairChecks {
 			if pc.provider == p.id {
 				d.Checks = append(d.Checks, pc.how)
 				d.Rules = append(d.Rules, pc.idRules...)
 				d.Rules = append(d.Rules, pc.secretRules...)
+				ep(pc.endpoint)
 			}
 		}
 		if p.rev != nil {
 			d.Revoke = p.rev.how
+			ep(p.rev.endpoint)
 		}
 		out = append(out, d)
 	}
@@ -292,7 +305,7 @@ func init() {
 			probe{method: "GET", path: "/account", auth: bearer, header: map[string]string{"Accept": "application/vnd.heroku+json; version=3"}}),
 		simple("telegram", "Telegram", "https://api.telegram.org", "https://t.me/BotFather", "",
 			`^\d{8,10}:AA[\w-]{33}$`, []string{"telegram-bot-token"},
-			probe{method: "GET", path: "/bot<token>/getMe", invalid: []int{401, 404},
+			probe{method: "GET", path: "/botTOKEN/getMe", invalid: []int{401, 404},
 				url: func(base, v string) string { return base + "/bot" + v + "/getMe" }}),
 		simple("linear", "Linear", "https://api.linear.app", "https://linear.app/settings/account/security", "https://linear.app/settings/account/security",
 			`^lin_api_[A-Za-z0-9]{40}$`, []string{"linear-api-key"},

@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 //	noleak [FILE...]    fail if any generated secret appears in stdout,
 //	                    stderr or the files
 //	jsonlen FILE N      FILE is a JSON array of N elements
+//	fakeproviders ...   providers' verification APIs (providers_test.go)
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -44,15 +45,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"genkey":      genkey,
-			"render":      render,
-			"fingerprint": fingerprint,
-			"noleak":      noleak,
-			"jsonlen":     jsonlen,
-			"fakeapis":    startAPIs,
-			"incidentid":  incidentID,
-			"pgsetup":     pgSetup,
-			"nul":         appendNUL,
+			"genkey":        genkey,
+			"render":        render,
+			"fingerprint":   fingerprint,
+			"noleak":        noleak,
+			"jsonlen":       jsonlen,
+			"fakeapis":      startAPIs,
+			"fakeproviders": startProviders,
+			"incidentid":    incidentID,
+			"pgsetup":       pgSetup,
+			"nul":           appendNUL,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/scanner"
@@ -37,6 +38,10 @@ type scanFlags struct {
 	sinceCommit string
 	branch      string
 	strict      bool
+
+	// --verify (see verify.go)
+	verify     bool
+	verifyFlag *pflag.Flag
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -220,12 +225,17 @@ to literal values, and the managed keys' known values in any encoding.
 
 Inside a git work tree, files that .gitignore excludes are skipped unless
 --no-ignore is given. Binary files, symbolic links and files over
---max-size are skipped.`,
+--max-size are skipped.
+
+With --verify (or [verify] enabled = true, except for --staged and
+--pre-push), each secret is sent to its own provider's API — and nowhere
+else — to learn whether it still works: live, invalid or unknown.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return runScan(c.Context(), s, &f, args)
 		},
 	}
 	f.register(c)
+	f.registerVerify(c.Flags())
 	return c
 }
 
@@ -240,6 +250,13 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	res, err := collect(ctx, s, f, e, args)
 	if err != nil {
 		return err
+	}
+	if len(res.found) > 0 && f.shouldVerify(e) {
+		sum, err := verifyFindings(ctx, e, res.found)
+		if err != nil {
+			return err
+		}
+		res.summary += "; verified: " + sum
 	}
 	if err := f.write(s, e, res.found); err != nil {
 		return err

@@ -5,8 +5,11 @@
 // JSON is an array of objects with gitleaks's field names (RuleID,
 // Description, StartLine, EndLine, StartColumn, EndColumn, Match, Secret,
 // File, SymlinkFile, Commit, Entropy, Author, Email, Date, Message, Tags,
-// Fingerprint) plus Provider, KeyName, Confidence, RotateURL and Decoded.
-// Match and Secret are redacted unless Options.ShowSecrets is set.
+// Fingerprint) plus Provider, KeyName, Confidence, RotateURL and Decoded,
+// and — for findings verified with --verify — Validity ("live", "invalid"
+// or "unknown") and ValidityDetail. Match and Secret are redacted unless
+// Options.ShowSecrets is set. SARIF results carry properties.validity and
+// properties.validityDetail likewise.
 package report
 
 import (
@@ -66,6 +69,10 @@ type jsonFinding struct {
 	Confidence  string
 	RotateURL   string
 	Decoded     []string `json:",omitempty"`
+	// Validity and ValidityDetail are present only for verified findings
+	// (--verify): "live", "invalid" or "unknown", and why.
+	Validity       string `json:",omitempty"`
+	ValidityDetail string `json:",omitempty"`
 }
 
 // Shown returns the match and secret as the report shows them.
@@ -92,6 +99,7 @@ func writeJSON(w io.Writer, fs []scanner.Finding, o Options) error {
 			Entropy: f.Entropy, Author: f.Author, Email: f.Email, Date: f.Date, Message: f.Message,
 			Tags: tags, Fingerprint: f.Fingerprint, Provider: f.Provider, KeyName: f.KeyName,
 			Confidence: string(f.Confidence), RotateURL: f.RotateURL, Decoded: f.Decoded,
+			Validity: f.Validity, ValidityDetail: f.ValidityDetail,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -114,6 +122,7 @@ func ReadJSON(r io.Reader) ([]scanner.Finding, error) {
 			Commit: j.Commit, Entropy: j.Entropy, Author: j.Author, Email: j.Email, Date: j.Date,
 			Message: j.Message, Tags: j.Tags, Fingerprint: j.Fingerprint, Provider: j.Provider,
 			KeyName: j.KeyName, Confidence: confidence(j.Confidence), RotateURL: j.RotateURL, Decoded: j.Decoded,
+			Validity: j.Validity, ValidityDetail: j.ValidityDetail,
 		})
 	}
 	return out, nil

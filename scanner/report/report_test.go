@@ -101,3 +101,56 @@ func TestSARIFShape(t *testing.T) {
 		t.Fatalf("bad result: %+v", res)
 	}
 }
+
+// A verified finding carries Validity and ValidityDetail in JSON (and
+// back), text and SARIF (properties.validity); an unverified one carries
+// neither.
+func TestValidityInEveryFormat(t *testing.T) {
+	fs := sample()
+	fs = append(fs, fs[0])
+	fs[0].Validity, fs[0].ValidityDetail = "live", "Anthropic accepted it (GET /v1/models: 200)"
+	var b bytes.Buffer
+	if err := Write(&b, fs, Options{Format: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	var raw []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw[0]["Validity"] != "live" || raw[0]["ValidityDetail"] != fs[0].ValidityDetail {
+		t.Errorf("JSON: %v", raw[0])
+	}
+	if _, ok := raw[1]["Validity"]; ok {
+		t.Errorf("JSON of an unverified finding has Validity: %v", raw[1])
+	}
+	back, err := ReadJSON(&b)
+	if err != nil || back[0].Validity != "live" || back[0].ValidityDetail != fs[0].ValidityDetail || back[1].Validity != "" {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+
+	b.Reset()
+	Write(&b, fs, Options{Format: "text"})
+	if !strings.Contains(b.String(), "validity:   live — Anthropic accepted it") || strings.Count(b.String(), "validity:") != 1 {
+		t.Errorf("text:\n%s", b.String())
+	}
+
+	b.Reset()
+	Write(&b, fs, Options{Format: "sarif"})
+	var sl struct {
+		Runs []struct {
+			Results []struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &sl); err != nil {
+		t.Fatal(err)
+	}
+	p := sl.Runs[0].Results[0].Properties
+	if p["validity"] != "live" || p["validityDetail"] != fs[0].ValidityDetail {
+		t.Errorf("SARIF properties: %v", p)
+	}
+	if _, ok := sl.Runs[0].Results[1].Properties["validity"]; ok {
+		t.Errorf("SARIF of an unverified finding has validity")
+	}
+}

@@ -116,6 +116,10 @@ func writeSARIF(w io.Writer, fs []scanner.Finding, o Options) error {
 		if f.Commit != "" {
 			props["commit"] = f.Commit
 		}
+		if f.Validity != "" {
+			props["validity"] = f.Validity
+			props["validityDetail"] = f.ValidityDetail
+		}
 		results = append(results, sarifResult{
 			RuleID: f.RuleID, RuleIndex: ruleIdx[f.RuleID], Level: level,
 			Message: sarifText{msg},

@@ -68,6 +68,13 @@ func writeText(w io.Writer, fs []scanner.Finding, o Options) error {
 		if f.Commit != "" {
 			fmt.Fprintf(&b, "  %-11s %s %s <%s> %s\n", "commit:", shortSHA(f.Commit), f.Author, f.Email, f.Date)
 		}
+		if f.Validity != "" {
+			v := f.Validity
+			if f.Validity == "live" {
+				v = c(red+bold, v)
+			}
+			fmt.Fprintf(&b, "  %-11s %s — %s\n", "validity:", v, f.ValidityDetail)
+		}
 		if f.RotateURL != "" {
 			fmt.Fprintf(&b, "  %-11s %s\n", "rotate at:", f.RotateURL)
 		}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/verify"
+)
+
+// shouldVerify decides whether a scan asks providers about its findings:
+// --verify (or --verify=false) decides; otherwise [verify] enabled does,
+// except for a hook's scan (--staged, --pre-push), which sends secrets
+// over the network only when --verify is given explicitly.
+func (f *scanFlags) shouldVerify(e *env) bool {
+	if f.verifyFlag != nil && f.verifyFlag.Changed {
+		return f.verify
+	}
+	return e.cfg.Verify.Enabled && !f.staged && !f.prePush
+}
+
+// registerVerify adds --verify to a scanning command.
+func (f *scanFlags) registerVerify(fl *pflag.FlagSet) {
+	fl.BoolVar(&f.verify, "verify", false, "ask each secret's own provider whether it still works (sends the secret to that provider's API only)")
+	f.verifyFlag = fl.Lookup("verify")
+}
+
+// verifyFindings fills each finding's Validity and ValidityDetail and
+// returns a summary ("2 live, 1 invalid, 3 unknown").
+func verifyFindings(ctx context.Context, e *env, fs []scanner.Finding) (string, error) {
+	c, err := verify.New(verify.Options{Endpoints: e.cfg.Verify.Endpoints, UserAgent: "leakguard/" + Version()})
+	if err != nil {
+		where := e.cfg.Path
+		if where == "" {
+			where = "config"
+		}
+		return "", &Error{Code: ExitUsage, Err: fmt.Errorf("%s: %v", where, err),
+			Hint: "fix [verify.endpoints] (provider ids are listed in README.md, 'Verifying findings')"}
+	}
+	keys := map[string]rules.Key{}
+	for _, k := range e.cfg.Keys {
+		keys[k.Name] = k
+	}
+	creds := make([]verify.Credential, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		creds[i] = verify.Credential{Rule: f.RuleID, Provider: f.Provider, Value: f.Secret, Key: f.KeyName,
+			// Halves of a pair (an AWS key id and its secret) are looked
+			// for where they were found together.
+			Group: f.File + "\x00" + f.Commit}
+		if k, ok := keys[f.KeyName]; ok {
+			creds[i].KeyProvider, creds[i].BaseURL = k.Provider, k.BaseURL
+		}
+	}
+	counts := map[verify.Validity]int{}
+	for i, r := range c.Check(ctx, creds) {
+		fs[i].Validity, fs[i].ValidityDetail = string(r.Validity), r.Detail
+		counts[r.Validity]++
+	}
+	var parts []string
+	for _, v := range []verify.Validity{verify.Live, verify.Invalid, verify.Unknown} {
+		if counts[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
+		}
+	}
+	return strings.Join(parts, ", "), nil
+}
