@@ -109,7 +109,12 @@ type RuleSpec struct {
 	// Detector names a matcher written in Go that runs at each keyword
 	// hit instead of a regex ("assignment": secret-named assignments in
 	// any syntax, judged by their context; see the scanner package).
-	Detector  string     `toml:"detector"`
+	Detector string `toml:"detector"`
+	// Names, when set, must be words of an identifier in the match before
+	// the secret (see [Family]): PROVIDER_API_KEY for names ["provider"].
+	Names []string `toml:"names"`
+	// Shape, when set, is a regex the whole secret must match.
+	Shape     string     `toml:"shape"`
 	Allowlist *Allowlist `toml:"allowlist"`
 	TP        []string   `toml:"tp"`
 	FP        []string   `toml:"fp"`
@@ -133,6 +138,7 @@ type Rule struct {
 	allowErr   error
 	re         *regexp.Regexp
 	anchoredRe *regexp.Regexp
+	shapeRe    *regexp.Regexp
 	pathRe     *regexp.Regexp
 	err        error
 }
@@ -147,7 +153,7 @@ func (r *Rule) Anchored() *regexp.Regexp {
 	r.anchorOnce.Do(func() {
 		if r.Regex != "" {
 			// The unanchored form compiled, so this one does too.
-			r.anchoredRe, _ = regexp.Compile(`^(?:` + r.Regex + `)`)
+			r.anchoredRe, _ = compileShared(`^(?:` + r.Regex + `)`)
 		}
 	})
 	return r.anchoredRe
@@ -166,7 +172,7 @@ func (r *Rule) ensure() {
 func (r *Rule) compileRegexes() error {
 	s := r.RuleSpec
 	if s.Regex != "" {
-		re, err := regexp.Compile(s.Regex)
+		re, err := compileShared(s.Regex)
 		if err != nil {
 			return fmt.Errorf("regex: %v", err)
 		}
@@ -182,7 +188,31 @@ func (r *Rule) compileRegexes() error {
 		}
 		r.pathRe = re
 	}
+	if s.Shape != "" {
+		re, err := compileShared(`^(?:` + s.Shape + `)$`)
+		if err != nil {
+			return fmt.Errorf("shape: %v", err)
+		}
+		r.shapeRe = re
+	}
 	return nil
+}
+
+// sharedRegexps holds compiled regexes by source: the members of a
+// [Family] share one regex, compiled once. A *regexp.Regexp is safe for
+// concurrent use.
+var sharedRegexps sync.Map
+
+func compileShared(src string) (*regexp.Regexp, error) {
+	if re, ok := sharedRegexps.Load(src); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := sharedRegexps.LoadOrStore(src, re)
+	return actual.(*regexp.Regexp), nil
 }
 
 // ensureAllow compiles the rule's allowlist once, apart from its regex:
@@ -356,6 +386,21 @@ func (r *Rule) CheckSecret(secret, match, line string) bool {
 	// regexes are compiled only for candidates that get this far.
 	if r.validate != nil && !r.validate(secret) {
 		return false
+	}
+	if r.Shape != "" {
+		r.ensure()
+		if r.shapeRe == nil || !r.shapeRe.MatchString(secret) {
+			return false
+		}
+	}
+	if len(r.Names) > 0 {
+		before := match
+		if i := strings.LastIndex(match, secret); i >= 0 {
+			before = match[:i]
+		}
+		if !namesIn(before, r.Names) {
+			return false
+		}
 	}
 	if r.Allowlist != nil {
 		r.ensureAllow()

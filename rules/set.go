@@ -38,10 +38,12 @@ type Key struct {
 	BaseURL string `toml:"base_url"`
 }
 
-// File is one rule file as written in TOML: rules, a global allowlist and
-// managed keys.
+// File is one rule file as written in TOML: rules, families of rules, a
+// global allowlist and managed keys.
 type File struct {
-	Rules     []RuleSpec `toml:"rules"`
+	Rules []RuleSpec `toml:"rules"`
+	// Families are expanded into Rules when the embedded files are parsed.
+	Families  []Family   `toml:"families"`
 	Allowlist *Allowlist `toml:"allowlist"`
 	Keys      []Key      `toml:"keys"`
 }
@@ -101,6 +103,13 @@ func ParseDefaultTOML() (*File, error) {
 			return nil, fmt.Errorf("embedded %s: unknown field %s", n, u[0])
 		}
 		all.Rules = append(all.Rules, f.Rules...)
+		for _, fam := range f.Families {
+			rs, err := fam.Rules()
+			if err != nil {
+				return nil, fmt.Errorf("embedded %s: %w", n, err)
+			}
+			all.Rules = append(all.Rules, rs...)
+		}
 		all.Keys = append(all.Keys, f.Keys...)
 		if f.Allowlist != nil {
 			all.Allowlist.Regexes = append(all.Allowlist.Regexes, f.Allowlist.Regexes...)

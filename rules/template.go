@@ -73,6 +73,25 @@ func RandString(n int, alphabet string) string {
 	return b.String()
 }
 
+// randIntn returns a number in [0, n) from the example generator: seeded
+// when [SeedExamples] was called, crypto/rand otherwise.
+func randIntn(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	exampleRand.Lock()
+	if r := exampleRand.r; r != nil {
+		defer exampleRand.Unlock()
+		return r.IntN(n)
+	}
+	exampleRand.Unlock()
+	k, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return int(k.Int64())
+}
+
 var templateFuncs = template.FuncMap{
 	"rand": func(n int, alphabet string) (string, error) {
 		if _, ok := Alphabets[alphabet]; !ok && len(alphabet) < 2 {
@@ -81,6 +100,7 @@ var templateFuncs = template.FuncMap{
 		return RandString(n, alphabet), nil
 	},
 	"repeat":   func(s string, n int) string { return strings.Repeat(s, n) },
+	"re":       RandMatching,
 	"crc32b62": CRC32Base62,
 	"b64":      func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
 	"b64raw":   func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) },
@@ -106,6 +126,7 @@ var templateFuncs = template.FuncMap{
 // strings with these functions:
 //
 //	rand N ALPHABET    N random characters ([Alphabets] name or literal set)
+//	re REGEX           a random string the regex matches in full
 //	repeat S N         S repeated N times
 //	crc32b62 S         6-character base62 CRC32 of S (GitHub, npm, Vercel)
 //	b64 S, b64raw S, b64url S, hex S, upper S, lower S
