@@ -1,0 +1,59 @@
+package rules
+
+import (
+	"hash/crc32"
+	"strings"
+	"testing"
+)
+
+func TestCRC16XModem(t *testing.T) {
+	if got := crc16XModem([]byte("123456789")); got != 0x31C3 {
+		t.Fatalf("crc16 of the check string = %#x, want 0x31c3", got)
+	}
+}
+
+func TestNKeysSeedChecksum(t *testing.T) {
+	for _, kind := range []string{"U", "A", "O", "N", "C"} {
+		s := NKeysSeed(kind)
+		if len(s) != 58 || s[0] != 'S' || s[1] != kind[0] {
+			t.Fatalf("seed %q…: want 58 characters starting S%s", s[:2], kind)
+		}
+		if !nkeysSeed(s) {
+			t.Errorf("a seed built as nkeys does failed its checksum")
+		}
+		// One changed character breaks the CRC.
+		b := []byte(s)
+		b[20] = map[bool]byte{true: 'B', false: 'A'}[b[20] == 'A']
+		if nkeysSeed(string(b)) {
+			t.Errorf("a seed with a changed character passed")
+		}
+	}
+	if nkeysSeed("S" + strings.Repeat("A", 57)) {
+		t.Error("a seed of As passed")
+	}
+}
+
+func TestGitLabRoutableChecksum(t *testing.T) {
+	for _, p := range []string{"glpat-", "glrt-", "glcbt-"} {
+		s := GitLabRoutableToken(p)
+		if !strings.HasPrefix(s, p) || !strings.Contains(s, ".01.") {
+			t.Fatalf("token shape: %q…", s[:len(p)+4])
+		}
+		if !gitlabRoutable(s) {
+			t.Errorf("a token built as GitLab does failed its checksum")
+		}
+		b := []byte(s)
+		b[len(p)+3] ^= 1 // flip a bit in the payload
+		if gitlabRoutable(string(b)) {
+			t.Errorf("a changed payload passed")
+		}
+		// A wrong length holder with a correct CRC over it still fails.
+		i := strings.LastIndex(s, ".01.")
+		body := s[:i+4] + "zz"
+		if gitlabRoutable(body + pad36(uint64(crc32IEEE(body)), 7)) {
+			t.Errorf("a wrong payload length passed")
+		}
+	}
+}
+
+func crc32IEEE(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }
