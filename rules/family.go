@@ -27,8 +27,9 @@ import (
 // case-insensitively, across separators and camelCase ("new relic"
 // matches NEW_RELIC_KEY, newRelicKey and NEWRELIC_KEY); its keywords are
 // the names' spellings. Its shape is a regex the whole value must match,
-// or one of the shorthands uuid, hexN, alnumN, lowerN, upperN, digitsN,
-// b64N, urlsafeN (N a length or a range N-M).
+// or one of the shorthands uuid, jwt, hexN, alnumN, lowerN, upperN,
+// digitsN, b64N, urlsafeN (N a length or a range N-M), or alternatives of
+// these (uuid|hex32).
 type Family struct {
 	ID string `toml:"id"`
 	// Description is a format string: %s is the member's title.
@@ -46,7 +47,7 @@ type Family struct {
 	Allowlist     *Allowlist `toml:"allowlist"`
 	// TP and FP are example templates for every member, with {NAME}
 	// (upper snake), {name} (lower snake), {camel} (lowerCamel) and
-	// {shape} (the member's shape regex, for {{re `{shape}`}}).
+	// {value} (a template of a value of the member's shape).
 	TP      []string `toml:"tp"`
 	FP      []string `toml:"fp"`
 	Members []Member `toml:"members"`
@@ -65,9 +66,51 @@ type Member struct {
 
 var shapeShorthand = regexp.MustCompile(`^(hex|alnum|lower|upper|digits|b64|urlsafe)([0-9]+)(?:-([0-9]+))?$`)
 
-// ShapeRegex expands a shape shorthand into its regex; anything else is
-// returned as written.
+// ShapeRegex expands a shape's shorthands, alone or as top-level
+// alternatives ("uuid|hex32", "jwt|sk-[a-z]{48}"), into a regex; other
+// alternatives are regexes as written.
 func ShapeRegex(shape string) string {
+	alts := topLevelAlternatives(shape)
+	if len(alts) == 1 {
+		return shapeOne(shape)
+	}
+	for i, a := range alts {
+		alts[i] = shapeOne(a)
+	}
+	return "(?:" + strings.Join(alts, "|") + ")"
+}
+
+// topLevelAlternatives splits s at the | that no group or class encloses.
+func topLevelAlternatives(s string) []string {
+	var out []string
+	depth, class, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// jwtShape is the regex of the shorthand jwt: a signed JSON Web Token.
+const jwtShape = `eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`
+
+func shapeOne(shape string) string {
+	if shape == "jwt" {
+		return jwtShape
+	}
 	if shape == "uuid" {
 		return `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
 	}
@@ -116,6 +159,10 @@ func (f *Family) Rules() ([]RuleSpec, error) {
 			names = []string{m.Provider}
 		}
 		shape := ShapeRegex(m.Shape)
+		example := "{{re `" + shape + "`}}"
+		if strings.HasPrefix(m.Shape, "jwt") {
+			example = `{{jwt "{\"alg\":\"HS256\",\"typ\":\"JWT\"}" "{\"sub\":\"` + m.Provider + `\"}"}}`
+		}
 		s := RuleSpec{
 			ID:            f.ID + "-" + m.Provider,
 			Description:   strings.ReplaceAll(f.Description, "%s", title),
@@ -140,10 +187,10 @@ func (f *Family) Rules() ([]RuleSpec, error) {
 			s.Allowlist = &al
 		}
 		for _, t := range f.TP {
-			s.TP = append(s.TP, memberExample(t, names[0], shape))
+			s.TP = append(s.TP, memberExample(t, names[0], example))
 		}
 		for _, t := range f.FP {
-			s.FP = append(s.FP, memberExample(t, names[0], shape))
+			s.FP = append(s.FP, memberExample(t, names[0], example))
 		}
 		out = append(out, s)
 	}
@@ -174,8 +221,9 @@ func nameKeywords(names []string) []string {
 	return kw
 }
 
-// memberExample fills a family example template for one member.
-func memberExample(t, name, shape string) string {
+// memberExample fills a family example template for one member: example
+// is a template of a value of the member's shape.
+func memberExample(t, name, example string) string {
 	parts := strings.Fields(strings.ToLower(name))
 	camel := parts[0]
 	for _, p := range parts[1:] {
@@ -185,7 +233,7 @@ func memberExample(t, name, shape string) string {
 		"{NAME}", strings.ToUpper(strings.Join(parts, "_")),
 		"{name}", strings.Join(parts, "_"),
 		"{camel}", camel,
-		"{shape}", shape,
+		"{value}", example,
 	).Replace(t)
 }
 

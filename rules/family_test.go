@@ -51,6 +51,9 @@ func TestShapeRegex(t *testing.T) {
 		"lower26":    {strings.Repeat("a1", 13), strings.Repeat("A1", 13)},
 		"alnum20-32": {strings.Repeat("aB3", 8), strings.Repeat("aB3", 12)},
 		"b64n40":     {"b64n40", "x"}, // not a shorthand: the regex as written
+		"uuid|hex32": {strings.Repeat("ab", 16), strings.Repeat("ab", 17)},
+		"a|hex32":    {"a", strings.Repeat("ab", 17)},
+		"(?:a|b)c":   {"bc", "a"}, // the | inside a group is the regex's
 	} {
 		re := regexp.MustCompile(`^(?:` + ShapeRegex(shape) + `)$`)
 		if !re.MatchString(in[0]) || re.MatchString(in[1]) {
@@ -86,7 +89,7 @@ func TestRandMatching(t *testing.T) {
 func TestFamilyExpansion(t *testing.T) {
 	f := Family{
 		ID: "named", Description: "%s key", Regex: `([A-Za-z_]+)=(\S+)`, SecretGroup: 2,
-		TP: []string{"{NAME}_KEY={{re `{shape}`}}", "{camel}Key"},
+		TP: []string{"{NAME}_KEY={value}", "{camel}Key"},
 		Members: []Member{
 			{Provider: "newrelic", Title: "New Relic", Names: []string{"new relic"}, Shape: "hex40", RotateURL: "https://x"},
 			{Provider: "ai21", Shape: "uuid"},
