@@ -4,6 +4,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"regexp"
 	"strconv"
@@ -103,4 +104,44 @@ func crc16XModem(b []byte) uint16 {
 		}
 	}
 	return crc
+}
+
+func init() {
+	validators["cloudflare-tunnel"] = cloudflareTunnelToken
+	validators["jwt-kubernetes"] = kubernetesServiceAccountJWT
+}
+
+// cloudflareTunnelToken accepts a cloudflared tunnel token: base64 of a
+// JSON object holding the account tag (a), the tunnel id (t) and the
+// tunnel secret (s).
+func cloudflareTunnelToken(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+		if err != nil {
+			return false
+		}
+	}
+	var tok struct {
+		A, T, S string
+	}
+	if json.Unmarshal(b, &tok) != nil {
+		return false
+	}
+	return len(tok.A) >= 16 && len(tok.T) >= 32 && len(tok.S) >= 32 && !IsPlaceholder(tok.S)
+}
+
+// kubernetesServiceAccountJWT accepts a signed JWT issued to a Kubernetes
+// service account: the legacy secret-based token (iss
+// kubernetes/serviceaccount) or a bound token (a kubernetes.io claim).
+func kubernetesServiceAccountJWT(s string) bool {
+	if !validJWT(s) {
+		return false
+	}
+	_, p, _ := jwtParts(s)
+	if iss, _ := p["iss"].(string); iss == "kubernetes/serviceaccount" {
+		return true
+	}
+	_, ok := p["kubernetes.io"]
+	return ok
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/base64"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -57,3 +58,32 @@ func TestGitLabRoutableChecksum(t *testing.T) {
 }
 
 func crc32IEEE(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }
+
+func TestCloudflareTunnelToken(t *testing.T) {
+	ok := b64(`{"a":"` + RandString(32, "hex") + `","t":"` + RandString(8, "hex") + "-" + RandString(4, "hex") + "-" + RandString(4, "hex") + "-" + RandString(4, "hex") + "-" + RandString(12, "hex") + `","s":"` + RandString(44, "base64") + `"}`)
+	if !cloudflareTunnelToken(ok) {
+		t.Error("a tunnel token built as cloudflared does failed")
+	}
+	for _, bad := range []string{b64(`{"a":"x","t":"y"}`), b64(`{"a":"` + RandString(32, "hex") + `","t":"` + RandString(36, "hex") + `","s":"your-tunnel-secret-here-xxxxxxxxxxxxxxx"}`), "eyJhIjoi!!"} {
+		if cloudflareTunnelToken(bad) {
+			t.Errorf("%q passed", bad)
+		}
+	}
+}
+
+func TestKubernetesServiceAccountJWT(t *testing.T) {
+	sig := "." + RandString(43, "urlsafe")
+	h := b64url(`{"alg":"RS256","kid":"x"}`)
+	if !kubernetesServiceAccountJWT(h + "." + b64url(`{"iss":"kubernetes/serviceaccount","sub":"system:serviceaccount:ci:deployer"}`) + sig) {
+		t.Error("a legacy service-account token failed")
+	}
+	if !kubernetesServiceAccountJWT(h + "." + b64url(`{"iss":"https://kubernetes.default.svc","kubernetes.io":{"namespace":"ci"}}`) + sig) {
+		t.Error("a bound service-account token failed")
+	}
+	if kubernetesServiceAccountJWT(h + "." + b64url(`{"iss":"https://accounts.google.com"}`) + sig) {
+		t.Error("another issuer's token passed")
+	}
+}
+
+func b64(s string) string    { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func b64url(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -141,3 +141,11 @@ func TestNamesAndShape(t *testing.T) {
 		}
 	}
 }
+
+// TestOneByteKeyword: the prefilter skips one-byte keywords, so a rule
+// that has one would never run; it is refused when compiled.
+func TestOneByteKeyword(t *testing.T) {
+	if _, err := CompileLazy(RuleSpec{ID: "x", Regex: "a_b", Keywords: []string{"_"}}); err == nil || !strings.Contains(err.Error(), "two bytes") {
+		t.Fatalf("a one-byte keyword: err = %v, want a refusal", err)
+	}
+}

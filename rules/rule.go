@@ -283,8 +283,8 @@ func CompileLazy(s RuleSpec) (*Rule, error) {
 		r.validate = v
 	}
 	for _, k := range s.Keywords {
-		if k == "" {
-			return nil, fmt.Errorf("keywords: empty keyword")
+		if len(k) < 2 {
+			return nil, fmt.Errorf("keywords: %q: a keyword needs two bytes or more (the prefilter does not look for single bytes)", k)
 		}
 		r.lowerKW = append(r.lowerKW, strings.ToLower(k))
 	}
