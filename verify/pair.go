@@ -171,34 +171,32 @@ func (g *pairGroup) result(i int) Result {
 	}
 	title := providers[g.pc.provider].title
 	single := len(g.ids) == 1 && len(g.secrets) == 1
-	var mine []pairOutcome
-	role := ""
+	// side: 0 for a key id, 1 for a secret; mine are its pairs' outcomes
+	// in the order they were tried.
+	side := 0
 	switch {
 	case hasInt(g.ids, i):
-		role = "id"
 		if len(g.secrets) == 0 {
 			return Result{Unknown, "no verifier: no " + title + " secret was found with this key id (same file), and the id alone proves nothing"}
 		}
-		for k, o := range g.outcomes {
-			if k[0] == i {
-				mine = append(mine, o)
-			}
-		}
 	case hasInt(g.secrets, i):
-		role = "secret"
+		side = 1
 		if len(g.ids) == 0 {
 			return Result{Unknown, "no verifier: no " + title + " key id was found with this secret (same file)"}
-		}
-		for k, o := range g.outcomes {
-			if k[1] == i {
-				mine = append(mine, o)
-			}
 		}
 	default: // a session token: it follows the one id it goes with
 		if len(g.ids) == 1 {
 			return g.result(g.ids[0])
 		}
 		return Result{Unknown, "no verifier: a session token is checked only with the one key id found with it"}
+	}
+	var mine []pairOutcome
+	for _, id := range g.ids {
+		for _, sec := range g.secrets {
+			if o, ok := g.outcomes[[2]int{id, sec}]; ok && [2]int{id, sec}[side] == i {
+				mine = append(mine, o)
+			}
+		}
 	}
 	if len(mine) == 0 {
 		return Result{Unknown, "not checked: too many " + title + " secrets in the same file to try them all"}
@@ -221,7 +219,7 @@ func (g *pairGroup) result(i int) Result {
 		return Result{Live, live[0].detail}
 	case len(unknown) > 0:
 		return Result{Unknown, unknown[0].detail}
-	case len(bad) > 0 && (role == "id" || len(mismatch) == 0):
+	case len(bad) > 0 && (side == 0 || len(mismatch) == 0):
 		return Result{Invalid, bad[0].detail}
 	case single:
 		return Result{Invalid, mismatch[0].detail}
