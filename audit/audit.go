@@ -7,7 +7,7 @@
 //
 // # Exposures
 //
-// Findings of one secret (by [scanner.SecretHash] of its value, whatever
+// Findings of one secret (by [secret.Hash] of its value, whatever
 // rule found it) form one [Exposure]: when and by whom it was first
 // introduced, every place it was seen (history introductions, commit
 // messages, the working tree), the ref tips that still hold it, when it
@@ -38,6 +38,7 @@ import (
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // Check statuses.
@@ -82,7 +83,7 @@ type Summary struct {
 
 // Exposure is one secret and everywhere it was seen.
 type Exposure struct {
-	// ID is the secret's hash (scanner.SecretHash): stable, not reversible.
+	// ID is the secret's hash (secret.Hash): stable, not reversible.
 	ID          string   `json:"id"`
 	Preview     string   `json:"preview"` // redacted
 	Rules       []string `json:"rules"`
@@ -276,7 +277,7 @@ func groupExposures(in Input) []Exposure {
 	by := map[string]*acc{}
 	var order []string
 	get := func(f *scanner.Finding) *acc {
-		id := scanner.SecretHash(f.Secret.Reveal())
+		id := secret.Hash(f.Secret.Reveal())
 		a := by[id]
 		if a == nil {
 			a = &acc{e: &Exposure{ID: id, Preview: f.Secret.Redacted()}}

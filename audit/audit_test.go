@@ -44,7 +44,7 @@ func loadConfig(t *testing.T, toml string) *config.Config {
 // detect runs the real detector and stamps the findings with a commit.
 func detect(t *testing.T, cfg *config.Config, path, content, commit, date, author string) []scanner.Finding {
 	t.Helper()
-	fs := cfg.Detector(nil).Detect(scanner.Fragment{Path: path, Content: []byte(content)})
+	fs := scanner.NewDetector(scanner.Options{Rules: cfg.Rules, Allowlist: cfg.Allowlist, Keys: cfg.Keys, DecodeDepth: cfg.DecodeDepth}).Detect(scanner.Fragment{Path: path, Content: []byte(content)})
 	if len(fs) == 0 {
 		t.Fatalf("no finding in %s", path)
 	}
@@ -81,7 +81,7 @@ func sampleReport(t *testing.T) (*Report, []string) {
 		Findings: fs, Removals: removals, HeadRef: "refs/heads/main",
 		Refs: []gitscan.RefTip{{Name: "HEAD", Commit: c4}, {Name: "refs/heads/main", Commit: c4}},
 		Present: map[string][]gitscan.Place{
-			scanner.SecretHash(live): {{Ref: "HEAD", Path: ".env.production"}, {Ref: "refs/heads/main", Path: ".env.production"}},
+			secret.Hash(live): {{Ref: "HEAD", Path: ".env.production"}, {Ref: "refs/heads/main", Path: ".env.production"}},
 		},
 	}
 	wt := detect(t, cfg, ".env.production", "ANTHROPIC_API_KEY="+live+"\n", c1, "", "")
@@ -89,7 +89,7 @@ func sampleReport(t *testing.T) (*Report, []string) {
 		wt[i].Commit, wt[i].Date, wt[i].Author, wt[i].Email, wt[i].Message = "", "", "", "", ""
 	}
 	inc := &remediate.Incident{ID: "LG-0000ABCD", Key: "TAVILY_API_KEY", RuleID: "tavily-api-key", Status: "open",
-		SecretHashes: []string{scanner.SecretHash(gone)}, Opened: now.Add(-48 * time.Hour),
+		SecretHashes: []string{secret.Hash(gone)}, Opened: now.Add(-48 * time.Hour),
 		Steps: []*remediate.Step{{ID: "regenerate", Status: remediate.StepDone}, {ID: "rotate", Status: remediate.StepPending}}}
 	r := Build(Input{
 		Now: now, Version: "test", Root: t.TempDir(), Head: "main", Config: cfg, History: ex,
@@ -104,7 +104,7 @@ func TestBuildGroupsExposures(t *testing.T) {
 		t.Fatalf("%d exposures, want 3: %+v", len(r.Exposures), r.Exposures)
 	}
 	live := r.Exposures[0]
-	if !live.Live || !live.AtHead || !live.InWorkTree || live.Key != "ANTHROPIC_API_KEY" || live.ID != scanner.SecretHash(keys[0]) {
+	if !live.Live || !live.AtHead || !live.InWorkTree || live.Key != "ANTHROPIC_API_KEY" || live.ID != secret.Hash(keys[0]) {
 		t.Errorf("first exposure should be the live managed key: %+v", live)
 	}
 	if live.Introduced == nil || live.Introduced.Author != "ada" || live.Introduced.Path != ".env.production" {
@@ -355,7 +355,7 @@ project = "web"
 [[keys]]
 name = "TAVILY_API_KEY"
 source = "dotenv:`+filepath.Join(root, ".env")+`#TAVILY_API_KEY"
-fingerprints = ["`+scanner.Fingerprint(value)+`"]
+fingerprints = ["`+secret.Fingerprint(value)+`"]
 targets = ["vercel"]
 [[keys]]
 name = "SKYVERN_API_KEY"
@@ -363,7 +363,7 @@ source = "dotenv:`+filepath.Join(root, "missing.env")+`#SKYVERN_API_KEY"
 [[keys]]
 name = "YOUTUBE_API_KEY"
 source = "env:YT"
-fingerprints = ["`+scanner.Fingerprint("old-value-"+rules.RandString(20, "alnum"))+`"]
+fingerprints = ["`+secret.Fingerprint("old-value-"+rules.RandString(20, "alnum"))+`"]
 `)
 	env := map[string]string{"YT": "current-" + rules.RandString(24, "alnum")}
 	var verified []string

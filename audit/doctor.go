@@ -12,7 +12,6 @@ import (
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
 )
@@ -133,7 +132,7 @@ func doctorKey(in DoctorInput, name, src string, fps []string) (Check, secret.Va
 		return c, v
 	}
 	c.Details = append(c.Details, "source: "+where+" holds a value ("+fmt.Sprint(v.Len())+" chars)")
-	fp := scanner.Fingerprint(v.Reveal())
+	fp := secret.Fingerprint(v.Reveal())
 	switch {
 	case len(fps) == 0:
 		c.Status = Warn

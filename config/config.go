@@ -24,7 +24,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/leakguard/leakguard/rules"
-	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // File is leakguard.toml as written.
@@ -154,8 +154,13 @@ type Config struct {
 	Verify      Verify
 }
 
-// DefaultDecodeDepth is how many encoding layers are peeled by default.
-const DefaultDecodeDepth = 2
+// Defaults of the [scan] settings.
+const (
+	// DefaultDecodeDepth is how many encoding layers are peeled.
+	DefaultDecodeDepth = 2
+	// DefaultMaxSize is the largest file scanned (10 MiB).
+	DefaultMaxSize = 10 << 20
+)
 
 // Error is a configuration error that names the file, line and field.
 type Error struct {
@@ -179,12 +184,13 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Find returns the config file to use, or "" for the defaults, following
-// the lookup order in the package doc. repoRoot may be "".
-func Find(flag, repoRoot string) string {
+// the lookup order in the package doc. repoRoot may be ""; getenv reads
+// $LEAKGUARD_CONFIG.
+func Find(flag, repoRoot string, getenv func(string) string) string {
 	if flag != "" {
 		return flag
 	}
-	if env := os.Getenv("LEAKGUARD_CONFIG"); env != "" {
+	if env := getenv("LEAKGUARD_CONFIG"); env != "" {
 		return env
 	}
 	var cands []string
@@ -303,7 +309,7 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 		Allowlist: &rules.Allowlist{},
 	}
 	if c.MaxSize <= 0 {
-		c.MaxSize = scanner.DefaultMaxSize
+		c.MaxSize = DefaultMaxSize
 	}
 	if f.Scan.DecodeDepth != nil {
 		if *f.Scan.DecodeDepth < 0 || *f.Scan.DecodeDepth > 8 {
@@ -373,7 +379,7 @@ func merge(path string, def *rules.File, f *File) (*Config, error) {
 			return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].name", i), Err: errors.New("missing")}
 		}
 		for j, fp := range k.Fingerprints {
-			if _, ok := scanner.ParseFingerprint(fp); !ok {
+			if _, ok := secret.ParseFingerprint(fp); !ok {
 				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "fingerprints"), Field: fmt.Sprintf("keys[%d].fingerprints[%d]", i, j), Err: errors.New(`not "sha256:<64 hex digits>" (compute it with: leakguard keys fingerprint)`)}
 			}
 		}
@@ -451,12 +457,4 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration (try 90d)", s)
 	}
 	return d, nil
-}
-
-// Detector builds a scanner.Detector from the configuration.
-func (c *Config) Detector(ig *scanner.Ignore) *scanner.Detector {
-	return scanner.NewDetector(scanner.Options{
-		Rules: c.Rules, Allowlist: c.Allowlist, Keys: c.Keys,
-		DecodeDepth: c.DecodeDepth, Ignore: ig,
-	})
 }

@@ -57,7 +57,7 @@ type Exposure struct {
 	// HeadRef is the branch HEAD points at ("refs/heads/main"), or "" when
 	// detached or unborn.
 	HeadRef string
-	// Present maps a secret's [scanner.SecretHash] to the places tips
+	// Present maps a secret's [secret.Hash] to the places tips
 	// hold it.
 	Present map[string][]Place
 	// Head are the findings of HEAD's files (File set, no commit): what a
@@ -235,7 +235,7 @@ func secretHashes(fs []scanner.Finding) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, f := range fs {
-		k := scanner.SecretHash(f.Secret.Reveal())
+		k := secret.Hash(f.Secret.Reveal())
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, k)
@@ -279,7 +279,7 @@ func (d *historyData) removals(ctx context.Context, r *Repo, fs []scanner.Findin
 		if c == nil {
 			continue
 		}
-		intros = append(intros, intro{finding: i, key: scanner.SecretHash(f.Secret.Reveal())})
+		intros = append(intros, intro{finding: i, key: secret.Hash(f.Secret.Reveal())})
 		introAt[c.order] = append(introAt[c.order], liveEntry{len(intros) - 1, f.File})
 		tracked[f.File] = true
 	}

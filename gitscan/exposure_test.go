@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 func exposure(t *testing.T, dir, backend string) *Exposure {
@@ -33,7 +33,7 @@ func findingFor(t *testing.T, ex *Exposure, k, path string) int {
 
 func places(ex *Exposure, k string) []string {
 	var out []string
-	for _, p := range ex.Present[scanner.SecretHash(k)] {
+	for _, p := range ex.Present[secret.Hash(k)] {
 		out = append(out, p.Ref+":"+p.Path)
 	}
 	sort.Strings(out)

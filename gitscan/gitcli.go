@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/leakguard/leakguard/internal/gitdir"
 )
 
 // gitBackend reads history through git's plumbing: 'git log --raw' for
@@ -122,17 +123,7 @@ func (g *gitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, m
 }
 
 // commonDir is the repository's common git directory.
-func (r *Repo) commonDir() string {
-	b, err := os.ReadFile(filepath.Join(r.gitDir, "commondir"))
-	if err != nil {
-		return r.gitDir
-	}
-	p := strings.TrimSpace(string(b))
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(r.gitDir, p)
-	}
-	return p
-}
+func (r *Repo) commonDir() string { return gitdir.Repo{Root: r.root, GitDir: r.gitDir}.CommonDir() }
 
 // parseLog parses 'git log -z --raw -c' with leakguard's format.
 func parseLog(rd *bufio.Reader, progress func(int)) ([]*commitInfo, error) {

@@ -86,7 +86,7 @@ func detector(t *testing.T) *scanner.Detector {
 		if err != nil {
 			t.Fatal(err)
 		}
-		testDetector = cfg.Detector(nil)
+		testDetector = scanner.NewDetector(scanner.Options{Rules: cfg.Rules, Allowlist: cfg.Allowlist, Keys: cfg.Keys, DecodeDepth: cfg.DecodeDepth})
 	}
 	return testDetector
 }

@@ -46,11 +46,12 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/scanner"
 )
 
 // ErrNotRepository is returned by [Open] outside a git repository.
-var ErrNotRepository = errors.New("not a git repository")
+var ErrNotRepository = gitdir.ErrNotRepository
 
 // Options configure a scan.
 type Options struct {
@@ -126,52 +127,18 @@ func Open(dir string) (*Repo, error) {
 	return repo, nil
 }
 
-// discover finds the repository holding dir the way go-git does (the
-// nearest .git directory or "gitdir:" file) without opening it, or
-// returns nil when anything is unusual.
+// discover finds the work tree holding dir without opening it
+// ([gitdir.Find]), or returns nil when anything is unusual (a bare
+// repository, a broken .git): go-git decides then.
 func discover(dir string) *Repo {
 	if strings.HasPrefix(dir, "~") {
 		return nil
 	}
-	path, err := filepath.Abs(dir)
-	if err != nil {
+	loc, err := gitdir.Find(dir)
+	if err != nil || loc.Root == "" {
 		return nil
 	}
-	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
-		return nil
-	}
-	for {
-		fi, err := os.Stat(filepath.Join(path, ".git"))
-		if err == nil {
-			var gitDir string
-			if fi.IsDir() {
-				gitDir = filepath.Join(path, ".git")
-			} else {
-				b, err := os.ReadFile(filepath.Join(path, ".git"))
-				if err != nil || !strings.HasPrefix(string(b), "gitdir: ") {
-					return nil
-				}
-				gitDir, _, _ = strings.Cut(string(b)[len("gitdir: "):], "\n")
-				gitDir = strings.TrimSpace(gitDir)
-				if !filepath.IsAbs(gitDir) {
-					gitDir = filepath.Join(path, gitDir)
-				}
-			}
-			// go-git requires HEAD; let it report a broken repository.
-			if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
-				return nil
-			}
-			return &Repo{dir: dir, root: path, gitDir: gitDir}
-		}
-		if !os.IsNotExist(err) {
-			return nil
-		}
-		parent := filepath.Dir(path)
-		if parent == path {
-			return nil
-		}
-		path = parent
-	}
+	return &Repo{dir: dir, root: loc.Root, gitDir: loc.GitDir}
 }
 
 // load opens the repository with go-git, once.

@@ -24,7 +24,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/format/config"
 
-	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/gitdir"
 )
 
 // Hook names.
@@ -90,11 +90,10 @@ func Dir(o Options) (dir, note string, err error) {
 		d, err := globalDir(o)
 		return d, "", err
 	}
-	r, err := gitscan.Open(o.Dir)
+	r, err := gitdir.Find(o.Dir)
 	if err != nil {
 		return "", "", err
 	}
-	defer r.Close()
 	common := r.CommonDir()
 	local, _ := readConfig(filepath.Join(common, "config"))
 	hp := local.Section("core").Option("hooksPath")
@@ -106,9 +105,9 @@ func Dir(o Options) (dir, note string, err error) {
 	}
 	hp = expandHome(o, hp)
 	if !filepath.IsAbs(hp) {
-		base := r.Root()
+		base := r.Root
 		if base == "" {
-			base = r.GitDir()
+			base = r.GitDir
 		}
 		hp = filepath.Join(base, hp)
 	}

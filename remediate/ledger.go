@@ -51,7 +51,7 @@ type Incident struct {
 	// MappedBy says how findings were tied to the key: name,
 	// known-value, provider (unverified) or unmanaged.
 	MappedBy string `json:"mapped_by"`
-	// SecretHashes are scanner.SecretHash digests of the leaked values
+	// SecretHashes are secret.Hash digests of the leaked values
 	// (short, domain-separated: never the value).
 	SecretHashes []string   `json:"secret_hashes"`
 	Locations    []Location `json:"locations"`

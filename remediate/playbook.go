@@ -77,7 +77,7 @@ func (p *Playbook) audit(in *Incident, action, target, result, detail string) {
 // (rule:hash), as in a redacted JSON report.
 func secretHashOf(f scanner.Finding) string {
 	if !f.Secret.IsZero() && !strings.Contains(f.Secret.Reveal(), "…(") {
-		return scanner.SecretHash(f.Secret.Reveal())
+		return secret.Hash(f.Secret.Reveal())
 	}
 	if i := strings.LastIndexByte(f.Fingerprint, ':'); i >= 0 {
 		return f.Fingerprint[i+1:]
@@ -643,7 +643,7 @@ func (p *Playbook) RotateSecretCheck(name string, current, next secret.Value) er
 		return errors.New("the new value is the current value: regenerate the key at the provider first")
 	}
 	if k := p.key(name); k != nil {
-		fp := scanner.Fingerprint(next.Reveal())
+		fp := secret.Fingerprint(next.Reveal())
 		for _, old := range k.Fingerprints {
 			if strings.EqualFold(old, fp) {
 				return errors.New("the new value is a known (old or leaked) value of " + name + ": regenerate the key at the provider")
@@ -654,7 +654,7 @@ func (p *Playbook) RotateSecretCheck(name string, current, next secret.Value) er
 	if err != nil {
 		return err
 	}
-	h := scanner.SecretHash(next.Reveal())
+	h := secret.Hash(next.Reveal())
 	for _, in := range st.Incidents {
 		if in.Key == name && contains(in.SecretHashes, h) {
 			return fmt.Errorf("the new value is the value leaked in incident %s: regenerate the key at the provider", in.ID)

@@ -121,7 +121,7 @@ func testPlaybook(t *testing.T) (*Playbook, *memTracker, map[string]*memTarget, 
 
 func leak(key string) []scanner.Finding {
 	return []scanner.Finding{{RuleID: "tavily-api-key", Provider: "tavily", KeyName: "TAVILY_API_KEY", File: ".env", StartLine: 3,
-		Commit: strings.Repeat("a", 40), Author: "dev", Secret: secret.New(key), Match: secret.New(key), Fingerprint: "tavily-api-key:" + scanner.SecretHash(key)}}
+		Commit: strings.Repeat("a", 40), Author: "dev", Secret: secret.New(key), Match: secret.New(key), Fingerprint: "tavily-api-key:" + secret.Hash(key)}}
 }
 
 // writeJSONSource is a minimal source writer for the tests.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
 )
@@ -79,7 +78,7 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			continue
 		}
 		p.forbid(value)
-		vh := scanner.SecretHash(value.Reveal())
+		vh := secret.Hash(value.Reveal())
 		allOK := true
 		for _, tname := range k.Targets {
 			if ctx.Err() != nil {
@@ -257,7 +256,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 		return nil, fmt.Errorf("%s: %s (the previous file is backed up at %s)", k.Source, msg, backup)
 	}
 	if p.OnRotated != nil {
-		if err := p.OnRotated(name, scanner.Fingerprint(value.Reveal())); err != nil {
+		if err := p.OnRotated(name, secret.Fingerprint(value.Reveal())); err != nil {
 			p.printf("leakguard: warning: recording the new fingerprint of %s: %v\n", name, err)
 		}
 	}
@@ -280,7 +279,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 	if p.Issues != nil {
 		ins, _ := p.openIncidents(name)
 		for _, in := range ins {
-			ev := fmt.Sprintf("rotated-%s|%s rotated at its source of truth", scanner.SecretHash(value.Reveal()), name)
+			ev := fmt.Sprintf("rotated-%s|%s rotated at its source of truth", secret.Hash(value.Reveal()), name)
 			if err := p.syncIssue(ctx, in.ID, ev); err != nil {
 				p.printf("leakguard: warning: audit issue of %s: %v\n", in.ID, err)
 			}

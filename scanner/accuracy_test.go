@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // seedWorld writes a tree like the seed user's: global configs holding keys
@@ -124,7 +125,7 @@ data:
 			t.Fatal(err)
 		}
 	}
-	keys := []rules.Key{{Name: "SKYVERN_API_KEY", Provider: "skyvern", Fingerprints: []string{Fingerprint(skyvern)}}}
+	keys := []rules.Key{{Name: "SKYVERN_API_KEY", Provider: "skyvern", Fingerprints: []string{secret.Fingerprint(skyvern)}}}
 	want := map[string]string{
 		"home/.claude/settings.json:3": "ANTHROPIC_API_KEY",
 		"home/.claude/.claude.json:3":  "tavily-api-key",

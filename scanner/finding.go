@@ -4,8 +4,6 @@
 package scanner
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/leakguard/leakguard/rules"
@@ -60,18 +58,10 @@ type Finding struct {
 	view *view // where previews find the secret and what they hide
 }
 
-// SecretHash is a short, stable, non-reversible digest of a secret used in
-// fingerprints and ignore files: the first 16 hex digits of SHA-256 over a
-// domain-separated value.
-func SecretHash(s string) string {
-	sum := sha256.Sum256([]byte("leakguard\x00" + s))
-	return hex.EncodeToString(sum[:8])
-}
-
 // ContentFingerprint identifies a finding by what leaked, not where: the
 // rule and the secret's hash. It does not change when lines move.
 func (f *Finding) ContentFingerprint() string {
-	return f.RuleID + ":" + SecretHash(f.Secret.Reveal())
+	return f.RuleID + ":" + secret.Hash(f.Secret.Reveal())
 }
 
 // RedactedMatch is Match with the secret replaced by its redacted preview

@@ -2,10 +2,9 @@ package scanner
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
-	"strings"
 
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // Known values are found without their plain text: every candidate token
@@ -26,7 +25,7 @@ func newKnownValues(keys []rules.Key) knownValues {
 	kv := knownValues{}
 	for i, k := range keys {
 		for _, fp := range k.Fingerprints {
-			d, ok := ParseFingerprint(fp)
+			d, ok := secret.ParseFingerprint(fp)
 			if !ok {
 				continue
 			}
@@ -37,43 +36,6 @@ func newKnownValues(keys []rules.Key) knownValues {
 		}
 	}
 	return kv
-}
-
-// Findable reports whether a value can be found by its fingerprint: 16
-// bytes or more, or 8 or more holding a digit or a symbol. Plain words and
-// identifiers under 16 bytes (the bulk of any source file) are not hashed.
-func Findable(v []byte) bool {
-	if len(v) >= 16 {
-		return true
-	}
-	if len(v) < minKnownLen {
-		return false
-	}
-	for _, c := range v {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_') {
-			return true
-		}
-	}
-	return false
-}
-
-// ParseFingerprint parses "sha256:<64 hex>".
-func ParseFingerprint(fp string) ([32]byte, bool) {
-	var d [32]byte
-	h, ok := strings.CutPrefix(strings.TrimSpace(fp), "sha256:")
-	if !ok || len(h) != 64 {
-		return d, false
-	}
-	if _, err := hex.Decode(d[:], []byte(strings.ToLower(h))); err != nil {
-		return d, false
-	}
-	return d, true
-}
-
-// Fingerprint is the inventory fingerprint of a value: "sha256:<hex>".
-func Fingerprint(value string) string {
-	s := sha256.Sum256([]byte(value))
-	return "sha256:" + hex.EncodeToString(s[:])
 }
 
 // Token byte classes for known values, in a table: this loop sees every
@@ -106,7 +68,7 @@ func (kv knownValues) find(b []byte) []candidate {
 	var out []candidate
 	var cuts []int
 	check := func(s, e int) {
-		if e-s < minKnownLen || e-s > maxKnownLen || !Findable(b[s:e]) {
+		if e-s < minKnownLen || e-s > maxKnownLen || !secret.Findable(b[s:e]) {
 			return
 		}
 		if ki, ok := kv.digests[sha256.Sum256(b[s:e])]; ok {

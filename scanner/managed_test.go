@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // mimoKey is a value of no known format, as the seed routes Claude Code to
@@ -97,7 +98,7 @@ func TestManagedNamePlaceholdersAndReferences(t *testing.T) {
 
 func TestKnownValuesAnywhereAndEncoded(t *testing.T) {
 	v := mimoKey()
-	d := testDetector(t, rules.Key{Name: "SKYVERN_API_KEY", Provider: "skyvern", Fingerprints: []string{Fingerprint(v)}})
+	d := testDetector(t, rules.Key{Name: "SKYVERN_API_KEY", Provider: "skyvern", Fingerprints: []string{secret.Fingerprint(v)}})
 	for name, text := range map[string]string{
 		"csv":        "service,value,owner\nskyvern," + v + ",ops\n",
 		"url":        "https://api.example.com/run?key=" + v + "&x=1",
@@ -268,7 +269,7 @@ func TestFindable(t *testing.T) {
 		strings.Repeat("Ab", 4): false,
 		strings.Repeat("Ab", 8): true,
 	} {
-		if got := Findable([]byte(v)); got != want {
+		if got := secret.Findable([]byte(v)); got != want {
 			t.Errorf("Findable(%q) = %v, want %v", v, got, want)
 		}
 	}

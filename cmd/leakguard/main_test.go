@@ -13,7 +13,7 @@ import (
 
 	"github.com/leakguard/leakguard/internal/cli"
 	"github.com/leakguard/leakguard/rules"
-	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 func TestMain(m *testing.M) {
@@ -105,7 +105,7 @@ func fingerprint(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: fingerprint VAR")
 	}
-	ts.Setenv(args[0]+"_FP", scanner.Fingerprint(ts.Getenv(args[0])))
+	ts.Setenv(args[0]+"_FP", secret.Fingerprint(ts.Getenv(args[0])))
 }
 
 func noleak(ts *testscript.TestScript, neg bool, args []string) {

@@ -25,6 +25,7 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/hooks"
+	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/ghissue"
 	"github.com/leakguard/leakguard/scanner"
@@ -85,7 +86,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	default:
 		return usageErr("use text, json, markdown or html", "--format: unknown format %q", o.format)
 	}
-	e, err := o.scan.resolve(true)
+	e, err := o.scan.resolve(s, true)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	if root == "" {
 		return usageErr("audit a repository with a work tree", "%s is a bare repository", repo.GitDir())
 	}
-	det := e.cfg.Detector(e.ignore)
+	det := newDetector(e.cfg, e.ignore)
 	gopt := gitscan.Options{Detector: det, MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")}
 	if isTerminal(s.Err) {
 		gopt.Progress = func(st gitscan.Stats) {
@@ -464,14 +465,14 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		}
 		base = o.dir
 	}
-	root := findRepoRoot(base)
+	root := gitdir.Root(base)
 	in := audit.DoctorInput{Root: root, Getenv: s.Getenv, Online: o.online}
 	cfgPath := o.configPath
 	if cfgPath != "" && !filepath.IsAbs(cfgPath) && o.dir != "" {
 		cfgPath = filepath.Join(base, cfgPath)
 	}
 	if cfgPath == "" {
-		cfgPath = config.Find("", root)
+		cfgPath = config.Find("", root, s.Getenv)
 	}
 	in.ConfigPath = cfgPath
 	in.Config, in.ConfigErr = config.Load(cfgPath)

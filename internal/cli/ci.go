@@ -128,7 +128,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if f.scan.dir == "" && gha {
 		f.scan.dir = s.Getenv("GITHUB_WORKSPACE")
 	}
-	e, err := f.scan.resolve(true)
+	e, err := f.scan.resolve(s, true)
 	if err != nil {
 		return err
 	}

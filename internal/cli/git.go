@@ -43,7 +43,7 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	}
 	defer repo.Close()
 	o := gitscan.Options{
-		Detector:  e.cfg.Detector(e.ignore),
+		Detector:  newDetector(e.cfg, e.ignore),
 		MaxSize:   e.maxSize,
 		IndexFile: s.Getenv("GIT_INDEX_FILE"),
 		Backend:   s.Getenv("LEAKGUARD_GIT_BACKEND"),

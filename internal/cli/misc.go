@@ -12,6 +12,7 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
 )
 
@@ -24,7 +25,7 @@ func newRulesCmd(s *IO) *cobra.Command {
 		Short: "List rules grouped by provider",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			e, err := f.resolve(false)
+			e, err := f.resolve(s, false)
 			if err != nil {
 				return err
 			}
@@ -81,7 +82,7 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 			if src != "" && len(names) != 1 {
 				return usageErr("name exactly one key with --source", "--source needs one NAME")
 			}
-			e, err := f.resolve(false)
+			e, err := f.resolve(s, false)
 			if err != nil {
 				return err
 			}
@@ -132,8 +133,8 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 					failed++
 					continue
 				}
-				newFP := scanner.Fingerprint(v.Reveal())
-				if !scanner.Findable([]byte(v.Reveal())) {
+				newFP := secret.Fingerprint(v.Reveal())
+				if !secret.Findable([]byte(v.Reveal())) {
 					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)\n", k.Name)
 				}
 				has := false
@@ -192,7 +193,7 @@ fingerprint ignore file (default: .leakguardignore at the repository root),
 each entry with its file, line, rule and a redacted preview, so a reviewer
 can see what was accepted. Entries stay valid when lines move.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(false, args...)
+			e, err := f.resolve(s, false, args...)
 			if err != nil {
 				return err
 			}
@@ -200,7 +201,7 @@ can see what was accepted. Entries stay valid when lines move.`,
 			if len(roots) == 0 {
 				roots = []string{e.base}
 			}
-			found, st, err := scanner.ScanPaths(c.Context(), e.cfg.Detector(nil), roots, scanner.DirOptions{MaxSize: e.maxSize, NoIgnore: f.noIgnore})
+			found, st, err := scanner.ScanPaths(c.Context(), newDetector(e.cfg, nil), roots, scanner.DirOptions{MaxSize: e.maxSize, NoIgnore: f.noIgnore})
 			if err != nil {
 				return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing directory"}
 			}

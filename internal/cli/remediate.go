@@ -148,7 +148,7 @@ inventory get an incident with generic steps.
 
 Then: leakguard rotate NAME, leakguard sync, leakguard incidents close ID.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(true, args...)
+			e, err := f.resolve(s, true, args...)
 			if err != nil {
 				return err
 			}
@@ -224,7 +224,7 @@ key's fingerprints and rotated date are updated in leakguard.toml.`,
 			if fromEnv != "" && stdin {
 				return usageErr("pass one of them", "--from-env and --stdin are exclusive")
 			}
-			e, err := f.resolve(false)
+			e, err := f.resolve(s, false)
 			if err != nil {
 				return err
 			}
@@ -315,7 +315,7 @@ func newSyncCmd(s *IO) *cobra.Command {
 		Use:   "sync [NAME...]",
 		Short: "Push each key's current value from its source to every target, and verify each by reading back",
 		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(false)
+			e, err := f.resolve(s, false)
 			if err != nil {
 				return err
 			}
@@ -415,7 +415,7 @@ func newIncidentsCmd(s *IO) *cobra.Command {
 }
 
 func playbookFor(s *IO, f *scanFlags, noIssue bool) (*remediate.Playbook, error) {
-	e, err := f.resolve(false)
+	e, err := f.resolve(s, false)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 )
@@ -74,28 +75,10 @@ type env struct {
 	maxSize  int64
 }
 
-// findRepoRoot returns the enclosing git work tree of dir, or "".
-func findRepoRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	for d := abs; ; {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return ""
-		}
-		d = p
-	}
-}
-
 // resolve loads the configuration and ignore file. The repository whose
 // leakguard.toml and .leakguardignore apply is the one holding the first
 // scanned path, else the one holding -C DIR or the current directory.
-func (f *scanFlags) resolve(withIgnore bool, paths ...string) (*env, error) {
+func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, error) {
 	e := &env{base: "."}
 	if f.dir != "" {
 		fi, err := os.Stat(f.dir)
@@ -117,13 +100,13 @@ func (f *scanFlags) resolve(withIgnore bool, paths ...string) (*env, error) {
 			e.anchor = p
 		}
 	}
-	e.repoRoot = findRepoRoot(e.anchor)
+	e.repoRoot = gitdir.Root(e.anchor)
 	cfgPath := f.configPath
 	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
 		cfgPath = filepath.Join(e.base, cfgPath)
 	}
 	if cfgPath == "" {
-		cfgPath = config.Find("", e.repoRoot)
+		cfgPath = config.Find("", e.repoRoot, s.Getenv)
 		if cfgPath == "" && e.anchor != "." {
 			if _, err := os.Stat(filepath.Join(e.anchor, "leakguard.toml")); err == nil {
 				cfgPath = filepath.Join(e.anchor, "leakguard.toml")
@@ -240,7 +223,7 @@ else — to learn whether it still works: live, invalid or unknown.`,
 }
 
 func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
-	e, err := f.resolve(true, args...)
+	e, err := f.resolve(s, true, args...)
 	if err != nil {
 		return err
 	}
@@ -298,7 +281,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if f.staged || f.prePush || f.history {
 		return collectGit(ctx, s, f, e, args)
 	}
-	det := e.cfg.Detector(e.ignore)
+	det := newDetector(e.cfg, e.ignore)
 	start := time.Now()
 	res := &scanResult{}
 	var st scanner.Stats
