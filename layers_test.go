@@ -34,6 +34,8 @@ var layers = []layer{
 		why: "the engine knows rules and secrets, not where findings go"},
 	{from: "gitscan/...", never: []string{"config", "remediate/...", "hooks", "audit/...", "internal/cli", "verify/..."},
 		why: "git sources feed the scanner and know nothing of what follows"},
+	{from: "remediate/...", never: []string{"config", "internal/cli", "audit/...", "hooks", "gitscan/..."},
+		why: "adapters depend on the remediation core, which takes small configs from the command layer"},
 	{from: "hooks", never: []string{"scanner/...", "gitscan/...", "remediate/...", "audit/...", "internal/cli"},
 		why: "installing hooks needs only where the repository is"},
 	{from: "verify/...", never: []string{"config", "internal/cli", "remediate/...", "gitscan/...", "audit/...", "hooks"},
@@ -211,6 +213,7 @@ func TestLayersCatch(t *testing.T) {
 		"rules must not import secret",
 		"config must not import scanner",
 		"scanner must not import gitscan (the engine knows rules and secrets, not where findings go): scanner → scanner/inner → gitscan",
+		"remediate/x must not import config",
 		"hooks must not import gitscan",
 		"audit must not import internal/cli",
 	} {

@@ -163,11 +163,11 @@ func doctorTarget(ctx context.Context, in DoctorInput, name string, t config.Tar
 	var envs []string
 	switch t.Type {
 	case "vercel":
-		envs = append(envs, or(t.TokenEnv, remediate.DefaultVercelTokenEnv))
+		envs = append(envs, t.CredentialEnv())
 	case "supabase-secrets", "supabase":
-		envs = append(envs, or(t.TokenEnv, remediate.DefaultSupabaseTokenEnv))
+		envs = append(envs, t.CredentialEnv())
 	case "postgres":
-		envs = append(envs, or(t.DSNEnv, remediate.DefaultPostgresDSNEnv))
+		envs = append(envs, t.CredentialEnv())
 	default:
 		if t.TokenEnv != "" {
 			envs = append(envs, t.TokenEnv)

@@ -83,6 +83,32 @@ type Target struct {
 	Sensitive    bool     `toml:"sensitive"`
 }
 
+// TargetTypes are the values of a target's type field.
+var TargetTypes = []string{"vercel", "supabase-secrets", "postgres", "dotenv", "file"}
+
+// CredentialEnv is the variable that holds the target's credential: its
+// token_env or dsn_env, else the type's default (VERCEL_TOKEN,
+// SUPABASE_ACCESS_TOKEN, DATABASE_URL), else "" for a type that needs
+// none.
+func (t Target) CredentialEnv() string {
+	switch t.Type {
+	case "vercel":
+		return or(t.TokenEnv, "VERCEL_TOKEN")
+	case "supabase-secrets", "supabase":
+		return or(t.TokenEnv, "SUPABASE_ACCESS_TOKEN")
+	case "postgres":
+		return or(t.DSNEnv, "DATABASE_URL")
+	}
+	return or(t.TokenEnv, t.DSNEnv)
+}
+
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
+
 // GitHub configures audit issues.
 type GitHub struct {
 	Repo     string   `toml:"repo"`

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,7 +26,6 @@ import (
 	"github.com/leakguard/leakguard/hooks"
 	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/remediate/ghissue"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
@@ -339,21 +337,9 @@ func hookStates(s *IO, root string) ([]audit.HookState, error) {
 	return out, nil
 }
 
-// stateDir is the ledger's directory.
-func stateDir(s *IO, cfg *config.Config) string {
-	dir := ""
-	if cfg != nil {
-		dir = cfg.State.Dir
-	}
-	if dir == "" {
-		dir = remediate.DefaultStateDir(s.Getenv)
-	}
-	return source.ExpandHome(dir)
-}
-
 // readIncidents reads the ledger without creating it.
 func readIncidents(s *IO, cfg *config.Config) ([]*remediate.Incident, error) {
-	l := &remediate.Ledger{Dir: stateDir(s, cfg)}
+	l := &remediate.Ledger{Dir: stateDir(s.Getenv, cfg)}
 	st, err := l.Read()
 	if err != nil {
 		return nil, err
@@ -384,14 +370,11 @@ func keyFiles(cfg *config.Config, root string) []string {
 // openAuditIssue opens or updates the day's audit issue. The marker makes
 // a re-run on the same day update the issue instead of opening another.
 func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.Report, leaked []secret.Value) error {
-	gh := cfg.GitHub
-	if gh.Repo == "" {
-		gh.Repo = s.Getenv("GITHUB_REPOSITORY")
-	}
+	gh := githubConfig(cfg, s.Getenv)
 	if gh.Repo == "" {
 		return usageErr("set repo = \"owner/name\" in the [github] table, or $GITHUB_REPOSITORY", "--open-issue: no GitHub repository configured")
 	}
-	tr, err := ghissue.New(gh, s.Getenv, &http.Client{Timeout: 30 * time.Second})
+	tr, err := newTracker(gh, s.Getenv, s.httpClient())
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
 	}
@@ -481,7 +464,7 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	} else {
 		in.HooksErr = errors.New("not inside a git repository")
 	}
-	in.StateDir = stateDir(s, in.Config)
+	in.StateDir = stateDir(s.Getenv, in.Config)
 	in.ReadSource = func(spec source.Spec) (secret.Value, error) {
 		if spec.Path != "" && !filepath.IsAbs(spec.Path) && root != "" {
 			spec.Path = filepath.Join(root, spec.Path)
@@ -489,18 +472,7 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		return source.Read(spec)
 	}
 	if o.online && in.Config != nil {
-		hc := &http.Client{Timeout: 30 * time.Second}
-		in.Verify = func(ctx context.Context, name, key string, v secret.Value) error {
-			t := in.Config.Targets[name]
-			if t.Path != "" && !filepath.IsAbs(source.ExpandHome(t.Path)) && root != "" {
-				t.Path = filepath.Join(root, t.Path)
-			}
-			tg, err := remediate.NewTarget(name, t, s.Getenv, hc)
-			if err != nil {
-				return err
-			}
-			return tg.Verify(ctx, key, v)
-		}
+		in.Verify = verifierOf(in.Config, root, s.Getenv, s.httpClient())
 	}
 	checks := audit.Doctor(ctx, in)
 	if err := ctx.Err(); err != nil {

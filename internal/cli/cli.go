@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -53,6 +54,8 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	Getenv func(string) string
+	// HTTP is the run's one HTTP client (see httpClient).
+	HTTP *http.Client
 
 	resumeGC func() // see pauseGC
 }

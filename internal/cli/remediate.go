@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,96 +16,11 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
-	"github.com/leakguard/leakguard/remediate/ghissue"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
 )
-
-// newPlaybook wires the playbook from the configuration: ledger, targets
-// and (unless noIssue) the GitHub audit issues. forbid lists values that
-// must never reach GitHub (the leaked and the new secrets).
-func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
-	dir := e.cfg.State.Dir
-	if dir == "" {
-		dir = remediate.DefaultStateDir(s.Getenv)
-	}
-	dir = source.ExpandHome(dir)
-	l, err := remediate.OpenLedger(dir)
-	if err != nil {
-		return nil, &Error{Code: ExitUsage, Err: err, Hint: "set [state] dir in leakguard.toml to a writable directory"}
-	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	p := &remediate.Playbook{
-		Ledger: l,
-		Keys:   e.cfg.Keys,
-		Out:    s.Out,
-		Target: func(name string) (remediate.Target, error) {
-			t, ok := e.cfg.Targets[name]
-			if !ok {
-				return nil, fmt.Errorf("no [targets.%s] in the config", name)
-			}
-			if t.Path != "" && !filepath.IsAbs(source.ExpandHome(t.Path)) {
-				root := e.repoRoot
-				if root == "" {
-					root = e.base
-				}
-				t.Path = filepath.Join(root, t.Path)
-			}
-			return remediate.NewTarget(name, t, s.Getenv, hc)
-		},
-	}
-	gh := e.cfg.GitHub
-	if gh.Repo == "" {
-		gh.Repo = s.Getenv("GITHUB_REPOSITORY")
-	}
-	if !noIssue && gh.Repo != "" {
-		tr, err := ghissue.New(gh, s.Getenv, hc)
-		if err != nil {
-			return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("audit issues: %w", err), Hint: "export the token named by [github] token_env, or pass --no-issue"}
-		}
-		tr.Forbid(forbid...)
-		p.Forbid = tr.Forbid
-		p.Issues = tr
-		p.Labels = gh.Labels
-		if len(p.Labels) == 0 {
-			p.Labels = []string{"security", "leaked-secret"}
-		}
-		p.Repo = gh.Repo
-		if u := s.Getenv("GITHUB_SERVER_URL"); u != "" {
-			p.Server = u
-		}
-	}
-	cfgPath := configPathForWrite(e)
-	p.OnRotated = func(name, fp string) error {
-		var fps []string
-		for _, k := range e.cfg.Keys {
-			if k.Name == name {
-				fps = append(fps, k.Fingerprints...)
-			}
-		}
-		fps = append(fps, fp)
-		if err := config.SetKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(fps)); err != nil {
-			return err
-		}
-		return config.SetKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
-	}
-	return p, nil
-}
-
-// configPathForWrite is the config file leakguard updates: the one in
-// use, else leakguard.toml at the repository root or here.
-func configPathForWrite(e *env) string {
-	if e.cfg.Path != "" && !config.IsGitleaks(e.cfg.Path, nil) {
-		return e.cfg.Path
-	}
-	root := e.repoRoot
-	if root == "" {
-		root = e.base
-	}
-	return filepath.Join(root, "leakguard.toml")
-}
 
 // writeSource writes a rotated value to a file or dotenv source, keeping
 // the rest of the file as it is.

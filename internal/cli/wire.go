@@ -1,16 +1,41 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/remediate/filetarget"
+	"github.com/leakguard/leakguard/remediate/ghissue"
+	"github.com/leakguard/leakguard/remediate/httpx"
+	"github.com/leakguard/leakguard/remediate/pgtarget"
+	"github.com/leakguard/leakguard/remediate/supabase"
+	"github.com/leakguard/leakguard/remediate/vercel"
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
+	"github.com/leakguard/leakguard/source"
 )
 
 // # The composition root
 //
 // This file is the one place where leakguard.toml and the environment
 // become objects: the detector, the remediation targets, the issue
-// tracker, the playbook and the state paths. Packages below take small,
-// explicit configs and never see the config file's struct.
+// tracker, the playbook and the state paths, all sharing the one HTTP
+// client of the run. Packages below take small, explicit configs and
+// never see the config file's struct.
+
+// httpClient is the run's one HTTP client (IO.HTTP when a test set it).
+func (s *IO) httpClient() *http.Client {
+	if s.HTTP == nil {
+		s.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	return s.HTTP
+}
 
 // newDetector builds the detector of a configuration and an ignore file.
 func newDetector(cfg *config.Config, ig *scanner.Ignore) *scanner.Detector {
@@ -18,4 +43,186 @@ func newDetector(cfg *config.Config, ig *scanner.Ignore) *scanner.Detector {
 		Rules: cfg.Rules, Allowlist: cfg.Allowlist, Keys: cfg.Keys,
 		DecodeDepth: cfg.DecodeDepth, Ignore: ig,
 	})
+}
+
+// stateDir is the ledger's directory: [state] dir, else the default.
+func stateDir(getenv func(string) string, cfg *config.Config) string {
+	dir := ""
+	if cfg != nil {
+		dir = cfg.State.Dir
+	}
+	if dir == "" {
+		dir = remediate.DefaultStateDir(getenv)
+	}
+	return source.ExpandHome(dir)
+}
+
+// newTarget builds the target called name from its table. A relative
+// file path is relative to root (the repository). Credentials are read
+// through getenv when the target is used, so a missing variable is
+// reported by Put or Verify.
+func newTarget(name string, t config.Target, root string, getenv func(string) string, hc *http.Client) (remediate.Target, error) {
+	fail := func(err error) error {
+		return fmt.Errorf("target %s (type %s): %w", name, t.Type, err)
+	}
+	client := func(apiURL, def string) *httpx.Client {
+		if apiURL == "" {
+			apiURL = def
+		}
+		return &httpx.Client{BaseURL: apiURL, HTTP: hc, Token: httpx.TokenFromEnv(getenv, t.CredentialEnv()), UserAgent: "leakguard"}
+	}
+	switch t.Type {
+	case "vercel":
+		v, err := vercel.New(vercel.Config{
+			Name: name, Project: t.Project, TeamID: t.TeamID,
+			Environments: t.Environments, Sensitive: t.Sensitive, KeyName: t.Name,
+		}, client(t.APIURL, vercel.DefaultAPIURL))
+		if err != nil {
+			return nil, fail(err)
+		}
+		return v, nil
+	case "supabase-secrets":
+		c := client(t.APIURL, supabase.DefaultAPIURL)
+		c.BaseDelay = httpx.DefaultBaseDelay * 2 // 60 requests a minute
+		s, err := supabase.New(supabase.Config{Name: name, ProjectRef: t.ProjectRef, KeyName: t.Name}, c)
+		if err != nil {
+			return nil, fail(err)
+		}
+		return s, nil
+	case "postgres":
+		env := t.CredentialEnv()
+		dsn := func() (string, error) {
+			v := strings.TrimSpace(getenv(env))
+			if v == "" {
+				return "", fmt.Errorf("%s is not set; hint: export %s with a postgres:// connection string", env, env)
+			}
+			return v, nil
+		}
+		p, err := pgtarget.New(pgtarget.Config{
+			Name: name, DSN: dsn, Table: t.Table,
+			Environment: t.Environment, ProjectID: t.ProjectID, KeyName: t.Name,
+		})
+		if err != nil {
+			return nil, fail(err)
+		}
+		return p, nil
+	case "dotenv", "file":
+		path := t.Path
+		if path != "" && !filepath.IsAbs(source.ExpandHome(path)) && root != "" {
+			path = filepath.Join(root, path)
+		}
+		f, err := filetarget.New(filetarget.Config{Name: name, Kind: t.Type, Path: path, Pointer: t.Pointer, KeyName: t.Name})
+		if err != nil {
+			return nil, fail(err)
+		}
+		return f, nil
+	case "":
+		return nil, fmt.Errorf("target %s: type is not set (one of %s)", name, strings.Join(config.TargetTypes, ", "))
+	}
+	return nil, fmt.Errorf("target %s: unknown type %q (one of %s)", name, t.Type, strings.Join(config.TargetTypes, ", "))
+}
+
+// targetsOf returns the function the playbook builds its targets with.
+func targetsOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(string) (remediate.Target, error) {
+	return func(name string) (remediate.Target, error) {
+		t, ok := cfg.Targets[name]
+		if !ok {
+			return nil, fmt.Errorf("no [targets.%s] in the config", name)
+		}
+		return newTarget(name, t, root, getenv, hc)
+	}
+}
+
+// githubConfig is the [github] table with the Actions environment's
+// defaults: $GITHUB_REPOSITORY for the repository.
+func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub {
+	gh := cfg.GitHub
+	if gh.Repo == "" {
+		gh.Repo = getenv("GITHUB_REPOSITORY")
+	}
+	return gh
+}
+
+// newTracker builds the GitHub issue tracker of the [github] table.
+func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
+	return ghissue.New(ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}, getenv, hc)
+}
+
+// root is the directory relative paths of the config are relative to:
+// the repository, else the working directory.
+func (e *env) root() string {
+	if e.repoRoot != "" {
+		return e.repoRoot
+	}
+	return e.base
+}
+
+// newPlaybook wires the playbook from the configuration: ledger, targets
+// and (unless noIssue) the GitHub audit issues. forbid lists values that
+// must never reach GitHub (the leaked and the new secrets).
+func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
+	l, err := remediate.OpenLedger(stateDir(s.Getenv, e.cfg))
+	if err != nil {
+		return nil, &Error{Code: ExitUsage, Err: err, Hint: "set [state] dir in leakguard.toml to a writable directory"}
+	}
+	p := &remediate.Playbook{
+		Ledger: l,
+		Keys:   e.cfg.Keys,
+		Out:    s.Out,
+		Target: targetsOf(e.cfg, e.root(), s.Getenv, s.httpClient()),
+	}
+	gh := githubConfig(e.cfg, s.Getenv)
+	if !noIssue && gh.Repo != "" {
+		tr, err := newTracker(gh, s.Getenv, s.httpClient())
+		if err != nil {
+			return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("audit issues: %w", err), Hint: "export the token named by [github] token_env, or pass --no-issue"}
+		}
+		tr.Forbid(forbid...)
+		p.Forbid = tr.Forbid
+		p.Issues = tr
+		p.Labels = gh.Labels
+		if len(p.Labels) == 0 {
+			p.Labels = []string{"security", "leaked-secret"}
+		}
+		p.Repo = gh.Repo
+		if u := s.Getenv("GITHUB_SERVER_URL"); u != "" {
+			p.Server = u
+		}
+	}
+	cfgPath := configPathForWrite(e)
+	p.OnRotated = func(name, fp string) error {
+		var fps []string
+		for _, k := range e.cfg.Keys {
+			if k.Name == name {
+				fps = append(fps, k.Fingerprints...)
+			}
+		}
+		fps = append(fps, fp)
+		if err := config.SetKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(fps)); err != nil {
+			return err
+		}
+		return config.SetKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
+	}
+	return p, nil
+}
+
+// configPathForWrite is the config file leakguard updates: the one in
+// use, else leakguard.toml at the repository root or here.
+func configPathForWrite(e *env) string {
+	if e.cfg.Path != "" && !config.IsGitleaks(e.cfg.Path, nil) {
+		return e.cfg.Path
+	}
+	return filepath.Join(e.root(), "leakguard.toml")
+}
+
+// verifierOf returns doctor's online check of one key at one target.
+func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
+	targets := targetsOf(cfg, root, getenv, hc)
+	return func(ctx context.Context, name, key string, v secret.Value) error {
+		tg, err := targets(name)
+		if err != nil {
+			return err
+		}
+		return tg.Verify(ctx, key, v)
+	}
 }

@@ -37,16 +37,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
 )
 
-// Verification outcomes; remediate.NewTarget maps them onto
-// remediate.ErrMismatch and remediate.ErrMissing.
-var (
-	ErrMismatch = errors.New("holds a different value")
-	ErrMissing  = errors.New("does not hold the key")
-)
+var _ remediate.Target = (*Target)(nil)
 
 // Kinds of file target.
 const (
@@ -159,7 +155,7 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 	name := t.keyName(key)
 	b, err := os.ReadFile(t.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %w (no such file)", t.where(name), ErrMissing)
+		return fmt.Errorf("%s: %w (no such file)", t.where(name), remediate.ErrMissing)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.where(name), pathErr(err))
@@ -176,19 +172,19 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 		}
 		v, err := source.Pointer(doc, t.pointer(name))
 		if err != nil {
-			return fmt.Errorf("%s: %w", t.where(name), ErrMissing)
+			return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMissing)
 		}
 		s, isString := v.(string)
 		if !isString {
-			return fmt.Errorf("%s: %w (not a string)", t.where(name), ErrMismatch)
+			return fmt.Errorf("%s: %w (not a string)", t.where(name), remediate.ErrMismatch)
 		}
 		got, ok = s, true
 	}
 	if !ok {
-		return fmt.Errorf("%s: %w", t.where(name), ErrMissing)
+		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMissing)
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(value.Reveal())) != 1 {
-		return fmt.Errorf("%s: %w", t.where(name), ErrMismatch)
+		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMismatch)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/source"
@@ -272,7 +273,7 @@ func TestDotenvTarget(t *testing.T) {
 	}
 	ctx := context.Background()
 	sv := secret.New(v)
-	if err := tg.Verify(ctx, "TAVILY_API_KEY", sv); !errors.Is(err, ErrMismatch) {
+	if err := tg.Verify(ctx, "TAVILY_API_KEY", sv); !errors.Is(err, remediate.ErrMismatch) {
 		t.Fatalf("before: %v", err)
 	} else if strings.Contains(err.Error(), v) || strings.Contains(err.Error(), old) {
 		t.Fatalf("error leaks a value: %v", err)
@@ -297,11 +298,11 @@ func TestDotenvTarget(t *testing.T) {
 		t.Fatal("name override must apply to every key")
 	}
 	tg2, _ := New(Config{Kind: Dotenv, Path: p})
-	if err := tg2.Verify(ctx, "NOPE", sv); !errors.Is(err, ErrMissing) {
+	if err := tg2.Verify(ctx, "NOPE", sv); !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("missing key: %v", err)
 	}
 	tg3, _ := New(Config{Kind: Dotenv, Path: filepath.Join(dir, "sub", "new.env")})
-	if err := tg3.Verify(ctx, "K", sv); !errors.Is(err, ErrMissing) {
+	if err := tg3.Verify(ctx, "K", sv); !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("missing file: %v", err)
 	}
 	if err := tg3.Put(ctx, "K", sv); err != nil {
@@ -342,10 +343,10 @@ func TestJSONTarget(t *testing.T) {
 	if err := tg.Verify(ctx, "TAVILY_API_KEY", sv); err != nil {
 		t.Fatal(err)
 	}
-	if err := tg.Verify(ctx, "TAVILY_API_KEY", secret.New(old)); !errors.Is(err, ErrMismatch) {
+	if err := tg.Verify(ctx, "TAVILY_API_KEY", secret.New(old)); !errors.Is(err, remediate.ErrMismatch) {
 		t.Fatalf("mismatch: %v", err)
 	}
-	if err := tg.Verify(ctx, "YOUTUBE_API_KEY", sv); !errors.Is(err, ErrMissing) {
+	if err := tg.Verify(ctx, "YOUTUBE_API_KEY", sv); !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("missing: %v", err)
 	}
 	// A second key is inserted next to the first.
@@ -358,7 +359,7 @@ func TestJSONTarget(t *testing.T) {
 	}
 	// A non-string member is a mismatch, not a silent overwrite.
 	tgp, _ := New(Config{Kind: JSON, Path: p, Pointer: "/permissions"})
-	if err := tgp.Verify(ctx, "X", sv); !errors.Is(err, ErrMismatch) {
+	if err := tgp.Verify(ctx, "X", sv); !errors.Is(err, remediate.ErrMismatch) {
 		t.Fatalf("non-string: %v", err)
 	}
 	if err := tgp.Put(ctx, "X", sv); err == nil || strings.Contains(err.Error(), v) {

@@ -52,7 +52,6 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -104,9 +103,23 @@ type Tracker struct {
 	markers map[int]string // issue number → marker, learned by Ensure
 }
 
+// Config configures a [Tracker].
+type Config struct {
+	// Repo is "OWNER/NAME".
+	Repo string
+	// APIURL is the REST API root (default github.com's; a GitHub
+	// Enterprise Server host gets /api/v3/).
+	APIURL string
+	// TokenEnv names the variable holding the token (default
+	// GITHUB_TOKEN).
+	TokenEnv string
+	// Labels are put on new issues and used to find them again.
+	Labels []string
+}
+
 // New returns a tracker for cfg.Repo. The token is read through getenv
 // from cfg.TokenEnv (default GITHUB_TOKEN); hc may be nil.
-func New(cfg config.GitHub, getenv func(string) string, hc *http.Client) (*Tracker, error) {
+func New(cfg Config, getenv func(string) string, hc *http.Client) (*Tracker, error) {
 	envName := cfg.TokenEnv
 	if envName == "" {
 		envName = DefaultTokenEnv

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -16,9 +15,9 @@ import (
 var testNow = time.Unix(1_700_000_000, 0)
 
 // tracker returns a tracker talking to f whose waits are recorded.
-func tracker(t *testing.T, f *fakeGitHub, mod ...func(*config.GitHub)) (*Tracker, *sleeps) {
+func tracker(t *testing.T, f *fakeGitHub, mod ...func(*Config)) (*Tracker, *sleeps) {
 	t.Helper()
-	cfg := config.GitHub{
+	cfg := Config{
 		Repo:     f.owner + "/" + f.repo,
 		APIURL:   f.srv.URL + f.prefix, // no trailing slash: New adds it
 		TokenEnv: "LG_TEST_GH_TOKEN",
@@ -47,17 +46,17 @@ func noToken(t *testing.T, f *fakeGitHub, err error) {
 
 func TestNew(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	_, err := New(config.GitHub{Repo: "acme/app"}, env(nil), nil)
+	_, err := New(Config{Repo: "acme/app"}, env(nil), nil)
 	if err == nil || !strings.Contains(err.Error(), "GITHUB_TOKEN is not set") {
 		t.Fatalf("missing token: got %v", err)
 	}
-	_, err = New(config.GitHub{Repo: "acme/app", TokenEnv: "GH_AUDIT"}, env(map[string]string{"GITHUB_TOKEN": "x"}), nil)
+	_, err = New(Config{Repo: "acme/app", TokenEnv: "GH_AUDIT"}, env(map[string]string{"GITHUB_TOKEN": "x"}), nil)
 	if err == nil || !strings.Contains(err.Error(), "GH_AUDIT is not set") {
 		t.Fatalf("missing custom token: got %v", err)
 	}
 	tok := "value" + "-of-token"
 	for _, repo := range []string{"", "acme", "acme/", "/app", "acme/app/x", "a cme/app", "acme/.."} {
-		_, err := New(config.GitHub{Repo: repo}, env(map[string]string{"GITHUB_TOKEN": tok}), nil)
+		_, err := New(Config{Repo: repo}, env(map[string]string{"GITHUB_TOKEN": tok}), nil)
 		if err == nil || !strings.Contains(err.Error(), "not OWNER/NAME") {
 			t.Errorf("repo %q: got %v", repo, err)
 		}
@@ -66,11 +65,11 @@ func TestNew(t *testing.T) {
 		}
 	}
 	for _, u := range []string{"ftp://x/", "not a url", "https://user:pw@ghe.corp/api/v3"} {
-		if _, err := New(config.GitHub{Repo: "a/b", APIURL: u}, env(map[string]string{"GITHUB_TOKEN": tok}), nil); err == nil {
+		if _, err := New(Config{Repo: "a/b", APIURL: u}, env(map[string]string{"GITHUB_TOKEN": tok}), nil); err == nil {
 			t.Errorf("api_url %q accepted", u)
 		}
 	}
-	tr, err := New(config.GitHub{Repo: "acme/app.git"}, env(map[string]string{"GITHUB_TOKEN": tok}), nil)
+	tr, err := New(Config{Repo: "acme/app.git"}, env(map[string]string{"GITHUB_TOKEN": tok}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -44,12 +45,7 @@ import (
 // DefaultTable is the table written when none is configured.
 const DefaultTable = "app_secrets"
 
-// Verification outcomes; remediate.NewTarget maps them onto
-// remediate.ErrMismatch and remediate.ErrMissing.
-var (
-	ErrMismatch = errors.New("holds a different value")
-	ErrMissing  = errors.New("does not hold the key")
-)
+var _ remediate.Target = (*Target)(nil)
 
 // Config configures a [Target].
 type Config struct {
@@ -229,9 +225,9 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 	}
 	switch {
 	case n == 0:
-		return fmt.Errorf("%s: %w", t.where(name), ErrMissing)
+		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMissing)
 	case !same:
-		return fmt.Errorf("%s: %w", t.where(name), ErrMismatch)
+		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMismatch)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -107,7 +108,7 @@ func TestPutVerify(t *testing.T) {
 			}
 			ctx := context.Background()
 			v1, v2 := newValue(), newValue()
-			if err := tg.Verify(ctx, "API_KEY", v1); !errors.Is(err, ErrMissing) {
+			if err := tg.Verify(ctx, "API_KEY", v1); !errors.Is(err, remediate.ErrMissing) {
 				t.Fatalf("before: %v", err)
 			}
 			if err := tg.Put(ctx, "API_KEY", v1); err != nil {
@@ -123,7 +124,7 @@ func TestPutVerify(t *testing.T) {
 				t.Fatalf("rows after update: %d", len(got))
 			}
 			err = tg.Verify(ctx, "API_KEY", v1)
-			if !errors.Is(err, ErrMismatch) {
+			if !errors.Is(err, remediate.ErrMismatch) {
 				t.Fatalf("mismatch: %v", err)
 			}
 			noLeak(t, err, v1.Reveal(), v2.Reveal(), password(dsn))
@@ -132,7 +133,7 @@ func TestPutVerify(t *testing.T) {
 			}
 			// Another environment is another row.
 			tg2, _ := New(Config{DSN: tg.cfg.DSN, Table: table, Environment: "preview", ProjectID: "proj-1"})
-			if err := tg2.Verify(ctx, "API_KEY", v2); !errors.Is(err, ErrMissing) {
+			if err := tg2.Verify(ctx, "API_KEY", v2); !errors.Is(err, remediate.ErrMissing) {
 				t.Fatalf("other environment: %v", err)
 			}
 		})

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -31,12 +32,7 @@ import (
 // DefaultAPIURL is the Management API root.
 const DefaultAPIURL = "https://api.supabase.com"
 
-// Verification outcomes; remediate.NewTarget maps them onto
-// remediate.ErrMismatch and remediate.ErrMissing.
-var (
-	ErrMismatch = errors.New("holds a different value")
-	ErrMissing  = errors.New("does not hold the key")
-)
+var _ remediate.Target = (*Target)(nil)
 
 // Config configures a [Target].
 type Config struct {
@@ -139,9 +135,9 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 			return t.fail("verify", name, errors.New("the API did not return a SHA-256 digest for the secret"))
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			return t.fail("verify", name, ErrMismatch)
+			return t.fail("verify", name, remediate.ErrMismatch)
 		}
 		return nil
 	}
-	return t.fail("verify", name, ErrMissing)
+	return t.fail("verify", name, remediate.ErrMissing)
 }

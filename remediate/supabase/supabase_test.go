@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -116,7 +117,7 @@ func TestWriteAndVerify(t *testing.T) {
 	f, tg, _ := newFake(t)
 	ctx := context.Background()
 	v := newValue()
-	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, ErrMissing) {
+	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("before: %v", err)
 	}
 	if err := tg.Put(ctx, "API_KEY", v); err != nil {
@@ -130,7 +131,7 @@ func TestWriteAndVerify(t *testing.T) {
 	}
 	other := newValue()
 	err := tg.Verify(ctx, "API_KEY", other)
-	if !errors.Is(err, ErrMismatch) {
+	if !errors.Is(err, remediate.ErrMismatch) {
 		t.Fatalf("mismatch: %v", err)
 	}
 	noLeak(t, err, v, other)
@@ -248,7 +249,7 @@ func TestFaults(t *testing.T) {
 			return true
 		}
 		err := tg.Verify(ctx, "K", v)
-		if err == nil || errors.Is(err, ErrMismatch) {
+		if err == nil || errors.Is(err, remediate.ErrMismatch) {
 			t.Fatalf("err %v", err)
 		}
 		noLeak(t, err, v)

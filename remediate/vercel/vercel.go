@@ -42,7 +42,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -52,13 +54,6 @@ const DefaultAPIURL = "https://api.vercel.com"
 
 // Environments are Vercel's standard environments, in order.
 var Environments = []string{"production", "preview", "development"}
-
-// Verification outcomes; remediate.NewTarget maps them onto
-// remediate.ErrMismatch and remediate.ErrMissing.
-var (
-	ErrMismatch = errors.New("holds a different value")
-	ErrMissing  = errors.New("does not hold the key")
-)
 
 // Config configures a [Target].
 type Config struct {
@@ -82,16 +77,16 @@ type Target struct {
 	cfg    Config
 	envs   []string
 	client *httpx.Client
+
+	mu   sync.Mutex
+	last remediate.Verification // of the latest successful verification
 }
 
-// Result says how Verify confirmed a value.
-type Result struct {
-	// PresenceOnly is true when the value could not be read back for at
-	// least one environment, so only the variable's presence was checked.
-	PresenceOnly bool
-	// Reason says why, e.g. "sensitive values cannot be read back".
-	Reason string
-}
+var (
+	_ remediate.Target           = (*Target)(nil)
+	_ remediate.DetailedVerifier = (*Target)(nil)
+	_ remediate.Noter            = (*Target)(nil)
+)
 
 // New returns a target that talks to the API through client.
 func New(cfg Config, client *httpx.Client) (*Target, error) {
@@ -117,9 +112,18 @@ func New(cfg Config, client *httpx.Client) (*Target, error) {
 // Name is the target's name in the config.
 func (t *Target) Name() string { return t.cfg.Name }
 
-// Note is what the caller should tell the user after a write.
+// Note is what the caller should tell the user after a write: that new
+// values apply to new deployments only, preceded by the presence-only
+// outcome of the latest verification when there was one.
 func (t *Target) Note() string {
-	return fmt.Sprintf("vercel applies new values to new deployments only: redeploy project %s", t.cfg.Project)
+	t.mu.Lock()
+	last := t.last
+	t.mu.Unlock()
+	note := fmt.Sprintf("vercel applies new values to new deployments only: redeploy project %s", t.cfg.Project)
+	if last.PresenceOnly {
+		note = "verified by presence only: " + last.Reason + "; " + note
+	}
+	return note
 }
 
 func (t *Target) keyName(key string) string {
@@ -343,19 +347,27 @@ func (t *Target) put(ctx context.Context, name string, value secret.Value, patch
 
 // Verify reports whether every managed environment holds value under key.
 // It returns nil also when only presence could be checked: use
-// [Target.VerifyResult] to tell the two apart.
+// [Target.VerifyDetail] to tell the two apart.
 func (t *Target) Verify(ctx context.Context, key string, value secret.Value) error {
-	_, err := t.VerifyResult(ctx, key, value)
+	_, err := t.VerifyDetail(ctx, key, value)
 	return err
 }
 
-// VerifyResult is Verify that also says whether the value itself was
+// VerifyDetail is Verify that also says whether the value itself was
 // compared or only the variable's presence.
-func (t *Target) VerifyResult(ctx context.Context, key string, value secret.Value) (Result, error) {
+func (t *Target) VerifyDetail(ctx context.Context, key string, value secret.Value) (remediate.Verification, error) {
+	v, err := t.verify(ctx, key, value)
+	t.mu.Lock()
+	t.last = v
+	t.mu.Unlock()
+	return v, err
+}
+
+func (t *Target) verify(ctx context.Context, key string, value secret.Value) (remediate.Verification, error) {
 	name := t.keyName(key)
 	all, err := t.list(ctx, true, []string{value.Reveal()})
 	if err != nil {
-		return Result{}, t.fail("verify", name, err)
+		return remediate.Verification{}, t.fail("verify", name, err)
 	}
 	var missing, mismatch []string
 	sensitive, unreadable := false, false
@@ -382,13 +394,13 @@ func (t *Target) VerifyResult(ctx context.Context, key string, value secret.Valu
 	}
 	switch {
 	case len(mismatch) > 0:
-		return Result{}, t.fail("verify", name, fmt.Errorf("%w in %s", ErrMismatch, strings.Join(mismatch, ", ")))
+		return remediate.Verification{}, t.fail("verify", name, fmt.Errorf("%w in %s", remediate.ErrMismatch, strings.Join(mismatch, ", ")))
 	case len(missing) > 0:
-		return Result{}, t.fail("verify", name, fmt.Errorf("%w in %s", ErrMissing, strings.Join(missing, ", ")))
+		return remediate.Verification{}, t.fail("verify", name, fmt.Errorf("%w in %s", remediate.ErrMissing, strings.Join(missing, ", ")))
 	case sensitive:
-		return Result{PresenceOnly: true, Reason: "sensitive values cannot be read back"}, nil
+		return remediate.Verification{PresenceOnly: true, Reason: "sensitive values cannot be read back"}, nil
 	case unreadable:
-		return Result{PresenceOnly: true, Reason: "the API returned no decrypted value"}, nil
+		return remediate.Verification{PresenceOnly: true, Reason: "the API returned no decrypted value"}, nil
 	}
-	return Result{}, nil
+	return remediate.Verification{}, nil
 }

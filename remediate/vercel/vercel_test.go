@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -259,7 +260,7 @@ func TestCreateNewAndVerify(t *testing.T) {
 			t.Errorf("%s: %q", env, got[env])
 		}
 	}
-	res, err := tg.VerifyResult(ctx, "API_KEY", v)
+	res, err := tg.VerifyDetail(ctx, "API_KEY", v)
 	if err != nil || res.PresenceOnly {
 		t.Fatalf("verify: %+v %v", res, err)
 	}
@@ -273,7 +274,7 @@ func TestUpdateExistingUpsert(t *testing.T) {
 	old, v := newValue(), newValue()
 	f.add("API_KEY", old.Reveal(), "encrypted", "production", "preview", "development")
 	ctx := context.Background()
-	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, ErrMismatch) {
+	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, remediate.ErrMismatch) {
 		t.Fatalf("verify before put: %v", err)
 	} else {
 		noLeak(t, err, v, old)
@@ -358,12 +359,12 @@ func TestSensitive(t *testing.T) {
 	if got["production"] != "sensitive:"+v.Reveal() || got["preview"] != "sensitive:"+v.Reveal() || got["development"] != "encrypted:"+v.Reveal() {
 		t.Fatalf("types: %v", got)
 	}
-	res, err := tg.VerifyResult(ctx, "API_KEY", v)
+	res, err := tg.VerifyDetail(ctx, "API_KEY", v)
 	if err != nil || !res.PresenceOnly || !strings.Contains(res.Reason, "sensitive values cannot be read back") {
 		t.Fatalf("verify: %+v %v", res, err)
 	}
 	// Development is readable: a wrong value there is still caught.
-	if err := tg.Verify(ctx, "API_KEY", newValue()); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "development") {
+	if err := tg.Verify(ctx, "API_KEY", newValue()); !errors.Is(err, remediate.ErrMismatch) || !strings.Contains(err.Error(), "development") {
 		t.Fatalf("verify other value: %v", err)
 	}
 	// Turning an existing encrypted variable into sensitive ones.
@@ -383,16 +384,16 @@ func TestVerifyMissingAndPresenceOnly(t *testing.T) {
 	v := newValue()
 	ctx := context.Background()
 	err := tg.Verify(ctx, "API_KEY", v)
-	if !errors.Is(err, ErrMissing) {
+	if !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("want missing, got %v", err)
 	}
 	f.add("API_KEY", v.Reveal(), "encrypted", "production")
-	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "preview, development") {
+	if err := tg.Verify(ctx, "API_KEY", v); !errors.Is(err, remediate.ErrMissing) || !strings.Contains(err.Error(), "preview, development") {
 		t.Fatalf("partial: %v", err)
 	}
 	f.add("API_KEY", v.Reveal(), "encrypted", "preview", "development")
 	f.noDecrypt = true
-	res, err := tg.VerifyResult(ctx, "API_KEY", v)
+	res, err := tg.VerifyDetail(ctx, "API_KEY", v)
 	if err != nil || !res.PresenceOnly || res.Reason == "" {
 		t.Fatalf("presence: %+v %v", res, err)
 	}

@@ -1,4 +1,4 @@
-package remediate
+package cli
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -36,7 +37,7 @@ func TestNewTargetDispatch(t *testing.T) {
 		{config.Target{Type: "s3"}, `unknown type "s3"`},
 		{config.Target{}, "type is not set"},
 	} {
-		tg, err := NewTarget("mytarget", c.t, noEnv, nil)
+		tg, err := newTarget("mytarget", c.t, "", noEnv, nil)
 		if c.want == "" {
 			if err != nil {
 				t.Errorf("%+v: %v", c.t, err)
@@ -57,13 +58,13 @@ func TestNewTargetDispatch(t *testing.T) {
 func TestErrorMapping(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, ".env")
-	tg, err := NewTarget("env", config.Target{Type: "dotenv", Path: p, Name: "RENAMED"}, noEnv, nil)
+	tg, err := newTarget("env", config.Target{Type: "dotenv", Path: p, Name: "RENAMED"}, "", noEnv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	v := secret.New(rules.RandString(40, "alnum"))
-	if err := tg.Verify(ctx, "KEY", v); !errors.Is(err, ErrMissing) {
+	if err := tg.Verify(ctx, "KEY", v); !errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("missing: %v", err)
 	}
 	if err := tg.Put(ctx, "KEY", v); err != nil {
@@ -72,19 +73,19 @@ func TestErrorMapping(t *testing.T) {
 	if b, _ := os.ReadFile(p); !strings.HasPrefix(string(b), "RENAMED=") {
 		t.Fatalf("name override: %q", b)
 	}
-	res, err := VerifyDetail(ctx, tg, "KEY", v)
+	res, err := remediate.VerifyDetail(ctx, tg, "KEY", v)
 	if err != nil || res.String() != "verified" {
 		t.Fatalf("verify: %v %v", res, err)
 	}
 	other := secret.New(rules.RandString(40, "alnum"))
 	err = tg.Verify(ctx, "KEY", other)
-	if !errors.Is(err, ErrMismatch) || errors.Is(err, ErrMissing) {
+	if !errors.Is(err, remediate.ErrMismatch) || errors.Is(err, remediate.ErrMissing) {
 		t.Fatalf("mismatch: %v", err)
 	}
 	if strings.Contains(err.Error(), v.Reveal()) || strings.Contains(err.Error(), other.Reveal()) {
 		t.Fatalf("error leaks a value: %v", err)
 	}
-	if NoteOf(tg) != "" {
+	if remediate.NoteOf(tg) != "" {
 		t.Fatal("dotenv has no note")
 	}
 }
@@ -109,27 +110,27 @@ func TestVercelPresenceOnlyAndNote(t *testing.T) {
 		}
 		return ""
 	}
-	tg, err := NewTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL, TokenEnv: "MY_VERCEL", Environments: []string{"production", "preview"}, Sensitive: true}, getenv, srv.Client())
+	tg, err := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL, TokenEnv: "MY_VERCEL", Environments: []string{"production", "preview"}, Sensitive: true}, "", getenv, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := VerifyDetail(context.Background(), tg, "K", v)
+	res, err := remediate.VerifyDetail(context.Background(), tg, "K", v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := res.String(); got != "verified (presence: sensitive values cannot be read back)" {
 		t.Fatalf("status %q", got)
 	}
-	if n := NoteOf(tg); !strings.Contains(n, "new deployments") || !strings.Contains(n, "presence only: sensitive values cannot be read back") {
+	if n := remediate.NoteOf(tg); !strings.Contains(n, "new deployments") || !strings.Contains(n, "presence only: sensitive values cannot be read back") {
 		t.Fatalf("note %q", n)
 	}
 	// Missing token variable.
-	tg2, _ := NewTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL}, noEnv, srv.Client())
+	tg2, _ := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL}, "", noEnv, srv.Client())
 	if err := tg2.Put(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "VERCEL_TOKEN is not set") {
 		t.Fatalf("no token: %v", err)
 	}
 	// Missing DSN variable.
-	tg3, _ := NewTarget("db", config.Target{Type: "postgres", DSNEnv: "APP_DSN"}, noEnv, nil)
+	tg3, _ := newTarget("db", config.Target{Type: "postgres", DSNEnv: "APP_DSN"}, "", noEnv, nil)
 	if err := tg3.Verify(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "APP_DSN is not set") {
 		t.Fatalf("no DSN: %v", err)
 	}
