@@ -12,11 +12,11 @@ import (
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 // Keys are built at run time: no format-valid key is ever committed.
@@ -418,7 +418,7 @@ fingerprints = ["`+secret.Fingerprint("old-value-"+rules.RandString(20, "alnum")
 		}
 	}
 	// A broken config is a failed check, not a crash.
-	cs = Doctor(context.Background(), DoctorInput{ConfigErr: &config.Error{File: "leakguard.toml", Line: 3, Field: "keys", Err: os.ErrInvalid}, ReadSource: source.Read})
+	cs = Doctor(context.Background(), DoctorInput{ConfigErr: &config.Error{File: "leakguard.toml", Line: 3, Field: "keys", Err: os.ErrInvalid}, ReadSource: keyfile.Read})
 	if c := find(cs, "config"); c.Status != Fail || !strings.Contains(c.Details[0], "leakguard.toml:3") {
 		t.Errorf("config: %+v", c)
 	}

@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 // DoctorInput is what `leakguard doctor` checks.
@@ -30,8 +30,8 @@ type DoctorInput struct {
 	// Online contacts each target through Verify (nil: not available).
 	Online bool
 	Verify func(ctx context.Context, target, key string, value secret.Value) error
-	// ReadSource reads a key source (default source.Read).
-	ReadSource func(source.Spec) (secret.Value, error)
+	// ReadSource reads a key source (default keyfile.Read).
+	ReadSource func(keyfile.Spec) (secret.Value, error)
 }
 
 // Doctor runs the health checks: the config, each managed key's source
@@ -43,7 +43,7 @@ func Doctor(ctx context.Context, in DoctorInput) []Check {
 		in.Getenv = os.Getenv
 	}
 	if in.ReadSource == nil {
-		in.ReadSource = source.Read
+		in.ReadSource = keyfile.Read
 	}
 	var out []Check
 	cfg := Check{ID: "config", Title: "Configuration is valid"}
@@ -101,7 +101,7 @@ func doctorKey(in DoctorInput, name, src string, fps []string) (Check, secret.Va
 			err = fmt.Errorf("no source configured, and $%s is not set", name)
 		}
 	} else {
-		spec, perr := source.Parse(src)
+		spec, perr := keyfile.Parse(src)
 		if perr != nil {
 			c.Status, c.Details = Fail, []string{perr.Error()}
 			c.Fix = "fix source = in its [[keys]] entry: file:PATH#/json/pointer, dotenv:PATH#NAME or env:NAME"
@@ -112,7 +112,7 @@ func doctorKey(in DoctorInput, name, src string, fps []string) (Check, secret.Va
 			if s := in.Getenv(spec.Ref); s != "" {
 				v = secret.New(s)
 			} else {
-				err = fmt.Errorf("environment variable %s: %w", spec.Ref, source.ErrNotSet)
+				err = fmt.Errorf("environment variable %s: %w", spec.Ref, keyfile.ErrNotSet)
 			}
 		} else {
 			v, err = in.ReadSource(spec)
@@ -186,7 +186,7 @@ func doctorTarget(ctx context.Context, in DoctorInput, name string, t config.Tar
 		}
 	}
 	if t.Type == "dotenv" || t.Type == "file" {
-		p := source.ExpandHome(t.Path)
+		p := keyfile.ExpandHome(t.Path)
 		if p != "" && !filepath.IsAbs(p) && in.Root != "" {
 			p = filepath.Join(in.Root, p)
 		}

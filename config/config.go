@@ -238,16 +238,24 @@ func Find(flag, repoRoot string, getenv func(string) string) string {
 // Load reads path (or only the defaults when path is "") and merges it over
 // the embedded defaults.
 func Load(path string) (*Config, error) {
+	var b []byte
+	if path != "" {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, &Error{File: path, Err: errors.Unwrap(err)}
+		}
+	}
+	return load(path, b)
+}
+
+// load merges b, the contents of the file at path, over the defaults.
+func load(path string, b []byte) (*Config, error) {
 	def, err := rules.Defaults()
 	if err != nil {
 		return nil, fmt.Errorf("embedded defaults: %w", err)
 	}
 	var f File
 	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, &Error{File: path, Err: errors.Unwrap(err)}
-		}
 		if IsGitleaks(path, b) {
 			gf, err := importGitleaks(path, b)
 			if err != nil {
@@ -258,7 +266,7 @@ func Load(path string) (*Config, error) {
 			return nil, err
 		}
 	}
-	return merge(path, def, &f)
+	return merge(path, b, def, &f)
 }
 
 // decodeStrict decodes TOML and rejects unknown fields, with positions.
@@ -323,12 +331,8 @@ func lineOfTable(b []byte, name string, n int) int {
 	return strings.Count(string(b[:locs[n][0]]), "\n") + 1
 }
 
-func merge(path string, def *rules.File, f *File) (*Config, error) {
+func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
 	useDefault := f.Extend.UseDefault == nil || *f.Extend.UseDefault
-	var b []byte
-	if path != "" {
-		b, _ = os.ReadFile(path)
-	}
 	c := &Config{
 		Path: path, MaxSize: int64(f.Scan.MaxSize), DecodeDepth: DefaultDecodeDepth,
 		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy, Verify: f.Verify,

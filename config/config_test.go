@@ -118,16 +118,23 @@ func TestConfigErrorsNameLineAndField(t *testing.T) {
 	}
 }
 
-func TestSetKeyFieldKeepsTheRest(t *testing.T) {
+func TestEditKeyFieldKeepsTheRest(t *testing.T) {
 	p := writeConfig(t, "# top comment\n[scan]\nmax_size = \"5MiB\" # inline\n\n[[keys]]\nname = \"A_KEY\"\nfingerprints = [\n  \"sha256:"+strings.Repeat("a", 64)+"\",\n]\n\n[[keys]]\nname = \"B_KEY\"\n")
 	fps := TOMLStrings([]string{"sha256:" + strings.Repeat("a", 64), "sha256:" + strings.Repeat("b", 64)})
-	if err := SetKeyField(p, "A_KEY", "fingerprints", fps); err != nil {
+	apply := func(p, name, field, value string) error {
+		b, err := EditKeyField(p, name, field, value)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, b, 0o644)
+	}
+	if err := apply(p, "A_KEY", "fingerprints", fps); err != nil {
 		t.Fatal(err)
 	}
-	if err := SetKeyField(p, "B_KEY", "fingerprints", fps); err != nil {
+	if err := apply(p, "B_KEY", "fingerprints", fps); err != nil {
 		t.Fatal(err)
 	}
-	if err := SetKeyField(p, "C_KEY", "fingerprints", fps); err != nil {
+	if err := apply(p, "C_KEY", "fingerprints", fps); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
@@ -151,7 +158,7 @@ func TestSetKeyFieldKeepsTheRest(t *testing.T) {
 		t.Errorf("%d keys with two fingerprints, want 3:\n%s", n, s)
 	}
 	// An edit that would break the file is refused and leaves it alone.
-	if err := SetKeyField(p, "A_KEY", "fingerprints", `"not an array"`); err == nil {
+	if err := apply(p, "A_KEY", "fingerprints", `"not an array"`); err == nil {
 		t.Error("invalid edit accepted")
 	}
 	if b2, _ := os.ReadFile(p); string(b2) != s {

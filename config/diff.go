@@ -8,7 +8,7 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// PreviewKeyField returns, as a line diff, what SetKeyField would change
+// PreviewKeyField returns, as a line diff, what EditKeyField would change
 // in the file at path, without writing it. The diff shows only the config
 // file's text (names and fingerprints, never a secret value).
 func PreviewKeyField(path, name, field, value string) (string, error) {

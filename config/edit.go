@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,33 +13,22 @@ var (
 	keysHeaderRe  = regexp.MustCompile(`^\s*\[\[\s*keys\s*\]\]\s*(#.*)?$`)
 )
 
-// SetKeyField sets field = value (value already in TOML syntax) in the
-// [[keys]] entry named name of the file at path, keeping the rest of the
-// file as it is. The entry is appended when missing; the file is created
-// when missing. The result must load as a valid config, or nothing is
-// written. The write is atomic and keeps the file's mode.
-func SetKeyField(path, name, field, value string) error {
+// EditKeyField returns the file at path with field = value (value
+// already in TOML syntax) set in the [[keys]] entry named name, keeping
+// the rest of the file as it is. The entry is appended when missing; a
+// missing file is an empty one. The result must load as a valid config,
+// or EditKeyField fails. Writing it is the caller's (atomically, keeping
+// the file's mode: keyfile.WriteAtomic).
+func EditKeyField(path, name, field, value string) ([]byte, error) {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
-		return err
+		return nil, err
 	}
 	updated := setKeyField(string(old), name, field, value)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".leakguard-*.toml")
-	if err != nil {
-		return err
+	if _, err := load(path, []byte(updated)); err != nil {
+		return nil, fmt.Errorf("refusing to write %s: the edit would make it invalid: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(updated); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if _, err := Load(tmp.Name()); err != nil {
-		return fmt.Errorf("refusing to write %s: the edit would make it invalid: %w", path, err)
-	}
-	return WriteFileAtomic(path, []byte(updated), 0o644)
+	return []byte(updated), nil
 }
 
 func setKeyField(doc, name, field, value string) string {
@@ -106,46 +94,4 @@ func TOMLStrings(ss []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// WriteFileAtomic writes b to path through a temporary file in the same
-// directory, synced and renamed over path. An existing file's mode is
-// kept; a new file gets mode.
-func WriteFileAtomic(path string, b []byte, mode os.FileMode) error {
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

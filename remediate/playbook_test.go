@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 type memTarget struct {
@@ -125,7 +125,7 @@ func leak(key string) []scanner.Finding {
 }
 
 // writeJSONSource is a minimal source writer for the tests.
-func writeJSONSource(spec source.Spec, v secret.Value) error {
+func writeJSONSource(spec keyfile.Spec, v secret.Value) error {
 	return os.WriteFile(spec.Path, []byte(`{"env": {"TAVILY_API_KEY": "`+v.Reveal()+`"}}`), 0o600)
 }
 

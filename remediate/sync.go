@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 // Sync outcomes.
@@ -66,11 +66,11 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			}
 			continue
 		}
-		spec, err := source.Parse(k.Source)
+		spec, err := keyfile.Parse(k.Source)
 		if err != nil {
 			return nil, err
 		}
-		value, err := source.Read(spec)
+		value, err := keyfile.Read(spec)
 		if err != nil {
 			for _, t := range k.Targets {
 				out = append(out, SyncResult{Key: k.Name, Target: t, Status: SyncFailed, Detail: "reading the source: " + errText(err)})
@@ -209,7 +209,7 @@ func (p *Playbook) completeSyncStep(key, tname, vh string) {
 }
 
 // SourceWriter writes a new value to a key's source of truth.
-type SourceWriter func(spec source.Spec, value secret.Value) error
+type SourceWriter func(spec keyfile.Spec, value secret.Value) error
 
 // Rotate writes a new value to a key's source (after a backup), checks it
 // reads back, records the rotation in the open incidents, and syncs every
@@ -222,11 +222,11 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 	if k.Source == "" {
 		return nil, fmt.Errorf("%s has no source: set source = \"file:PATH#/pointer\" (or dotenv:PATH#NAME) for it in leakguard.toml", name)
 	}
-	spec, err := source.Parse(k.Source)
+	spec, err := keyfile.Parse(k.Source)
 	if err != nil {
 		return nil, err
 	}
-	current, _ := source.Read(spec) // may be unset: then nothing to compare
+	current, _ := keyfile.Read(spec) // may be unset: then nothing to compare
 	p.forbid(current, value)
 	if err := p.RotateSecretCheck(name, current, value); err != nil {
 		return nil, err
@@ -246,7 +246,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 		p.audit(&Incident{Key: name}, "rotate", k.Source, "failed", errText(err))
 		return nil, fmt.Errorf("writing %s: %w", k.Source, err)
 	}
-	got, err := source.Read(spec)
+	got, err := keyfile.Read(spec)
 	if err != nil || !got.Equal(value) {
 		msg := "the source does not read back the new value"
 		if err != nil {

@@ -25,10 +25,10 @@ import (
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/hooks"
 	"github.com/leakguard/leakguard/internal/gitdir"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 // auditOptions are the audit command's flags and dependencies.
@@ -354,7 +354,7 @@ func keyFiles(cfg *config.Config, root string) []string {
 		if k.Source == "" {
 			continue
 		}
-		spec, err := source.Parse(k.Source)
+		spec, err := keyfile.Parse(k.Source)
 		if err != nil || spec.Path == "" {
 			continue
 		}
@@ -465,11 +465,11 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		in.HooksErr = errors.New("not inside a git repository")
 	}
 	in.StateDir = stateDir(s.Getenv, in.Config)
-	in.ReadSource = func(spec source.Spec) (secret.Value, error) {
+	in.ReadSource = func(spec keyfile.Spec) (secret.Value, error) {
 		if spec.Path != "" && !filepath.IsAbs(spec.Path) && root != "" {
 			spec.Path = filepath.Join(root, spec.Path)
 		}
-		return source.Read(spec)
+		return keyfile.Read(spec)
 	}
 	if o.online && in.Config != nil {
 		in.Verify = verifierOf(in.Config, root, s.Getenv, s.httpClient())

@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
-	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 func newRulesCmd(s *IO) *cobra.Command {
@@ -97,77 +97,51 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 				}
 				path = filepath.Join(root, "leakguard.toml")
 			}
-			want := map[string]bool{}
-			for _, n := range names {
-				want[n] = true
+			res, err := remediate.Fingerprints(e.cfg.Keys, names, src, s.Getenv)
+			if err != nil {
+				return err
 			}
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
 			failed := 0
 			var previews []string // --dry-run: the config lines that would change
-			for _, k := range e.cfg.Keys {
-				if len(want) > 0 && !want[k.Name] {
+			for _, r := range res {
+				if r.Unfindable {
+					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)\n", r.Key)
+				}
+				src := r.Source
+				if src == "" {
+					src = "-"
+				}
+				switch r.Status {
+				case remediate.FPSkipped:
+					fmt.Fprintf(tw, "%s\t%s\tskipped: %s\n", r.Key, src, r.Detail)
 					continue
-				}
-				delete(want, k.Name)
-				spec := k.Source
-				if src != "" {
-					spec = src
-				}
-				if spec == "" {
-					if s.Getenv(k.Name) == "" {
-						fmt.Fprintf(tw, "%s\t-\tskipped: no source (set source in the config, pass --source, or export %s)\n", k.Name, k.Name)
-						continue
-					}
-					spec = "env:" + k.Name
-				}
-				sp, err := source.Parse(spec)
-				if err != nil {
-					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
+				case remediate.FPFailed:
+					fmt.Fprintf(tw, "%s\t%s\tfailed: %s\n", r.Key, src, r.Detail)
 					failed++
 					continue
-				}
-				v, err := source.Read(sp)
-				if err != nil {
-					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
-					failed++
+				case remediate.FPUpToDate:
+					fmt.Fprintf(tw, "%s\t%s\tup to date\n", r.Key, src)
 					continue
 				}
-				newFP := secret.Fingerprint(v.Reveal())
-				if !secret.Findable([]byte(v.Reveal())) {
-					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)\n", k.Name)
-				}
-				has := false
-				for _, old := range k.Fingerprints {
-					if strings.EqualFold(old, newFP) {
-						has = true
-					}
-				}
-				if has {
-					fmt.Fprintf(tw, "%s\t%s\tup to date\n", k.Name, spec)
-					continue
-				}
-				fps := append(append([]string{}, k.Fingerprints...), newFP)
 				if dryRun {
-					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", k.Name, spec, newFP[:19])
-					if d, err := config.PreviewKeyField(path, k.Name, "fingerprints", config.TOMLStrings(fps)); err == nil {
+					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", r.Key, src, r.Fingerprint[:19])
+					if d, err := config.PreviewKeyField(path, r.Key, "fingerprints", config.TOMLStrings(r.Fingerprints)); err == nil {
 						previews = append(previews, d)
 					}
 					continue
 				}
-				if err := config.SetKeyField(path, k.Name, "fingerprints", config.TOMLStrings(fps)); err != nil {
-					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", k.Name, spec, err)
+				if err := setKeyField(path, r.Key, "fingerprints", config.TOMLStrings(r.Fingerprints)); err != nil {
+					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", r.Key, src, err)
 					failed++
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\tadded %s… to %s\n", k.Name, spec, newFP[:19], path)
+				fmt.Fprintf(tw, "%s\t%s\tadded %s… to %s\n", r.Key, src, r.Fingerprint[:19], path)
 			}
 			tw.Flush()
 			for _, d := range previews {
 				fmt.Fprint(s.Out, "\n"+d)
-			}
-			for n := range want {
-				return usageErr("list the inventory in leakguard.toml under [[keys]]", "no managed key named %s", n)
 			}
 			if failed > 0 {
 				return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s could not be read", plural(failed, "key")), Hint: "check each key's source"}
@@ -217,7 +191,7 @@ can see what was accepted. Entries stay valid when lines move.`,
 			if err := scanner.WriteBaseline(&b, found); err != nil {
 				return err
 			}
-			if err := config.WriteFileAtomic(out, []byte(b.String()), 0o644); err != nil {
+			if err := keyfile.WriteAtomic(out, []byte(b.String()), 0o644); err != nil {
 				return &Error{Code: ExitIncomplete, Err: err}
 			}
 			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(len(found), "entry"), out)

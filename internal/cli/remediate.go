@@ -13,36 +13,12 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/remediate/filetarget"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
-
-// writeSource writes a rotated value to a file or dotenv source, keeping
-// the rest of the file as it is.
-func writeSource(spec source.Spec, v secret.Value) error {
-	b, err := os.ReadFile(spec.Path)
-	if err != nil {
-		return err
-	}
-	var out []byte
-	switch spec.Kind {
-	case "file":
-		out, err = filetarget.SetJSONString(b, spec.Ref, v.Reveal())
-	case "dotenv":
-		out, err = filetarget.SetDotenv(b, spec.Ref, v.Reveal())
-	default:
-		return fmt.Errorf("cannot write a %s source", spec.Kind)
-	}
-	if err != nil {
-		return err
-	}
-	return config.WriteFileAtomic(spec.Path, out, 0o600)
-}
 
 func newRemediateCmd(s *IO) *cobra.Command {
 	var f scanFlags
@@ -149,7 +125,7 @@ key's fingerprints and rotated date are updated in leakguard.toml.`,
 			if err != nil {
 				return err
 			}
-			res, err := p.Rotate(c.Context(), args[0], v, writeSource)
+			res, err := p.Rotate(c.Context(), args[0], v, keyfile.Write)
 			if err != nil {
 				if c.Context().Err() != nil {
 					return c.Context().Err()

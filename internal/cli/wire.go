@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
 	"github.com/leakguard/leakguard/remediate/ghissue"
@@ -18,7 +19,6 @@ import (
 	"github.com/leakguard/leakguard/remediate/vercel"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 // # The composition root
@@ -54,7 +54,7 @@ func stateDir(getenv func(string) string, cfg *config.Config) string {
 	if dir == "" {
 		dir = remediate.DefaultStateDir(getenv)
 	}
-	return source.ExpandHome(dir)
+	return keyfile.ExpandHome(dir)
 }
 
 // newTarget builds the target called name from its table. A relative
@@ -108,7 +108,7 @@ func newTarget(name string, t config.Target, root string, getenv func(string) st
 		return p, nil
 	case "dotenv", "file":
 		path := t.Path
-		if path != "" && !filepath.IsAbs(source.ExpandHome(path)) && root != "" {
+		if path != "" && !filepath.IsAbs(keyfile.ExpandHome(path)) && root != "" {
 			path = filepath.Join(root, path)
 		}
 		f, err := filetarget.New(filetarget.Config{Name: name, Kind: t.Type, Path: path, Pointer: t.Pointer, KeyName: t.Name})
@@ -198,10 +198,10 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 			}
 		}
 		fps = append(fps, fp)
-		if err := config.SetKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(fps)); err != nil {
+		if err := setKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(fps)); err != nil {
 			return err
 		}
-		return config.SetKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
+		return setKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
 	}
 	return p, nil
 }
@@ -225,4 +225,14 @@ func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc 
 		}
 		return tg.Verify(ctx, key, v)
 	}
+}
+
+// setKeyField sets field = value in the [[keys]] entry name of the config
+// file at path, validated by config.EditKeyField, written atomically.
+func setKeyField(path, name, field, value string) error {
+	b, err := config.EditKeyField(path, name, field, value)
+	if err != nil {
+		return err
+	}
+	return keyfile.WriteAtomic(path, b, 0o644)
 }

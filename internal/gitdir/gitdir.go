@@ -81,13 +81,25 @@ func Find(dir string) (Repo, error) {
 	}
 }
 
-// Root returns the work tree holding dir, or "" when there is none.
+// Root returns the top of the work tree holding dir: the nearest
+// directory, dir itself or a parent, with a .git entry (readable or not),
+// or "" when there is none. It is where leakguard.toml and
+// .leakguardignore are looked up.
 func Root(dir string) string {
-	r, err := Find(dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return ""
 	}
-	return r.Root
+	for d := abs; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		p := filepath.Dir(d)
+		if p == d {
+			return ""
+		}
+		d = p
+	}
 }
 
 // readGitFile reads a "gitdir: PATH" file (a linked worktree, a

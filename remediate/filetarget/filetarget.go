@@ -5,17 +5,16 @@
 // # Editing
 //
 // Both kinds edit the text in place and keep every other byte: comments,
-// order, indentation, quoting. [SetDotenv] and [SetJSONString] do the
-// editing and are exported for the rotate command, which writes the source
-// of truth the same way.
+// order, indentation, quoting, through the [keyfile] package, which the
+// rotate command uses to write the source of truth the same way.
 //
 // # Writing
 //
-// [WriteFileAtomic] writes a temporary file in the same directory, syncs
-// it, gives it the old file's mode (0600 for a new file) and renames it
-// over the old one, so a reader sees the old or the new file and never a
-// half-written one. A symbolic link is followed and its target replaced.
-// Writes to one path from this process are serialised.
+// [keyfile.WriteAtomic] writes a temporary file in the same directory,
+// syncs it, gives it the old file's mode (0600 for a new file) and owner
+// and renames it over the old one, so a reader sees the old or the new
+// file and never a half-written one. A symbolic link is followed and its
+// target replaced. Writes to one path from this process are serialised.
 //
 // # Names and pointers
 //
@@ -33,13 +32,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
-	"github.com/leakguard/leakguard/source"
 )
 
 var _ remediate.Target = (*Target)(nil)
@@ -81,10 +78,10 @@ func New(cfg Config) (*Target, error) {
 	if cfg.Kind == JSON && cfg.Pointer != "" && !strings.HasPrefix(cfg.Pointer, "/") {
 		return nil, fmt.Errorf("pointer %q: a JSON pointer starts with /", cfg.Pointer)
 	}
-	if cfg.Kind == Dotenv && cfg.KeyName != "" && !dotenvName.MatchString(cfg.KeyName) {
+	if cfg.Kind == Dotenv && cfg.KeyName != "" && !keyfile.DotenvName.MatchString(cfg.KeyName) {
 		return nil, fmt.Errorf("name %q is not a valid variable name", cfg.KeyName)
 	}
-	return &Target{cfg: cfg, path: source.ExpandHome(cfg.Path)}, nil
+	return &Target{cfg: cfg, path: keyfile.ExpandHome(cfg.Path)}, nil
 }
 
 // Name is the target's name in the config.
@@ -105,7 +102,7 @@ func (t *Target) pointer(name string) string {
 	if p == "" {
 		p = "/{key}"
 	}
-	return strings.ReplaceAll(p, "{key}", EscapePointerToken(name))
+	return strings.ReplaceAll(p, "{key}", keyfile.EscapePointerToken(name))
 }
 
 // where names the place written, for errors.
@@ -122,18 +119,18 @@ func (t *Target) Put(ctx context.Context, key string, value secret.Value) error 
 		return err
 	}
 	name := t.keyName(key)
-	unlock := lockPath(t.path)
+	unlock := keyfile.Lock(t.path)
 	defer unlock()
 	old, err := os.ReadFile(t.path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %w", t.where(name), pathErr(err))
+		return fmt.Errorf("%s: %w", t.where(name), keyfile.PathErr(err))
 	}
 	var out []byte
 	switch t.cfg.Kind {
 	case Dotenv:
-		out, err = SetDotenv(old, name, value.Reveal())
+		out, err = keyfile.SetDotenv(old, name, value.Reveal())
 	case JSON:
-		out, err = SetJSONString(old, t.pointer(name), value.Reveal())
+		out, err = keyfile.SetJSONString(old, t.pointer(name), value.Reveal())
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.where(name), err)
@@ -141,7 +138,7 @@ func (t *Target) Put(ctx context.Context, key string, value secret.Value) error 
 	if old != nil && bytes.Equal(old, out) {
 		return nil
 	}
-	if err := WriteFileAtomic(t.path, out, 0o600); err != nil {
+	if err := keyfile.WriteAtomic(t.path, out, 0o600); err != nil {
 		return fmt.Errorf("%s: %w", t.where(name), err)
 	}
 	return nil
@@ -158,19 +155,19 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 		return fmt.Errorf("%s: %w (no such file)", t.where(name), remediate.ErrMissing)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", t.where(name), pathErr(err))
+		return fmt.Errorf("%s: %w", t.where(name), keyfile.PathErr(err))
 	}
 	var got string
 	var ok bool
 	switch t.cfg.Kind {
 	case Dotenv:
-		got, ok = source.DotenvValue(b, name)
+		got, ok = keyfile.DotenvValue(b, name)
 	case JSON:
 		var doc any
 		if err := json.Unmarshal(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), &doc); err != nil {
 			return fmt.Errorf("%s: not valid JSON", t.where(name))
 		}
-		v, err := source.Pointer(doc, t.pointer(name))
+		v, err := keyfile.Pointer(doc, t.pointer(name))
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMissing)
 		}
@@ -185,87 +182,6 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(value.Reveal())) != 1 {
 		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMismatch)
-	}
-	return nil
-}
-
-// pathErr keeps an *fs.PathError's operation and cause; the path is
-// already in the message.
-func pathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
-}
-
-var locks sync.Map // absolute path → *sync.Mutex
-
-// lockPath serialises read-modify-write cycles on one file within this
-// process (several keys may share a file target).
-func lockPath(p string) (unlock func()) {
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	m, _ := locks.LoadOrStore(p, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
-}
-
-// WriteFileAtomic replaces path with data: a temporary file in the same
-// directory is written, synced, given path's mode (newMode when path does
-// not exist) and owner where possible, and renamed over path; the
-// directory is synced. A symbolic link at path is followed. Missing
-// parent directories are created with mode 0700. On failure no temporary
-// file is left behind.
-func WriteFileAtomic(path string, data []byte, newMode fs.FileMode) (err error) {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	mode := newMode
-	fi, statErr := os.Stat(path)
-	if statErr == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", path)
-		}
-		mode = fi.Mode().Perm()
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return pathErr(err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".leakguard-*")
-	if err != nil {
-		return pathErr(err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return pathErr(err)
-	}
-	if statErr == nil {
-		keepOwner(tmp, fi)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return pathErr(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return pathErr(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return pathErr(err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: not every file system syncs directories
-		d.Close()
 	}
 	return nil
 }

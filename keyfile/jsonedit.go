@@ -1,4 +1,4 @@
-package filetarget
+package keyfile
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/leakguard/leakguard/source"
 )
 
 // SetJSONString sets the member at pointer (RFC 6901) in the JSON document
@@ -55,7 +53,7 @@ func SetJSONString(doc []byte, pointer string, value string) ([]byte, error) {
 	if err := json.Unmarshal(out, &check); err != nil {
 		return nil, fmt.Errorf("pointer %s: edit produced invalid JSON (please report this)", pointer)
 	}
-	if got, err := source.Pointer(check, pointer); err != nil || got != value {
+	if got, err := Pointer(check, pointer); err != nil || got != value {
 		return nil, fmt.Errorf("pointer %s: edit did not take (please report this)", pointer)
 	}
 	if hasBOM {

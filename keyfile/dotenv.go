@@ -1,4 +1,4 @@
-package filetarget
+package keyfile
 
 import (
 	"bytes"
@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-var dotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+// DotenvName matches the names a dotenv file may assign.
+var DotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 // SetDotenv sets name to value in dotenv content and returns the new
 // content. Every assignment of name (NAME=…, export NAME=…, with spaces
@@ -16,7 +17,7 @@ var dotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 // rest of each line is kept: the export prefix, the quoting style where
 // it can hold the value, and a trailing comment. When name is not
 // assigned, NAME=value is appended. Line endings (LF or CRLF) follow the
-// file. The result reads back with [source.DotenvValue].
+// file. The result reads back with [DotenvValue].
 //
 // A value that an unquoted assignment cannot hold as it is (spaces, #,
 // quotes, $, backslashes) is written in single quotes, which are literal
@@ -24,7 +25,7 @@ var dotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 // quotes with \\, \" and \n escapes. A single-quoted assignment keeps its
 // quotes when they can hold the value.
 func SetDotenv(content []byte, name, value string) ([]byte, error) {
-	if !dotenvName.MatchString(name) {
+	if !DotenvName.MatchString(name) {
 		return nil, fmt.Errorf("%q is not a valid variable name", name)
 	}
 	if strings.ContainsRune(value, 0) {
@@ -96,7 +97,7 @@ func parseAssignment(b []byte, i, le int) (assignment, bool) {
 		return assignment{}, false
 	}
 	name := strings.TrimSpace(string(b[j : j+eq]))
-	if !dotenvName.MatchString(name) {
+	if !DotenvName.MatchString(name) {
 		return assignment{}, false
 	}
 	vs := skipBlank(b, j+eq+1, le)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package filetarget
+package keyfile
 
 import (
 	"io/fs"

@@ -1,11 +1,25 @@
-// Package source reads a managed key's current value from where it lives:
+// Package keyfile reads and writes a managed key's value where it lives,
+// its source:
 //
 //	file:PATH#/json/pointer   a JSON file and an RFC 6901 pointer
 //	dotenv:PATH#NAME          a dotenv file and a variable name
-//	env:NAME                  an environment variable
+//	env:NAME                  an environment variable (read only)
 //
 // PATH may start with ~/ for the home directory.
-package source
+//
+// # Editing
+//
+// [SetDotenv] and [SetJSONString] change one value and keep every other
+// byte of the file: comments, order, indentation, quoting.
+//
+// # Writing
+//
+// [WriteAtomic] is leakguard's one writer of files that hold secrets or
+// settings: a temporary file in the same directory, synced, given the old
+// file's mode and owner, renamed over it; a symbolic link is followed and
+// its target replaced, the link kept. [Write] edits a source of truth
+// through it; [Lock] serialises edits of one file within the process.
+package keyfile
 
 import (
 	"bufio"
@@ -74,12 +88,16 @@ func ExpandHome(p string) string {
 // ErrNotSet means the source exists but holds no value.
 var ErrNotSet = errors.New("no value")
 
-// Read returns the value at s.
-func Read(s Spec) (secret.Value, error) {
+// Read returns the value at s; an env source reads the process's
+// environment.
+func Read(s Spec) (secret.Value, error) { return ReadEnv(s, os.Getenv) }
+
+// ReadEnv returns the value at s; an env source reads through getenv.
+func ReadEnv(s Spec, getenv func(string) string) (secret.Value, error) {
 	switch s.Kind {
 	case "env":
-		v, ok := os.LookupEnv(s.Ref)
-		if !ok || v == "" {
+		v := getenv(s.Ref)
+		if v == "" {
 			return secret.Value{}, fmt.Errorf("environment variable %s: %w", s.Ref, ErrNotSet)
 		}
 		return secret.New(v), nil
