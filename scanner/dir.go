@@ -11,10 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
-
-	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
 
 // DefaultMaxSize is the largest file scanned unless configured otherwise.
@@ -24,8 +21,12 @@ const DefaultMaxSize = 10 << 20
 type DirOptions struct {
 	// MaxSize skips files larger than this many bytes (0: DefaultMaxSize).
 	MaxSize int64
-	// NoIgnore scans files that .gitignore excludes.
-	NoIgnore bool
+	// Filter, when set, decides which paths below a directory root are
+	// scanned: it sees each directory and file (absolute paths, .git
+	// already left out) and returns false to skip it, a directory with
+	// everything below it. gitscan's work-tree source sets it to apply
+	// .gitignore to untracked files.
+	Filter func(abs string, isDir bool) bool
 	// FollowSymlinks scans the targets of symbolic links.
 	FollowSymlinks bool
 	// Workers is the number of parallel scanners (0: GOMAXPROCS).
@@ -205,7 +206,10 @@ func walkRoot(ctx context.Context, root string, o DirOptions, jobs chan<- job, f
 	if err != nil {
 		return err
 	}
-	ig := newIgnorer(abs, o.NoIgnore)
+	keep := o.Filter
+	if keep == nil {
+		keep = func(string, bool) bool { return true }
+	}
 	return filepath.WalkDir(abs, func(p string, de fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -220,16 +224,15 @@ func walkRoot(ctx context.Context, root string, o DirOptions, jobs chan<- job, f
 		rel, _ := filepath.Rel(abs, p)
 		rel = filepath.ToSlash(rel)
 		if de.IsDir() {
-			if p != abs && (de.Name() == ".git" || ig.ignored(p, true)) {
+			if p != abs && (de.Name() == ".git" || !keep(p, true)) {
 				return fs.SkipDir
 			}
-			ig.enter(p)
 			return nil
 		}
 		if de.Name() == ".git" { // a worktree's or submodule's .git file
 			return nil
 		}
-		if ig.ignored(p, false) {
+		if !keep(p, false) {
 			return nil
 		}
 		if de.Type()&fs.ModeSymlink != 0 {
@@ -255,85 +258,4 @@ func errNoPath(err error) error {
 		return errors.New("no such file or directory")
 	}
 	return err
-}
-
-// ignorer applies .gitignore files when the scanned tree is inside a git
-// work tree.
-type ignorer struct {
-	top      string // repository work tree, or "" when not in one
-	patterns []gitignore.Pattern
-}
-
-func newIgnorer(abs string, off bool) *ignorer {
-	ig := &ignorer{}
-	if off {
-		return ig
-	}
-	top := abs
-	for {
-		if _, err := os.Lstat(filepath.Join(top, ".git")); err == nil {
-			break
-		}
-		parent := filepath.Dir(top)
-		if parent == top {
-			return ig // not in a git work tree
-		}
-		top = parent
-	}
-	ig.top = top
-	ig.load(filepath.Join(top, ".git", "info", "exclude"), nil)
-	// .gitignore files of the directories above the scan root.
-	for dir := top; dir != abs; {
-		ig.enter(dir)
-		rel, _ := filepath.Rel(dir, abs)
-		next := strings.SplitN(filepath.ToSlash(rel), "/", 2)[0]
-		dir = filepath.Join(dir, next)
-	}
-	return ig
-}
-
-func (ig *ignorer) parts(p string) []string {
-	rel, err := filepath.Rel(ig.top, p)
-	if err != nil || rel == "." {
-		return nil
-	}
-	return strings.Split(filepath.ToSlash(rel), "/")
-}
-
-// enter loads the .gitignore of directory dir.
-func (ig *ignorer) enter(dir string) {
-	if ig.top == "" {
-		return
-	}
-	ig.load(filepath.Join(dir, ".gitignore"), ig.parts(dir))
-}
-
-func (ig *ignorer) load(file string, domain []string) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimRight(line, "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		ig.patterns = append(ig.patterns, gitignore.ParsePattern(line, domain))
-	}
-}
-
-func (ig *ignorer) ignored(p string, isDir bool) bool {
-	if ig.top == "" || len(ig.patterns) == 0 {
-		return false
-	}
-	parts := ig.parts(p)
-	for i := len(ig.patterns) - 1; i >= 0; i-- {
-		switch ig.patterns[i].Match(parts, isDir) {
-		case gitignore.Exclude:
-			return true
-		case gitignore.Include:
-			return false
-		}
-	}
-	return false
 }

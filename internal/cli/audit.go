@@ -7,17 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/audit"
@@ -119,14 +114,15 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	}
 	var (
 		wt    []scanner.Finding
-		wtSt  workTreeStats
+		wtSt  gitscan.WorkTreeStats
 		wtErr error
 		wg    sync.WaitGroup
 	)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		wt, wtSt, wtErr = scanWorkTree(ctx, det, root, tracked, clean, e.maxSize)
+		wt, wtSt, wtErr = gitscan.ScanWorkTree(ctx, det, []string{root}, gitscan.WorkTreeOptions{
+			DirOptions: scanner.DirOptions{MaxSize: e.maxSize}, Skip: clean})
 	}()
 	ex, st, err := repo.HistoryWithExposure(ctx, gopt, gitscan.HistoryOptions{})
 	wg.Wait()
@@ -178,7 +174,10 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
 		return err
 	}
-	for _, err := range wtSt.errors {
+	for _, w := range wtSt.Warnings {
+		fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
+	}
+	for _, err := range wtSt.Errors {
 		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
 	}
 	if st.Missing > 0 {
@@ -187,7 +186,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	sum := rep.Summary
 	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %d files in the working tree) in %s\n",
 		plural(sum.Exposures, "exposure"), sum.Live, plural(sum.ChecksFailed, "check"), root,
-		plural(st.Commits, "commit"), wtSt.files, time.Since(start).Round(time.Millisecond))
+		plural(st.Commits, "commit"), wtSt.Files+wtSt.Known, time.Since(start).Round(time.Millisecond))
 	if o.openIssue {
 		var leaked []secret.Value
 		for _, f := range ex.Findings {
@@ -204,112 +203,6 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		return &Error{Code: ExitFindings, Err: errSilent}
 	}
 	return nil
-}
-
-// workTreeStats counts a work-tree scan.
-type workTreeStats struct {
-	files  int // files in the work tree (read or known clean)
-	errors []error
-}
-
-// scanWorkTree scans the work tree's tracked files that are not clean and
-// its untracked files that .gitignore does not exclude (a tracked file is
-// scanned even when a pattern matches it: git tracks it all the same).
-// Paths are relative to root. Binary files, links and files over max are
-// skipped.
-func scanWorkTree(ctx context.Context, det *scanner.Detector, root string, tracked []string, clean map[string]bool, max int64) ([]scanner.Finding, workTreeStats, error) {
-	var st workTreeStats
-	isTracked := make(map[string]bool, len(tracked))
-	trackedDirs := map[string]bool{}
-	for _, p := range tracked {
-		isTracked[p] = true
-		for d := path.Dir(p); d != "." && !trackedDirs[d]; d = path.Dir(d) {
-			trackedDirs[d] = true
-		}
-	}
-	fsys := osfs.New(root)
-	ps, _ := gitignore.ReadPatterns(fsys, nil)
-	if g, err := gitignore.LoadGlobalPatterns(osfs.New("/")); err == nil {
-		ps = append(g, ps...)
-	}
-	m := gitignore.NewMatcher(ps)
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			st.errors = append(st.errors, err)
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if rel == "." {
-			return nil
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" || (!trackedDirs[rel] && m.Match(strings.Split(rel, "/"), true)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		switch {
-		case clean[rel]:
-			st.files++
-		case isTracked[rel] || !m.Match(strings.Split(rel, "/"), false):
-			st.files++
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, st, err
-	}
-	var mu sync.Mutex
-	var out []scanner.Finding
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rel := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				full := filepath.Join(root, filepath.FromSlash(rel))
-				fi, err := os.Lstat(full)
-				if err != nil || !fi.Mode().IsRegular() || fi.Size() > max {
-					continue
-				}
-				b, err := os.ReadFile(full)
-				if err != nil {
-					mu.Lock()
-					st.errors = append(st.errors, err)
-					mu.Unlock()
-					continue
-				}
-				if scanner.IsBinary(b) {
-					continue
-				}
-				fs := det.Detect(scanner.Fragment{Path: rel, Content: b})
-				if len(fs) > 0 {
-					mu.Lock()
-					out = append(out, fs...)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for _, f := range files {
-		jobs <- f
-	}
-	close(jobs)
-	wg.Wait()
-	return out, st, ctx.Err()
 }
 
 func headName(ex *gitscan.Exposure) string {

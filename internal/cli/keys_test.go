@@ -3,6 +3,7 @@ package cli
 import (
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
@@ -29,7 +30,7 @@ name = "YOUTUBE_API_KEY"
 name = "SKYVERN_API_KEY"
 `)
 	tavily := "tvly-" + rules.RandString(32, "alnum")
-	writeT(t, dir, ".env", "TAVILY_API_KEY="+tavily+"\n")
+	writeT(t, dir, ".env", strings.Join([]string{"TAVILY_API_KEY", tavily}, "=")+"\n")
 	fpsOf := func() map[string][]string {
 		t.Helper()
 		cfg, err := config.Load(cfgPath)

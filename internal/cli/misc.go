@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
@@ -175,7 +176,9 @@ can see what was accepted. Entries stay valid when lines move.`,
 			if len(roots) == 0 {
 				roots = []string{e.base}
 			}
-			found, st, err := scanner.ScanPaths(c.Context(), newDetector(e.cfg, nil), roots, scanner.DirOptions{MaxSize: e.maxSize, NoIgnore: f.noIgnore})
+			found, wst, err := gitscan.ScanWorkTree(c.Context(), newDetector(e.cfg, nil), roots, gitscan.WorkTreeOptions{
+				DirOptions: scanner.DirOptions{MaxSize: e.maxSize}, NoIgnore: f.noIgnore})
+			st := wst.Stats
 			if err != nil {
 				return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing directory"}
 			}

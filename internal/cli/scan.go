@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
@@ -308,9 +309,9 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 				roots[i] = filepath.Join(e.base, r)
 			}
 		}
-		var err error
-		res.found, st, err = scanner.ScanPaths(ctx, det, roots, scanner.DirOptions{
-			MaxSize: e.maxSize, NoIgnore: f.noIgnore, FollowSymlinks: f.followSymlinks,
+		found, wst, err := gitscan.ScanWorkTree(ctx, det, roots, gitscan.WorkTreeOptions{
+			DirOptions: scanner.DirOptions{MaxSize: e.maxSize, FollowSymlinks: f.followSymlinks},
+			NoIgnore:   f.noIgnore,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -318,6 +319,8 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 			}
 			return nil, &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
 		}
+		res.found, st = found, wst.Stats
+		res.warnings = append(res.warnings, wst.Warnings...)
 	}
 	for _, err := range st.Errors {
 		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
