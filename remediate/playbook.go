@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
@@ -33,6 +34,9 @@ type Playbook struct {
 	Repo   string
 	Server string
 	Out    io.Writer
+	// Err receives warnings (a failed audit-log write, an issue that
+	// could not be updated); nil discards them. Never the data stream.
+	Err io.Writer
 	// OnRotated records a rotation in the inventory (the new value's
 	// fingerprint and the date); optional.
 	OnRotated func(name, fingerprint string) error
@@ -62,13 +66,20 @@ func (p *Playbook) printf(format string, a ...any) {
 	}
 }
 
+// warnf writes a warning to Err.
+func (p *Playbook) warnf(format string, a ...any) {
+	if p.Err != nil {
+		fmt.Fprintf(p.Err, "leakguard: warning: "+format+"\n", a...)
+	}
+}
+
 func (p *Playbook) audit(in *Incident, action, target, result, detail string) {
 	ev := Event{Action: action, Target: target, Result: result, Detail: detail}
 	if in != nil {
 		ev.Incident, ev.Key = in.ID, in.Key
 	}
 	if err := p.Ledger.Audit(ev); err != nil {
-		p.printf("leakguard: warning: audit log: %v\n", err)
+		p.warnf("audit log: %v", err)
 	}
 }
 
@@ -625,7 +636,11 @@ func eventComment(event string) string {
 // errText is an error's message for the ledger: errors from targets never
 // hold secrets (their contract), and are cut to one line.
 func errText(err error) string {
-	s := strings.Join(strings.Fields(err.Error()), " ")
+	msg := err.Error()
+	if h := hint.Of(err); h != "" {
+		msg += "; hint: " + h
+	}
+	s := strings.Join(strings.Fields(msg), " ")
 	if len(s) > 300 {
 		s = s[:300] + "…"
 	}

@@ -98,7 +98,7 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			ins, _ := p.openIncidents(k.Name)
 			for _, in := range ins {
 				if err := p.syncIssue(ctx, in.ID, event); err != nil {
-					p.printf("leakguard: warning: audit issue of %s: %v\n", in.ID, err)
+					p.warnf("audit issue of %s: %v", in.ID, err)
 				}
 			}
 		}
@@ -257,7 +257,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 	}
 	if p.OnRotated != nil {
 		if err := p.OnRotated(name, secret.Fingerprint(value.Reveal())); err != nil {
-			p.printf("leakguard: warning: recording the new fingerprint of %s: %v\n", name, err)
+			p.warnf("recording the new fingerprint of %s: %v", name, err)
 		}
 	}
 	now := p.Ledger.now()
@@ -281,7 +281,7 @@ func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, 
 		for _, in := range ins {
 			ev := fmt.Sprintf("rotated-%s|%s rotated at its source of truth", secret.Hash(value.Reveal()), name)
 			if err := p.syncIssue(ctx, in.ID, ev); err != nil {
-				p.printf("leakguard: warning: audit issue of %s: %v\n", in.ID, err)
+				p.warnf("audit issue of %s: %v", in.ID, err)
 			}
 		}
 	}

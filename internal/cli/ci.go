@@ -104,14 +104,15 @@ func inActions(s *IO) bool {
 func runCI(ctx context.Context, s *IO, f *ciFlags, sarifSet, reportSet bool) error {
 	gha := inActions(s)
 	err := runCI1(ctx, s, f, gha, sarifSet, reportSet)
-	var e *Error
-	if gha && err != nil && !(errors.As(err, &e) && e.Err == errSilent) && ctx.Err() == nil {
-		// The log's error line is easy to miss: make it an annotation.
-		msg := err.Error()
-		if errors.As(err, &e) && e.Hint != "" {
-			msg += "; hint: " + e.Hint
+	if gha && err != nil && ctx.Err() == nil {
+		// The log's error line is easy to miss: make it an annotation,
+		// with the message and hint the exit code comes with.
+		if _, msg, hnt := classify(&ranErr{err}); msg != "" {
+			if hnt != "" {
+				msg += "; hint: " + hnt
+			}
+			fmt.Fprintf(s.Out, "::error title=%s::%s\n", ghaEscapeProperty("leakguard"), ghaEscapeData(msg))
 		}
-		fmt.Fprintf(s.Out, "::error title=%s::%s\n", ghaEscapeProperty("leakguard"), ghaEscapeData(msg))
 	}
 	return err
 }

@@ -18,9 +18,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 
+	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -129,6 +131,32 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return s.exitCode(ctx, err)
 }
 
+// ranErr marks an error returned by a command's RunE: anything else that
+// Execute returns is cobra's own usage error (an unknown command, a bad
+// argument count).
+type ranErr struct{ err error }
+
+func (e *ranErr) Error() string { return e.err.Error() }
+func (e *ranErr) Unwrap() error { return e.err }
+
+// markRan wraps every RunE of c and its subcommands (see ranErr).
+func markRan(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if err := run(c, args); err != nil {
+				return &ranErr{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRan(sub)
+	}
+}
+
+// exitCode is the one place errors become exit codes. It prints the error
+// and one hint: the command's (*Error), else the first hint in the
+// error's chain (core packages' typed errors carry their own).
 func (s *IO) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return ExitClean
@@ -137,28 +165,57 @@ func (s *IO) exitCode(ctx context.Context, err error) int {
 		fmt.Fprintln(s.Err, "leakguard: interrupted")
 		return ExitInterrupted
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		if e.Err != nil && e.Err != errSilent {
-			s.printErr(e.Err, e.Hint)
+	code, msg, hnt := classify(err)
+	if msg != "" {
+		s.printErr(msg, hnt)
+	}
+	return code
+}
+
+// classify maps an error to its exit code, message and hint.
+func classify(err error) (code int, msg, hnt string) {
+	var ran *ranErr
+	if !errors.As(err, &ran) {
+		var e *Error
+		if errors.As(err, &e) { // a flag error, through the flag error func
+			return e.Code, e.Err.Error(), e.Hint
 		}
-		return e.Code
+		return ExitUsage, err.Error(), "run 'leakguard --help' for usage"
 	}
-	// Cobra's own usage errors (unknown flag or command).
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown") || strings.Contains(msg, "flag") || strings.Contains(msg, "arg") {
-		s.printErr(err, "run 'leakguard --help' for usage")
-		return ExitUsage
+	err = ran.err
+	hnt = hint.Of(err)
+	var e *Error
+	var ce *config.Error
+	switch {
+	case errors.As(err, &e):
+		code = e.Code
+		if e.Hint != "" {
+			hnt = e.Hint
+		}
+		if e.Err == errSilent {
+			return code, "", ""
+		}
+	case errors.As(err, &ce):
+		code = ExitUsage
+		if hnt == "" {
+			hnt = "fix the config file (see 'Configuration' in README.md)"
+		}
+	case errors.Is(err, gitscan.ErrNotRepository):
+		code = ExitUsage
+		if hnt == "" {
+			hnt = hintNoRepo
+		}
+	default:
+		code = ExitIncomplete
 	}
-	s.printErr(err, "")
-	return ExitIncomplete
+	return code, err.Error(), hnt
 }
 
 // errSilent marks an exit code whose message was already printed.
 var errSilent = errors.New("")
 
-func (s *IO) printErr(err error, hint string) {
-	msg := "leakguard: error: " + err.Error()
+func (s *IO) printErr(msg, hint string) {
+	msg = "leakguard: error: " + msg
 	if hint != "" {
 		msg += "; hint: " + hint
 	}
@@ -185,6 +242,7 @@ func newRoot(s *IO) *cobra.Command {
 	})
 	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
 		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newAuditCmd(s), newDoctorCmd(s))
+	markRan(root)
 	return root
 }
 

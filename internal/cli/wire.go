@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
@@ -94,7 +95,7 @@ func newTarget(name string, t config.Target, root string, getenv func(string) st
 		dsn := func() (string, error) {
 			v := strings.TrimSpace(getenv(env))
 			if v == "" {
-				return "", fmt.Errorf("%s is not set; hint: export %s with a postgres:// connection string", env, env)
+				return "", hint.Errorf("export "+env+" with a postgres:// connection string", "%s is not set", env)
 			}
 			return v, nil
 		}
@@ -169,6 +170,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Ledger: l,
 		Keys:   e.cfg.Keys,
 		Out:    s.Out,
+		Err:    s.Err,
 		Target: targetsOf(e.cfg, e.root(), s.Getenv, s.httpClient()),
 	}
 	gh := githubConfig(e.cfg, s.Getenv)

@@ -52,6 +52,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -126,11 +127,11 @@ func New(cfg Config, getenv func(string) string, hc *http.Client) (*Tracker, err
 	}
 	token := strings.TrimSpace(getenv(envName))
 	if token == "" {
-		return nil, fmt.Errorf("ghissue: %s is not set; hint: export a token that may write issues in %s, or name another variable with github.token_env", envName, orUnset(cfg.Repo))
+		return nil, hint.Errorf("export a token that may write issues in "+orUnset(cfg.Repo)+", or name another variable with github.token_env", "ghissue: %s is not set", envName)
 	}
 	owner, name, ok := strings.Cut(strings.TrimSpace(cfg.Repo), "/")
 	if !ok || !validRepoPart(owner) || !validRepoPart(name) {
-		return nil, fmt.Errorf("ghissue: github.repo %q is not OWNER/NAME; hint: set repo = \"owner/name\" in the [github] table", cfg.Repo)
+		return nil, hint.Errorf("set repo = \"owner/name\" in the [github] table", "ghissue: github.repo %q is not OWNER/NAME", cfg.Repo)
 	}
 	base, err := apiBaseURL(cfg.APIURL)
 	if err != nil {
@@ -188,10 +189,10 @@ func apiBaseURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("ghissue: github.api_url %q is not an http(s) URL; hint: use https://api.github.com/ or https://HOST/api/v3/ for GitHub Enterprise Server", raw)
+		return nil, hint.Errorf("use https://api.github.com/ or https://HOST/api/v3/ for GitHub Enterprise Server", "ghissue: github.api_url %q is not an http(s) URL", raw)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("ghissue: github.api_url must not contain credentials; hint: put the token in the variable named by github.token_env")
+		return nil, hint.Errorf("put the token in the variable named by github.token_env", "ghissue: github.api_url must not contain credentials")
 	}
 	if u.Path == "" || u.Path == "/" {
 		host := u.Hostname()
@@ -243,11 +244,11 @@ func (t *Tracker) check(field string, texts ...string) error {
 	defer t.mu.Unlock()
 	for _, s := range texts {
 		if strings.Contains(s, t.token) {
-			return fmt.Errorf("ghissue: %s: %w (the GitHub token); hint: redact it before calling", field, ErrForbidden)
+			return hint.Errorf("redact it before calling", "ghissue: %s: %w (the GitHub token)", field, ErrForbidden)
 		}
 		for _, f := range t.forbid {
 			if containsPiece(s, f) {
-				return fmt.Errorf("ghissue: %s: %w (a value registered with Forbid, or 16 characters of one); hint: redact it before calling", field, ErrForbidden)
+				return hint.Errorf("redact it before calling", "ghissue: %s: %w (a value registered with Forbid, or 16 characters of one)", field, ErrForbidden)
 			}
 		}
 	}
@@ -303,7 +304,7 @@ func validID(id string) bool {
 // issue but lost GitHub's reply and found it again.
 func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []string) (int, string, bool, error) {
 	if !validID(id) {
-		return 0, "", false, fmt.Errorf("ghissue: incident id %q is not usable in a marker; hint: use letters, digits, '.', '_', ':' and single '-'", id)
+		return 0, "", false, hint.Errorf("use letters, digits, '.', '_', ':' and single '-'", "ghissue: incident id %q is not usable in a marker", id)
 	}
 	marker := remediate.Marker(id)
 	if !strings.Contains(body, marker) {
@@ -599,17 +600,17 @@ func (t *Tracker) call(ctx context.Context, op string, idempotent bool, fn func(
 		msg := t.scrub(err.Error())
 		switch {
 		case kind == permanent:
-			return fmt.Errorf("ghissue: %s in %s: %s%s", op, t.Repo(), msg, hintFor(resp))
+			return hint.Errorf(hintFor(resp), "ghissue: %s in %s: %s", op, t.Repo(), msg)
 		case kind == limited && wait > t.maxWait():
-			return fmt.Errorf("ghissue: %s in %s: %w for %s (more than %s); hint: retry later, or use a token with a higher limit", op, t.Repo(), ErrRateLimited, wait.Round(time.Second), t.maxWait())
+			return hint.Errorf("retry later, or use a token with a higher limit", "ghissue: %s in %s: %w for %s (more than %s)", op, t.Repo(), ErrRateLimited, wait.Round(time.Second), t.maxWait())
 		case attempt >= t.maxRetries():
 			if kind == limited {
-				return fmt.Errorf("ghissue: %s in %s: %w after %d retries; hint: retry later", op, t.Repo(), ErrRateLimited, attempt)
+				return hint.Errorf("retry later", "ghissue: %s in %s: %w after %d retries", op, t.Repo(), ErrRateLimited, attempt)
 			}
 			if !idempotent {
 				return &unknownOutcome{fmt.Sprintf("ghissue: %s in %s: %s (after %d retries)", op, t.Repo(), msg, attempt)}
 			}
-			return fmt.Errorf("ghissue: %s in %s: %s (after %d retries); hint: check https://www.githubstatus.com and retry", op, t.Repo(), msg, attempt)
+			return hint.Errorf("check https://www.githubstatus.com and retry", "ghissue: %s in %s: %s (after %d retries)", op, t.Repo(), msg, attempt)
 		case kind == transient && !idempotent:
 			return &unknownOutcome{fmt.Sprintf("ghissue: %s in %s: %s", op, t.Repo(), msg)}
 		}
@@ -625,11 +626,11 @@ func hintFor(resp *github.Response) string {
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		return "; hint: the token is invalid or expired"
+		return "the token is invalid or expired"
 	case http.StatusForbidden, http.StatusNotFound:
-		return "; hint: check github.repo and that the token may read and write its issues"
+		return "check github.repo and that the token may read and write its issues"
 	case http.StatusGone:
-		return "; hint: issues are disabled in this repository"
+		return "issues are disabled in this repository"
 	}
 	return ""
 }

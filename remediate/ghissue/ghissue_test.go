@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -490,8 +491,8 @@ func TestPrimaryRateLimitTooLong(t *testing.T) {
 	tr, s := tracker(t, f)
 	f.inject("comment", fault{kind: "ratelimit", reset: testNow.Add(time.Hour).Unix()})
 	err := tr.Comment(context.Background(), 1, "x")
-	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), "hint:") {
-		t.Fatalf("got %v", err)
+	if !errors.Is(err, ErrRateLimited) || !strings.Contains(hint.Of(err), "retry later") || strings.Contains(err.Error(), "hint:") {
+		t.Fatalf("got %v (hint %q): want the rate limit, with its hint apart from the message", err, hint.Of(err))
 	}
 	noToken(t, f, err)
 	if len(s.all()) != 0 || len(f.callLog()) != 1 {

@@ -34,6 +34,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/leakguard/leakguard/internal/hint"
 )
 
 // Defaults for a zero [Client].
@@ -140,13 +142,11 @@ func (e *Error) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if h := e.hint(); h != "" {
-		b.WriteString("; hint: " + h)
-	}
 	return b.String()
 }
 
-func (e *Error) hint() string {
+// Hint says what to do about an authorization or lookup failure.
+func (e *Error) Hint() string {
 	switch e.Status {
 	case http.StatusUnauthorized:
 		return "check that the token is valid and not expired"
@@ -188,7 +188,7 @@ func TokenFromEnv(getenv func(string) string, name string) func() (string, error
 		}
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
-			return "", fmt.Errorf("%s is not set; hint: export %s with an API token", name, name)
+			return "", hint.Errorf("export "+name+" with an API token", "%s is not set", name)
 		}
 		return v, nil
 	}

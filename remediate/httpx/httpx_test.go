@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 )
 
@@ -142,10 +143,13 @@ func TestNoRetryOn401(t *testing.T) {
 		t.Fatalf("err %v, calls %d", err, n.Load())
 	}
 	noLeak(t, err, secret, tok, "team_q")
-	for _, want := range []string{"POST /v1/x", "401", "forbidden", "hint:"} {
+	for _, want := range []string{"POST /v1/x", "401", "forbidden"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
+	}
+	if h := hint.Of(err); !strings.Contains(h, "token") || strings.Contains(err.Error(), "hint:") {
+		t.Errorf("hint %q of %q: want the token hint, apart from the message", h, err)
 	}
 }
 

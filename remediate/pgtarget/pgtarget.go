@@ -265,13 +265,18 @@ func (e *Error) Error() string {
 	if e.SQLCode != "" {
 		s += " (SQLSTATE " + e.SQLCode + ")"
 	}
+	return s
+}
+
+// Hint says what to do about a missing table or privilege.
+func (e *Error) Hint() string {
 	switch e.SQLCode {
 	case "42P01":
-		s += "; hint: create the table: CREATE TABLE app_secrets (key text NOT NULL, value text NOT NULL, environment text, project_id text, UNIQUE (key, environment, project_id))"
+		return "create the table: CREATE TABLE app_secrets (key text NOT NULL, value text NOT NULL, environment text, project_id text, UNIQUE (key, environment, project_id))"
 	case "42501":
-		s += "; hint: grant the role SELECT, INSERT and UPDATE on the table"
+		return "grant the role SELECT, INSERT and UPDATE on the table"
 	}
-	return s
+	return ""
 }
 
 // Unwrap exposes only a context error (cancellation or deadline).

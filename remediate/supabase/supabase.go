@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/secret"
@@ -76,7 +77,7 @@ func (t *Target) keyName(key string) string {
 
 func checkName(name string) error {
 	if strings.HasPrefix(strings.ToUpper(name), "SUPABASE_") {
-		return fmt.Errorf("secret name %s starts with SUPABASE_, which Supabase reserves; hint: set name = \"...\" in the target to write it under another name", name)
+		return hint.Errorf(`set name = "..." in the target to write it under another name`, "secret name %s starts with SUPABASE_, which Supabase reserves", name)
 	}
 	if name == "" {
 		return errors.New("empty secret name")

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/rules"
@@ -492,7 +493,7 @@ func TestFaults(t *testing.T) {
 		tg.client.Token = func() (string, error) { return "wrong" + f.token, nil }
 		v := newValue()
 		err := tg.Put(ctx, "K", v)
-		if httpx.StatusOf(err) != 401 || len(f.calls) != 1 || !strings.Contains(err.Error(), "token") {
+		if httpx.StatusOf(err) != 401 || len(f.calls) != 1 || !strings.Contains(hint.Of(err), "token") {
 			t.Fatalf("err %v, calls %v", err, f.calls)
 		}
 		noLeak(t, err, v)
