@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // TestIgnoreFilesAreScanned: a file named .leakguardignore, in any folder,
@@ -91,7 +92,7 @@ func TestPreviewsRedactEverySecretOnTheLine(t *testing.T) {
 	ghp := githubPAT()
 	ant := "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA"
 	mimo := mimoKey()
-	d := testDetector(t, rules.Key{Name: "SKYVERN_API_KEY", Fingerprints: []string{Fingerprint(mimo)}})
+	d := testDetector(t, rules.Key{Name: "SKYVERN_API_KEY", Fingerprints: []string{secret.Fingerprint(mimo)}})
 	for _, tc := range []struct {
 		line   string
 		others []string // secrets no preview may show
