@@ -3,12 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,11 +28,6 @@ import (
 // hintFetchDepth is what to do about a clone that lacks the commits a
 // scan needs.
 const hintFetchDepth = "set fetch-depth: 0 on actions/checkout (locally: git fetch --unshallow)"
-
-// maxErrorAnnotations is how many error annotations GitHub shows for one
-// step; the findings past it are summed up in one warning annotation
-// (warnings have their own limit, so the summary stays visible).
-const maxErrorAnnotations = 10
 
 // ciFlags are the flags of 'leakguard ci'.
 type ciFlags struct {
@@ -111,7 +103,7 @@ func runCI(ctx context.Context, s *IO, f *ciFlags, sarifSet, reportSet bool) err
 			if hnt != "" {
 				msg += "; hint: " + hnt
 			}
-			fmt.Fprintf(s.Out, "::error title=%s::%s\n", ghaEscapeProperty("leakguard"), ghaEscapeData(msg))
+			fmt.Fprintf(s.Out, "::error title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(msg))
 		}
 	}
 	return err
@@ -157,7 +149,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 			return err
 		}
 	}
-	ciRedactMessages(res.found)
+	report.RedactMessages(res.found)
 	if !gha {
 		return ciText(ctx, s, f, e, pl, res, sarifSet, reportSet)
 	}
@@ -205,24 +197,24 @@ func ciText(ctx context.Context, s *IO, f *ciFlags, e *env, pl *ciPlan, res *sca
 // printed before the runner knows every secret.
 func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *ciPlan, res *scanResult) error {
 	var out bytes.Buffer
-	ghaMasks(&out, res.found)
+	report.WriteGitHubMasks(&out, res.found)
 	if _, err := s.Out.Write(out.Bytes()); err != nil {
 		return err
 	}
 	out.Reset()
-	ghaAnnotations(&out, res.found)
+	report.WriteGitHubAnnotations(&out, res.found)
 	for _, n := range pl.notes {
-		fmt.Fprintf(&out, "::notice title=%s::%s\n", ghaEscapeProperty("leakguard"), ghaEscapeData(n))
+		fmt.Fprintf(&out, "::notice title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(n))
 	}
 	for _, w := range res.warnings {
-		fmt.Fprintf(&out, "::warning title=%s::%s\n", ghaEscapeProperty("leakguard"), ghaEscapeData(w))
+		fmt.Fprintf(&out, "::warning title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(w))
 	}
 	fmt.Fprint(s.Out, out.String())
 
 	// File names and commit messages come from the repository: stop the
 	// runner from reading workflow commands in them.
-	token := ciToken()
-	fmt.Fprintf(s.Out, "::group::leakguard: %s\n", ghaEscapeData(plural(len(res.found), "finding")))
+	token := report.GitHubToken()
+	fmt.Fprintf(s.Out, "::group::leakguard: %s\n", report.GitHubEscapeData(plural(len(res.found), "finding")))
 	fmt.Fprintf(s.Out, "::stop-commands::%s\n", token)
 	if err := report.Write(s.Out, res.found, report.Options{Format: "text", Version: Version()}); err != nil {
 		return err
@@ -258,9 +250,9 @@ func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *ciPlan, res *
 	}
 	if p := s.Getenv("GITHUB_OUTPUT"); p != "" {
 		var b strings.Builder
-		ghaWriteOutput(&b, "findings", strconv.Itoa(len(res.found)))
-		ghaWriteOutput(&b, "sarif", sarifPath)
-		ghaWriteOutput(&b, "report", reportPath)
+		report.WriteGitHubOutput(&b, "findings", strconv.Itoa(len(res.found)))
+		report.WriteGitHubOutput(&b, "sarif", sarifPath)
+		report.WriteGitHubOutput(&b, "report", reportPath)
 		if err := ciAppendFile(p, b.String()); err != nil {
 			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("step outputs: %w", err)}
 		}
@@ -361,134 +353,6 @@ func ciAppendFile(path, s string) error {
 		return err
 	}
 	return fh.Close()
-}
-
-func ciToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "leakguard-" + hex.EncodeToString(b)
-}
-
-// ghaWriteOutput writes one step output, in the multi-line form when the
-// value needs it.
-func ghaWriteOutput(w io.Writer, name, value string) {
-	if !strings.ContainsAny(value, "\r\n") {
-		fmt.Fprintf(w, "%s=%s\n", name, value)
-		return
-	}
-	d := "ghadelimiter_" + ciToken()
-	fmt.Fprintf(w, "%s<<%s\n%s\n%s\n", name, d, value, d)
-}
-
-// # Workflow commands
-
-// ghaEscapeData escapes a workflow command's message.
-func ghaEscapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-// ghaEscapeProperty escapes a workflow command's property value.
-func ghaEscapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-// ciMaskValues are the strings to mask for findings: each secret, and each
-// line of a multi-line secret (the runner masks single lines). Armour
-// lines (-----BEGIN …) and fragments under 4 bytes are not secret enough
-// to blank out of the whole log.
-func ciMaskValues(fs []scanner.Finding) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(v string) {
-		v = strings.TrimSpace(v)
-		if len(v) < 4 || seen[v] || strings.HasPrefix(v, "-----") {
-			return
-		}
-		seen[v] = true
-		out = append(out, v)
-	}
-	for i := range fs {
-		for _, l := range strings.Split(strings.ReplaceAll(fs[i].Secret.Reveal(), "\r", "\n"), "\n") {
-			add(l)
-		}
-	}
-	return out
-}
-
-// ciRedactMessages redacts the secrets found in the findings' commit
-// messages, which the JSON report carries as they are.
-func ciRedactMessages(fs []scanner.Finding) {
-	vals := ciMaskValues(fs)
-	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
-	for i := range fs {
-		for _, v := range vals {
-			if strings.Contains(fs[i].Message, v) {
-				fs[i].Message = strings.ReplaceAll(fs[i].Message, v, secret.Redact(v))
-			}
-		}
-	}
-}
-
-// ghaMasks prints ::add-mask:: for every secret value: the only place
-// leakguard ci prints a secret.
-func ghaMasks(w io.Writer, fs []scanner.Finding) {
-	for _, v := range ciMaskValues(fs) {
-		fmt.Fprintf(w, "::add-mask::%s\n", ghaEscapeData(v))
-	}
-}
-
-// ghaAnnotations prints an error annotation per finding, up to the
-// number GitHub shows, then one warning with the count of the rest.
-func ghaAnnotations(w io.Writer, fs []scanner.Finding) {
-	for i := range fs {
-		if i == maxErrorAnnotations {
-			rest := len(fs) - maxErrorAnnotations
-			fmt.Fprintf(w, "::warning title=%s::%s\n", ghaEscapeProperty("leakguard: more findings"),
-				ghaEscapeData(fmt.Sprintf("%s more not annotated (GitHub shows %d error annotations per step): see the job summary, the log or the SARIF report", plural(rest, "finding"), maxErrorAnnotations)))
-			return
-		}
-		f := &fs[i]
-		var props []string
-		if f.File != "" {
-			props = append(props, "file="+ghaEscapeProperty(f.File))
-			if f.StartLine > 0 {
-				props = append(props, "line="+strconv.Itoa(f.StartLine))
-				if f.EndLine > f.StartLine {
-					props = append(props, "endLine="+strconv.Itoa(f.EndLine))
-				}
-				if f.StartColumn > 0 && f.EndLine <= f.StartLine {
-					props = append(props, "col="+strconv.Itoa(f.StartColumn))
-					if f.EndColumn >= f.StartColumn {
-						props = append(props, "endColumn="+strconv.Itoa(f.EndColumn+1))
-					}
-				}
-			}
-		}
-		props = append(props, "title="+ghaEscapeProperty("leakguard: "+report.Title(f)))
-		fmt.Fprintf(w, "::error %s::%s\n", strings.Join(props, ","), ghaEscapeData(ciAnnotationText(f)))
-	}
-}
-
-// ciAnnotationText is a finding's redacted one-paragraph description.
-func ciAnnotationText(f *scanner.Finding) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s [%s confidence]", f.Description, f.Secret.Redacted(), f.Confidence)
-	if f.File == "" {
-		b.WriteString(" in a commit message")
-	}
-	if f.Commit != "" {
-		fmt.Fprintf(&b, " (commit %s", ciShort(f.Commit))
-		if f.Author != "" {
-			fmt.Fprintf(&b, " by %s", f.Author)
-		}
-		b.WriteString(")")
-	}
-	b.WriteString(". Rotate it")
-	if f.RotateURL != "" {
-		b.WriteString(" at " + f.RotateURL)
-	}
-	b.WriteString(": removing it from the code does not revoke it.")
-	return b.String()
 }
 
 func ciShort(c string) string { return c[:min(12, len(c))] }

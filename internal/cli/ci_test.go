@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner/report"
 )
 
 // runWithEnv runs leakguard in-process with an environment of its own
@@ -467,8 +468,8 @@ func TestCIAnnotationLimitAndEscaping(t *testing.T) {
 		t.Fatalf("exit %d\n%s", cr.code, cr.stderr)
 	}
 	errs := regexp.MustCompile(`(?m)^::error `).FindAllString(cr.stdout, -1)
-	if len(errs) != maxErrorAnnotations {
-		t.Fatalf("%d error annotations, want %d\n%s", len(errs), maxErrorAnnotations, cr.stdout)
+	if len(errs) != report.MaxErrorAnnotations {
+		t.Fatalf("%d error annotations, want %d\n%s", len(errs), report.MaxErrorAnnotations, cr.stdout)
 	}
 	if !strings.Contains(cr.stdout, "::warning title=leakguard%3A more findings::3 findings more not annotated") {
 		t.Fatalf("no summary annotation:\n%s", cr.stdout)
@@ -487,14 +488,14 @@ func TestCIAnnotationLimitAndEscaping(t *testing.T) {
 	r.secretsOnlyMasked(cr)
 	checkSARIF(t, cr.sarif, 13)
 	// The escaping rules themselves.
-	if got := ghaEscapeData("a%b\r\nc:d,e"); got != "a%25b%0D%0Ac:d,e" {
+	if got := report.GitHubEscapeData("a%b\r\nc:d,e"); got != "a%25b%0D%0Ac:d,e" {
 		t.Fatalf("data: %q", got)
 	}
-	if got := ghaEscapeProperty("a%b\r\nc:d,e"); got != "a%25b%0D%0Ac%3Ad%2Ce" {
+	if got := report.GitHubEscapeProperty("a%b\r\nc:d,e"); got != "a%25b%0D%0Ac%3Ad%2Ce" {
 		t.Fatalf("property: %q", got)
 	}
 	var ann bytes.Buffer
-	ghaAnnotations(&ann, nil)
+	report.WriteGitHubAnnotations(&ann, nil)
 	if ann.Len() != 0 {
 		t.Fatalf("annotations without findings: %q", ann.String())
 	}
