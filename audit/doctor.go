@@ -246,13 +246,6 @@ func doctorTarget(ctx context.Context, in DoctorInput, name string, t config.Tar
 	return c
 }
 
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func orUnknown(s string) string {
 	if s == "" {
 		return "no type"

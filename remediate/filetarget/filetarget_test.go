@@ -2,7 +2,6 @@ package filetarget
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,8 +16,6 @@ import (
 )
 
 func rnd() string { return "k_" + rules.RandString(40, "alnum") }
-
-func q(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func noTemps(t *testing.T, dir string) {
 	t.Helper()
