@@ -26,6 +26,10 @@ type encodedRun struct {
 	// and off[len(decoded)] is the run's end. Base64 and hex map by
 	// arithmetic and leave it nil.
 	off []int
+	// pieces are the lines of base64 wrapped across line breaks (PEM,
+	// MIME, a k8s Secret's block), joined before decoding; nil for one
+	// piece.
+	pieces [][2]int
 }
 
 // outer maps a span of the decoded text to the encoded text that holds it.
@@ -36,21 +40,34 @@ func (r *encodedRun) outer(s, e int) (int, int) {
 	case r.kind == "hex":
 		return r.start + 2*s, r.start + 2*e
 	default: // base64: 4 characters per 3 bytes; a character may carry bits of two bytes
-		return r.start + 4*s/3, min(r.end, r.start+(4*e+2)/3)
+		return r.b64pos(4 * s / 3), min(r.end, r.b64pos((4*e+2)/3-1)+1)
 	}
+}
+
+// b64pos is the content offset of character c of the (joined) base64.
+func (r *encodedRun) b64pos(c int) int {
+	if r.pieces == nil {
+		return r.start + c
+	}
+	for _, p := range r.pieces {
+		if c < p[1]-p[0] {
+			return p[0] + c
+		}
+		c -= p[1] - p[0]
+	}
+	return r.end
 }
 
 func (d *Detector) decodeAndDetect(path string, b []byte, depth int) []candidate {
 	var out []candidate
-	for _, r := range findEncoded(b) {
-		inner := d.detect(path, r.decoded, depth-1)
-		for _, c := range inner {
+	eachEncoded(b, func(r *encodedRun) {
+		for _, c := range d.detect(path, r.decoded, depth-1) {
 			c.start, c.end = r.outer(c.start, c.end)
 			c.mstart, c.mend = r.outer(c.mstart, c.mend)
 			c.decoded = append([]string{r.kind}, c.decoded...)
 			out = append(out, c)
 		}
-	}
+	})
 	return out
 }
 
@@ -81,6 +98,14 @@ func isHexByte(c byte) bool { return byteClass[c]&clsHex != 0 }
 // b whose decoding is mostly printable text.
 func findEncoded(b []byte) []encodedRun {
 	var out []encodedRun
+	eachEncoded(b, func(r *encodedRun) { out = append(out, *r) })
+	return out
+}
+
+// eachEncoded calls fn with each encoded run of b whose decoding is mostly
+// printable text, in order, one at a time: only one decoded run is held
+// at once.
+func eachEncoded(b []byte, fn func(*encodedRun)) {
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -96,33 +121,97 @@ func findEncoded(b []byte) []encodedRun {
 			for k < len(b) && k-j < 2 && b[k] == '=' {
 				k++
 			}
+			if n := j - i; n >= minWrapWidth && n%4 == 0 && k == j && j < len(b) && (b[j] == '\n' || b[j] == '\r') {
+				if r, ok := wrappedBase64(b, i, j, k); ok {
+					fn(&r) // r escapes: allocated only here
+					i = r.end
+					continue
+				}
+			}
 			if n := j - i; n >= minHexLen && allHex && n%2 == 0 && n <= 2*maxDecodeLen {
 				if dec, err := hex.DecodeString(string(b[i:j])); err == nil && printable(dec) {
-					out = append(out, encodedRun{start: i, end: j, kind: "hex", decoded: dec})
+					fn(&encodedRun{start: i, end: j, kind: "hex", decoded: dec})
 				}
 			} else if n := j - i; n >= minBase64Len && n <= 2*maxDecodeLen && !allHex {
 				if dec := decodeBase64(b[i:j]); dec != nil && printable(dec) {
-					out = append(out, encodedRun{start: i, end: k, kind: "base64", decoded: dec})
+					fn(&encodedRun{start: i, end: k, kind: "base64", decoded: dec})
 				}
 			}
 			i = k // the run holds at least c: always progress
 		case c == '%' && i+2 < len(b) && isHexByte(b[i+1]) && isHexByte(b[i+2]):
 			s, e := runAround(b, i)
 			if dec, off, ok := percentDecode(b, s, e); ok {
-				out = append(out, encodedRun{s, e, "percent", dec, off})
+				fn(&encodedRun{start: s, end: e, kind: "percent", decoded: dec, off: off})
 			}
 			i = e
 		case c == '\\' && i+1 < len(b) && (b[i+1] == 'u' || b[i+1] == 'x'):
 			s, e := runAround(b, i)
 			if dec, off, ok := unescape(b, s, e); ok {
-				out = append(out, encodedRun{s, e, "unicode", dec, off})
+				fn(&encodedRun{start: s, end: e, kind: "unicode", decoded: dec, off: off})
 			}
 			i = e
 		default:
 			i++
 		}
 	}
-	return out
+}
+
+// minWrapWidth is the shortest line of wrapped base64 that is joined with
+// the next (PEM wraps at 64 columns, MIME at 76).
+const minWrapWidth = 40
+
+// wrappedBase64 joins the base64 run b[i:j] (k: after its padding) with
+// the lines that continue it — a line of the same width (a multiple of 4,
+// no padding), then more such lines and a last, shorter one, each alone
+// on its line after any indentation — and decodes them as one. ok is
+// false when the run is not wrapped or its decoding is not text; each
+// line is then decoded on its own.
+func wrappedBase64(b []byte, i, j, k int) (encodedRun, bool) {
+	width := j - i
+	if width < minWrapWidth || width%4 != 0 || k != j {
+		return encodedRun{}, false
+	}
+	pieces := [][2]int{{i, j}}
+	total, end := width, j
+	for total <= 2*maxDecodeLen {
+		q := end
+		if q < len(b) && b[q] == '\r' {
+			q++
+		}
+		if q >= len(b) || b[q] != '\n' {
+			break
+		}
+		q = skipBlank(b, q+1)
+		r := q
+		for r < len(b) && r-q <= width && isB64Byte(b[r]) {
+			r++
+		}
+		pad := r
+		for pad < len(b) && pad-r < 2 && b[pad] == '=' {
+			pad++
+		}
+		if r == q || r-q > width || pad < len(b) && b[pad] != '\n' && b[pad] != '\r' {
+			break
+		}
+		pieces = append(pieces, [2]int{q, r})
+		total += r - q
+		end = pad
+		if r-q < width || pad > r {
+			break // the last line
+		}
+	}
+	if len(pieces) < 2 {
+		return encodedRun{}, false
+	}
+	joined := make([]byte, 0, total)
+	for _, p := range pieces {
+		joined = append(joined, b[p[0]:p[1]]...)
+	}
+	dec := decodeBase64(joined)
+	if dec == nil || !printable(dec) {
+		return encodedRun{}, false
+	}
+	return encodedRun{start: i, end: end, kind: "base64", decoded: dec, pieces: pieces}, true
 }
 
 // runAround is the run of non-space, non-quote bytes around i, starting no

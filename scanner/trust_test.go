@@ -224,3 +224,78 @@ func TestMergeIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownValuesOnValueBoundaries: a known value glued to - or _ (or
+// holding them) is found, and so is one inside base64 wrapped across
+// lines; a longer token is still not the value.
+func TestKnownValuesOnValueBoundaries(t *testing.T) {
+	for _, v := range []string{
+		mimoKey(),
+		"tok_" + rules.RandString(20, "alnum") + "-" + rules.RandString(8, "alnum") + "_" + rules.RandString(12, "alnum"),
+	} {
+		d := testDetector(t, rules.Key{Name: "SKYVERN_API_KEY", Provider: "skyvern", Fingerprints: []string{secret.Fingerprint(v)}})
+		for _, tc := range []struct{ pre, post string }{
+			{"svc-", ""},
+			{"", "_prod"},
+			{"svc-", "_prod"},
+			{"my_svc-", "-v2"},
+			{"id=a_b_c_d_e_f_g-", "_x_y_z"},
+			{"https://api.example.com/run?key=svc_", "-live&x=1"},
+		} {
+			text := "value: " + tc.pre + v + tc.post + "\n"
+			fs := d.Detect(Fragment{Path: "f", Content: []byte(text)})
+			if len(fs) != 1 || fs[0].KeyName != "SKYVERN_API_KEY" || fs[0].Secret.Reveal() != v {
+				t.Errorf("%q + value + %q: %d findings, want the known value", tc.pre, tc.post, len(fs))
+				continue
+			}
+			if col := strings.Index(text, v) + 1; fs[0].StartColumn != col {
+				t.Errorf("%q + value + %q: column %d, want %d", tc.pre, tc.post, fs[0].StartColumn, col)
+			}
+		}
+		for _, near := range []string{v + "x", "x" + v, v[1:], v[:len(v)-1]} {
+			if fs := d.Detect(Fragment{Path: "f", Content: []byte("value: svc-" + near + "_prod\n")}); len(fs) != 0 {
+				t.Errorf("near miss %q reported", fs[0].RedactedMatch())
+			}
+		}
+
+		// In a run longer than a segment, across segment edges.
+		long := strings.Repeat("ab-", 3*knownSegment/4)
+		for _, at := range []int{100, knownSegment - 20, knownSegment - 2, knownSegment + 1, knownSegment + maxKnownLen + 3} {
+			text := long[:at] + "-" + v + "_" + long[at:]
+			fs := d.Detect(Fragment{Path: "f", Content: []byte(text)})
+			if len(fs) != 1 || fs[0].Secret.Reveal() != v || fs[0].StartColumn != at+2 {
+				t.Errorf("value at %d of a %d-byte run: %d findings", at, len(text), len(fs))
+			}
+		}
+
+		// Wrapped base64: a k8s Secret's data, a PEM-style block.
+		payload := `{"service":"runner","region":"eu-1","token":"` + v + `","retries":3,"note":"` + strings.Repeat("padding ", 12) + `"}`
+		enc := base64.StdEncoding.EncodeToString([]byte(payload))
+		vs := 4 * strings.Index(payload, v) / 3
+		for _, width := range []int{76, 64} {
+			if vs/width == (4*(strings.Index(payload, v)+len(v))/3)/width {
+				t.Fatalf("width %d: the value does not straddle a line break", width)
+			}
+			var wrapped []string
+			for i := 0; i < len(enc); i += width {
+				wrapped = append(wrapped, enc[i:min(len(enc), i+width)])
+			}
+			for name, text := range map[string]string{
+				"k8s": "apiVersion: v1\nkind: Secret\ndata:\n  config.json: |\n    " + strings.Join(wrapped, "\n    ") + "\n",
+				"pem": "-----BEGIN RUNNER CONFIG-----\n" + strings.Join(wrapped, "\n") + "\n-----END RUNNER CONFIG-----\n",
+				"crlf": "blob:\r\n" + strings.Join(wrapped, "\r\n") + "\r\n",
+			} {
+				fs := d.Detect(Fragment{Path: "secret.yaml", Content: []byte(text)})
+				if len(fs) != 1 || fs[0].KeyName != "SKYVERN_API_KEY" || fs[0].Secret.Reveal() != v {
+					t.Errorf("%s wrapped at %d: %d findings, want the known value", name, width, len(fs))
+					continue
+				}
+				first := strings.Index(text, wrapped[0])
+				wantLine := strings.Count(text[:first], "\n") + 1 + vs/width
+				if fs[0].StartLine != wantLine || fs[0].EndLine != wantLine+1 || fs[0].Decoded[0] != "base64" {
+					t.Errorf("%s wrapped at %d: lines %d-%d (%v), want %d-%d", name, width, fs[0].StartLine, fs[0].EndLine, fs[0].Decoded, wantLine, wantLine+1)
+				}
+			}
+		}
+	}
+}
