@@ -281,8 +281,8 @@ func TestKnownValuesOnValueBoundaries(t *testing.T) {
 				wrapped = append(wrapped, enc[i:min(len(enc), i+width)])
 			}
 			for name, text := range map[string]string{
-				"k8s": "apiVersion: v1\nkind: Secret\ndata:\n  config.json: |\n    " + strings.Join(wrapped, "\n    ") + "\n",
-				"pem": "-----BEGIN RUNNER CONFIG-----\n" + strings.Join(wrapped, "\n") + "\n-----END RUNNER CONFIG-----\n",
+				"k8s":  "apiVersion: v1\nkind: Secret\ndata:\n  config.json: |\n    " + strings.Join(wrapped, "\n    ") + "\n",
+				"pem":  "-----BEGIN RUNNER CONFIG-----\n" + strings.Join(wrapped, "\n") + "\n-----END RUNNER CONFIG-----\n",
 				"crlf": "blob:\r\n" + strings.Join(wrapped, "\r\n") + "\r\n",
 			} {
 				fs := d.Detect(Fragment{Path: "secret.yaml", Content: []byte(text)})
