@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -114,7 +113,7 @@ func (r *Repo) HistoryWithExposure(ctx context.Context, o Options, h HistoryOpti
 	}
 	ex := &Exposure{Findings: fs, Present: map[string][]Place{}}
 	var head plumbing.Hash
-	ex.Refs, ex.HeadRef, head = r.refTips()
+	ex.Refs, ex.HeadRef, head = r.refTips(h.AllRefs)
 	ex.Removals = keep.removals(ctx, r, fs, head)
 	if err := ctx.Err(); err != nil {
 		return nil, st, err
@@ -125,38 +124,24 @@ func (r *Repo) HistoryWithExposure(ctx context.Context, o Options, h HistoryOpti
 	return ex, st, nil
 }
 
-// refTips lists HEAD and the refs a default history scan starts from, in
-// name order after HEAD, with HEAD's branch and commit.
-func (r *Repo) refTips() (tips []RefTip, headRef string, head plumbing.Hash) {
+// refTips lists HEAD and the refs a history scan starts from (see
+// [Repo.historyRefs]) that lead to commits, with HEAD's branch and commit.
+func (r *Repo) refTips(all bool) (tips []RefTip, headRef string, head plumbing.Hash) {
 	if ref, err := r.r.Storer.Reference(plumbing.HEAD); err == nil && ref.Type() == plumbing.SymbolicReference {
 		headRef = ref.Target().String()
 	}
-	if ref, err := r.r.Head(); err == nil {
-		if h, ok := r.peel(ref.Hash()); ok {
+	refs, _ := r.historyRefs(all || r.isMirror()) // an error failed the scan already
+	for _, rf := range refs {
+		h, ok := r.peel(rf.h)
+		if !ok {
+			continue
+		}
+		if rf.name == "HEAD" {
 			head = h
-			tips = append(tips, RefTip{Name: "HEAD", Commit: h.String()})
 		}
+		tips = append(tips, RefTip{Name: rf.name, Commit: h.String()})
 	}
-	it, err := r.r.Storer.IterReferences()
-	if err != nil {
-		return tips, headRef, head
-	}
-	var rest []RefTip
-	_ = it.ForEach(func(ref *plumbing.Reference) error {
-		n := ref.Name().String()
-		if ref.Type() != plumbing.HashReference {
-			return nil
-		}
-		if strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/") ||
-			strings.HasPrefix(n, "refs/remotes/") || n == "refs/stash" {
-			if h, ok := r.peel(ref.Hash()); ok {
-				rest = append(rest, RefTip{Name: n, Commit: h.String()})
-			}
-		}
-		return nil
-	})
-	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
-	return append(tips, rest...), headRef, head
+	return tips, headRef, head
 }
 
 // treeHit is a file with findings inside a tree.
@@ -276,8 +261,8 @@ func (d *historyData) removals(ctx context.Context, r *Repo, fs []scanner.Findin
 			continue // commit message
 		}
 		c := byHash[plumbing.NewHash(f.Commit)]
-		if c == nil {
-			continue
+		if c == nil || !c.changesPath(f.File) {
+			continue // outside the walk, or a tag message or a note
 		}
 		intros = append(intros, intro{finding: i, key: secret.Hash(f.Secret.Reveal())})
 		introAt[c.order] = append(introAt[c.order], liveEntry{len(intros) - 1, f.File})

@@ -2,8 +2,6 @@ package gitscan
 
 import (
 	"context"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -285,68 +283,13 @@ func (r *Repo) ancestors(ctx context.Context, hs []plumbing.Hash) (map[plumbing.
 	return seen, nil
 }
 
-// sortedRefs lists the default history tips: HEAD, branches, tags
-// (peeled), remote-tracking refs and refs/stash, in ref-name order.
-func (r *Repo) defaultTips() ([]plumbing.Hash, error) {
-	it, err := r.r.Storer.IterReferences()
-	if err != nil {
-		return nil, err
-	}
-	type named struct {
-		name string
-		h    plumbing.Hash
-	}
-	var refs []named
-	err = it.ForEach(func(ref *plumbing.Reference) error {
-		n := ref.Name().String()
-		if ref.Type() != plumbing.HashReference {
-			return nil
-		}
-		if strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/") ||
-			strings.HasPrefix(n, "refs/remotes/") || n == "refs/stash" {
-			refs = append(refs, named{n, ref.Hash()})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if head, err := r.r.Head(); err == nil {
-		refs = append(refs, named{"HEAD", head.Hash()})
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].name < refs[j].name })
-	var out []plumbing.Hash
-	dup := map[plumbing.Hash]bool{}
-	for _, rf := range refs {
-		h, ok := r.peel(rf.h)
-		if !ok || dup[h] {
-			continue
-		}
-		dup[h] = true
-		out = append(out, h)
-	}
-	return out, nil
-}
-
-// peel follows annotated tags to a commit.
-func (r *Repo) peel(h plumbing.Hash) (plumbing.Hash, bool) {
-	for i := 0; i < 10; i++ {
-		o, err := r.r.Storer.EncodedObject(plumbing.AnyObject, h)
-		if err != nil {
-			return h, false
-		}
-		switch o.Type() {
-		case plumbing.CommitObject:
-			return h, true
-		case plumbing.TagObject:
-			t, err := object.DecodeTag(r.r.Storer, o)
-			if err != nil {
-				return h, false
-			}
-			h = t.Target
-		default:
-			return h, false // a tag of a tree or blob
+// changesPath reports whether the commit adds or modifies the file at
+// path.
+func (ci *commitInfo) changesPath(path string) bool {
+	for _, ch := range ci.changes {
+		if ch.path == path {
+			return true
 		}
 	}
-	return h, false
+	return false
 }

@@ -19,8 +19,8 @@ import (
 )
 
 // HistoryOptions choose the commits of a history scan. By default every
-// commit reachable from HEAD, branches, tags, remote-tracking refs and
-// refs/stash.
+// commit reachable from HEAD, branches, tags, remote-tracking refs, notes
+// and refs/stash, with the messages of annotated tags (see # Refs).
 type HistoryOptions struct {
 	// Range is a revision range: "A..B" (in B, not in A), "A...B" (in
 	// either, not in both), or "REV" (reachable from REV).
@@ -29,6 +29,10 @@ type HistoryOptions struct {
 	SinceCommit string
 	// Branch scans only what NAME reaches.
 	Branch string
+	// AllRefs starts a whole-repository scan from every ref (pull
+	// requests included), not only HEAD, branches, tags, remote-tracking
+	// refs, notes and the stash. A mirror clone is always scanned so.
+	AllRefs bool
 }
 
 type blobStatus int
@@ -137,7 +141,20 @@ func (r *Repo) resolve(rev string) (plumbing.Hash, error) {
 var ErrBadRevision = errors.New("bad revision")
 
 // selection resolves the tips and excludes of a history scan.
-func (r *Repo) selection(h HistoryOptions) (tips, excludes []plumbing.Hash, err error) {
+func (r *Repo) selection(h HistoryOptions) (sel selection, err error) {
+	if h.Range == "" && h.Branch == "" {
+		sel, err = r.refSelection(h.AllRefs)
+		if err != nil {
+			return sel, err
+		}
+	}
+	sel.tips, sel.excludes, err = r.revSelection(h, sel.tips)
+	return sel, err
+}
+
+// revSelection resolves the tips and excludes of a range or branch
+// (refTips otherwise).
+func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, excludes []plumbing.Hash, err error) {
 	bad := func(err error) error { return fmt.Errorf("%w: %v", ErrBadRevision, err) }
 	switch {
 	case h.Range != "":
@@ -193,10 +210,7 @@ func (r *Repo) selection(h HistoryOptions) (tips, excludes []plumbing.Hash, err 
 		}
 		tips = []plumbing.Hash{hb}
 	default:
-		tips, err = r.defaultTips()
-		if err != nil {
-			return nil, nil, err
-		}
+		tips = refTips
 	}
 	if h.SinceCommit != "" && h.Range == "" {
 		hs, err := r.resolve(h.SinceCommit)
@@ -216,7 +230,7 @@ func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scan
 	if err := r.load(); err != nil {
 		return nil, st, err
 	}
-	tips, excludes, err := r.selection(h)
+	sel, err := r.selection(h)
 	if err != nil {
 		return nil, st, err
 	}
@@ -225,12 +239,12 @@ func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scan
 		return nil, st, err
 	}
 	st.Backend = be.name()
-	fs, st, err := r.history(ctx, o, be, tips, excludes, &st)
+	fs, st, err := r.history(ctx, o, be, sel, &st)
 	if err != nil && ctx.Err() == nil && o.Backend == "" && be.name() == "git" {
 		// git failed (an old or broken install, an odd repository):
 		// go-git reads everything itself.
 		st = Stats{Backend: "go-git"}
-		return r.history(ctx, o, goGitBackend{r}, tips, excludes, &st)
+		return r.history(ctx, o, goGitBackend{r}, sel, &st)
 	}
 	return fs, st, err
 }
@@ -258,7 +272,8 @@ func (p *progress) tick(force bool) {
 	p.fn(Stats{Commits: int(p.commits.Load()), Blobs: int(p.blobs.Load()), Bytes: p.bytes.Load()})
 }
 
-func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, excludes []plumbing.Hash, st *Stats) ([]scanner.Finding, Stats, error) {
+func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel selection, st *Stats) ([]scanner.Finding, Stats, error) {
+	tips, excludes := sel.tips, sel.excludes
 	pr := &progress{fn: o.Progress}
 	missingSet := map[plumbing.Hash]bool{}
 	var missingMu sync.Mutex
@@ -337,6 +352,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 	pr.tick(true)
 
 	var out []scanner.Finding
+	noteRef := notesRefs(commits, sel.notes)
 	for _, c := range commits {
 		subject := redactedSubject(c.message, msgs[c.order])
 		attribute := func(f scanner.Finding, path string) {
@@ -344,6 +360,9 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date
 			f.Message = subject
+			if ref := noteRef[c.hash]; ref != "" && path != "" {
+				asNote(&f, ref, path)
+			}
 			out = append(out, f)
 		}
 		for _, f := range msgs[c.order] {
@@ -372,6 +391,9 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, tips, 
 				attribute(f, ch.path)
 			}
 		}
+	}
+	for _, t := range sel.tags {
+		out = append(out, tagFindings(o.Detector, t)...)
 	}
 	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
 	st.Missing = len(missingSet)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -38,11 +40,14 @@ func ParsePushUpdates(in io.Reader) ([]PushUpdate, error) {
 	return out, sc.Err()
 }
 
-// PrePush scans the commits a push sends: for each update, the commits
+// PrePush scans what a push sends: for each update, the commits
 // reachable from the local sha and not from the remote sha (for a new
-// branch: not from any remote-tracking ref); deletions send nothing.
-// Each commit's added lines against its parents and its message are
-// scanned.
+// ref: not from any remote-tracking ref); deletions send nothing. Each
+// commit's added lines against its parents and its message are scanned.
+// An annotated tag is peeled: its message is scanned and the commit it
+// tags is pushed like a branch (a tag of a tree or blob: every file of
+// it). A pushed object that cannot be read is an [*ObjectError]: the push
+// is never passed unread.
 func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]scanner.Finding, Stats, error) {
 	var st Stats
 	if err := r.load(); err != nil {
@@ -55,14 +60,39 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 	seen := map[plumbing.Hash]bool{}
 	var all []*commitInfo
 	var tips []plumbing.Hash
+	var out []scanner.Finding
+	noteRef := map[plumbing.Hash]string{}
 	for _, u := range updates {
 		if u.Local.IsZero() {
 			continue // deletion
 		}
+		if u.Local == u.Remote {
+			continue // nothing new
+		}
+		p, err := r.peelObject("pushed "+u.LocalRef, u.Local)
+		if err != nil {
+			return nil, st, err
+		}
+		var commit plumbing.Hash
+		if p.kind == plumbing.CommitObject {
+			commit = p.target
+		}
+		for _, t := range p.tags {
+			out = append(out, tagFindings(o.Detector, refTag{ref: u.LocalRef, tag: t, commit: commit})...)
+		}
+		if commit.IsZero() {
+			// A tag of a tree or a blob: all of it is new.
+			fs, err := r.scanObject(ctx, o, p, u.LocalRef, &st)
+			if err != nil {
+				return nil, st, err
+			}
+			out = append(out, fs...)
+			continue
+		}
 		var excludes []plumbing.Hash
 		if !u.Remote.IsZero() {
-			if _, err := r.r.CommitObject(u.Remote); err == nil {
-				excludes = []plumbing.Hash{u.Remote}
+			if h, ok := r.peel(u.Remote); ok {
+				excludes = []plumbing.Hash{h}
 			}
 		}
 		if excludes == nil {
@@ -71,21 +101,23 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 			}
 			excludes = remotes
 		}
-		cs, err := r.goGitWalk(ctx, []plumbing.Hash{u.Local}, excludes, missing, nil)
+		cs, err := r.goGitWalk(ctx, []plumbing.Hash{commit}, excludes, missing, nil)
 		if err != nil {
 			return nil, st, err
 		}
-		tips = append(tips, u.Local)
+		tips = append(tips, commit)
 		for _, c := range cs {
 			if !seen[c.hash] {
 				seen[c.hash] = true
 				all = append(all, c)
+				if strings.HasPrefix(u.RemoteRef, "refs/notes/") {
+					noteRef[c.hash] = u.RemoteRef
+				}
 			}
 		}
 	}
 	all = topoOrder(all, tips)
 	st.Commits = len(all)
-	var out []scanner.Finding
 	for _, c := range all {
 		if err := ctx.Err(); err != nil {
 			return nil, st, err
@@ -106,12 +138,70 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date
 			f.Message = subject
+			if ref := noteRef[c.hash]; ref != "" && f.File != "" {
+				asNote(&f, ref, f.File)
+			}
 			out = append(out, f)
 		}
+	}
+	for h := range r.shallowParents(all) {
+		delete(missingSet, h) // the remote has them: they are not pushed
 	}
 	st.Missing += len(missingSet)
 	sortHistory(out, all)
 	return out, st, nil
+}
+
+// shallowParents are the parents of the shallow clone's boundary commits
+// among commits: absent by design.
+func (r *Repo) shallowParents(commits []*commitInfo) map[plumbing.Hash]bool {
+	sh, err := r.r.Storer.Shallow()
+	if err != nil || len(sh) == 0 {
+		return nil
+	}
+	boundary := map[plumbing.Hash]bool{}
+	for _, h := range sh {
+		boundary[h] = true
+	}
+	out := map[plumbing.Hash]bool{}
+	for _, c := range commits {
+		if boundary[c.hash] {
+			for _, p := range c.parents {
+				out[p] = true
+			}
+		}
+	}
+	return out
+}
+
+// scanObject scans a tree's every file (or a blob, under name) whole.
+func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string, st *Stats) ([]scanner.Finding, error) {
+	if p.kind == plumbing.BlobObject {
+		return scanDiffs(ctx, o, []fileJob{{path: name, blob: p.target}}, st, r.readBlob), nil
+	}
+	if p.kind != plumbing.TreeObject {
+		return nil, nil
+	}
+	t, err := object.GetTree(r.r.Storer, p.target)
+	if err != nil {
+		return nil, objectError(name, p.target, err)
+	}
+	var jobs []fileJob
+	walker := object.NewTreeWalker(t, true, nil)
+	defer walker.Close()
+	for {
+		path, e, err := walker.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, objectError(name, p.target, err)
+		}
+		if e.Mode.IsFile() && e.Mode != filemode.Symlink {
+			jobs = append(jobs, fileJob{path: path, blob: e.Hash})
+		}
+	}
+	return scanDiffs(ctx, o, jobs, st, r.readBlob), nil
 }
 
 // remoteTips returns the commits of the remote-tracking refs.

@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,44 @@ func TestPrePush(t *testing.T) {
 	wantWhere(t, got)
 	if _, err := ParsePushUpdates(strings.NewReader("garbage\n")); err == nil {
 		t.Fatal("bad input accepted")
+	}
+}
+
+// TestPrePushTags: an annotated tag is peeled to what it tags (a commit,
+// a tree, a blob), its message is scanned, and a pushed object that
+// cannot be read is an error, never an empty push.
+func TestPrePushTags(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	base := commitAll(t, dir, "base")
+	run(t, dir, "update-ref", "refs/remotes/origin/main", base)
+	write(t, dir, "config.env", "token = \""+key()+"\"\n")
+	c1 := commitAll(t, dir, "add config")
+	run(t, dir, "tag", "-a", "-m", "release", "v1", c1)
+	run(t, dir, "tag", "-a", "-m", "outer", "outer", "v1")
+	tree := run(t, dir, "rev-parse", "HEAD^{tree}")
+	run(t, dir, "tag", "-a", "-m", "a tree", "treetag", tree)
+	blob := run(t, dir, "rev-parse", "HEAD:config.env")
+	run(t, dir, "tag", "-a", "-m", "a blob", "blobtag", blob)
+	run(t, dir, "tag", "-a", "-m", "notes "+key(), "msgtag", base)
+	run(t, dir, "reset", "-q", "--hard", base)
+	sha := func(ref string) string { return run(t, dir, "rev-parse", ref) }
+
+	got := prePush(t, dir, "refs/tags/v1 "+sha("v1")+" refs/tags/v1 "+zero+"\n")
+	wantWhere(t, got, c1[:7]+" config.env:1")
+	got = prePush(t, dir, "refs/tags/outer "+sha("outer")+" refs/tags/outer "+zero+"\n")
+	wantWhere(t, got, c1[:7]+" config.env:1")
+	got = prePush(t, dir, "refs/tags/treetag "+sha("treetag")+" refs/tags/treetag "+zero+"\n")
+	wantWhere(t, got, "config.env:1")
+	got = prePush(t, dir, "refs/tags/blobtag "+sha("blobtag")+" refs/tags/blobtag "+zero+"\n")
+	wantWhere(t, got, "refs/tags/blobtag:1")
+	got = prePush(t, dir, "refs/tags/msgtag "+sha("msgtag")+" refs/tags/msgtag "+zero+"\n")
+	wantWhere(t, got, base[:7]+" refs/tags/msgtag:1")
+
+	ups, _ := ParsePushUpdates(strings.NewReader("refs/tags/x 1111111111111111111111111111111111111111 refs/tags/x " + zero + "\n"))
+	_, _, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t)}, ups)
+	var oe *ObjectError
+	if !errors.As(err, &oe) || oe.Corrupt {
+		t.Fatalf("missing pushed object: err = %v, want a missing *ObjectError", err)
 	}
 }

@@ -91,9 +91,14 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		}
 		return nil, &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
 	}
-	res := &scanResult{found: found, missing: st.Missing, strict: f.strict, blocked: f.staged || f.prePush}
+	// A hook fails closed: what it cannot read may be what leaks.
+	hook := f.staged || f.prePush
+	res := &scanResult{found: found, missing: st.Missing, strict: f.strict || hook, blocked: hook}
 	if st.Missing > 0 {
 		res.warnings = append(res.warnings, fmt.Sprintf("%s missing (partial or shallow clone, or pruned objects): the scan is incomplete", plural(st.Missing, "object")))
+		if hook {
+			res.missingHint = "fetch the missing objects (git fetch), or check the repository with 'git fsck'"
+		}
 	}
 	commits := ""
 	if !f.staged {

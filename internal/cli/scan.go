@@ -257,6 +257,8 @@ type scanResult struct {
 	missing  int      // git objects that could not be read
 	blocked  bool     // a hook scan: tell the user what to do
 	strict   bool
+	// missingHint replaces the hint for missing objects under strict.
+	missingHint string
 }
 
 // finish prints the warnings and the summary and maps the result to an
@@ -270,9 +272,13 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 		blocked(s, f.staged)
 	}
 	if len(r.found) == 0 && r.strict && r.missing > 0 {
+		hint := r.missingHint
+		if hint == "" {
+			hint = "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"
+		}
 		return &Error{Code: ExitIncomplete,
 			Err:  fmt.Errorf("scan incomplete: %s missing", plural(r.missing, "object")),
-			Hint: "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"}
+			Hint: hint}
 	}
 	return outcome(len(r.found), r.errors)
 }
