@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -39,13 +40,15 @@ func (r *Repo) newGitBackend() (*gitBackend, error) {
 		return nil, err
 	}
 	// GIT_OPTIONAL_LOCKS=0: never refresh (and lock) the index.
-	env := []string{"GIT_NO_REPLACE_OBJECTS=1", "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0"}
+	// GIT_NO_LAZY_FETCH=1: never fetch a partial clone's missing objects
+	// from its promisor remote (a scan reads what is here).
+	env := []string{"GIT_NO_REPLACE_OBJECTS=1", "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_NO_LAZY_FETCH=1"}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 			"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
-			"GIT_REPLACE_REF_BASE", "LC_ALL", "GIT_NO_REPLACE_OBJECTS", "GIT_OPTIONAL_LOCKS":
+			"GIT_REPLACE_REF_BASE", "LC_ALL", "GIT_NO_REPLACE_OBJECTS", "GIT_OPTIONAL_LOCKS", "GIT_NO_LAZY_FETCH":
 			continue
 		}
 		env = append(env, kv)
@@ -95,6 +98,9 @@ func (g *gitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, m
 		return nil, err
 	}
 	if werr != nil {
+		if oe := gitObjectError("git log", stderr.String()); oe != nil {
+			return nil, oe
+		}
 		return nil, fmt.Errorf("git log: %v: %s", werr, strings.TrimSpace(stderr.String()))
 	}
 	if perr != nil {
@@ -236,6 +242,14 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 	if len(want) == 0 {
 		return nil
 	}
+	if g.r.isPartialClone() {
+		// git dies on a promised object it may not fetch: ask only for
+		// the objects that are here.
+		var err error
+		if want, err = g.present(ctx, want, fn); err != nil {
+			return err
+		}
+	}
 	// Two cat-file processes on the two halves of a large list: git
 	// inflates and resolves deltas on one core each, and the scanner keeps
 	// up. Contiguous halves keep each process's delta-base cache useful.
@@ -259,6 +273,45 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// present reports the objects of want that the repository lacks as
+// missing and returns the others.
+func (g *gitBackend) present(ctx context.Context, want []plumbing.Hash, fn func(plumbing.Hash, []byte, blobStatus)) ([]plumbing.Hash, error) {
+	wanted := make(map[plumbing.Hash]bool, len(want))
+	for _, h := range want {
+		wanted[h] = false
+	}
+	cmd := g.command(ctx, "cat-file", "--batch-check=%(objectname)", "--batch-all-objects", "--unordered")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if h := plumbing.NewHash(sc.Text()); !h.IsZero() {
+			if _, ok := wanted[h]; ok {
+				wanted[h] = true
+			}
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("git cat-file --batch-all-objects: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	here := want[:0:0]
+	for _, h := range want {
+		if wanted[h] {
+			here = append(here, h)
+		} else {
+			fn(h, nil, blobMissing)
+		}
+	}
+	return here, nil
 }
 
 // catFile is a running 'git cat-file --batch'. It may start before the
@@ -364,6 +417,11 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
+	if perr != nil || werr != nil {
+		if oe := gitObjectError("git cat-file", c.stderr.String()); oe != nil {
+			return oe
+		}
+	}
 	if perr != nil {
 		return perr
 	}
@@ -371,4 +429,34 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		return fmt.Errorf("git cat-file: %v: %s", werr, strings.TrimSpace(c.stderr.String()))
 	}
 	return nil
+}
+
+var objectID = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+
+// gitObjectError reads git's report of an object it could not read
+// (corrupt, or missing) into an [*ObjectError]; nil when git said
+// something else.
+func gitObjectError(what, stderr string) *ObjectError {
+	var msg string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "fatal: ") || msg == "" && strings.HasPrefix(l, "error: ") {
+			msg = l
+		}
+	}
+	low := strings.ToLower(stderr)
+	var corrupt bool
+	switch {
+	case strings.Contains(low, "corrupt"), strings.Contains(low, "does not match index"),
+		strings.Contains(low, "inflate"), strings.Contains(low, "unable to unpack"):
+		corrupt = true
+	case strings.Contains(low, "unable to read"), strings.Contains(low, "bad object"),
+		strings.Contains(low, "could not fetch"), strings.Contains(low, "missing"):
+	default:
+		return nil
+	}
+	id := objectID.FindString(msg)
+	if id == "" {
+		id = objectID.FindString(stderr)
+	}
+	return &ObjectError{What: what, Hash: plumbing.NewHash(id), Corrupt: corrupt, Err: errors.New(strings.TrimSpace(msg))}
 }

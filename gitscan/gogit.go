@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -75,6 +76,9 @@ func (r *Repo) goGitCommit(h plumbing.Hash, missing func(plumbing.Hash)) (*commi
 	for _, p := range c.ParentHashes {
 		pc, err := object.GetCommit(r.r.Storer, p)
 		if err != nil {
+			if !isMissing(err) {
+				return nil, objectError("commit", p, err)
+			}
 			missing(p) // shallow boundary or missing commit: no tree
 			parentTrees = append(parentTrees, plumbing.ZeroHash)
 			continue
@@ -121,6 +125,9 @@ func (r *Repo) goGitCommit(h plumbing.Hash, missing func(plumbing.Hash)) (*commi
 		changes = kept
 	}
 	ci.changes = changes
+	if d.err != nil {
+		return nil, d.err
+	}
 	return ci, nil
 }
 
@@ -131,12 +138,19 @@ type treeDiffer struct {
 	changes []change
 	removed map[plumbing.Hash]bool // nil: not collected
 	deleted []string               // collected with removed
+	err     error                  // the first corrupt tree
 }
 
+// tree reads a tree: a missing one is counted, a corrupt one fails the
+// diff.
 func (d *treeDiffer) tree(h plumbing.Hash) (*object.Tree, error) {
 	t, err := object.GetTree(d.r.r.Storer, h)
-	if err != nil {
+	switch {
+	case err == nil:
+	case isMissing(err):
 		d.missing(h)
+	case d.err == nil:
+		d.err = objectError("tree", h, err)
 	}
 	return t, err
 }
@@ -241,11 +255,15 @@ func (r *Repo) goGitWalk(ctx context.Context, tips, excludes []plumbing.Hash, mi
 		seen[h] = true
 		ci, err := r.goGitCommit(h, missing)
 		if err != nil {
-			if isMissing(err) {
+			var oe *ObjectError
+			switch {
+			case errors.As(err, &oe):
+				return nil, err
+			case isMissing(err):
 				missing(h)
 				continue
 			}
-			return nil, err
+			return nil, objectError("commit", h, err)
 		}
 		out = append(out, ci)
 		if progress != nil {

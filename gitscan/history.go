@@ -72,7 +72,7 @@ func (g goGitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64
 		case err != nil && isMissing(err):
 			fn(h, nil, blobMissing)
 		case err != nil:
-			return err
+			return objectError("blob", h, err)
 		case skip:
 			fn(h, nil, blobSkip)
 		default:

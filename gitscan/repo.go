@@ -26,8 +26,12 @@
 //
 // # Missing objects
 //
-// Partial and shallow clones, pruned blobs and broken repositories miss
-// objects. Scans never abort on them: they count them in [Stats.Missing].
+// Partial and shallow clones and pruned blobs miss objects inside the
+// history. Scans do not abort on them: they count them in
+// [Stats.Missing]. What a scan cannot do without — a ref tip, a pushed
+// object — and any corrupt object is an [*ObjectError] instead: the scan
+// never passes as empty. Neither backend fetches missing objects from a
+// partial clone's promisor remote.
 package gitscan
 
 import (

@@ -196,3 +196,45 @@ func TestHooksCLI(t *testing.T) {
 		t.Fatalf("outside a repository: exit %d\n%s", code, errs)
 	}
 }
+
+// TestScanBrokenRepositoryExitCodes: a ref tip that cannot be read exits
+// 3 (with or without --strict), and a hook that cannot read what it
+// must exits 3 even without --strict (issue 13 items 1 and 5).
+func TestScanBrokenRepositoryExitCodes(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "a.txt", "x\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "base")
+	base := gitT(t, dir, "rev-parse", "HEAD")
+	ghost := strings.Repeat("ab", 20)
+	if err := os.WriteFile(filepath.Join(dir, ".git", "refs", "heads", "ghost"), []byte(ghost+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, be := range []string{"go-git", "git"} {
+		t.Setenv("LEAKGUARD_GIT_BACKEND", be)
+		for _, args := range [][]string{{"scan", "--history"}, {"scan", "--history", "--strict"}, {"audit"}} {
+			code, _, errs := runCLI(t, "", append(args, "-C", dir)...)
+			if code != ExitIncomplete || !strings.Contains(errs, "refs/heads/ghost: object "+ghost+" is missing") {
+				t.Fatalf("%s %v: exit %d\n%s", be, args, code, errs)
+			}
+		}
+		// A pushed sha that is not there.
+		in := "refs/heads/main " + ghost + " refs/heads/main " + base + "\n"
+		if code, _, errs := runCLI(t, in, "scan", "--pre-push", "-C", dir); code != ExitIncomplete {
+			t.Fatalf("%s pre-push of a missing object: exit %d\n%s", be, code, errs)
+		}
+	}
+	// A staged blob that is missing fails the pre-commit hook.
+	writeT(t, dir, "b.txt", "y\n")
+	gitT(t, dir, "add", "b.txt")
+	blob := gitT(t, dir, "rev-parse", ":b.txt")
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	for _, be := range []string{"go-git", "git"} {
+		t.Setenv("LEAKGUARD_GIT_BACKEND", be)
+		if code, _, errs := runCLI(t, "", "scan", "--staged", "-C", dir); code != ExitIncomplete {
+			t.Fatalf("%s staged with a missing blob: exit %d\n%s", be, code, errs)
+		}
+	}
+}
