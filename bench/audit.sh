@@ -57,10 +57,10 @@ echo "commits: $(git -C "$REPO" rev-list --all | wc -l)  refs: $(git -C "$REPO" 
 
 cd "$REPO"
 echo "== timing ($RUNS interleaved runs after a warm-up; best of each)"
-"$LG" scan --history -f json >/dev/null 2>&1 || true
+"$LG" scan --history --all-refs -f json >/dev/null 2>&1 || true
 "$LG" audit -f json >/dev/null 2>&1 || true
 for _ in $(seq "$RUNS"); do
-	measure scan-history "$LG" scan --history -f json
+	measure scan-history "$LG" scan --history --all-refs -f json
 	measure audit "$LG" audit -f json
 	measure audit-html "$LG" audit -f html
 done

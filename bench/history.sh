@@ -4,7 +4,8 @@
 # Builds a synthetic history with git fast-import (COMMITS commits, FILES
 # files, several branches and merges, a tag-only commit, a few planted
 # keys generated at run time), builds leakguard, and times in one run:
-#   leakguard scan --history   vs  git log -p -U0 --full-history --all
+#   leakguard scan --history --all-refs  vs  git log -p -U0 --full-history --all
+#   (the same refs on both sides; the commit counts each read are printed)
 #   (and gitleaks git, when it can be installed)
 #   leakguard scan --staged    vs  gitleaks git --pre-commit --staged
 # printing wall time, peak RSS and ratios. Not run by CI.
@@ -56,13 +57,14 @@ REPO="$WORK/repo"
 bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
 echo "commits: $(git -C "$REPO" rev-list --all | wc -l)  refs: $(git -C "$REPO" for-each-ref | wc -l)  pack: $(du -sh "$REPO/.git/objects/pack" | cut -f1)"
 
-echo "== full history"
+echo "== full history (every ref on both sides: git log --all, leakguard --all-refs)"
 cd "$REPO"
 measure git-log git log -p -U0 --full-history --all
-measure leakguard-history "$LG" scan --history -f json
-measure leakguard-history-again "$LG" scan --history -f json
-LEAKGUARD_GIT_BACKEND=go-git measure leakguard-history-gogit "$LG" scan --history -f json
-"$LG" scan --history -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
+measure leakguard-history "$LG" scan --history --all-refs -f json
+measure leakguard-history-again "$LG" scan --history --all-refs -f json
+LEAKGUARD_GIT_BACKEND=go-git measure leakguard-history-gogit "$LG" scan --history --all-refs -f json
+echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.leakguard-history-again" | tr -dc 0-9)"
+"$LG" scan --history --all-refs -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
 
 GITLEAKS=""
 if command -v gitleaks >/dev/null; then

@@ -1,6 +1,7 @@
 package gitscan
 
 import (
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -38,5 +39,35 @@ func TestHistoryTagsAndNotes(t *testing.T) {
 				t.Errorf("%s: no author or date", f.File)
 			}
 		}
+	})
+}
+
+// TestHistoryAllRefs: a key reachable only from a closed pull request's
+// ref is found with AllRefs and, by default, on a mirror clone; a plain
+// history scan reads only the project's own refs (issue 12 item 8).
+func TestHistoryAllRefs(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	commitAll(t, dir, "base")
+	run(t, dir, "checkout", "-q", "-b", "pr")
+	write(t, dir, "pr.txt", "token = \""+key()+"\"\n")
+	pr := commitAll(t, dir, "pull request work")
+	run(t, dir, "checkout", "-q", "main")
+	run(t, dir, "branch", "-q", "-D", "pr")
+	run(t, dir, "update-ref", "refs/pull/7/head", pr)
+	mirror := filepath.Join(t.TempDir(), "mirror.git")
+	run(t, dir, "clone", "-q", "--mirror", dir, mirror)
+	bothBackends(t, func(t *testing.T, backend string) {
+		fs, st := history(t, dir, backend, HistoryOptions{})
+		if len(fs) != 0 || st.Commits != 1 {
+			t.Fatalf("default refs: %v (%d commits), want none (1 commit)", where(fs), st.Commits)
+		}
+		fs, st = history(t, dir, backend, HistoryOptions{AllRefs: true})
+		wantWhere(t, where(fs), pr[:7]+" pr.txt:1")
+		if st.Commits != 2 {
+			t.Fatalf("all refs: %d commits", st.Commits)
+		}
+		fs, _ = history(t, mirror, backend, HistoryOptions{})
+		wantWhere(t, where(fs), pr[:7]+" pr.txt:1")
 	})
 }

@@ -105,6 +105,7 @@ type Repo struct {
 	dir    string // as passed to Open
 	root   string // work tree, "" when bare
 	gitDir string // the (worktree's) git directory
+	bare   bool   // dir is (in) a bare repository
 
 	// go-git is opened on first use: a staged scan through git's
 	// plumbing never needs it.
@@ -139,8 +140,12 @@ func discover(dir string) *Repo {
 		return nil
 	}
 	loc, err := gitdir.Find(dir)
-	if err != nil || loc.Root == "" {
+	if err != nil {
 		return nil
+	}
+	if loc.Root == "" {
+		// A bare repository, a mirror clone.
+		return &Repo{dir: dir, gitDir: loc.GitDir, bare: true}
 	}
 	return &Repo{dir: dir, root: loc.Root, gitDir: loc.GitDir}
 }
@@ -152,7 +157,13 @@ func (r *Repo) load() error {
 }
 
 func (r *Repo) openGoGit() error {
-	gr, err := git.PlainOpenWithOptions(r.dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	dir, detect := r.dir, true
+	if r.bare {
+		// go-git looks for a .git in every parent before it tries the
+		// directory itself.
+		dir, detect = r.gitDir, false
+	}
+	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: detect, EnableDotGitCommonDir: true})
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
 			abs, _ := filepath.Abs(r.dir)

@@ -69,6 +69,8 @@ Exit status: 1 when there are exposures or failed checks, else 0.`,
 	fl.StringVarP(&o.scan.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fl.StringVar(&o.scan.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB)")
 	fl.StringVar(&o.scan.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
+	o.scan.allRefs = true
+	fl.BoolVar(&o.scan.allRefs, "all-refs", true, "read every ref, pull requests included (--all-refs=false: HEAD, branches, tags, remote-tracking refs, notes and the stash)")
 	fl.BoolVar(&o.openIssue, "open-issue", false, "open or update today's audit issue on GitHub with the Markdown report")
 	return c
 }
@@ -124,7 +126,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		wt, wtSt, wtErr = gitscan.ScanWorkTree(ctx, det, []string{root}, gitscan.WorkTreeOptions{
 			DirOptions: scanner.DirOptions{MaxSize: e.maxSize}, Skip: clean})
 	}()
-	ex, st, err := repo.HistoryWithExposure(ctx, gopt, gitscan.HistoryOptions{})
+	ex, st, err := repo.HistoryWithExposure(ctx, gopt, gitscan.HistoryOptions{AllRefs: o.scan.allRefs})
 	wg.Wait()
 	if gopt.Progress != nil {
 		fmt.Fprint(s.Err, "\r\x1b[K")

@@ -31,8 +31,11 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	if len(args) > 0 {
 		return nil, usageErr("select the repository with -C DIR", "git scans take no paths (got %q)", strings.Join(args, " "))
 	}
-	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "") {
-		return nil, usageErr("add --history", "--range, --since-commit and --branch apply to --history")
+	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs) {
+		return nil, usageErr("add --history", "--range, --since-commit, --branch and --all-refs apply to --history")
+	}
+	if f.allRefs && (f.revRange != "" || f.branch != "") {
+		return nil, usageErr("drop --all-refs, or --range and --branch", "--all-refs reads every ref; --range and --branch choose commits")
 	}
 	repo, err := gitscan.Open(e.base)
 	if err != nil {
@@ -77,7 +80,7 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		found, st, err = repo.PrePush(ctx, o, ups)
 	default:
 		what = "history"
-		found, st, err = repo.History(ctx, o, gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch})
+		found, st, err = repo.History(ctx, o, gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs})
 	}
 	if progress {
 		fmt.Fprint(s.Err, "\r\x1b[K")

@@ -238,3 +238,36 @@ func TestScanBrokenRepositoryExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestScanAllRefs: a key only a closed pull request's ref reaches is
+// found by --all-refs and by audit (which reads every ref by default),
+// not by a plain --history (issue 12 item 8).
+func TestScanAllRefs(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "a.txt", "x\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "base")
+	gitT(t, dir, "checkout", "-q", "-b", "pr")
+	k := testKey()
+	writeT(t, dir, "pr.txt", "k = \""+k+"\"\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "pr")
+	gitT(t, dir, "update-ref", "refs/pull/1/head", "HEAD")
+	gitT(t, dir, "checkout", "-q", "main")
+	gitT(t, dir, "branch", "-q", "-D", "pr")
+	if code, _, errs := runCLI(t, "", "scan", "--history", "-C", dir); code != ExitClean {
+		t.Fatalf("--history: exit %d\n%s", code, errs)
+	}
+	code, out, errs := runCLI(t, "", "scan", "--history", "--all-refs", "-C", dir)
+	if code != ExitFindings || !strings.Contains(out, "pr.txt") {
+		t.Fatalf("--all-refs: exit %d\n%s\n%s", code, out, errs)
+	}
+	noLeak(t, k, out, errs)
+	code, out, errs = runCLI(t, "", "audit", "-C", dir)
+	if code != ExitFindings || !strings.Contains(out, "pr.txt") {
+		t.Fatalf("audit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "", "scan", "--all-refs", "-C", dir); code != ExitUsage {
+		t.Fatalf("--all-refs without --history: exit %d\n%s", code, errs)
+	}
+}

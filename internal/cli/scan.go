@@ -39,6 +39,7 @@ type scanFlags struct {
 	revRange    string
 	sinceCommit string
 	branch      string
+	allRefs     bool
 	strict      bool
 
 	// --verify (see verify.go)
@@ -59,10 +60,11 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
 	fl.BoolVar(&f.staged, "staged", false, "scan the changes staged for commit (what the index holds), for a pre-commit hook")
 	fl.BoolVar(&f.prePush, "pre-push", false, "scan the commits being pushed, read from a pre-push hook's standard input")
-	fl.BoolVar(&f.history, "history", false, "scan the git history: every ref, each unique blob once, and commit messages")
+	fl.BoolVar(&f.history, "history", false, "scan the git history (HEAD, branches, tags, remote-tracking refs, notes, the stash): each unique blob once, commit and tag messages")
 	fl.StringVar(&f.revRange, "range", "", "with --history: only commits in `REVS` (e.g. main..feature)")
 	fl.StringVar(&f.sinceCommit, "since-commit", "", "with --history: only commits after `SHA`")
 	fl.StringVar(&f.branch, "branch", "", "with --history: only commits reachable from `NAME`")
+	fl.BoolVar(&f.allRefs, "all-refs", false, "with --history: every ref, pull requests (refs/pull/*) included (default on mirror clones)")
 	fl.BoolVar(&f.strict, "strict", false, "exit 3 when objects are missing (partial or shallow clones)")
 }
 
@@ -287,6 +289,9 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*scanResult, error) {
 	if f.staged || f.prePush || f.history {
 		return collectGit(ctx, s, f, e, args)
+	}
+	if f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs {
+		return nil, usageErr("add --history", "--range, --since-commit, --branch and --all-refs apply to --history")
 	}
 	det := newDetector(e.cfg, e.ignore)
 	start := time.Now()
