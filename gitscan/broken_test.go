@@ -127,3 +127,19 @@ func TestHistoryPartialCloneBackendsAgree(t *testing.T) {
 		t.Fatalf("objects were fetched:\n%s\n%s", before, after)
 	}
 }
+
+// TestSHA256Refused: a SHA-256 repository is refused with a clear error
+// instead of a misleading one (issue 13 item 15): go-git v5 and the
+// scanners' hashes are SHA-1 only.
+func TestSHA256Refused(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "init", "-q", "--object-format=sha256")
+	write(t, dir, "a.txt", "x\n")
+	commitAll(t, dir, "base")
+	for _, d := range []string{dir, filepath.Join(dir, ".git")} {
+		_, err := Open(d)
+		if !errors.Is(err, ErrSHA256) || !strings.Contains(err.Error(), "SHA-256 repositories are not supported yet") {
+			t.Fatalf("Open(%s): err = %v", d, err)
+		}
+	}
+}

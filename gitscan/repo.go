@@ -47,6 +47,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	gitconfig "github.com/go-git/go-git/v5/plumbing/format/config"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
@@ -56,6 +57,11 @@ import (
 
 // ErrNotRepository is returned by [Open] outside a git repository.
 var ErrNotRepository = gitdir.ErrNotRepository
+
+// ErrSHA256 is returned by [Open] for a repository in the SHA-256 object
+// format: go-git v5, and so every scan here, reads SHA-1 repositories
+// only.
+var ErrSHA256 = errors.New("SHA-256 repositories are not supported yet")
 
 // Options configure a scan.
 type Options struct {
@@ -122,6 +128,9 @@ func Open(dir string) (*Repo, error) {
 		dir = "."
 	}
 	if repo := discover(dir); repo != nil {
+		if sha256Format(repo.commonDir()) {
+			return nil, fmt.Errorf("%w: %s", ErrSHA256, repo.commonDir())
+		}
 		return repo, nil
 	}
 	// Anything unusual: go-git decides, with its errors.
@@ -150,6 +159,21 @@ func discover(dir string) *Repo {
 	return &Repo{dir: dir, root: loc.Root, gitDir: loc.GitDir}
 }
 
+// sha256Format reports whether the repository's config sets
+// extensions.objectFormat to sha256.
+func sha256Format(commonDir string) bool {
+	f, err := os.Open(filepath.Join(commonDir, "config"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	cfg := gitconfig.New()
+	if err := gitconfig.NewDecoder(f).Decode(cfg); err != nil {
+		return false // go-git reports a broken config when it opens it
+	}
+	return strings.EqualFold(cfg.Section("extensions").Option("objectformat"), "sha256")
+}
+
 // load opens the repository with go-git, once.
 func (r *Repo) load() error {
 	r.once.Do(func() { r.loadErr = r.openGoGit() })
@@ -165,9 +189,12 @@ func (r *Repo) openGoGit() error {
 	}
 	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: detect, EnableDotGitCommonDir: true})
 	if err != nil {
+		abs, _ := filepath.Abs(r.dir)
 		if errors.Is(err, git.ErrRepositoryNotExists) {
-			abs, _ := filepath.Abs(r.dir)
 			return fmt.Errorf("%w: %s", ErrNotRepository, abs)
+		}
+		if errors.Is(err, git.ErrUnknownExtension) && strings.Contains(strings.ToLower(err.Error()), "objectformat") {
+			return fmt.Errorf("%w: %s", ErrSHA256, abs)
 		}
 		return err
 	}

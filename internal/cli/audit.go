@@ -86,9 +86,9 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		return err
 	}
 	start := time.Now()
-	repo, err := gitscan.Open(e.base)
+	repo, err := openRepo(e.base)
 	if err != nil {
-		return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
+		return err
 	}
 	defer repo.Close()
 	root := repo.Root()

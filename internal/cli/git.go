@@ -37,12 +37,9 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	if f.allRefs && (f.revRange != "" || f.branch != "") {
 		return nil, usageErr("drop --all-refs, or --range and --branch", "--all-refs reads every ref; --range and --branch choose commits")
 	}
-	repo, err := gitscan.Open(e.base)
+	repo, err := openRepo(e.base)
 	if err != nil {
-		if errors.Is(err, gitscan.ErrNotRepository) {
-			return nil, &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
-		}
-		return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
+		return nil, err
 	}
 	defer repo.Close()
 	o := gitscan.Options{
@@ -115,6 +112,21 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),
 		time.Since(start).Round(time.Millisecond), skipped)
 	return res, nil
+}
+
+// openRepo opens the repository holding dir; its errors are usage errors
+// with a hint.
+func openRepo(dir string) (*gitscan.Repo, error) {
+	repo, err := gitscan.Open(dir)
+	switch {
+	case err == nil:
+		return repo, nil
+	case errors.Is(err, gitscan.ErrNotRepository):
+		return nil, &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
+	case errors.Is(err, gitscan.ErrSHA256):
+		return nil, &Error{Code: ExitUsage, Err: err, Hint: "scan the files with 'leakguard scan .'; git scans need a SHA-1 repository for now"}
+	}
+	return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
 }
 
 // preCommitFrameworkUpdates builds the pushed range from the pre-commit

@@ -271,3 +271,28 @@ func TestScanAllRefs(t *testing.T) {
 		t.Fatalf("--all-refs without --history: exit %d\n%s", code, errs)
 	}
 }
+
+// TestScanSHA256Repository: git scans of a SHA-256 repository exit 2
+// and say why (issue 13 item 15).
+func TestScanSHA256Repository(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	gitT(t, dir, "init", "-q", "--object-format=sha256")
+	writeT(t, dir, "a.txt", "x\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "base")
+	for _, be := range []string{"go-git", "git"} {
+		t.Setenv("LEAKGUARD_GIT_BACKEND", be)
+		for _, args := range [][]string{{"scan", "--staged"}, {"scan", "--history"}, {"scan", "--pre-push"}, {"audit"}} {
+			code, _, errs := runCLI(t, "", append(args, "-C", dir)...)
+			if code != ExitUsage || !strings.Contains(errs, "SHA-256 repositories are not supported yet") {
+				t.Fatalf("%s %v: exit %d\n%s", be, args, code, errs)
+			}
+		}
+	}
+	if code, _, errs := runCLI(t, "", "scan", dir); code != ExitClean {
+		t.Fatalf("scan DIR: exit %d\n%s", code, errs)
+	}
+}

@@ -3,7 +3,9 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -97,10 +99,7 @@ func writeSARIF(w io.Writer, fs []scanner.Finding, o Options) error {
 	results := make([]sarifResult, 0, len(fs))
 	for i := range fs {
 		f := &fs[i]
-		uri := f.File
-		if uri == "" {
-			uri = "."
-		}
+		uri := sarifURI(f.File)
 		msg := Title(f) + ": " + f.Description + " — " + f.Secret.Redacted()
 		if f.Commit != "" {
 			msg += " (commit " + shortSHA(f.Commit) + ")"
@@ -142,4 +141,18 @@ func writeSARIF(w io.Writer, fs []scanner.Finding, o Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// sarifURI is a file's relative URI reference: each segment
+// percent-encoded (RFC 3986), ":" too so that no segment reads as a
+// scheme; "." for no file (a commit message).
+func sarifURI(file string) string {
+	if file == "" {
+		return "."
+	}
+	segs := strings.Split(file, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
+	}
+	return strings.Join(segs, "/")
 }

@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -19,8 +21,10 @@ const (
 )
 
 // Location is "file:line:col", with the commit in front for git findings.
+// A file name with control or invisible characters is quoted and escaped
+// (see [Printable]).
 func Location(f *scanner.Finding) string {
-	file := f.File
+	file := Printable(f.File)
 	if file == "" {
 		file = "(commit message)"
 		if f.Commit == "" {
@@ -35,6 +39,28 @@ func Location(f *scanner.Finding) string {
 }
 
 func shortSHA(s string) string { return s[:min(12, len(s))] }
+
+// Printable is s for a terminal: unchanged when every character is
+// printable, else Go-quoted ("a\x1b[2Jb\n"), so that a file name cannot
+// move the cursor, clear the screen, set the window title, reverse text
+// or forge a line of output.
+func Printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// escapeControls escapes the characters of s that [Printable] would.
+func escapeControls(s string) string {
+	if Printable(s) == s {
+		return s
+	}
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(strings.ReplaceAll(q[1:len(q)-1], `\\`, `\`), `\"`, `"`)
+}
 
 // Title names what leaked: the managed key, else the rule.
 func Title(f *scanner.Finding) string {
@@ -61,12 +87,12 @@ func writeText(w io.Writer, fs []scanner.Finding, o Options) error {
 		fmt.Fprintf(&b, "%s %s  %s\n", c(red+bold, "leak"), c(bold, Location(f)), Title(f))
 		fmt.Fprintf(&b, "  %-11s %s [%s confidence]\n", "what:", f.Description, f.Confidence)
 		fmt.Fprintf(&b, "  %-11s %s\n", "secret:", s)
-		fmt.Fprintf(&b, "  %-11s %s\n", "match:", oneLine(m))
+		fmt.Fprintf(&b, "  %-11s %s\n", "match:", escapeControls(oneLine(m)))
 		if len(f.Decoded) > 0 {
 			fmt.Fprintf(&b, "  %-11s %s\n", "encoded:", strings.Join(f.Decoded, " > "))
 		}
 		if f.Commit != "" {
-			fmt.Fprintf(&b, "  %-11s %s %s <%s> %s\n", "commit:", shortSHA(f.Commit), f.Author, f.Email, f.Date)
+			fmt.Fprintf(&b, "  %-11s %s %s <%s> %s\n", "commit:", shortSHA(f.Commit), escapeControls(f.Author), escapeControls(f.Email), escapeControls(f.Date))
 		}
 		if f.Validity != "" {
 			v := f.Validity
