@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -21,6 +22,7 @@ import (
 type historyData struct {
 	commits []*commitInfo
 	found   map[plumbing.Hash][]scanner.Finding
+	pathOf  map[plumbing.Hash]string // the path each blob was scanned under
 }
 
 // Exposure is a history scan with, for each finding, where its secret
@@ -118,7 +120,7 @@ func (r *Repo) HistoryWithExposure(ctx context.Context, o Options, h HistoryOpti
 	if err := ctx.Err(); err != nil {
 		return nil, st, err
 	}
-	if err := r.presence(ctx, keep.found, ex); err != nil {
+	if err := r.presence(ctx, keep.found, keep.pathOf, ex); err != nil {
 		return nil, st, err
 	}
 	return ex, st, nil
@@ -152,7 +154,7 @@ type treeHit struct {
 
 // presence lists, for each tip, the files of its tree whose blob has
 // findings. Subtrees are listed once across all tips.
-func (r *Repo) presence(ctx context.Context, found map[plumbing.Hash][]scanner.Finding, ex *Exposure) error {
+func (r *Repo) presence(ctx context.Context, found map[plumbing.Hash][]scanner.Finding, pathOf map[plumbing.Hash]string, ex *Exposure) error {
 	memo := map[plumbing.Hash][]treeHit{}
 	var walk func(h plumbing.Hash) []treeHit
 	walk = func(h plumbing.Hash) []treeHit {
@@ -205,7 +207,9 @@ func (r *Repo) presence(ctx context.Context, found map[plumbing.Hash][]scanner.F
 			}
 			if tip.Name == "HEAD" {
 				for _, f := range found[hit.blob] {
-					f.File, f.Commit, f.Author, f.Email, f.Date, f.Message = hit.path, "", "", "", "", ""
+					// Inside an archive: "path!/entry" under this path.
+					file := hit.path + strings.TrimPrefix(f.File, pathOf[hit.blob])
+					f.File, f.Commit, f.Author, f.Email, f.Date, f.Message = file, "", "", "", "", ""
 					ex.Head = append(ex.Head, f)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -312,7 +313,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
 		want[i], want[j] = want[j], want[i]
 	}
-	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}}
+	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}}
 	if err := sc.run(ctx, be, want, pathOf, o.maxSize(), missing); err != nil {
 		return nil, *st, err
 	}
@@ -336,6 +337,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 			}
 		}
 	}
+	unscanned := sc.unscanned
 	if len(again) > 0 {
 		if err := sc.run(ctx, be, again, pathOf, o.maxSize(), func(plumbing.Hash) {}); err != nil {
 			return nil, *st, err
@@ -383,12 +385,14 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 					had[k] = max(had[k], n)
 				}
 			}
+			scannedAs := pathOf[ch.blob]
 			for _, f := range fs {
 				if k := secretKey(f); had[k] > 0 {
 					had[k]--
 					continue
 				}
-				attribute(f, ch.path)
+				// Inside an archive: "path!/entry" under this path.
+				attribute(f, ch.path+strings.TrimPrefix(f.File, scannedAs))
 			}
 		}
 	}
@@ -396,10 +400,11 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		out = append(out, tagFindings(o.Detector, t)...)
 	}
 	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
+	st.Unscanned = unscanned
 	st.Missing = len(missingSet)
 	sortHistory(out, commits)
 	if o.keep != nil {
-		o.keep.commits, o.keep.found = commits, sc.found
+		o.keep.commits, o.keep.found, o.keep.pathOf = commits, sc.found, pathOf
 	}
 	return out, *st, nil
 }
@@ -501,16 +506,18 @@ func topoOrder(commits []*commitInfo, tips []plumbing.Hash) []*commitInfo {
 
 // blobScanner scans blobs in parallel and keeps their findings.
 type blobScanner struct {
-	det     *scanner.Detector
-	workers int
-	pr      *progress
+	det      *scanner.Detector
+	workers  int
+	pr       *progress
+	archives archive.Limits
 
-	mu      sync.Mutex
-	found   map[plumbing.Hash][]scanner.Finding // blobs with findings
-	scanned map[plumbing.Hash]bool
-	blobs   int
-	bytes   int64
-	skipped int
+	mu        sync.Mutex
+	found     map[plumbing.Hash][]scanner.Finding // blobs with findings
+	scanned   map[plumbing.Hash]bool
+	blobs     int
+	bytes     int64
+	skipped   int
+	unscanned []archive.Skip
 }
 
 func (s *blobScanner) nworkers() int {
@@ -537,7 +544,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if ctx.Err() != nil {
 					continue
 				}
-				fs := s.det.Detect(scanner.Fragment{Path: j.path, Content: j.b})
+				fs, skips := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
 				s.pr.blobs.Add(1)
 				s.pr.bytes.Add(int64(len(j.b)))
 				s.mu.Lock()
@@ -546,6 +553,8 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if len(fs) > 0 {
 					s.found[j.h] = fs
 				}
+				s.skipped += len(skips)
+				s.unscanned = append(s.unscanned, skips...)
 				s.mu.Unlock()
 				s.pr.tick(false)
 			}
@@ -562,12 +571,9 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 		case blobSkip:
 			s.mu.Lock()
 			s.skipped++
-			s.mu.Unlock()
-			return
-		}
-		if scanner.IsBinary(b) {
-			s.mu.Lock()
-			s.skipped++
+			if p := pathOf[h]; !s.det.PathAllowed(p) {
+				s.unscanned = append(s.unscanned, archive.Skip{Path: p, Reason: fmt.Sprintf("larger than the size limit (%d bytes)", max)})
+			}
 			s.mu.Unlock()
 			return
 		}

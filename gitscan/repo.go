@@ -51,6 +51,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -78,6 +79,8 @@ type Options struct {
 	Backend string
 	// Progress, when set, receives progress updates (a terminal).
 	Progress func(Stats)
+	// Archives bound archive expansion (MaxEntry: MaxSize by default).
+	Archives archive.Limits
 
 	// keep, when set, receives a history scan's walk and blob findings
 	// (see exposure.go).
@@ -91,14 +94,25 @@ func (o *Options) maxSize() int64 {
 	return o.MaxSize
 }
 
+func (o *Options) archives() archive.Limits {
+	l := o.Archives
+	if l.MaxEntry <= 0 {
+		l.MaxEntry = o.maxSize()
+	}
+	return l
+}
+
 // Stats counts what a scan read and what it could not.
 type Stats struct {
 	Commits int
 	Blobs   int   // blobs (files) scanned
 	Bytes   int64 // bytes scanned
-	// Skipped are blobs not scanned on purpose: binary, over the size
-	// limit, symbolic links and submodules.
+	// Skipped are blobs not scanned on purpose: over the size limit,
+	// symbolic links, submodules and archive entries not read.
 	Skipped int
+	// Unscanned are the files (and archive entries) not read for their
+	// size or an archive's limits, with the reason.
+	Unscanned []archive.Skip
 	// Missing are objects that could not be read (partial or shallow
 	// clones, pruned or corrupt objects): the scan is incomplete.
 	Missing int

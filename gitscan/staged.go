@@ -16,6 +16,7 @@ import (
 	mindex "github.com/go-git/go-git/v5/utils/merkletrie/index"
 	"github.com/go-git/go-git/v5/utils/merkletrie/noder"
 
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -113,11 +114,18 @@ func scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats, readBl
 			st.Missing++
 			continue
 		}
-		if skip || scanner.IsBinary(b) {
+		if skip {
 			st.Skipped++
+			if !o.Detector.PathAllowed(j.path) {
+				st.Unscanned = append(st.Unscanned, archive.Skip{Path: j.path, Reason: fmt.Sprintf("larger than the size limit (%d bytes)", max)})
+			}
 			continue
 		}
 		if len(b) == 0 {
+			continue
+		}
+		if archive.Detect(b) != archive.None || scanner.IsBinary(b) {
+			found = append(found, scanWhole(o, j, b, st, readBlob)...)
 			continue
 		}
 		var lines map[int]bool
@@ -155,6 +163,37 @@ func scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats, readBl
 		found = append(found, o.Detector.Detect(scanner.Fragment{Path: j.path, Content: b, Lines: lines})...)
 	}
 	return found
+}
+
+// scanWhole scans an archive or a binary file whole (there are no lines
+// to diff) and keeps the secrets no previous version (olds) held.
+func scanWhole(o Options, j fileJob, b []byte, st *Stats, readBlob blobReader) []scanner.Finding {
+	fs, skips := o.Detector.DetectFile(scanner.Fragment{Path: j.path, Content: b}, o.archives())
+	st.Blobs++
+	st.Bytes += int64(len(b))
+	st.Skipped += len(skips)
+	st.Unscanned = append(st.Unscanned, skips...)
+	had := map[string]bool{}
+	for _, oh := range j.olds {
+		if oh.IsZero() {
+			continue
+		}
+		ob, oskip, err := readBlob(oh, o.maxSize())
+		if err != nil || oskip {
+			continue
+		}
+		ofs, _ := o.Detector.DetectFile(scanner.Fragment{Path: j.path, Content: ob}, o.archives())
+		for _, f := range ofs {
+			had[secretKey(f)] = true
+		}
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if !had[secretKey(f)] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // index reads the index: GIT_INDEX_FILE when set, else the repository's.

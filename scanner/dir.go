@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+
+	"github.com/leakguard/leakguard/archive"
 )
 
 // DefaultMaxSize is the largest file scanned unless configured otherwise.
@@ -31,16 +33,21 @@ type DirOptions struct {
 	FollowSymlinks bool
 	// Workers is the number of parallel scanners (0: GOMAXPROCS).
 	Workers int
+	// Archives bound archive expansion (MaxEntry: MaxSize by default).
+	Archives archive.Limits
 }
 
 // Stats counts what a scan read and what it could not.
 type Stats struct {
 	Files   int
 	Bytes   int64
-	Skipped int // binary, too large, or a link
+	Skipped int // too large, a link, or archive entries not read
 	// Errors are files or directories that could not be read: the scan is
 	// incomplete.
 	Errors []error
+	// Unscanned are files (and archive entries) not read for their size
+	// or an archive's limits, with the reason.
+	Unscanned []archive.Skip
 }
 
 type job struct {
@@ -56,6 +63,9 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Archives.MaxEntry <= 0 {
+		o.Archives.MaxEntry = o.MaxSize
 	}
 	jobs := make(chan job, 256)
 	var (
@@ -76,6 +86,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 			var local []Finding
 			var files, skipped int
 			var nbytes int64
+			var unscanned []archive.Skip
 			for j := range jobs {
 				if ctx.Err() != nil {
 					continue
@@ -85,19 +96,26 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 					fail(err)
 					continue
 				}
-				if skip {
+				if skip != "" {
 					skipped++
+					if skip != skipNotRegular && !d.PathAllowed(j.rel) {
+						unscanned = append(unscanned, archive.Skip{Path: j.rel, Reason: skip})
+					}
 					continue
 				}
 				files++
 				nbytes += int64(len(b))
-				local = append(local, d.Detect(Fragment{Path: j.rel, Content: b})...)
+				fs, skips := d.DetectFile(Fragment{Path: j.rel, Content: b}, o.Archives)
+				local = append(local, fs...)
+				skipped += len(skips)
+				unscanned = append(unscanned, skips...)
 			}
 			mu.Lock()
 			found = append(found, local...)
 			st.Files += files
 			st.Skipped += skipped
 			st.Bytes += nbytes
+			st.Unscanned = append(st.Unscanned, unscanned...)
 			mu.Unlock()
 		}()
 	}
@@ -114,6 +132,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 		walkErr = ctx.Err()
 	}
 	SortFindings(found)
+	sort.Slice(st.Unscanned, func(i, j int) bool { return st.Unscanned[i].Path < st.Unscanned[j].Path })
 	return found, st, walkErr
 }
 
@@ -155,30 +174,38 @@ func Less(a, b *Finding) bool {
 	return a.SymlinkFile < b.SymlinkFile
 }
 
-// readCandidate reads a file unless it is too large or binary.
-func readCandidate(path string, maxSize int64) ([]byte, bool, error) {
+const skipNotRegular = "not a regular file"
+
+// readCandidate reads a file unless it is not a regular file or too
+// large (skip says which).
+func readCandidate(path string, maxSize int64) (b []byte, skip string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxSize {
-		return nil, true, nil
+	if !fi.Mode().IsRegular() {
+		return nil, skipNotRegular, nil
 	}
-	b := make([]byte, fi.Size())
+	if fi.Size() > maxSize {
+		return nil, OverSize(fi.Size(), maxSize), nil
+	}
+	b = make([]byte, fi.Size())
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, false, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	b = b[:n]
-	if IsBinary(b) {
-		return nil, true, nil
-	}
-	return b, false, nil
+	return b[:n], "", nil
+}
+
+// OverSize is the reason a file of size bytes is not scanned under the
+// limit max.
+func OverSize(size, max int64) string {
+	return fmt.Sprintf("over the size limit (%d bytes > %d)", size, max)
 }
 
 // IsBinary applies git's heuristic: a NUL byte in the first 8000 bytes.

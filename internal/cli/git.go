@@ -100,13 +100,14 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 			res.missingHint = "fetch the missing objects (git fetch), or check the repository with 'git fsck'"
 		}
 	}
+	res.unscanned(st.Unscanned, hook)
 	commits := ""
 	if !f.staged {
 		commits = plural(st.Commits, "commit") + ", "
 	}
 	skipped := ""
 	if st.Skipped > 0 {
-		skipped = fmt.Sprintf("; %d skipped (binary, links, submodules or over --max-size)", st.Skipped)
+		skipped = fmt.Sprintf("; %d skipped (links, submodules, over --max-size or archive limits)", st.Skipped)
 	}
 	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s",
 		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),

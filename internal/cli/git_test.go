@@ -296,3 +296,32 @@ func TestScanSHA256Repository(t *testing.T) {
 		t.Fatalf("scan DIR: exit %d\n%s", code, errs)
 	}
 }
+
+// TestHookFailsOnUnscannedFiles: a staged file over --max-size fails the
+// pre-commit hook (exit 3) with a hint on how to allow it; a larger limit
+// or a path allowlist lets it through (issue 13 item 4).
+func TestHookFailsOnUnscannedFiles(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "big.bin", strings.Repeat("0123456789abcdef", 16))
+	gitT(t, dir, "add", ".")
+	for _, be := range []string{"go-git", "git"} {
+		t.Setenv("LEAKGUARD_GIT_BACKEND", be)
+		code, _, errs := runCLI(t, "", "scan", "--staged", "--max-size", "100", "-C", dir)
+		if code != ExitIncomplete || !strings.Contains(errs, "not scanned: big.bin") || !strings.Contains(errs, "--max-size") || !strings.Contains(errs, "[allowlist] paths") {
+			t.Fatalf("%s: exit %d\n%s", be, code, errs)
+		}
+		if code, _, errs := runCLI(t, "", "scan", "--staged", "--max-size", "1KiB", "-C", dir); code != ExitClean {
+			t.Fatalf("%s: larger limit: exit %d\n%s", be, code, errs)
+		}
+	}
+	writeT(t, dir, "leakguard.toml", "[allowlist]\npaths = ['''^big\\.bin$''']\n")
+	if code, _, errs := runCLI(t, "", "scan", "--staged", "--max-size", "100", "-C", dir); code != ExitClean {
+		t.Fatalf("allowlisted path: exit %d\n%s", code, errs)
+	}
+	// Outside hooks it is a warning.
+	os.Remove(filepath.Join(dir, "leakguard.toml"))
+	code, _, errs := runCLI(t, "", "scan", "--max-size", "100", dir)
+	if code != ExitClean || !strings.Contains(errs, "not scanned: big.bin") {
+		t.Fatalf("scan DIR: exit %d\n%s", code, errs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/gitdir"
@@ -261,6 +262,26 @@ type scanResult struct {
 	strict   bool
 	// missingHint replaces the hint for missing objects under strict.
 	missingHint string
+	// tooBig are files a hook did not read (size, archive limits): the
+	// hook fails.
+	tooBig []archive.Skip
+}
+
+// unscanned records files not read for their size or an archive's
+// limits: a hook fails on them (what it did not read may be what
+// leaks), other scans warn.
+func (r *scanResult) unscanned(us []archive.Skip, hook bool) {
+	if hook {
+		r.tooBig = us
+		return
+	}
+	for i, u := range us {
+		if i == 5 {
+			r.warnings = append(r.warnings, fmt.Sprintf("%d more files not scanned", len(us)-i))
+			break
+		}
+		r.warnings = append(r.warnings, fmt.Sprintf("not scanned: %s: %s", report.Printable(u.Path), u.Reason))
+	}
 }
 
 // finish prints the warnings and the summary and maps the result to an
@@ -272,6 +293,14 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 	fmt.Fprintln(s.Err, "leakguard: "+r.summary)
 	if len(r.found) > 0 && f.format == "text" && r.blocked {
 		blocked(s, f.staged)
+	}
+	for _, u := range r.tooBig {
+		fmt.Fprintf(s.Err, "leakguard: not scanned: %s: %s\n", report.Printable(u.Path), u.Reason)
+	}
+	if len(r.found) == 0 && len(r.tooBig) > 0 {
+		return &Error{Code: ExitIncomplete,
+			Err:  fmt.Errorf("%s not scanned: this hook does not pass what it cannot read", plural(len(r.tooBig), "file")),
+			Hint: "scan them with a larger limit (--max-size 50MiB, or [scan] max_size in leakguard.toml), or exclude their paths ([allowlist] paths in leakguard.toml)"}
 	}
 	if len(r.found) == 0 && r.strict && r.missing > 0 {
 		hint := r.missingHint
@@ -336,6 +365,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	for _, err := range st.Errors {
 		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
 	}
+	res.unscanned(st.Unscanned, false)
 	res.errors = len(st.Errors)
 	res.summary = fmt.Sprintf("%s in %d files (%s) in %s%s",
 		plural(len(res.found), "finding"), st.Files, humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
@@ -357,7 +387,7 @@ func skippedNote(st scanner.Stats) string {
 	if st.Skipped == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d skipped (binary, links or over --max-size)", st.Skipped)
+	return fmt.Sprintf("; %d skipped (links, over --max-size or archive limits)", st.Skipped)
 }
 
 func plural(n int, word string) string {

@@ -1,0 +1,100 @@
+package archive
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/archive/archivetest"
+)
+
+func f(name string, data []byte) archivetest.File {
+	return archivetest.File{Name: name, Data: data}
+}
+
+func walk(name string, b []byte, l Limits) (map[string]string, Result) {
+	got := map[string]string{}
+	res := Walk(name, b, l, func(p string, d []byte) { got[p] = string(d) })
+	return got, res
+}
+
+func TestWalkFormats(t *testing.T) {
+	inner := []archivetest.File{f("conf/.env", []byte("A=1\n")), f("readme.txt", []byte("hi\n"))}
+	want := map[string]string{"x!/conf/.env": "A=1\n", "x!/readme.txt": "hi\n"}
+	for name, b := range map[string][]byte{
+		"zip":    archivetest.Zip(inner...),
+		"tar":    archivetest.Tar(inner...),
+		"tar.gz": archivetest.Gzip(archivetest.Tar(inner...)),
+	} {
+		got, res := walk("x", b, Limits{})
+		if !reflect.DeepEqual(got, want) || len(res.Skipped) != 0 {
+			t.Errorf("%s: %v %+v", name, got, res)
+		}
+	}
+	got, _ := walk("dump.sql.gz", archivetest.Gzip([]byte("secret\n")), Limits{})
+	if !reflect.DeepEqual(got, map[string]string{"dump.sql.gz!/dump.sql": "secret\n"}) {
+		t.Errorf("gz: %v", got)
+	}
+	if Detect([]byte("plain text")) != None || Detect(nil) != None {
+		t.Error("text detected as an archive")
+	}
+}
+
+func TestWalkNestedDepth(t *testing.T) {
+	deep := archivetest.Zip(f("c.txt", []byte("deep\n")))
+	mid := archivetest.Zip(f("b.txt", []byte("mid\n")), f("c.zip", deep))
+	outer := archivetest.Gzip(archivetest.Tar(f("a.txt", []byte("top\n")), f("b.zip", mid)))
+	got, res := walk("o.tgz", outer, Limits{})
+	want := map[string]string{"o.tgz!/a.txt": "top\n", "o.tgz!/b.zip!/b.txt": "mid\n"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("depth 2: %v", got)
+	}
+	if len(res.Skipped) != 1 || res.Skipped[0].Path != "o.tgz!/b.zip!/c.zip" || !strings.Contains(res.Skipped[0].Reason, "nested") {
+		t.Fatalf("skipped: %+v", res.Skipped)
+	}
+	got, res = walk("o.tgz", outer, Limits{Depth: 3})
+	if got["o.tgz!/b.zip!/c.zip!/c.txt"] != "deep\n" || len(res.Skipped) != 0 {
+		t.Fatalf("depth 3: %v %+v", got, res.Skipped)
+	}
+}
+
+func TestWalkBomb(t *testing.T) {
+	zeros := bytes.Repeat([]byte{'0'}, 4<<20)
+	var files []archivetest.File
+	for i := 0; i < 8; i++ {
+		files = append(files, f("z"+string(rune('a'+i)), zeros))
+	}
+	bomb := archivetest.Zip(files...)
+	got, res := walk("bomb.zip", bomb, Limits{MaxBytes: 10 << 20})
+	if len(got) != 2 || res.Bytes > 10<<20 {
+		t.Fatalf("expanded %d entries, %d bytes", len(got), res.Bytes)
+	}
+	if len(res.Skipped) == 0 || !strings.Contains(res.Skipped[len(res.Skipped)-1].Reason, "expanded bytes") {
+		t.Fatalf("skipped: %+v", res.Skipped)
+	}
+	_, res = walk("big.zip", bomb, Limits{MaxEntry: 1 << 20})
+	if len(res.Skipped) != 8 || !strings.Contains(res.Skipped[0].Reason, "size limit") {
+		t.Fatalf("entry limit: %+v", res.Skipped)
+	}
+	_, res = walk("many.zip", bomb, Limits{MaxEntries: 3})
+	if res.Entries != 3 || !strings.Contains(res.Skipped[len(res.Skipped)-1].Reason, "entries") {
+		t.Fatalf("entries limit: %+v", res)
+	}
+	got, res = walk("broken.zip", []byte("PK\x03\x04 not really"), Limits{})
+	if len(got) != 0 || len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "unreadable") {
+		t.Fatalf("broken: %v %+v", got, res)
+	}
+}
+
+func TestText(t *testing.T) {
+	b := []byte("\x00\x01KEY=abcdefghijkl\x00short\x00")
+	b = append(b, []byte("t\x00o\x00k\x00e\x00n\x00=\x00x\x00y\x00z\x00")...)
+	got := string(Text(b))
+	if !strings.Contains(got, "\n\nKEY=abcdefghijkl\n") || strings.Contains(got, "short") || !strings.HasSuffix(got, "token=xyz") {
+		t.Fatalf("%q", got)
+	}
+	if strings.Index(got, "KEY") != 2 {
+		t.Fatal("offsets not kept")
+	}
+}

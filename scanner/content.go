@@ -1,0 +1,40 @@
+package scanner
+
+import (
+	"github.com/leakguard/leakguard/archive"
+)
+
+// DetectFile finds the secrets in a whole file's content, whatever it
+// holds: an archive's entries ([archive.Walk]: findings point at
+// "path!/entry"), a binary file's printable text ([archive.Text]), else
+// the text itself (f.Lines applies to text only). It returns what an
+// archive expansion could not read: the scan is incomplete there.
+//
+// Every source calls it, so that a secret in a zip, a tarball or a file
+// with a NUL byte is found the same way in a directory, a staged change,
+// a push and the history.
+func (d *Detector) DetectFile(f Fragment, l archive.Limits) ([]Finding, []archive.Skip) {
+	if archive.Detect(f.Content) != archive.None {
+		var out []Finding
+		res := archive.Walk(f.Path, f.Content, l, func(p string, b []byte) {
+			out = append(out, d.detectWhole(p, b)...)
+		})
+		return out, res.Skipped
+	}
+	if !IsBinary(f.Content) {
+		return d.Detect(f), nil
+	}
+	return d.detectWhole(f.Path, f.Content), nil
+}
+
+// detectWhole scans a file's text, or a binary's printable text.
+func (d *Detector) detectWhole(path string, b []byte) []Finding {
+	if IsBinary(b) {
+		b = archive.Text(b)
+	}
+	return d.Detect(Fragment{Path: path, Content: b})
+}
+
+// PathAllowed reports whether the global allowlist excludes path: such
+// a file is never scanned, so it is never missed either.
+func (d *Detector) PathAllowed(path string) bool { return d.allow.AllowsPath(path) }
