@@ -96,12 +96,7 @@ func TestHistoryBrokenTips(t *testing.T) {
 // the git backend never fetches from the promisor remote, and both
 // backends report the same missing objects and findings.
 func TestHistoryPartialCloneBackendsAgree(t *testing.T) {
-	src, _ := historyRepo(t)
-	run(t, src, "config", "uploadpack.allowFilter", "true")
-	run(t, src, "config", "uploadpack.allowAnySHA1InWant", "true")
-	dst := t.TempDir()
-	run(t, dst, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, "clone")
-	clone := filepath.Join(dst, "clone")
+	clone := partialClone(t)
 	count := func() string { return run(t, clone, "count-objects", "-v") }
 	before := count()
 	var missing []int

@@ -131,13 +131,19 @@ func TestHistorySelection(t *testing.T) {
 	}
 }
 
-func TestHistoryPartialClone(t *testing.T) {
+// partialClone makes a --filter=blob:none clone of historyRepo through a
+// local file:// remote.
+func partialClone(t *testing.T) string {
 	src, _ := historyRepo(t)
 	run(t, src, "config", "uploadpack.allowFilter", "true")
 	run(t, src, "config", "uploadpack.allowAnySHA1InWant", "true")
 	dst := t.TempDir()
 	run(t, dst, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, "clone")
-	fs, st, err := open(t, dst+"/clone").History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{})
+	return dst + "/clone"
+}
+
+func TestHistoryPartialClone(t *testing.T) {
+	fs, st, err := open(t, partialClone(t)).History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{})
 	if err != nil {
 		t.Fatalf("partial clone aborted: %v", err)
 	}
