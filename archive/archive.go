@@ -232,7 +232,7 @@ func (w *walker) tar(name string, tr *tar.Reader, depth int) error {
 		if err != nil {
 			return err
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // the reader turns the old TypeRegA into TypeReg
 			continue
 		}
 		if err := w.entry(name, h.Name, h.Size, func() (io.Reader, error) { return tr, nil }, depth); err != nil {
