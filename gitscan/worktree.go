@@ -63,6 +63,7 @@ func ScanWorkTree(ctx context.Context, d *scanner.Detector, roots []string, o Wo
 		st.Bytes += s.Bytes
 		st.Skipped += s.Skipped
 		st.Errors = append(st.Errors, s.Errors...)
+		st.Unscanned = append(st.Unscanned, s.Unscanned...)
 		if err != nil {
 			return nil, st, err
 		}
