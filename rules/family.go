@@ -62,6 +62,8 @@ type Member struct {
 	Shape     string   `toml:"shape"`
 	RotateURL string   `toml:"rotate_url"`
 	Tags      []string `toml:"tags"`
+	// Entropy overrides the family's floor (short shapes need a lower one).
+	Entropy float64 `toml:"entropy"`
 }
 
 var shapeShorthand = regexp.MustCompile(`^(hex|alnum|lower|upper|digits|b64|urlsafe)([0-9]+)(?:-([0-9]+))?$`)
@@ -181,6 +183,9 @@ func (f *Family) Rules() ([]RuleSpec, error) {
 			Shape:         shape,
 			RotateURL:     m.RotateURL,
 			Tags:          append(append([]string(nil), f.Tags...), m.Tags...),
+		}
+		if m.Entropy > 0 {
+			s.Entropy = m.Entropy
 		}
 		if f.Allowlist != nil {
 			al := *f.Allowlist

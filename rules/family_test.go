@@ -92,8 +92,9 @@ func TestFamilyExpansion(t *testing.T) {
 		TP: []string{"{NAME}_KEY={value}", "{camel}Key"},
 		Members: []Member{
 			{Provider: "newrelic", Title: "New Relic", Names: []string{"new relic"}, Shape: "hex40", RotateURL: "https://x"},
-			{Provider: "ai21", Shape: "uuid"},
+			{Provider: "ai21", Shape: "uuid", Entropy: 2.5},
 		},
+		Entropy: 3,
 	}
 	rs, err := f.Rules()
 	if err != nil {
@@ -108,6 +109,9 @@ func TestFamilyExpansion(t *testing.T) {
 	}
 	if want := []string{"newrelic", "new_relic", "new-relic", "new.relic"}; !reflect.DeepEqual(r.Keywords, want) {
 		t.Errorf("keywords %q, want %q", r.Keywords, want)
+	}
+	if rs[0].Entropy != 3 || rs[1].Entropy != 2.5 {
+		t.Errorf("entropy floors %v, %v: want the family's 3 and the member's 2.5", rs[0].Entropy, rs[1].Entropy)
 	}
 	if r.TP[0] != "NEW_RELIC_KEY={{re `"+ShapeRegex("hex40")+"`}}" || r.TP[1] != "newRelicKey" {
 		t.Errorf("examples %q", r.TP)
