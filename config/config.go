@@ -173,11 +173,14 @@ type Config struct {
 	Keys        []rules.Key
 	MaxSize     int64
 	DecodeDepth int
-	Targets     map[string]Target
-	GitHub      GitHub
-	State       State
-	Policy      Policy
-	Verify      Verify
+	// MinConfidence drops findings below it (set from --min-confidence;
+	// empty reports every finding).
+	MinConfidence rules.Confidence
+	Targets       map[string]Target
+	GitHub        GitHub
+	State         State
+	Policy        Policy
+	Verify        Verify
 }
 
 // Defaults of the [scan] settings.

@@ -56,6 +56,18 @@ func (c Confidence) Rank() int {
 	return 0
 }
 
+// ParseConfidence reads a confidence threshold: low, medium or high.
+func ParseConfidence(s string) (Confidence, error) {
+	c := Confidence(strings.ToLower(strings.TrimSpace(s)))
+	if c.Rank() == 0 {
+		return "", fmt.Errorf("%q is not low, medium or high", s)
+	}
+	return c, nil
+}
+
+// AtLeast reports whether c is min or more certain.
+func (c Confidence) AtLeast(min Confidence) bool { return c.Rank() >= min.Rank() }
+
 // Allowlist suppresses matches.
 type Allowlist struct {
 	Description string   `toml:"description"`

@@ -127,3 +127,25 @@ func TestNameWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMinConfidence: a detector with a threshold reports nothing below
+// it; without one it reports every level.
+func TestMinConfidence(t *testing.T) {
+	def, _ := rules.Defaults()
+	rs, err := rules.CompileAll(def.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte("password = \"" + rev("retnuh") + "\"\napi_token = \"" + rules.RandString(32, "alnum") + "7Q\"\n")
+	all := NewDetector(Options{Rules: rs}).Detect(Fragment{Path: "src/app.py", Content: text})
+	if CountAtLeast(all, rules.Low) != 2 || CountAtLeast(all, DefaultFailOn) != 1 {
+		t.Fatalf("want one low and one medium finding, got %d", len(all))
+	}
+	med := NewDetector(Options{Rules: rs, MinConfidence: rules.Medium}).Detect(Fragment{Path: "src/app.py", Content: text})
+	if len(med) != 1 || med[0].Confidence != rules.Medium {
+		t.Fatalf("MinConfidence medium: %d findings", len(med))
+	}
+	if _, err := rules.ParseConfidence("certain"); err == nil {
+		t.Error("ParseConfidence accepted a bad level")
+	}
+}

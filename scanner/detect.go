@@ -28,6 +28,26 @@ type Options struct {
 	DecodeDepth int
 	// Ignore suppresses findings by content fingerprint; may be nil.
 	Ignore *Ignore
+	// MinConfidence drops findings less certain than it (empty: report
+	// every finding, as audit does). What fails a scan is the caller's
+	// choice: hooks and CI fail on [DefaultFailOn] and above.
+	MinConfidence rules.Confidence
+}
+
+// DefaultFailOn is the confidence from which hooks and CI fail by
+// default: a keyword with a shaped value, a known format or a credential
+// store. Low findings (generic evidence) are reported, not blocking.
+const DefaultFailOn = rules.Medium
+
+// CountAtLeast counts the findings at min confidence or above.
+func CountAtLeast(fs []Finding, min rules.Confidence) int {
+	n := 0
+	for i := range fs {
+		if fs[i].Confidence.AtLeast(min) {
+			n++
+		}
+	}
+	return n
 }
 
 // Detector finds secrets in content. It is safe for concurrent use.
@@ -46,11 +66,12 @@ type Detector struct {
 	known       knownValues
 	depth       int
 	ignore      *Ignore
+	min         rules.Confidence
 }
 
 // NewDetector builds a detector.
 func NewDetector(o Options) *Detector {
-	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore}
+	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore, min: o.MinConfidence}
 	idx := map[string]int{}
 	var pats []string
 	add := func(p string) int {
@@ -139,6 +160,9 @@ func (d *Detector) Detect(f Fragment) []Finding {
 	li := newLineIndex(f.Content)
 	var out []Finding
 	for _, c := range merged {
+		if d.min != "" && !c.confidence.AtLeast(d.min) {
+			continue
+		}
 		fd := d.finding(f, li, c, pv)
 		if fd == nil {
 			continue

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 	"github.com/leakguard/leakguard/secret"
@@ -80,7 +79,7 @@ unless [github] repo says otherwise.`,
 	fl.StringVar(&f.scan.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB)")
 	fl.StringVar(&f.scan.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
 	fl.BoolVar(&f.scan.strict, "strict", false, "exit 3 when objects are missing (partial clones)")
-	fl.StringVar(&f.failOn, "fail-on", "any", "exit 1 on `WHAT`: none, any (finding) or high (a high-confidence finding)")
+	fl.StringVar(&f.failOn, "fail-on", "medium", "exit 1 on a finding at `LEVEL` or above: low (any), medium or high; none: never")
 	fl.StringVar(&f.sarif, "sarif", "leakguard.sarif", "write SARIF to `FILE` (relative to the repository; outside GitHub Actions only when given)")
 	fl.StringVar(&f.report, "report", "", "write the JSON report to `FILE` (relative to the repository; default on GitHub Actions: $RUNNER_TEMP/leakguard-report.json; elsewhere only when given)")
 	fl.BoolVar(&f.remediate, "remediate", false, "open an incident per leaked key and its audit issue, as 'leakguard remediate' does")
@@ -110,10 +109,8 @@ func runCI(ctx context.Context, s *IO, f *ciFlags, sarifSet, reportSet bool) err
 }
 
 func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet bool) error {
-	switch f.failOn {
-	case "none", "any", "high":
-	default:
-		return usageErr("use none, any or high", "--fail-on: unknown value %q", f.failOn)
+	if _, err := failThreshold(f.failOn); err != nil {
+		return err
 	}
 	if f.noIssue && !f.remediate {
 		return usageErr("add --remediate", "--no-issue applies to --remediate")
@@ -278,18 +275,8 @@ func ciOutcome(s *IO, f *ciFlags, res *scanResult, remErr error) error {
 		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s missing", plural(res.missing, "object")),
 			Hint: "fetch the missing objects (a full clone) or drop --strict"}
 	}
-	fail := false
-	switch f.failOn {
-	case "any":
-		fail = len(res.found) > 0
-	case "high":
-		for i := range res.found {
-			if res.found[i].Confidence == rules.High {
-				fail = true
-				break
-			}
-		}
-	}
+	th, _ := failThreshold(f.failOn)
+	fail := th != "" && scanner.CountAtLeast(res.found, th) > 0
 	if fail {
 		return &Error{Code: ExitFindings, Err: errSilent}
 	}

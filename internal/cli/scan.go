@@ -17,6 +17,7 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/gitdir"
+	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 )
@@ -44,8 +45,10 @@ type scanFlags struct {
 	strict      bool
 
 	// --verify (see verify.go)
-	verify     bool
-	verifyFlag *pflag.Flag
+	verify        bool
+	verifyFlag    *pflag.Flag
+	minConfidence string // --min-confidence: report only findings at or above
+	failOn        string // scan's --fail-on (ci has its own)
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -67,6 +70,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.branch, "branch", "", "with --history: only commits reachable from `NAME`")
 	fl.BoolVar(&f.allRefs, "all-refs", false, "with --history: every ref, pull requests (refs/pull/*) included (default on mirror clones)")
 	fl.BoolVar(&f.strict, "strict", false, "exit 3 when objects are missing (partial or shallow clones)")
+	fl.StringVar(&f.minConfidence, "min-confidence", "low", "report only findings at `LEVEL` or above: low (all), medium or high")
 }
 
 // env is what a scanning command resolved from its flags.
@@ -126,6 +130,13 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, &Error{Code: ExitUsage, Err: err}
 	}
 	e.cfg = cfg
+	if f.minConfidence != "" {
+		mc, err := rules.ParseConfidence(f.minConfidence)
+		if err != nil {
+			return nil, usageErr("use low, medium or high", "--min-confidence: %v", err)
+		}
+		cfg.MinConfidence = mc
+	}
 	e.maxSize = cfg.MaxSize
 	if f.maxSize != "" {
 		n, err := config.ParseSize(f.maxSize)
@@ -223,10 +234,30 @@ else — to learn whether it still works: live, invalid or unknown.`,
 	}
 	f.register(c)
 	f.registerVerify(c.Flags())
+	c.Flags().StringVar(&f.failOn, "fail-on", "medium", "exit 1 on a finding at `LEVEL` or above: low, medium or high (none: never); lower findings are reported, not failing")
 	return c
 }
 
+// failThreshold maps --fail-on to the least confidence that fails, or ""
+// for none. "any" is low, as ci spells it.
+func failThreshold(v string) (rules.Confidence, error) {
+	switch v {
+	case "none":
+		return "", nil
+	case "any":
+		return rules.Low, nil
+	}
+	c, err := rules.ParseConfidence(v)
+	if err != nil {
+		return "", usageErr("use none, low, medium or high", "--fail-on: %v", err)
+	}
+	return c, nil
+}
+
 func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
+	if _, err := failThreshold(f.failOn); err != nil {
+		return err
+	}
 	e, err := f.resolve(s, true, args...)
 	if err != nil {
 		return err
@@ -311,7 +342,17 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 			Err:  fmt.Errorf("scan incomplete: %s missing", plural(r.missing, "object")),
 			Hint: hint}
 	}
-	return outcome(len(r.found), r.errors)
+	failing := len(r.found)
+	if th, _ := failThreshold(f.failOn); f.failOn != "" {
+		failing = 0
+		if th != "" {
+			failing = scanner.CountAtLeast(r.found, th)
+		}
+		if below := len(r.found) - failing; below > 0 {
+			fmt.Fprintf(s.Err, "leakguard: %s below --fail-on %s: reported, not failing\n", plural(below, "finding"), f.failOn)
+		}
+	}
+	return outcome(failing, r.errors)
 }
 
 // collect runs the scan the flags select: files, stdin or git.

@@ -42,7 +42,7 @@ func (s *IO) httpClient() *http.Client {
 func newDetector(cfg *config.Config, ig *scanner.Ignore) *scanner.Detector {
 	return scanner.NewDetector(scanner.Options{
 		Rules: cfg.Rules, Allowlist: cfg.Allowlist, Keys: cfg.Keys,
-		DecodeDepth: cfg.DecodeDepth, Ignore: ig,
+		DecodeDepth: cfg.DecodeDepth, Ignore: ig, MinConfidence: cfg.MinConfidence,
 	})
 }
 
