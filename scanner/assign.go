@@ -332,6 +332,16 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		if fc.code && fc.store == "" {
 			return candidate{}, false // an expression, not a literal
 		}
+		// A bare value ends its statement: what follows on the line is a
+		// comment or a closing bracket, or the "value" is an expression
+		// (password = await hash(x)).
+		// Flags and environment prefixes (--password x --host db,
+		// PGPASSWORD=x psql ...) are followed by the rest of a command.
+		envName := strings.ToUpper(name) == name
+		if rest := strings.TrimLeft(string(b[ve:le]), " \t\r"); !flag && !envName && rest != "" && !strings.HasPrefix(rest, "#") &&
+			!strings.HasPrefix(rest, "//") && !strings.HasPrefix(rest, ";") && rest[0] != ',' && rest[0] != '}' && rest[0] != ']' && rest[0] != ')' {
+			return candidate{}, false
+		}
 		// Code in a config value: a call, an index, a YAML tag.
 		if strings.ContainsAny(v, "()[]{}") || strings.HasPrefix(v, "!") || strings.HasPrefix(v, "&") || strings.HasPrefix(v, "*") && len(v) > 1 && isIdentByte(v[1]) {
 			return candidate{}, false
