@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -320,6 +321,14 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 	if vs == ve || ve > le {
 		return candidate{}, false
 	}
+	if !quoted && isBlockIndicator(string(b[vs:ve])) && strings.TrimSpace(string(b[ve:le])) == "" {
+		// A YAML block scalar holding one line: the value is that line.
+		bs, be, ok := blockScalarLine(b, site.ls, le)
+		if !ok {
+			return candidate{}, false
+		}
+		vs, ve, le = bs, be, be
+	}
 	v := string(b[vs:ve])
 	if quoted {
 		if fstring && strings.ContainsRune(v, '{') {
@@ -339,7 +348,7 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		// PGPASSWORD=x psql ...) are followed by the rest of a command.
 		envName := strings.ToUpper(name) == name
 		if rest := strings.TrimLeft(string(b[ve:le]), " \t\r"); !flag && !envName && rest != "" && !strings.HasPrefix(rest, "#") &&
-			!strings.HasPrefix(rest, "//") && !strings.HasPrefix(rest, ";") && rest[0] != ',' && rest[0] != '}' && rest[0] != ']' && rest[0] != ')' {
+			!strings.HasPrefix(rest, "//") && !strings.HasPrefix(rest, ";") && !strings.ContainsRune(",}])\"'`<", rune(rest[0])) {
 			return candidate{}, false
 		}
 		// Code in a config value: a call, an index, a YAML tag.
@@ -362,6 +371,55 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		mstart: ns, mend: min(len(b), ve+btoi(quoted)),
 		secret: v, confidence: conf,
 	}, true
+}
+
+func isBlockIndicator(v string) bool {
+	switch v {
+	case "|", "|-", "|+", ">", ">-", ">+":
+		return true
+	}
+	return false
+}
+
+// blockScalarLine returns the one line of the block scalar that follows
+// the line [ls,le): more indented than it, and followed by a line that is
+// not (a longer block is text, or a key, and is left to the rules).
+func blockScalarLine(b []byte, ls, le int) (int, int, bool) {
+	indent := func(s int) int {
+		i := s
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+			i++
+		}
+		return i - s
+	}
+	own := indent(ls)
+	s := le + 1
+	if s >= len(b) {
+		return 0, 0, false
+	}
+	e := len(b)
+	if k := bytes.IndexByte(b[s:], '\n'); k >= 0 {
+		e = s + k
+	}
+	in := indent(s)
+	if in <= own || s+in >= e {
+		return 0, 0, false
+	}
+	if e+1 < len(b) {
+		next := e + 1
+		ne := len(b)
+		if k := bytes.IndexByte(b[next:], '\n'); k >= 0 {
+			ne = next + k
+		}
+		if indent(next) > own && next+indent(next) < ne {
+			return 0, 0, false // more than one line
+		}
+	}
+	ve := e
+	for ve > s+in && (b[ve-1] == ' ' || b[ve-1] == '\r') {
+		ve--
+	}
+	return s + in, ve, true
 }
 
 // storingCalls are functions whose first argument names what the second

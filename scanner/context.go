@@ -156,6 +156,12 @@ func newFileContext(p string) *fileContext {
 	if strings.HasPrefix(base, "messages") && strings.HasSuffix(base, ".properties") || base == "strings.xml" || isLocaleFileName(base) {
 		fc.translation = true
 	}
+	if fc.dotenv && !fc.test {
+		// .env.example, .env.sample: placeholders are filtered as
+		// anywhere; a value that survives is one someone copied from
+		// their real .env.
+		fc.doc = false
+	}
 	return fc
 }
 

@@ -60,14 +60,20 @@ func (r *encodedRun) b64pos(c int) int {
 
 func (d *Detector) decodeAndDetect(path string, b []byte, depth int) []candidate {
 	var out []candidate
-	eachEncoded(b, func(r *encodedRun) {
-		for _, c := range d.detect(path, r.decoded, depth-1) {
+	one := func(p string, r *encodedRun) {
+		for _, c := range d.detect(p, r.decoded, depth-1) {
 			c.start, c.end = r.outer(c.start, c.end)
 			c.mstart, c.mend = r.outer(c.mstart, c.mend)
 			c.decoded = append([]string{r.kind}, c.decoded...)
 			out = append(out, c)
 		}
-	})
+	}
+	eachEncoded(b, func(r *encodedRun) { one(path, r) })
+	// Notebooks, source maps, continued commands (hide.go).
+	emb, embPath := embeddedRuns(path, b)
+	for i := range emb {
+		one(embPath, &emb[i])
+	}
 	return out
 }
 
