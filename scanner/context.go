@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"path"
 	"strings"
 )
@@ -182,4 +184,49 @@ func isLocaleFileName(base string) bool {
 		return stem[0] >= 'a' && stem[0] <= 'z' && stem[1] >= 'a' && stem[1] <= 'z'
 	}
 	return len(stem) == 5 && (stem[2] == '-' || stem[2] == '_') && isLetters(stem[:2]) && isLetters(stem[3:])
+}
+
+// isEncryptedPrivateKey reports a private key that needs a passphrase:
+// PKCS#8 ENCRYPTED, PEM with Proc-Type 4,ENCRYPTED, SSH2 ENCRYPTED, or an
+// OpenSSH key whose cipher is not "none". Such a key is reported at low
+// confidence: useless without its passphrase (labelled real code counts
+// it as no credential), yet a leak worth seeing (the passphrase is often
+// weak or stored next to it), so it shows in scans and audits without
+// failing a hook.
+func isEncryptedPrivateKey(sec string) bool {
+	if !strings.Contains(sec, "PRIVATE KEY") {
+		return false
+	}
+	if strings.Contains(sec, "ENCRYPTED PRIVATE KEY") || strings.Contains(sec, "Proc-Type: 4,ENCRYPTED") {
+		return true
+	}
+	const openssh = "-----BEGIN OPENSSH PRIVATE KEY-----"
+	i := strings.Index(sec, openssh)
+	if i < 0 {
+		return false
+	}
+	var body strings.Builder
+	for _, c := range sec[i+len(openssh):] {
+		if c == '-' || body.Len() >= 64 {
+			break
+		}
+		if isB64Byte(byte(c)) && c < 128 || c == '=' {
+			body.WriteRune(c)
+		}
+	}
+	raw, err := base64.StdEncoding.DecodeString(body.String()[:body.Len()/4*4])
+	if err != nil {
+		return false
+	}
+	// "openssh-key-v1\0", then the cipher name as a length-prefixed string.
+	const magic = "openssh-key-v1\x00"
+	if len(raw) < len(magic)+4 || string(raw[:len(magic)]) != magic {
+		return false
+	}
+	n := int(binary.BigEndian.Uint32(raw[len(magic):]))
+	name := raw[len(magic)+4:]
+	if n > len(name) {
+		return false
+	}
+	return string(name[:n]) != "none"
 }

@@ -453,6 +453,9 @@ func (d *Detector) accept(cands []candidate, r *rules.Rule, path string, content
 		}
 		conf = rules.High
 	}
+	if r.Multiline && isEncryptedPrivateKey(sec) {
+		conf = rules.Low // needs its passphrase (see isEncryptedPrivateKey)
+	}
 	cands = append(cands, candidate{
 		rule: r, keyIdx: -1, kind: kindRule,
 		start: base + ss, end: base + se,

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -41,6 +42,50 @@ func TestWhereKeysHide(t *testing.T) {
 		}
 		if c.path == "app/.env.example" && got.Confidence != rules.Medium {
 			t.Errorf("%s: a real-looking value in an example env file: confidence %s, want medium", c.path, got.Confidence)
+		}
+	}
+}
+
+// TestEncryptedPrivateKeysLow: a key that needs its passphrase is
+// reported at low confidence; the same key in the clear stays high.
+func TestEncryptedPrivateKeysLow(t *testing.T) {
+	d := testDetector(t)
+	body := func() string {
+		return rules.RandString(64, "base64") + "\n" + rules.RandString(64, "base64") + "\n" + rules.RandString(64, "base64") + "\n"
+	}
+	openssh := func(cipher string) string {
+		var blob []byte
+		blob = append(blob, "openssh-key-v1\x00"...)
+		blob = append(blob, 0, 0, 0, byte(len(cipher)))
+		blob = append(blob, cipher...)
+		blob = append(blob, rules.RandString(150, "alnum")...)
+		enc := base64.StdEncoding.EncodeToString(blob)
+		var lines []string
+		for len(enc) > 70 {
+			lines, enc = append(lines, enc[:70]), enc[70:]
+		}
+		lines = append(lines, enc)
+		return "-----BEGIN OPENSSH " + "PRIVATE KEY-----\n" + strings.Join(lines, "\n") + "\n-----END OPENSSH " + "PRIVATE KEY-----\n"
+	}
+	begin := func(kind string) string { return "-----BEGIN " + kind + "-----\n" }
+	end := func(kind string) string { return "-----END " + kind + "-----\n" }
+	for _, c := range []struct {
+		text string
+		want rules.Confidence
+	}{
+		{begin("RSA PRIVATE KEY") + body() + end("RSA PRIVATE KEY"), rules.High},
+		{begin("RSA PRIVATE KEY") + "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + rules.RandString(32, "hexupper") + "\n\n" + body() + end("RSA PRIVATE KEY"), rules.Low},
+		{begin("ENCRYPTED PRIVATE KEY") + body() + end("ENCRYPTED PRIVATE KEY"), rules.Low},
+		{openssh("none"), rules.High},
+		{openssh("aes256-ctr"), rules.Low},
+	} {
+		fs := d.Detect(Fragment{Path: "deploy/key.pem", Content: []byte(c.text)})
+		if len(fs) != 1 || fs[0].Confidence != c.want {
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.RuleID+":"+string(f.Confidence))
+			}
+			t.Errorf("%.40q: got %v, want one finding at %s", c.text, got, c.want)
 		}
 	}
 }
