@@ -198,9 +198,11 @@ func classifyName(name string) secretKind {
 	if prev != "" && negPrefixWords[prev] {
 		return noSecret
 	}
-	// public_key_token, publicKeyToken: a public word anywhere before.
+	// public_key_token, publicKeyToken: a public word anywhere before;
+	// dummyAuthToken, fakePassword: the name says it is not real.
 	for _, p := range ws[:i] {
-		if p == "public" || p == "pub" || p == "csrf" || p == "xsrf" {
+		switch p {
+		case "public", "pub", "csrf", "xsrf", "dummy", "fake", "mock", "example", "sample", "placeholder", "invalid", "wrong", "bad":
 			return noSecret
 		}
 	}
@@ -353,6 +355,13 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		}
 		// Code in a config value: a call, an index, a YAML tag.
 		if strings.ContainsAny(v, "()[]{}") || strings.HasPrefix(v, "!") || strings.HasPrefix(v, "&") || strings.HasPrefix(v, "*") && len(v) > 1 && isIdentByte(v[1]) {
+			return candidate{}, false
+		}
+	}
+	if kind == kindBareKey {
+		// PubKey{ID: "1", Key: "…"}, "public": {"key": "…"}: a public key.
+		pre := strings.ToLower(string(b[max(site.ls, ns-160):ns]))
+		if strings.Contains(pre, "pubkey") || strings.Contains(pre, "public") {
 			return candidate{}, false
 		}
 	}
@@ -610,6 +619,16 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 	}
 	words := valueWords(v)
 	rnd := randomLooking(v)
+	if kind != kindPassword && madeUp(v) {
+		return "", false // gho_abc123, 12345abcdefg
+	}
+	// inactive-user-2-token: words (and numbers) naming a secret.
+	if namesSecret(words) {
+		return "", false
+	}
+	if kind == kindBareKey && hasWordSegment(v) {
+		return "", false // Linux-node-<hash>: a cache key, not a credential
+	}
 	var conf rules.Confidence
 	switch kind {
 	case kindPassword:
@@ -852,6 +871,61 @@ func countingRun(lv string) bool {
 			}
 		} else {
 			run = 1
+		}
+	}
+	return false
+}
+
+// madeUp: after a prefix (gho_, sk-), a short body of counting runs
+// only (abc123, 12345abcdefg, xyz789): a value typed to fill a test.
+func madeUp(v string) bool {
+	body := v
+	if i := strings.LastIndexAny(v, "_-"); i >= 0 {
+		body = v[i+1:]
+	}
+	lb := strings.ToLower(body)
+	if len(lb) < 4 || len(lb) > 16 {
+		return false
+	}
+	for i := 0; i < len(lb); {
+		j := i + 1
+		for j < len(lb) && lb[j] == lb[j-1]+1 {
+			j++
+		}
+		if j-i < 3 {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// namesSecret: identifier words, one of them a secret word, the rest
+// words or numbers: inactive-user-2-token, my_api_key_1.
+func namesSecret(ws []string) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	named := false
+	for _, w := range ws {
+		switch {
+		case isDigits(w):
+		case passwordWords[w] || compoundWords[w] != noSecret || w == "key" || w == "keys":
+			named = true
+		case len(w) >= 2 && isLetters(w) && strings.ContainsAny(w, "aeiouy"):
+		default:
+			return false
+		}
+	}
+	return named
+}
+
+// hasWordSegment: a dash-, dot- or underscore-separated segment that is
+// a word of three letters or more (Linux-node-…, prod.cache.…).
+func hasWordSegment(v string) bool {
+	for _, seg := range strings.FieldsFunc(v, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ':' }) {
+		if len(seg) >= 3 && isLetters(seg) && strings.ContainsAny(strings.ToLower(seg), "aeiouy") && len(seg) < len(v) {
+			return true
 		}
 	}
 	return false

@@ -86,6 +86,11 @@ func TestSecretAssignments(t *testing.T) {
 		{"src/tok.py", "csrf_token = \"@V@\"", token, ""},
 		{"src/keys.py", "public_key = \"@V@\"", token, ""},
 		{"src/form.html", "<input type=\"password\" name=\"password\" autocomplete=\"current-password\">", "", ""},
+		{"pkg/set_test.go", "httpmock.JSONResponse(PubKey{ID: \"123\", Key: \"@V@\"})", rules.RandString(43, "base64") + "=", ""},
+		{"pkg/cache_test.go", "\"key\": \"@V@\",", "Linux-node-" + rules.RandString(40, "hex"), ""},
+		{"pkg/status_test.go", "\"GH_TOKEN\": \"@V@\",", "gho_" + rev("321cba"), ""},
+		{"pkg/switch_test.go", "activeToken:  \"@V@\",", "inactive-user-2-token", ""},
+		{"pkg/prompt_test.go", "dummyAuthToken := \"@V@\"", rules.RandString(16, "alnum") + "7", ""},
 	}
 	for _, c := range cases {
 		text := strings.ReplaceAll(c.text, "@V@", c.value)
