@@ -669,6 +669,9 @@ func judgeValue(kind secretKind, name, v string, quoted bool, fc *fileContext) (
 	// A value spelling a secret word (Password123, secret1, P@ssw0rd)
 	// describes itself: a documentation or test value, if a weak real one.
 	if selfDescribing(v) {
+		if fc.test || fc.doc {
+			return "", false // a test's or a doc's stand-in: "secretpassword"
+		}
 		conf = rules.Low
 	}
 	if fc.dotenv && conf == rules.Low && kind == kindPassword && !fc.test && !fc.doc {

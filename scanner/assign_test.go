@@ -91,6 +91,8 @@ func TestSecretAssignments(t *testing.T) {
 		{"pkg/status_test.go", "\"GH_TOKEN\": \"@V@\",", "gho_" + rev("321cba"), ""},
 		{"pkg/switch_test.go", "activeToken:  \"@V@\",", "inactive-user-2-token", ""},
 		{"pkg/prompt_test.go", "dummyAuthToken := \"@V@\"", rules.RandString(16, "alnum") + "7", ""},
+		{"net/http/client_test.go", "req.Header.Set(\"Authorization\", \"@V@\")", rev("drowssapterces"), ""},
+		{"config/prod.yml", "keychain_password: @V@", rev("1drowssap"), rules.Low},
 	}
 	for _, c := range cases {
 		text := strings.ReplaceAll(c.text, "@V@", c.value)
