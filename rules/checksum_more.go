@@ -145,3 +145,16 @@ func kubernetesServiceAccountJWT(s string) bool {
 	_, ok := p["kubernetes.io"]
 	return ok
 }
+
+func init() { validators["jwt-argocd"] = argoCDJWT }
+
+// argoCDJWT accepts a signed JWT issued by Argo CD (iss "argocd"): the
+// API tokens of accounts and projects.
+func argoCDJWT(s string) bool {
+	if !validJWT(s) {
+		return false
+	}
+	_, p, _ := jwtParts(s)
+	iss, _ := p["iss"].(string)
+	return iss == "argocd"
+}

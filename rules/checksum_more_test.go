@@ -87,3 +87,13 @@ func TestKubernetesServiceAccountJWT(t *testing.T) {
 
 func b64(s string) string    { return base64.StdEncoding.EncodeToString([]byte(s)) }
 func b64url(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestArgoCDJWT(t *testing.T) {
+	h, sig := b64url(`{"alg":"HS256","typ":"JWT"}`), "."+RandString(43, "urlsafe")
+	if !argoCDJWT(h + "." + b64url(`{"iss":"argocd","sub":"ci:apiKey"}`) + sig) {
+		t.Error("an Argo CD token failed")
+	}
+	if argoCDJWT(h + "." + b64url(`{"iss":"https://argocd.example.com/api/dex"}`) + sig) {
+		t.Error("a Dex token passed")
+	}
+}
