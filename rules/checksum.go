@@ -128,15 +128,21 @@ func supabaseServiceRole(s string) bool {
 	return role == "service_role" && strings.Contains(iss, "supabase")
 }
 
-// basicAuth accepts base64 that decodes to printable "user:password" with
-// a password that is not a placeholder.
-func basicAuth(s string) bool {
+// decodeStdBase64 decodes standard base64, padded or not.
+func decodeStdBase64(s string) ([]byte, bool) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-		if err != nil {
-			return false
-		}
+	}
+	return b, err == nil
+}
+
+// basicAuth accepts base64 that decodes to printable "user:password" with
+// a password that is not a placeholder.
+func basicAuth(s string) bool {
+	b, ok := decodeStdBase64(s)
+	if !ok {
+		return false
 	}
 	user, pass, ok := strings.Cut(string(b), ":")
 	if !ok || user == "" || pass == "" {

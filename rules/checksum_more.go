@@ -115,12 +115,9 @@ func init() {
 // JSON object holding the account tag (a), the tunnel id (t) and the
 // tunnel secret (s).
 func cloudflareTunnelToken(s string) bool {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-		if err != nil {
-			return false
-		}
+	b, ok := decodeStdBase64(s)
+	if !ok {
+		return false
 	}
 	var tok struct {
 		A, T, S string
