@@ -401,6 +401,17 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	}
 	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
 	st.Unscanned = unscanned
+	// Trees and blobs that a ref leads to and no commit holds.
+	for _, l := range sel.loose {
+		fs, err := r.scanObject(ctx, o, l.p, l.ref, st, sc.scanned)
+		if err != nil {
+			return nil, *st, err
+		}
+		for i := range fs {
+			fs[i].Message = "ref " + l.ref
+		}
+		out = append(out, fs...)
+	}
 	st.Missing = len(missingSet)
 	sortHistory(out, commits)
 	if o.keep != nil {

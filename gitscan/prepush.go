@@ -82,7 +82,7 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 		}
 		if commit.IsZero() {
 			// A tag of a tree or a blob: all of it is new.
-			fs, err := r.scanObject(ctx, o, p, u.LocalRef, &st)
+			fs, err := r.scanObject(ctx, o, p, u.LocalRef, &st, nil)
 			if err != nil {
 				return nil, st, err
 			}
@@ -174,9 +174,13 @@ func (r *Repo) shallowParents(commits []*commitInfo) map[plumbing.Hash]bool {
 	return out
 }
 
-// scanObject scans a tree's every file (or a blob, under name) whole.
-func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string, st *Stats) ([]scanner.Finding, error) {
+// scanObject scans a tree's every file (or a blob, under name) whole,
+// but the blobs done already says were scanned.
+func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string, st *Stats, done map[plumbing.Hash]bool) ([]scanner.Finding, error) {
 	if p.kind == plumbing.BlobObject {
+		if done[p.target] {
+			return nil, nil
+		}
 		return scanDiffs(ctx, o, []fileJob{{path: name, blob: p.target}}, st, r.readBlob), nil
 	}
 	if p.kind != plumbing.TreeObject {
@@ -197,7 +201,7 @@ func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string,
 		if err != nil {
 			return nil, objectError(name, p.target, err)
 		}
-		if e.Mode.IsFile() && e.Mode != filemode.Symlink {
+		if e.Mode.IsFile() && e.Mode != filemode.Symlink && !done[e.Hash] {
 			jobs = append(jobs, fileJob{path: path, blob: e.Hash})
 		}
 	}

@@ -154,6 +154,14 @@ type selection struct {
 	tags           []refTag
 	// notes maps the tip of each notes ref to the ref's name.
 	notes map[plumbing.Hash]string
+	// loose are the refs that lead to a tree or a blob, not a commit.
+	loose []looseRef
+}
+
+// looseRef is a ref that leads to a tree or a blob.
+type looseRef struct {
+	ref string
+	p   peeled
 }
 
 // refTag is an annotated tag a ref leads to.
@@ -188,7 +196,14 @@ func (r *Repo) refSelection(all bool) (selection, error) {
 				s.tags = append(s.tags, refTag{ref: rf.name, tag: t, commit: commit})
 			}
 		}
-		if commit.IsZero() || dup[commit] {
+		if commit.IsZero() {
+			if !dup[p.target] {
+				dup[p.target] = true
+				s.loose = append(s.loose, looseRef{rf.name, p})
+			}
+			continue
+		}
+		if dup[commit] {
 			continue
 		}
 		dup[commit] = true

@@ -3,6 +3,7 @@ package gitscan
 import (
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,49 @@ func TestHistoryAllRefs(t *testing.T) {
 		}
 		fs, _ = history(t, mirror, backend, HistoryOptions{})
 		wantWhere(t, where(fs), pr[:7]+" pr.txt:1")
+	})
+}
+
+// TestHistoryRefsToTreesAndBlobs: a ref that leads to a tree or a blob
+// (git tag -a NAME <tree-or-blob>) holds content no commit reaches; a
+// history scan reads it too.
+func TestHistoryRefsToTreesAndBlobs(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	commitAll(t, dir, "base")
+	blob := gitHashObject(t, dir, "token = \""+key()+"\"\n")
+	run(t, dir, "tag", "-a", "-m", "a blob", "blobtag", blob)
+	write(t, dir, "sub/conf.env", "token = \""+key()+"\"\n")
+	run(t, dir, "add", "sub")
+	tree := run(t, dir, "write-tree")
+	run(t, dir, "rm", "-q", "-r", "--cached", "sub")
+	run(t, dir, "update-ref", "refs/tags/treeref", tree)
+	bothBackends(t, func(t *testing.T, backend string) {
+		fs, _ := history(t, dir, backend, HistoryOptions{})
+		wantWhere(t, where(fs), "refs/tags/blobtag:1", "sub/conf.env:1")
+	})
+}
+
+func gitHashObject(t *testing.T, dir, content string) string {
+	t.Helper()
+	cmd := gitCmd(dir, "hash-object", "-w", "--stdin")
+	cmd.Stdin = strings.NewReader(content)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestHistoryTreeRefNoRepeat: a ref to a tree that commits hold already
+// adds no second finding.
+func TestHistoryTreeRefNoRepeat(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "token = \""+key()+"\"\n")
+	c := commitAll(t, dir, "base")
+	run(t, dir, "tag", "-a", "-m", "the tree", "treetag", c+"^{tree}")
+	bothBackends(t, func(t *testing.T, backend string) {
+		fs, _ := history(t, dir, backend, HistoryOptions{})
+		wantWhere(t, where(fs), c[:7]+" a.txt:1")
 	})
 }
