@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/leakguard/leakguard/scanner/report"
 )
 
 // Formats are the report formats.
@@ -214,11 +216,11 @@ func writeText(w io.Writer, r *Report, color bool) error {
 		p.f("%2d. %s\n", n, e.title())
 		p.f("    status      %s\n", p.paint(map[bool]string{true: "31;1", false: "33"}[e.Live], e.status()))
 		if in := e.Introduced; in != nil {
-			where := in.Path
+			where := report.Printable(in.Path)
 			if where == "" {
 				where = "the commit message"
 			}
-			p.f("    introduced  %s %s by %s in %s", short(in.Commit), day(in.Date), in.Author, where)
+			p.f("    introduced  %s %s by %s in %s", short(in.Commit), day(in.Date), report.Printable(in.Author), where)
 			if in.Message != "" {
 				p.f(" (%q)", in.Message)
 			}
@@ -235,7 +237,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 				if i > 0 {
 					label = "           "
 				}
-				p.f("    %s %s\n", label, pl)
+				p.f("    %s %s\n", label, report.Printable(pl))
 			}
 		}
 		if rm := e.Removed; rm != nil {
@@ -243,7 +245,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 			if rm.Deleted {
 				how = "deleted"
 			}
-			p.f("    removed     %s %s by %s (%s %s)\n", short(rm.Commit), day(rm.Date), rm.Author, rm.Path, how)
+			p.f("    removed     %s %s by %s (%s %s)\n", short(rm.Commit), day(rm.Date), report.Printable(rm.Author), report.Printable(rm.Path), how)
 		}
 		hist := 0
 		for _, l := range e.Locations {
