@@ -116,8 +116,10 @@ func isAlnumByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// isRepetitive reports a value made of one character class run or a short
+// IsRepetitive reports a value made of one character class run or a short
 // repeated unit (aaaa…, 1234…, abcabc…, 0000…).
+func IsRepetitive(v string) bool { return isRepetitive(v) }
+
 func isRepetitive(v string) bool {
 	distinct := map[rune]bool{}
 	for _, r := range v {

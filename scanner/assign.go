@@ -1028,13 +1028,10 @@ func isFormatPlaceholder(v string) bool {
 }
 
 // isRepetitiveValue: one or two distinct characters, a short repeated
-// unit, or an alphabet or digit run (aaaa, 1234, abcabc, qwerty).
+// unit, or an alphabet or digit run (aaaa, 1234, abcabc), short values
+// included.
 func isRepetitiveValue(lv string) bool {
-	distinct := map[byte]bool{}
-	for i := 0; i < len(lv); i++ {
-		distinct[lv[i]] = true
-	}
-	if len(distinct) <= 2 && len(lv) >= 4 || len(distinct) == 1 {
+	if rules.IsRepetitive(lv) {
 		return true
 	}
 	seq := 0
@@ -1043,22 +1040,7 @@ func isRepetitiveValue(lv string) bool {
 			seq++
 		}
 	}
-	if len(lv) >= 4 && seq >= len(lv)-1 {
-		return true
-	}
-	for unit := 1; unit <= 4 && unit*3 <= len(lv); unit++ {
-		ok := true
-		for i := unit; i < len(lv); i++ {
-			if lv[i] != lv[i%unit] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
+	return len(lv) >= 4 && seq >= len(lv)-1
 }
 
 // nameAround returns the bounds of the name holding a keyword hit: back

@@ -297,6 +297,24 @@ func unhex(c byte) byte {
 	}
 }
 
+// appendUEscape decodes the \uXXXX escape at b[i:] (within e) onto out,
+// each decoded byte at offset i.
+func appendUEscape(b []byte, i, e int, out []byte, off []int) ([]byte, []int, bool) {
+	if i+6 > e {
+		return out, off, false
+	}
+	v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32)
+	if err != nil {
+		return out, off, false
+	}
+	n := len(out)
+	out = utf8.AppendRune(out, rune(v))
+	for ; n < len(out); n++ {
+		off = append(off, i)
+	}
+	return out, off, true
+}
+
 // unescape decodes the \uXXXX and \xXX escapes of b[s:e], leaving other
 // bytes, with the offset of each decoded byte.
 func unescape(b []byte, s, e int) (out []byte, off []int, changed bool) {
@@ -304,17 +322,11 @@ func unescape(b []byte, s, e int) (out []byte, off []int, changed bool) {
 		if b[i] == '\\' && i+1 < e {
 			switch b[i+1] {
 			case 'u':
-				if i+6 <= e {
-					if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil {
-						n := len(out)
-						out = utf8.AppendRune(out, rune(v))
-						for ; n < len(out); n++ {
-							off = append(off, i)
-						}
-						i += 5
-						changed = true
-						continue
-					}
+				var ok bool
+				if out, off, ok = appendUEscape(b, i, e, out, off); ok {
+					i += 5
+					changed = true
+					continue
 				}
 			case 'x':
 				if i+4 <= e {

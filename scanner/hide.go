@@ -3,9 +3,7 @@ package scanner
 import (
 	"bytes"
 	"path"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Where keys hide: text whose lines are not the file's lines.
@@ -95,16 +93,10 @@ func unescapeJSON(b []byte, s, e int) (out []byte, off []int, ok bool) {
 		case 'b', 'f':
 			r = ' '
 		case 'u':
-			if i+6 <= e {
-				if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil {
-					n := len(out)
-					out = utf8.AppendRune(out, rune(v))
-					for ; n < len(out); n++ {
-						off = append(off, i)
-					}
-					i += 5
-					continue
-				}
+			var ok bool
+			if out, off, ok = appendUEscape(b, i, e, out, off); ok {
+				i += 5
+				continue
 			}
 			return nil, nil, false
 		default:
