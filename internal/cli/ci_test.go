@@ -282,7 +282,7 @@ func TestCIEvents(t *testing.T) {
 			if got := r.found(cr); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Fatalf("found %v, want %v\n%s", got, tc.want, cr.stdout)
 			}
-			if !strings.Contains(cr.stderr, tc.what) || !strings.Contains(cr.summary, ciMD(tc.what)) {
+			if !strings.Contains(cr.stderr, tc.what) || !strings.Contains(cr.summary, report.MarkdownText(tc.what)) {
 				t.Fatalf("want %q in the log and summary:\n%s\n%s", tc.what, cr.stderr, cr.summary)
 			}
 			if tc.note != "" && !regexp.MustCompile(`(?m)^::notice title=leakguard::.*`+tc.note).MatchString(cr.stdout) {

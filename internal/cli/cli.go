@@ -200,6 +200,8 @@ func classify(err error) (code int, msg, hnt string) {
 		if hnt == "" {
 			hnt = "fix the config file (see 'Configuration' in README.md)"
 		}
+	case errors.As(err, new(*gitscan.PlanError)):
+		code = ExitUsage
 	case errors.Is(err, gitscan.ErrNotRepository):
 		code = ExitUsage
 		if hnt == "" {

@@ -108,7 +108,7 @@ func WriteGitHubAnnotations(w io.Writer, fs []scanner.Finding) {
 		if i == MaxErrorAnnotations {
 			rest := len(fs) - MaxErrorAnnotations
 			fmt.Fprintf(w, "::warning title=%s::%s\n", GitHubEscapeProperty("leakguard: more findings"),
-				GitHubEscapeData(fmt.Sprintf("%s more not annotated (GitHub shows %d error annotations per step): see the job summary, the log or the SARIF report", fmt.Sprintf("%d finding%s", rest, map[bool]string{true: "", false: "s"}[rest == 1]), MaxErrorAnnotations)))
+				GitHubEscapeData(fmt.Sprintf("%s more not annotated (GitHub shows %d error annotations per step): see the job summary, the log or the SARIF report", plural(rest, "finding"), MaxErrorAnnotations)))
 			return
 		}
 		f := &fs[i]

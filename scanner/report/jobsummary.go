@@ -1,0 +1,186 @@
+package report
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// JobSummary is what a GitHub Actions job summary reports: what was
+// scanned, the findings (redacted) and the playbook.
+type JobSummary struct {
+	What, Summary   string // what was scanned; the scan's closing line
+	Notes, Warnings []string
+	Findings        []scanner.Finding
+	Repo, Server    string // GITHUB_REPOSITORY, GITHUB_SERVER_URL: links
+	SHA             string // GITHUB_SHA: links of findings without a commit
+	Remediate       bool
+	RemediateErr    error
+	Incidents       []SummaryIncident
+	FailOnNone      bool
+}
+
+// SummaryIncident is an incident opened by --remediate.
+type SummaryIncident struct {
+	ID       string
+	Name     string // the managed key, else the rule
+	IssueURL string
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// MarkdownText keeps repository text (file names, commit authors) from being
+// read as Markdown or HTML.
+func MarkdownText(s string) string {
+	var b strings.Builder
+	for _, r := range strings.Join(strings.Fields(s), " ") {
+		if strings.ContainsRune("\\`*_[]<>|~&#!", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (in *JobSummary) server() string {
+	if in.Server != "" {
+		return strings.TrimRight(in.Server, "/")
+	}
+	return "https://github.com"
+}
+
+// findingLink is the finding's location, linked to the blob at its commit.
+func (in *JobSummary) findingLink(f *scanner.Finding) string {
+	text := f.File
+	if text == "" {
+		return "(commit message)"
+	}
+	if f.StartLine > 0 {
+		text += ":" + strconv.Itoa(f.StartLine)
+	}
+	repo := in.Repo
+	commit := f.Commit
+	if commit == "" {
+		commit = in.SHA
+	}
+	if repo == "" || commit == "" {
+		return MarkdownText(text)
+	}
+	var parts []string
+	for _, seg := range strings.Split(f.File, "/") {
+		parts = append(parts, url.PathEscape(seg))
+	}
+	link := fmt.Sprintf("%s/%s/blob/%s/%s", in.server(), repo, commit, strings.Join(parts, "/"))
+	if f.StartLine > 0 {
+		link += fmt.Sprintf("#L%d", f.StartLine)
+		if f.EndLine > f.StartLine {
+			link += fmt.Sprintf("-L%d", f.EndLine)
+		}
+	}
+	return "[" + MarkdownText(text) + "](" + link + ")"
+}
+
+func (in *JobSummary) commitLink(c string) string {
+	if c == "" {
+		return ""
+	}
+	if repo := in.Repo; repo != "" {
+		return fmt.Sprintf("[`%s`](%s/%s/commit/%s)", shortSHA(c), in.server(), repo, c)
+	}
+	return "`" + shortSHA(c) + "`"
+}
+
+// GitHubJobSummary is the Markdown for $GITHUB_STEP_SUMMARY: what was scanned,
+// a table of findings and the playbook.
+func GitHubJobSummary(in JobSummary) string {
+	var b strings.Builder
+	n := len(in.Findings)
+	if n == 0 {
+		b.WriteString("## leakguard: no secrets found\n\n")
+	} else {
+		fmt.Fprintf(&b, "## leakguard: %s\n\n", plural(n, "leaked secret"))
+	}
+	fmt.Fprintf(&b, "Scanned %s: %s.\n\n", MarkdownText(in.What), MarkdownText(in.Summary))
+	for _, note := range in.Notes {
+		fmt.Fprintf(&b, "> [!NOTE]\n> %s\n\n", MarkdownText(note))
+	}
+	for _, w := range in.Warnings {
+		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", MarkdownText(w))
+	}
+	if n == 0 {
+		return b.String()
+	}
+	b.WriteString("| # | Secret | Where | Commit | Confidence |\n|---|---|---|---|---|\n")
+	for i := range in.Findings {
+		fd := &in.Findings[i]
+		author := ""
+		if fd.Author != "" {
+			author = " by " + MarkdownText(fd.Author)
+		}
+		fmt.Fprintf(&b, "| %d | **%s** %s — %s | %s | %s%s | %s |\n", i+1,
+			MarkdownText(Title(fd)), MarkdownText(fd.Description), MarkdownText(fd.Secret.Redacted()),
+			in.findingLink(fd), in.commitLink(fd.Commit), author, fd.Confidence)
+	}
+	b.WriteString("\n### What to do now\n\n")
+	b.WriteString("Deleting the line does not help: the secret is in the history and may have been copied already. For each key below:\n\n")
+	b.WriteString("1. **Regenerate it** at the provider and revoke the old value.\n")
+	b.WriteString("2. **Update the source of truth** (`leakguard rotate NAME` for a key in the inventory).\n")
+	b.WriteString("3. **Sync every environment** that uses it and verify (`leakguard sync NAME`).\n")
+	b.WriteString("4. **Audit the provider's usage logs** for access since the leaking commit.\n")
+	b.WriteString("5. Move the value out of the code (a secret store, `${{ secrets.NAME }}`) and record the incident: `leakguard remediate`, or `remediate: true` on this action to open the audit issue.\n\n")
+	b.WriteString("| Key | Regenerate at | Findings |\n|---|---|---|\n")
+	type keyRow struct {
+		title, url string
+		n          int
+	}
+	var rows []*keyRow
+	byKey := map[string]*keyRow{}
+	for i := range in.Findings {
+		fd := &in.Findings[i]
+		k := fd.KeyName
+		if k == "" {
+			k = fd.ContentFingerprint()
+		}
+		r := byKey[k]
+		if r == nil {
+			r = &keyRow{title: Title(fd), url: fd.RotateURL}
+			byKey[k] = r
+			rows = append(rows, r)
+		}
+		r.n++
+	}
+	for _, r := range rows {
+		u := "the provider's dashboard"
+		if r.url != "" {
+			u = "<" + r.url + ">"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d |\n", MarkdownText(r.title), u, r.n)
+	}
+	b.WriteString("\n")
+	switch {
+	case in.Remediate && in.RemediateErr != nil:
+		fmt.Fprintf(&b, "> [!CAUTION]\n> Remediation is incomplete: %s\n\n", MarkdownText(in.RemediateErr.Error()))
+	case in.Remediate:
+		b.WriteString("### Incidents\n\n")
+		for _, inc := range in.Incidents {
+			line := "- `" + inc.ID + "` " + MarkdownText(inc.Name)
+			if inc.IssueURL != "" {
+				line += ": audit issue <" + inc.IssueURL + ">"
+			}
+			b.WriteString(line + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if in.FailOnNone {
+		b.WriteString("_`fail-on: none`: this step does not fail on findings._\n")
+	}
+	return b.String()
+}
