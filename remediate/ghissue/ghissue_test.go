@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/internal/retry"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -612,10 +613,10 @@ func TestEnsureCreateKeepsFailing(t *testing.T) {
 func TestSleepCtx(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+	if err := retry.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
-	if err := sleepCtx(context.Background(), time.Nanosecond); err != nil {
+	if err := retry.Sleep(context.Background(), time.Nanosecond); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -28,7 +28,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/internal/retry"
 )
 
 // Defaults for a zero [Client].
@@ -377,52 +377,26 @@ func (c *Client) backoff(attempt int) time.Duration {
 	if max <= 0 {
 		max = DefaultMaxDelay
 	}
-	d := max
-	if attempt < 32 {
-		if e := base << (attempt - 1); e > 0 && e < max {
-			d = e
-		}
-	}
+	d := retry.Exp(attempt, base, max)
 	if c.Jitter != nil {
 		return c.Jitter(d)
 	}
-	return rand.N(d)
+	return retry.FullJitter(d)
 }
 
 func (c *Client) retryAfter(h http.Header) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		now := time.Now
-		if c.Now != nil {
-			now = c.Now
-		}
-		d := t.Sub(now())
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
+	return retry.RetryAfter(h, now())
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // providerError pulls an error code and message out of a JSON error body:
