@@ -233,9 +233,15 @@ func (c *commitInfo) addRaw(meta, path string) error {
 	return nil
 }
 
-// catFileSplit is the number of blobs from which two cat-file processes
-// share the work.
-var catFileSplit = 4096
+// catFileParts is how many cat-file processes read n blobs: two from
+// 4096 blobs when there is more than one CPU, else one. A Repo's
+// catFileParts replaces it (tests).
+func catFileParts(n int) int {
+	if n >= 4096 && runtime.GOMAXPROCS(0) > 1 {
+		return 2
+	}
+	return 1
+}
 
 // blobs streams blobs through 'git cat-file --batch'.
 func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
@@ -254,7 +260,11 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 	// inflates and resolves deltas on one core each, and the scanner keeps
 	// up. Contiguous halves keep each process's delta-base cache useful.
 	parts := [][]plumbing.Hash{want}
-	if len(want) >= catFileSplit && runtime.GOMAXPROCS(0) > 1 {
+	split := catFileParts
+	if g.r != nil && g.r.catFileParts != nil {
+		split = g.r.catFileParts
+	}
+	if split(len(want)) >= 2 && len(want) >= 2 {
 		parts = [][]plumbing.Hash{want[:len(want)/2], want[len(want)/2:]}
 	}
 	errs := make([]error, len(parts))
@@ -267,6 +277,9 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 			if err != nil {
 				errs[i] = err
 				return
+			}
+			if g.r != nil {
+				g.r.catFiles.Add(1)
 			}
 			errs[i] = c.read(part, max, fn)
 		}()

@@ -206,10 +206,21 @@ func TestHistorySplitCatFile(t *testing.T) {
 		write(t, dir, "f"+itoaTest(i)+".txt", body)
 		commitAll(t, dir, "c"+itoaTest(i))
 	}
-	one, _ := history(t, dir, "git", HistoryOptions{})
-	defer func(n int) { catFileSplit = n }(catFileSplit)
-	catFileSplit = 2
-	split, _ := history(t, dir, "git", HistoryOptions{})
+	scan := func(parts int) []scanner.Finding {
+		r := open(t, dir)
+		asked := 0
+		r.catFileParts = func(n int) int { asked = n; return parts }
+		fs, _, err := r.History(context.Background(), Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asked < 2 || int(r.catFiles.Load()) != parts {
+			t.Fatalf("the split was decided for %d blobs; %d cat-file processes read them, want %d", asked, r.catFiles.Load(), parts)
+		}
+		return fs
+	}
+	// Whatever GOMAXPROCS is: one process, then two.
+	one, split := scan(1), scan(2)
 	if len(one) != 3 || len(split) != len(one) {
 		t.Fatalf("one process: %d findings, two: %d; want 3", len(one), len(split))
 	}

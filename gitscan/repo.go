@@ -42,6 +42,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
@@ -126,6 +127,12 @@ type Repo struct {
 	root   string // work tree, "" when bare
 	gitDir string // the (worktree's) git directory
 	bare   bool   // dir is (in) a bare repository
+
+	// catFileParts, when set, replaces the heuristic that decides how
+	// many cat-file processes read a history's blobs (tests).
+	catFileParts func(n int) int
+	// catFiles counts the cat-file processes started for blobs.
+	catFiles atomic.Int32
 
 	// go-git is opened on first use: a staged scan through git's
 	// plumbing never needs it.

@@ -146,7 +146,7 @@ func TestDecodedFindingPointsAtEncodedText(t *testing.T) {
 	}
 }
 
-func TestLongMinifiedLineIsLinear(t *testing.T) {
+func TestLongMinifiedLine(t *testing.T) {
 	d := testDetector(t)
 	key := "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA"
 	var b strings.Builder
