@@ -9,9 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/leakguard/leakguard/internal/retry"
 )
 
 // hc sends requests for checks and revocations.
@@ -66,7 +66,7 @@ func (h *hc) send(ctx context.Context, r request) (*response, error) {
 			}
 			wait = time.Duration(attempt*attempt) * 250 * time.Millisecond
 		case resp.status == http.StatusTooManyRequests:
-			d, ok := retryAfter(resp.header)
+			d, ok := retry.RetryAfter(resp.header, time.Now())
 			if retried429 || !ok || d > h.maxRetryAfter {
 				return last, nil
 			}
@@ -143,31 +143,6 @@ func netErr(err error, ctx context.Context) error {
 	return errors.New("request failed")
 }
 
-func retryAfter(h http.Header) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, time.Until(t)), true
-	}
-	return 0, false
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // common turns what every provider shares into a Result: a transport
 // error, a redirect, a rate limit, a server error. ok is false when the
 // status is the check's to interpret.
@@ -177,7 +152,7 @@ func common(title, what string, r *response, err error) (Result, bool) {
 		return Result{Unknown, fmt.Sprintf("network error asking %s (%s): %v", title, what, err)}, true
 	case r.status == http.StatusTooManyRequests:
 		d := ""
-		if ra, ok := retryAfter(r.header); ok {
+		if ra, ok := retry.RetryAfter(r.header, time.Now()); ok {
 			d = fmt.Sprintf("; retry after %s", ra.Round(time.Second))
 		}
 		return Result{Unknown, fmt.Sprintf("rate limited by %s (%s: 429%s)", title, what, d)}, true

@@ -57,6 +57,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/retry"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -173,7 +174,7 @@ func New(o Options) (*Checker, error) {
 		h.maxRetryAfter = DefaultMaxRetryAfter
 	}
 	if h.sleep == nil {
-		h.sleep = sleepCtx
+		h.sleep = retry.Sleep
 	}
 	if h.ua == "" {
 		h.ua = "leakguard"
