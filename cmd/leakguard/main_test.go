@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +38,9 @@ func TestMain(m *testing.M) {
 //	noleak [FILE...]    fail if any generated secret appears in stdout,
 //	                    stderr or the files
 //	jsonlen FILE N      FILE is a JSON array of N elements
+//	exits CODE PROG ARGS  run PROG as exec does and fail unless it exits
+//	                    with exactly CODE (leakguard's exit codes are a
+//	                    contract: 1 findings, 2 usage, 3 incomplete)
 //	fakeproviders ...   providers' verification APIs (providers_test.go)
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
@@ -55,6 +61,7 @@ func TestScripts(t *testing.T) {
 			"incidentid":    incidentID,
 			"pgsetup":       pgSetup,
 			"nul":           appendNUL,
+			"exits":         exits,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {
@@ -166,4 +173,33 @@ func appendNUL(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = f.Write([]byte{0})
 	ts.Check(err)
 	ts.Check(f.Close())
+}
+
+// exits runs a program like exec and checks its exact exit code.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	err := ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if rec := os.Getenv("LEAKGUARD_RECORD_EXITS"); rec != "" && args[0] == "?" {
+		f, _ := os.OpenFile(rec, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		fmt.Fprintf(f, "%s\t%d\n", ts.Getenv("WORK"), got)
+		f.Close()
+		return
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %q is not an exit code", args[0])
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
 }
