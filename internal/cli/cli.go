@@ -26,6 +26,8 @@ import (
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/leakguard/leakguard/internal/buildinfo"
 )
 
 // Exit codes.
@@ -109,13 +111,8 @@ func (s *IO) colorOn(w io.Writer) bool {
 	return isTerminal(w)
 }
 
-// Version is the module version, or "dev".
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+// Version is the module version (see [buildinfo.Info.Version]).
+func Version() string { return buildinfo.Get().Version }
 
 // Run runs leakguard with args (without the program name) and returns the
 // exit code.
@@ -231,7 +228,7 @@ func newRoot(s *IO) *cobra.Command {
 		Short:         "Stop API keys from leaking through git, and clean up when one does",
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       Version(),
+		Version:       buildinfo.Get().String(),
 		// Only scan keeps the collector paused through start-up (see
 		// pauseGC): every other command may hold much more, for longer.
 		PersistentPreRun: func(c *cobra.Command, _ []string) {
@@ -240,6 +237,7 @@ func newRoot(s *IO) *cobra.Command {
 			}
 		},
 	}
+	root.SetVersionTemplate("leakguard {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
 	})
@@ -252,10 +250,10 @@ func newRoot(s *IO) *cobra.Command {
 func newVersionCmd(s *IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, commit and build date",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			fmt.Fprintln(s.Out, "leakguard", Version())
+			fmt.Fprintln(s.Out, "leakguard", buildinfo.Get())
 			return nil
 		},
 	}
