@@ -8,9 +8,18 @@
 // and the installed script runs it first, stopping when it fails.
 // Uninstalling puts it back.
 //
+// husky's hook files are shared by the team and committed: there
+// leakguard appends one line that finds leakguard on PATH (see
+// [HuskyLine]) instead of writing a script with this machine's path.
+//
 // A global install writes the hooks to ~/.config/leakguard/hooks and
 // points the user's core.hooksPath there; those scripts also run the
 // repository's own hook, which git would otherwise ignore.
+//
+// The scripts name the leakguard that installed them, falling back to
+// PATH; a temporary build (go run, a test binary, anything under the
+// temporary directory or the Go build cache) is never written into a
+// hook: the hook looks leakguard up on PATH, and the result warns.
 package hooks
 
 import (
@@ -18,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,6 +36,9 @@ import (
 
 	"github.com/leakguard/leakguard/internal/gitdir"
 )
+
+// ErrNotRepository is returned outside a git repository.
+var ErrNotRepository = gitdir.ErrNotRepository
 
 // Hook names.
 const (
@@ -62,8 +75,12 @@ type Options struct {
 	// that points elsewhere.
 	Force bool
 	// Exe is the leakguard executable the scripts run (absolute; default
-	// the running executable).
+	// the running executable, unless it is a temporary build: then the
+	// scripts look leakguard up on PATH).
 	Exe string
+	// Required makes a husky line fail the hook when leakguard is not
+	// installed (default: say so on stderr and let the commit through).
+	Required bool
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 }
@@ -81,11 +98,29 @@ type Result struct {
 	Path    string
 	State   State
 	Changed bool
+	// Global: the hook is in the global hooks directory (core.hooksPath in
+	// the user's git config), which git runs for this repository.
+	Global bool
+	// Husky: a husky hook file, where leakguard is one line (HuskyLine).
+	Husky bool
+	// Warnings are for the user (the command layer prints them).
+	Warnings []string
 }
 
 // Dir returns the hooks directory Install uses, and a note when git
 // will not run hooks from it (a global core.hooksPath overrides it).
 func Dir(o Options) (dir, note string, err error) {
+	dir, override, err := locate(o)
+	if override != "" {
+		note = "the global core.hooksPath (" + override + ") overrides this directory; use 'leakguard hooks install --global'"
+	}
+	return dir, note, err
+}
+
+// locate returns the hooks directory Install uses and, for a repository
+// that sets no core.hooksPath of its own, the global core.hooksPath that
+// git runs instead ("" when none).
+func locate(o Options) (dir, globalOverride string, err error) {
 	if o.Global {
 		d, err := globalDir(o)
 		return d, "", err
@@ -94,14 +129,13 @@ func Dir(o Options) (dir, note string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	common := r.CommonDir()
-	local, _ := readConfig(filepath.Join(common, "config"))
+	local, _ := readConfig(filepath.Join(r.CommonDir(), "config"))
 	hp := local.Section("core").Option("hooksPath")
 	if hp == "" {
-		if g, _ := readConfig(globalConfigPath(o)); g != nil && g.Section("core").Option("hooksPath") != "" {
-			note = "the global core.hooksPath (" + g.Section("core").Option("hooksPath") + ") overrides this directory; use 'leakguard hooks install --global'"
+		if g, _ := readConfig(globalConfigPath(o)); g != nil {
+			globalOverride = g.Section("core").Option("hooksPath")
 		}
-		return filepath.Join(common, "hooks"), note, nil
+		return filepath.Join(r.CommonDir(), "hooks"), globalOverride, nil
 	}
 	hp = expandHome(o, hp)
 	if !filepath.IsAbs(hp) {
@@ -134,22 +168,18 @@ func Install(o Options, hook string) (Result, error) {
 			return Result{}, err
 		}
 	}
-	exe := o.Exe
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			exe = ""
-		}
-	}
-	if exe != "" {
-		if abs, err := filepath.Abs(exe); err == nil {
-			exe = abs
-		}
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, err
 	}
 	p := filepath.Join(dir, hook)
-	res := Result{Hook: hook, Path: p}
+	res := Result{Hook: hook, Path: p, Global: o.Global, Husky: isHusky(dir)}
+	if res.Husky {
+		return installHusky(o, res)
+	}
+	exe, warn := executable(o)
+	if warn != "" {
+		res.Warnings = append(res.Warnings, warn)
+	}
 	want := script(hook, exe, o.Global)
 	cur, err := os.ReadFile(p)
 	switch {
@@ -177,6 +207,71 @@ func Install(o Options, hook string) (Result, error) {
 	return res, nil
 }
 
+// InstallCommand is how to install leakguard, for warnings and hooks.
+const InstallCommand = "go install github.com/leakguard/leakguard/cmd/leakguard@latest (or a release binary)"
+
+// executable is the path a script runs: o.Exe, else the running
+// executable unless it is a temporary build ("": look it up on PATH,
+// with a warning).
+func executable(o Options) (exe, warning string) {
+	if o.Exe != "" {
+		if abs, err := filepath.Abs(o.Exe); err == nil {
+			return abs, ""
+		}
+		return o.Exe, ""
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", pathWarning("the running leakguard's path is unknown (" + err.Error() + ")")
+	}
+	if TemporaryBuild(exe, o.getenv) {
+		return "", pathWarning("this leakguard is a temporary build (" + exe + ", e.g. from go run)")
+	}
+	return exe, ""
+}
+
+func pathWarning(why string) string {
+	w := why + ": the hook runs 'leakguard' from PATH instead"
+	if onPath, err := exec.LookPath("leakguard"); err == nil {
+		return w + " (now " + onPath + ")"
+	}
+	return w + "; leakguard is not on PATH, so commits fail until you install it: " + InstallCommand
+}
+
+// TemporaryBuild reports whether exe is a build that will not last: in a
+// go-build directory (go run, go test; the Go build cache, where go run
+// keeps executables), under GOCACHE or GOTMPDIR, or under the temporary
+// directory.
+func TemporaryBuild(exe string, getenv func(string) string) bool {
+	exe = filepath.Clean(exe)
+	for _, el := range strings.Split(filepath.ToSlash(exe), "/") {
+		if n, ok := strings.CutPrefix(el, "go-build"); ok && strings.Trim(n, "0123456789") == "" {
+			return true // go-build (the cache) or go-buildNNN (go run's work)
+		}
+	}
+	dirs := []string{getenv("GOCACHE"), getenv("GOTMPDIR"), getenv("TMPDIR"), os.TempDir()}
+	if c, err := os.UserCacheDir(); err == nil {
+		dirs = append(dirs, filepath.Join(c, "go-build"))
+	}
+	for _, d := range dirs {
+		if d == "" || !filepath.IsAbs(d) {
+			continue
+		}
+		if within(exe, d) {
+			return true
+		}
+		if r, err := filepath.EvalSymlinks(d); err == nil && within(exe, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 // Uninstall removes leakguard's hooks and restores chained ones. Foreign
 // hooks are left alone.
 func Uninstall(o Options) ([]Result, error) {
@@ -187,13 +282,17 @@ func Uninstall(o Options) ([]Result, error) {
 	var out []Result
 	for _, h := range Names {
 		p := filepath.Join(dir, h)
-		res := Result{Hook: h, Path: p}
+		res := Result{Hook: h, Path: p, Global: o.Global, Husky: isHusky(dir)}
 		cur, err := os.ReadFile(p)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			res.State = Missing
 		case err != nil:
 			return out, err
+		case isHusky(dir) && hasHuskyLine(cur):
+			if res, err = uninstallHusky(res, cur); err != nil {
+				return out, err
+			}
 		case !isOurs(cur):
 			res.State = Foreign
 		default:
@@ -218,22 +317,32 @@ func Uninstall(o Options) ([]Result, error) {
 	return out, nil
 }
 
-// Status reports each hook's state.
+// Status reports each hook's state in the hooks directory git runs: with
+// o.Global the global one; else the repository's, or the global
+// core.hooksPath when the repository sets none (then each Result is
+// Global).
 func Status(o Options) (dir, note string, _ []Result, _ error) {
-	dir, note, err := Dir(o)
+	dir, override, err := locate(o)
 	if err != nil {
 		return "", "", nil, err
 	}
-	if o.Global {
+	global := o.Global
+	switch {
+	case o.Global:
 		g, _ := readConfig(globalConfigPath(o))
 		if hp := g.Section("core").Option("hooksPath"); filepath.Clean(expandHome(o, hp)) != filepath.Clean(dir) {
 			note = "core.hooksPath in the global git config does not point here"
 		}
+	case override != "":
+		// The global core.hooksPath replaces the repository's hooks:
+		// report the hooks git runs.
+		dir, global = filepath.Clean(expandHome(o, override)), true
+		note = "git runs the global hooks in " + dir + " (core.hooksPath in " + globalConfigPath(o) + ") for this repository"
 	}
 	var out []Result
 	for _, h := range Names {
 		p := filepath.Join(dir, h)
-		res := Result{Hook: h, Path: p}
+		res := Result{Hook: h, Path: p, Global: global, Husky: isHusky(dir)}
 		cur, err := os.ReadFile(p)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -246,6 +355,111 @@ func Status(o Options) (dir, note string, _ []Result, _ error) {
 		out = append(out, res)
 	}
 	return dir, note, out, nil
+}
+
+// isHusky reports whether dir is husky's directory of team-shared hook
+// files (core.hooksPath .husky/_ for husky 9, .husky before).
+func isHusky(dir string) bool { return filepath.Base(dir) == ".husky" }
+
+// HuskyLine is the one line leakguard appends to a husky hook file: it
+// runs leakguard from PATH, so the committed file names no machine's
+// path. Without required, a teammate who has not installed leakguard is
+// told so on stderr and the commit goes on; with required, the hook
+// fails until leakguard is installed.
+func HuskyLine(hook string, required bool) string {
+	scan := "leakguard scan --staged"
+	if hook == PrePush {
+		scan = "leakguard scan --pre-push"
+	}
+	msg := "leakguard is not installed: not scanned for secrets; install it: " + InstallCommand
+	if required {
+		return `command -v leakguard >/dev/null 2>&1 || { echo "` + strings.Replace(msg, "not scanned", "this hook requires it", 1) +
+			`" >&2; exit 1; }; ` + scan + " || exit $? " + marker
+	}
+	return "if command -v leakguard >/dev/null 2>&1; then " + scan + ` || exit $?; else echo "` + msg + `" >&2; fi ` + marker
+}
+
+// hasHuskyLine reports whether b holds a line HuskyLine wrote.
+func hasHuskyLine(b []byte) bool {
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasSuffix(strings.TrimSpace(l), " "+marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutHuskyLine is b without the lines HuskyLine wrote.
+func withoutHuskyLine(b []byte) string {
+	var keep []string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasSuffix(strings.TrimSpace(l), " "+marker) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "")
+}
+
+// installHusky appends HuskyLine to the husky hook file res.Path (made
+// when missing), or updates a line already there.
+func installHusky(o Options, res Result) (Result, error) {
+	p := res.Path
+	line := HuskyLine(res.Hook, o.Required)
+	cur, err := os.ReadFile(p)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return res, err
+	}
+	if err == nil && isOurs(cur) && !hasHuskyLine(cur) {
+		// A whole script from an older leakguard: put back the team's
+		// hook it chained, then append the line to that.
+		cur = nil
+		if _, err := os.Lstat(p + ChainSuffix); err == nil {
+			if err := os.Rename(p+ChainSuffix, p); err != nil {
+				return res, err
+			}
+			if cur, err = os.ReadFile(p); err != nil {
+				return res, err
+			}
+		}
+	}
+	text := withoutHuskyLine(cur)
+	if strings.TrimSpace(text) == "" {
+		text = "#!/bin/sh\n"
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	text += line + "\n"
+	res.State = Installed
+	if _, err := exec.LookPath("leakguard"); err != nil {
+		if o.Required {
+			res.Warnings = append(res.Warnings, "leakguard is not on PATH: the hook fails until you install it: "+InstallCommand)
+		} else {
+			res.Warnings = append(res.Warnings, "leakguard is not on PATH: the hook lets changes through unscanned until you install it: "+InstallCommand)
+		}
+	}
+	if string(cur) == text {
+		return res, nil // already installed
+	}
+	if err := writeFile(p, []byte(text)); err != nil {
+		return res, err
+	}
+	res.Changed = true
+	return res, nil
+}
+
+// uninstallHusky removes HuskyLine from a husky hook file, and the file
+// when nothing else is left in it.
+func uninstallHusky(res Result, cur []byte) (Result, error) {
+	text := withoutHuskyLine(cur)
+	rest := strings.TrimSpace(strings.TrimPrefix(text, "#!/bin/sh"))
+	res.Changed = true
+	if rest == "" {
+		res.State = Missing
+		return res, os.Remove(res.Path)
+	}
+	res.State = Foreign
+	return res, writeFile(res.Path, []byte(text))
 }
 
 func isOurs(b []byte) bool { return bytes.Contains(b, []byte(marker)) }

@@ -176,16 +176,18 @@ pre-push hook (scans the commits being pushed).
 Hooks go to the effective hooks directory: core.hooksPath, husky's .husky
 directory, the main repository's hooks for a linked worktree, else
 .git/hooks. An existing hook is kept and runs first (it moves to
-<hook>.leakguard-chained); uninstall puts it back. --global installs into
-~/.config/leakguard/hooks and sets core.hooksPath in your git config.`,
+<hook>.leakguard-chained); uninstall puts it back. In husky's .husky
+directory (shared by the team) one line is appended that runs leakguard
+from PATH. --global installs into ~/.config/leakguard/hooks and sets
+core.hooksPath in your git config.`,
 	}
 	var dir string
-	var global, prePush, force bool
+	var global, prePush, force, required bool
 	opts := func() hooks.Options {
-		return hooks.Options{Dir: dir, Global: global, Force: force, Getenv: s.Getenv}
+		return hooks.Options{Dir: dir, Global: global, Force: force, Required: required, Getenv: s.Getenv}
 	}
 	fail := func(err error) error {
-		if errors.Is(err, gitscan.ErrNotRepository) {
+		if errors.Is(err, hooks.ErrNotRepository) {
 			return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo + ", or use --global"}
 		}
 		return &Error{Code: ExitUsage, Err: err}
@@ -206,19 +208,34 @@ directory, the main repository's hooks for a linked worktree, else
 			switch {
 			case !res.Changed:
 				fmt.Fprintf(s.Err, "leakguard: %s hook already installed in %s\n", hook, res.Path)
+			case res.Husky:
+				fmt.Fprintf(s.Err, "leakguard: added one line to %s (it runs leakguard from PATH); commit the file to share it with your team\n", res.Path)
 			case res.State == hooks.Chained:
 				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s; the previous hook runs first (%s)\n", hook, res.Path, res.Path+hooks.ChainSuffix)
 			default:
 				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s\n", hook, res.Path)
 			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
+			}
 			if _, note, err := hooks.Dir(opts()); err == nil && note != "" {
 				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
+			}
+			if hook == hooks.PreCommit {
+				if _, _, rs, err := hooks.Status(opts()); err == nil && len(rs) == 2 && rs[1].State == hooks.Missing {
+					also := "leakguard hooks install --pre-push"
+					if global {
+						also += " --global"
+					}
+					fmt.Fprintf(s.Err, "leakguard: to check pushes too (the commits a push sends, also those made with --no-verify): %s\n", also)
+				}
 			}
 			return nil
 		},
 	}
 	install.Flags().BoolVar(&prePush, "pre-push", false, "install the pre-push hook instead of the pre-commit hook")
 	install.Flags().BoolVar(&force, "force", false, "replace a leftover chained hook, or a global core.hooksPath that points elsewhere")
+	install.Flags().BoolVar(&required, "required", false, "husky: fail the hook when leakguard is not installed (default: warn and let the change through)")
 	uninstall := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove leakguard's hooks and restore the hooks they chained",
@@ -230,6 +247,8 @@ directory, the main repository's hooks for a linked worktree, else
 			}
 			for _, r := range rs {
 				switch {
+				case r.Changed && r.Husky:
+					fmt.Fprintf(s.Err, "leakguard: removed leakguard's line from %s\n", r.Path)
 				case r.Changed && r.State == hooks.Foreign:
 					fmt.Fprintf(s.Err, "leakguard: removed %s hook; restored the previous one\n", r.Hook)
 				case r.Changed:
@@ -252,11 +271,18 @@ directory, the main repository's hooks for a linked worktree, else
 			}
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Hook, r.State, r.Path)
+				st := string(r.State)
+				if r.Global && r.State != hooks.Missing {
+					st += " (global)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Hook, st, r.Path)
 			}
 			tw.Flush()
 			fmt.Fprintf(s.Err, "leakguard: hooks directory %s\n", d)
-			if note != "" {
+			switch {
+			case note != "" && !global && len(rs) > 0 && rs[0].Global:
+				fmt.Fprintf(s.Err, "leakguard: %s\n", note) // a global install: fine
+			case note != "":
 				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
 			}
 			return nil
