@@ -186,9 +186,9 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", plural(st.Missing, "object"))
 	}
 	sum := rep.Summary
-	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %d files in the working tree) in %s\n",
+	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %s in the working tree) in %s\n",
 		plural(sum.Exposures, "exposure"), sum.Live, plural(sum.ChecksFailed, "check"), root,
-		plural(st.Commits, "commit"), wtSt.Files+wtSt.Known, time.Since(start).Round(time.Millisecond))
+		plural(st.Commits, "commit"), plural(wtSt.Files+wtSt.Known, "file"), time.Since(start).Round(time.Millisecond))
 	if o.openIssue {
 		var leaked []secret.Value
 		for _, f := range ex.Findings {

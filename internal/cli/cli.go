@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/leakguard/leakguard/config"
@@ -243,8 +244,54 @@ func newRoot(s *IO) *cobra.Command {
 	})
 	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
 		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newAuditCmd(s), newDoctorCmd(s))
+	unknownCommands(root)
+	completions(s, root)
 	markRan(root)
 	return root
+}
+
+// unknownCommands makes every group (a command that only holds others)
+// refuse an unknown subcommand as a usage error with a suggestion, as the
+// top level does; alone, a group prints its help.
+func unknownCommands(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
+	switch {
+	case !c.HasSubCommands():
+	case c.Run == nil && c.RunE == nil:
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			return unknownCommand(c, args[0])
+		}
+	case c.Args != nil:
+		// A group that runs alone (incidents lists them): an argument
+		// it refuses is a mistyped subcommand.
+		args := c.Args
+		c.Args = func(c *cobra.Command, a []string) error {
+			err := args(c, a)
+			if err != nil && len(a) > 0 {
+				return unknownCommand(c, a[0])
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		unknownCommands(sub)
+	}
+}
+
+// unknownCommand is the usage error of an unknown subcommand of c.
+func unknownCommand(c *cobra.Command, name string) error {
+	hint := "run '" + c.CommandPath() + " --help' for its commands"
+	if sug := c.SuggestionsFor(name); len(sug) > 0 {
+		for i, s := range sug {
+			sug[i] = "'" + c.CommandPath() + " " + s + "'"
+		}
+		hint = "did you mean " + strings.Join(sug, " or ") + "?"
+	}
+	return usageErr(hint, "unknown command %q for %q", name, c.CommandPath())
 }
 
 func newVersionCmd(s *IO) *cobra.Command {

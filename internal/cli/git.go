@@ -51,7 +51,7 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	progress := f.history && isTerminal(s.Err)
 	if progress {
 		o.Progress = func(st gitscan.Stats) {
-			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))
+			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %s, %s, %s", plural(st.Commits, "commit"), plural(st.Blobs, "blob"), humanBytes(st.Bytes))
 		}
 	}
 	start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -49,6 +51,10 @@ type scanFlags struct {
 	verifyFlag    *pflag.Flag
 	minConfidence string // --min-confidence: report only findings at or above
 	failOn        string // scan's --fail-on (ci has its own)
+
+	// scan's -v, -q and --exit-code (see finish)
+	verbose, quiet bool
+	exitCode       *int
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -235,6 +241,18 @@ else — to learn whether it still works: live, invalid or unknown.`,
 	f.register(c)
 	f.registerVerify(c.Flags())
 	c.Flags().StringVar(&f.failOn, "fail-on", "medium", "exit 1 on a finding at `LEVEL` or above: low, medium or high (none: never); lower findings are reported, not failing")
+	c.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print the summary even when a hook passes (--staged, --pre-push)")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr but errors: no summary, warnings or advice (the report still goes to stdout or -o)")
+	exitCode := c.Flags().Int("exit-code", ExitFindings, "exit with `N` when findings fail the scan (0: never; 2 and 3 are reserved)")
+	c.PreRunE = func(c *cobra.Command, _ []string) error {
+		if c.Flags().Changed("exit-code") {
+			f.exitCode = exitCode
+		}
+		if f.quiet && f.verbose {
+			return usageErr("pass one of them", "--quiet and --verbose are exclusive")
+		}
+		return f.checkExitCode()
+	}
 	return c
 }
 
@@ -308,21 +326,37 @@ func (r *scanResult) unscanned(us []archive.Skip, hook bool) {
 	}
 	for i, u := range us {
 		if i == 5 {
-			r.warnings = append(r.warnings, fmt.Sprintf("%d more files not scanned", len(us)-i))
+			r.warnings = append(r.warnings, fmt.Sprintf("%s not scanned", plural(len(us)-i, "more file")))
 			break
 		}
 		r.warnings = append(r.warnings, fmt.Sprintf("not scanned: %s: %s", report.Printable(u.Path), u.Reason))
 	}
 }
 
-// finish prints the warnings and the summary and maps the result to an
-// exit code.
+// finish prints the warnings, the summary and what to do, and maps the
+// result to an exit code. A hook that passes prints nothing (-v: its
+// summary); --quiet leaves stderr to errors.
 func (r *scanResult) finish(s *IO, f *scanFlags) error {
-	for _, w := range r.warnings {
-		fmt.Fprintln(s.Err, "leakguard: warning: "+w)
+	failing := len(r.found)
+	if th, _ := failThreshold(f.failOn); f.failOn != "" {
+		failing = 0
+		if th != "" {
+			failing = scanner.CountAtLeast(r.found, th)
+		}
 	}
-	fmt.Fprintln(s.Err, "leakguard: "+r.summary)
-	if len(r.found) > 0 && f.format == "text" && r.blocked {
+	say := func(format string, a ...any) {
+		if !f.quiet {
+			fmt.Fprintf(s.Err, format, a...)
+		}
+	}
+	for _, w := range r.warnings {
+		say("leakguard: warning: %s\n", w)
+	}
+	passed := len(r.found) == 0 && len(r.warnings) == 0 && len(r.tooBig) == 0
+	if !r.blocked || !passed || f.verbose {
+		say("leakguard: %s\n", r.summary)
+	}
+	if failing > 0 && f.format == "text" && r.blocked && !f.quiet {
 		blocked(s, f.staged)
 	}
 	for _, u := range r.tooBig {
@@ -342,17 +376,33 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 			Err:  fmt.Errorf("scan incomplete: %s missing", plural(r.missing, "object")),
 			Hint: hint}
 	}
-	failing := len(r.found)
-	if th, _ := failThreshold(f.failOn); f.failOn != "" {
-		failing = 0
-		if th != "" {
-			failing = scanner.CountAtLeast(r.found, th)
-		}
-		if below := len(r.found) - failing; below > 0 {
-			fmt.Fprintf(s.Err, "leakguard: %s below --fail-on %s: reported, not failing\n", plural(below, "finding"), f.failOn)
-		}
+	if below := len(r.found) - failing; below > 0 && f.failOn != "" {
+		say("leakguard: %s below --fail-on %s: reported, not failing\n", plural(below, "finding"), f.failOn)
 	}
-	return outcome(failing, r.errors)
+	return outcomeCode(failing, r.errors, f.findingsCode())
+}
+
+// findingsCode is the exit code of failing findings: --exit-code, else 1.
+func (f *scanFlags) findingsCode() int {
+	if f.exitCode == nil {
+		return ExitFindings
+	}
+	return *f.exitCode
+}
+
+// checkExitCode refuses an --exit-code that would read as another
+// outcome: 2 (usage) and 3 (incomplete) keep their meaning.
+func (f *scanFlags) checkExitCode() error {
+	if f.exitCode == nil {
+		return nil
+	}
+	switch n := *f.exitCode; {
+	case n < 0 || n > 125:
+		return usageErr("use a code from 0 to 125", "--exit-code %d: out of range", n)
+	case n == ExitUsage || n == ExitIncomplete:
+		return usageErr("use 1, or a code other than 2 (usage errors) and 3 (incomplete scans)", "--exit-code %d: that code means something else", n)
+	}
+	return nil
 }
 
 // collect runs the scan the flags select: files, stdin or git.
@@ -382,42 +432,110 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 		if len(roots) == 0 {
 			roots = []string{"."}
 		}
-		for i, r := range roots {
+		for _, r := range roots {
 			if r == "-" {
 				return nil, usageErr("scan stdin alone: leakguard scan -", "- cannot be mixed with paths")
 			}
+		}
+		// One root at a time: each finding's path is shown under the
+		// root it was found in (see shownPath).
+		for _, r := range roots {
+			abs := r
 			if !filepath.IsAbs(r) && f.dir != "" {
-				roots[i] = filepath.Join(e.base, r)
+				abs = filepath.Join(e.base, r)
 			}
-		}
-		found, wst, err := gitscan.ScanWorkTree(ctx, det, roots, gitscan.WorkTreeOptions{
-			DirOptions: scanner.DirOptions{MaxSize: e.maxSize, FollowSymlinks: f.followSymlinks},
-			NoIgnore:   f.noIgnore,
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			found, wst, err := gitscan.ScanWorkTree(ctx, det, []string{abs}, gitscan.WorkTreeOptions{
+				DirOptions: scanner.DirOptions{MaxSize: e.maxSize, FollowSymlinks: f.followSymlinks},
+				NoIgnore:   f.noIgnore,
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
 			}
-			return nil, &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
+			isFile := false
+			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+				isFile = true
+			}
+			for i := range found {
+				found[i].File = shownPath(e.base, r, isFile, found[i].File)
+			}
+			for i := range wst.Unscanned {
+				wst.Unscanned[i].Path = shownPath(e.base, r, isFile, wst.Unscanned[i].Path)
+			}
+			res.found = append(res.found, found...)
+			st.Files += wst.Files
+			st.Bytes += wst.Bytes
+			st.Skipped += wst.Skipped
+			st.Errors = append(st.Errors, wst.Errors...)
+			st.Unscanned = append(st.Unscanned, wst.Unscanned...)
+			res.warnings = append(res.warnings, wst.Warnings...)
 		}
-		res.found, st = found, wst.Stats
-		res.warnings = append(res.warnings, wst.Warnings...)
+		scanner.SortFindings(res.found)
 	}
 	for _, err := range st.Errors {
 		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
 	}
 	res.unscanned(st.Unscanned, false)
 	res.errors = len(st.Errors)
-	res.summary = fmt.Sprintf("%s in %d files (%s) in %s%s",
-		plural(len(res.found), "finding"), st.Files, humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
+	res.summary = fmt.Sprintf("%s in %s (%s) in %s%s",
+		plural(len(res.found), "finding"), plural(st.Files, "file"), humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
 	return res, nil
 }
 
+// shownPath is how a file found under root (a path as the user gave it)
+// is shown: the root joined with the file's path within it, relative to
+// the working directory (base) as gitleaks prints them, so that the
+// files of 'scan a b' are told apart. A root given as an absolute path
+// outside the working directory stays absolute; a file root is shown as
+// given (rel is then the file's path, or an archive member under it).
+func shownPath(base, root string, isFile bool, rel string) string {
+	if isFile {
+		// rel is the path scanned itself, or path!/member for a file in
+		// an archive.
+		scanned := []string{root}
+		if !filepath.IsAbs(root) {
+			scanned = append(scanned, filepath.Join(base, root))
+		}
+		for _, p := range scanned {
+			if rest, ok := strings.CutPrefix(rel, filepath.ToSlash(filepath.Clean(p))); ok {
+				return filepath.ToSlash(shownRoot(base, root)) + rest
+			}
+		}
+		return rel
+	}
+	r := shownRoot(base, root)
+	if r == "." {
+		return rel
+	}
+	return filepath.ToSlash(r) + "/" + rel
+}
+
+// shownRoot is root relative to base when it lies inside it.
+func shownRoot(base, root string) string {
+	if !filepath.IsAbs(root) {
+		return filepath.Clean(root)
+	}
+	b, err := filepath.Abs(base)
+	if err != nil {
+		return filepath.Clean(root)
+	}
+	if r, err := filepath.Rel(b, root); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+		return r
+	}
+	return filepath.Clean(root)
+}
+
 // outcome maps a scan's result to an exit code.
-func outcome(findings, errs int) error {
+func outcome(findings, errs int) error { return outcomeCode(findings, errs, ExitFindings) }
+
+// outcomeCode is outcome with code for findings (--exit-code): with 0, an
+// incomplete scan still exits 3.
+func outcomeCode(findings, errs, code int) error {
 	switch {
-	case findings > 0:
-		return &Error{Code: ExitFindings, Err: errSilent}
+	case findings > 0 && code != ExitClean:
+		return &Error{Code: code, Err: errSilent}
 	case errs > 0:
 		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s could not be read", plural(errs, "path")), Hint: "fix the permissions or exclude the paths, and scan again"}
 	}
@@ -431,12 +549,7 @@ func skippedNote(st scanner.Stats) string {
 	return fmt.Sprintf("; %d skipped (links, over --max-size or archive limits)", st.Skipped)
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+func plural(n int, word string) string { return english.Count(n, word) }
 
 func humanBytes(n int64) string {
 	switch {

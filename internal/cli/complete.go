@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/leakguard/leakguard/remediate"
+)
+
+// # Shell completion
+//
+// Cobra's 'leakguard completion bash|zsh|fish|powershell' writes the
+// script; the values it offers come from here, attached to the whole tree
+// once it is built, so a command gets them from how it is declared:
+//
+//   - an argument named NAME (rotate NAME, sync [NAME...]) completes the
+//     managed keys' names from the config the command would load;
+//   - ID or INCIDENT completes the ledger's incident ids, and a STEP after
+//     an ID that incident's pending steps;
+//   - --format completes the values its usage lists ("output format:
+//     text, json or sarif"); --fail-on and --min-confidence their levels.
+
+// completions attaches completion to c and every command under it.
+func completions(s *IO, c *cobra.Command) {
+	if c.ValidArgsFunction == nil && len(argNames(c)) > 0 {
+		c.ValidArgsFunction = func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return completeArg(s, c, args), cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+		vals := flagValues(fl)
+		if len(vals) == 0 {
+			return
+		}
+		if _, ok := c.GetFlagCompletionFunc(fl.Name); ok {
+			return
+		}
+		_ = c.RegisterFlagCompletionFunc(fl.Name, cobra.FixedCompletions(vals, cobra.ShellCompDirectiveNoFileComp))
+	})
+	for _, sub := range c.Commands() {
+		completions(s, sub)
+	}
+}
+
+// argNames are the placeholders of c's arguments in its Use line, without
+// brackets and dots: "sync [NAME...]" → [NAME].
+func argNames(c *cobra.Command) []string {
+	var out []string
+	for _, w := range strings.Fields(c.Use)[1:] {
+		w = strings.Trim(w, "[].")
+		if w != "" && w == strings.ToUpper(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// completeArg offers the values of the argument after args.
+func completeArg(s *IO, c *cobra.Command, args []string) []cobra.Completion {
+	names := argNames(c)
+	i := len(args)
+	variadic := strings.Contains(c.Use, "...]")
+	if i >= len(names) {
+		if !variadic {
+			return nil
+		}
+		i = len(names) - 1
+	}
+	switch names[i] {
+	case "NAME":
+		return keyNames(s, c, args)
+	case "ID", "INCIDENT":
+		return incidentIDs(s, c, "")
+	case "STEP":
+		if i > 0 {
+			return incidentIDs(s, c, args[i-1])
+		}
+	}
+	return nil
+}
+
+// completionEnv loads the config the command would load, from its -C
+// and -c flags; nil when it cannot be loaded (completion offers nothing).
+func completionEnv(s *IO, c *cobra.Command) *env {
+	var f scanFlags
+	if fl := c.Flags().Lookup("chdir"); fl != nil {
+		f.dir = fl.Value.String()
+	}
+	if fl := c.Flags().Lookup("config"); fl != nil {
+		f.configPath = fl.Value.String()
+	}
+	e, err := f.resolve(s, false)
+	if err != nil {
+		return nil
+	}
+	return e
+}
+
+func keyNames(s *IO, c *cobra.Command, given []string) []cobra.Completion {
+	e := completionEnv(s, c)
+	if e == nil {
+		return nil
+	}
+	var out []cobra.Completion
+	for _, k := range e.cfg.Keys {
+		dup := false
+		for _, g := range given {
+			dup = dup || g == k.Name
+		}
+		if !dup {
+			out = append(out, cobra.CompletionWithDesc(k.Name, k.Provider))
+		}
+	}
+	return out
+}
+
+// incidentIDs offers the ledger's incidents, open ones first; with id,
+// that incident's pending steps instead. The state directory is read,
+// never created.
+func incidentIDs(s *IO, c *cobra.Command, id string) []cobra.Completion {
+	e := completionEnv(s, c)
+	if e == nil {
+		return nil
+	}
+	dir := stateDir(s.Getenv, e.cfg)
+	if _, err := os.Stat(filepath.Join(dir, "incidents.json")); err != nil {
+		return nil
+	}
+	st, err := (&remediate.Ledger{Dir: dir}).Read()
+	if err != nil {
+		return nil
+	}
+	var open, closed []cobra.Completion
+	for _, in := range st.Incidents {
+		if id != "" {
+			if in.ID == id {
+				for _, p := range in.Pending() {
+					open = append(open, cobra.CompletionWithDesc(p.ID, p.Title))
+				}
+			}
+			continue
+		}
+		what := in.Key
+		if what == "" {
+			what = in.RuleID
+		}
+		if in.Status == "closed" {
+			closed = append(closed, cobra.CompletionWithDesc(in.ID, what+" (closed)"))
+		} else {
+			open = append(open, cobra.CompletionWithDesc(in.ID, what))
+		}
+	}
+	return append(open, closed...)
+}
+
+// formatList is the list of values in a --format flag's usage:
+// "output format: text, json or sarif".
+var formatList = regexp.MustCompile(`format: ([a-z-]+(?:, [a-z-]+)*(?:,? or [a-z-]+)?)`)
+
+// flagValues are the values a flag takes, when they are a fixed set.
+func flagValues(fl *pflag.Flag) []string {
+	switch fl.Name {
+	case "fail-on":
+		return []string{"none", "low", "medium", "high"}
+	case "min-confidence":
+		return []string{"low", "medium", "high"}
+	case "format":
+		m := formatList.FindStringSubmatch(fl.Usage)
+		if m == nil {
+			return nil
+		}
+		return strings.FieldsFunc(strings.ReplaceAll(m[1], " or ", ", "), func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	return nil
+}

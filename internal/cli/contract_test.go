@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakguard/leakguard/remediate"
+)
+
+// Issue 12 item 6: a passing hook prints nothing; -v opts in to the
+// summary; --quiet keeps stderr for errors; --exit-code N replaces the
+// findings' exit code, as in gitleaks.
+func TestHookSilentOnSuccess(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "ok.txt", "hello\n")
+	gitT(t, dir, "add", ".")
+	for _, hook := range [][]string{{"scan", "--staged"}, {"scan", "--pre-push"}} {
+		code, out, errb := runCLI(t, "", append(hook, "-C", dir)...)
+		if code != ExitClean || out != "" || errb != "" {
+			t.Errorf("%v: a passing hook must print nothing: exit %d\nstdout: %q\nstderr: %q", hook, code, out, errb)
+		}
+	}
+	code, out, errb := runCLI(t, "", "scan", "--staged", "-v", "-C", dir)
+	if code != ExitClean || out != "" || !strings.Contains(errb, "0 findings in staged changes") {
+		t.Errorf("-v: exit %d\nstdout: %q\nstderr: %q", code, out, errb)
+	}
+	// An explicit scan of files still says what it did.
+	if code, _, errb := runCLI(t, "", "scan", "-C", dir, "."); code != ExitClean || !strings.Contains(errb, "0 findings in 1 file ") {
+		t.Errorf("scan .: exit %d, stderr %q", code, errb)
+	}
+}
+
+func TestQuietAndExitCode(t *testing.T) {
+	dir := gitRepo(t)
+	k := testKey()
+	writeT(t, dir, "cfg.txt", "api = \""+k+"\"\n")
+	gitT(t, dir, "add", ".")
+
+	code, out, errb := runCLI(t, "", "scan", "--staged", "--quiet", "-C", dir)
+	if code != ExitFindings || !strings.Contains(out, "cfg.txt") || errb != "" {
+		t.Errorf("--quiet: exit %d, want 1, the report on stdout and nothing on stderr\nstdout: %q\nstderr: %q", code, out, errb)
+	}
+	noLeak(t, k, out, errb)
+
+	code, _, errb = runCLI(t, "", "scan", "--staged", "--exit-code", "42", "-C", dir)
+	if code != 42 {
+		t.Errorf("--exit-code 42 with a finding: exit %d\n%s", code, errb)
+	}
+	code, _, errb = runCLI(t, "", "scan", "--exit-code", "0", "-C", dir, ".")
+	if code != ExitClean || !strings.Contains(errb, "cfg.txt") && !strings.Contains(errb, "1 finding") {
+		t.Errorf("--exit-code 0: exit %d, want 0 with the finding reported\n%s", code, errb)
+	}
+	// The codes of usage errors and incomplete scans keep their meaning.
+	for _, n := range []string{"2", "3", "-1", "256", "x"} {
+		if code, _, errb := runCLI(t, "", "scan", "--exit-code", n, "-C", dir, "."); code != ExitUsage || !strings.Contains(errb, "--exit-code") {
+			t.Errorf("--exit-code %s: exit %d, want 2\n%s", n, code, errb)
+		}
+	}
+	// A clean scan exits 0 whatever --exit-code says.
+	clean := gitRepo(t)
+	writeT(t, clean, "ok.txt", "hello\n")
+	if code, _, errb := runCLI(t, "", "scan", "--exit-code", "42", "-C", clean, "."); code != ExitClean {
+		t.Errorf("clean scan with --exit-code 42: exit %d\n%s", code, errb)
+	}
+}
+
+// Issue 12 item 7: an unknown subcommand under a group exits 2 with a
+// suggestion, like an unknown command at the top.
+func TestUnknownSubcommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hooks", "instal"}, "leakguard hooks install"},
+		{[]string{"keys", "fingerprnt"}, "leakguard keys fingerprint"},
+		{[]string{"incidents", "lst"}, "leakguard incidents list"},
+		{[]string{"rules", "lis"}, "leakguard rules list"},
+		{[]string{"scna"}, "leakguard scan"},
+	} {
+		code, out, errb := runCLI(t, "", tc.args...)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2\nstdout: %s\nstderr: %s", tc.args, code, out, errb)
+			continue
+		}
+		if !strings.Contains(errb, "unknown command") || !strings.Contains(errb, tc.want) {
+			t.Errorf("%v: want an unknown-command error suggesting %q, got:\n%s", tc.args, tc.want, errb)
+		}
+		if strings.Count(strings.TrimSpace(errb), "\n") > 0 {
+			t.Errorf("%v: want one line, got:\n%s", tc.args, errb)
+		}
+	}
+	code, _, errb := runCLI(t, "", "keys", "zzzzzz")
+	if code != ExitUsage || !strings.Contains(errb, "leakguard keys --help") {
+		t.Errorf("no suggestion: exit %d, want 2 and a pointer to help\n%s", code, errb)
+	}
+	// A group alone prints its help and succeeds.
+	if code, out, _ := runCLI(t, "", "hooks"); code != ExitClean || !strings.Contains(out, "install") {
+		t.Errorf("hooks: exit %d\n%s", code, out)
+	}
+}
+
+// --range, --since-commit, --branch and --all-refs choose commits of a
+// history scan: anywhere else they are errors, not ignored.
+func TestRangeNeedsHistory(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "ok.txt", "hello\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "one")
+	for _, args := range [][]string{
+		{"scan", "--range", "HEAD~1..HEAD"},
+		{"scan", "--staged", "--range", "HEAD~1..HEAD"},
+		{"scan", "--pre-push", "--since-commit", "HEAD"},
+		{"scan", "--branch", "main", "."},
+	} {
+		code, _, errb := runCLI(t, "", append(args, "-C", dir)...)
+		if code != ExitUsage || !strings.Contains(errb, "--history") {
+			t.Errorf("%v: exit %d, want 2 naming --history\n%s", args, code, errb)
+		}
+	}
+}
+
+// 'scan a b' tells the roots apart: paths are the roots as given (relative
+// to the working directory, or -C DIR) joined with the file's path, as
+// gitleaks prints them.
+func TestScanRootsPaths(t *testing.T) {
+	dir := t.TempDir()
+	k1, k2 := testKey(), testKey()
+	for _, d := range []string{"a", "b", "a/sub"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeT(t, dir, "a/sub/.env", "ANTHROPIC_API_KEY="+k1+"\n")
+	writeT(t, dir, "b/.env", "ANTHROPIC_API_KEY="+k2+"\n")
+	files := func(out string) []string {
+		t.Helper()
+		var fs []struct{ File string }
+		if err := json.Unmarshal([]byte(out), &fs); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var names []string
+		for _, f := range fs {
+			names = append(names, f.File)
+		}
+		sort.Strings(names)
+		return names
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-C", dir, "a", "b"}, "a/sub/.env b/.env"},
+		{[]string{"-C", dir, "./a/", "b"}, "a/sub/.env b/.env"},
+		{[]string{"-C", dir, "a/sub", "b/.env"}, "a/sub/.env b/.env"},
+		{[]string{"-C", filepath.Join(dir, "a")}, "sub/.env"},
+		{[]string{"-C", filepath.Join(dir, "a"), "."}, "sub/.env"},
+		{[]string{"-C", filepath.Join(dir, "a"), "../b"}, "../b/.env"},
+		{[]string{"-C", filepath.Join(dir, "a"), filepath.Join(dir, "b")}, filepath.ToSlash(filepath.Join(dir, "b", ".env"))},
+		{[]string{"-C", filepath.Join(dir, "a"), filepath.Join(dir, "a", "sub")}, "sub/.env"},
+	} {
+		code, out, errb := runCLI(t, "", append([]string{"scan", "-f", "json"}, tc.args...)...)
+		if code != ExitFindings {
+			t.Fatalf("%v: exit %d\n%s", tc.args, code, errb)
+		}
+		if got := strings.Join(files(out), " "); got != tc.want {
+			t.Errorf("%v: files %q, want %q", tc.args, got, tc.want)
+		}
+		noLeak(t, k1, out, errb)
+		noLeak(t, k2, out, errb)
+	}
+	code, out, _ := runCLI(t, "", "scan", "-C", dir, "a", "b")
+	if code != ExitFindings || !strings.Contains(out, "a/sub/.env:1:") || !strings.Contains(out, "b/.env:1:") {
+		t.Errorf("text report: exit %d\n%s", code, out)
+	}
+}
+
+// Counts read as English: 1 file, 2 entries.
+func TestGrammar(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "a.txt", "x = \""+testKey()+"\"\n")
+	writeT(t, dir, "b.txt", "y = \""+testKey()+"\"\n")
+	_, _, errb := runCLI(t, "", "baseline", "-C", dir)
+	if !strings.Contains(errb, "wrote 2 entries") {
+		t.Errorf("baseline: %q", errb)
+	}
+	one := gitRepo(t)
+	writeT(t, one, "ok.txt", "hello\n")
+	_, _, errb = runCLI(t, "", "scan", "-C", one, ".")
+	if !strings.Contains(errb, "0 findings in 1 file (") {
+		t.Errorf("scan: %q", errb)
+	}
+}
+
+// complete runs cobra's hidden completion command and returns the values
+// offered (descriptions cut).
+func complete(t *testing.T, args ...string) []string {
+	t.Helper()
+	code, out, errb := runCLI(t, "", append([]string{"__complete"}, args...)...)
+	if code != ExitClean {
+		t.Fatalf("__complete %v: exit %d\n%s", args, code, errb)
+	}
+	var vals []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(l, ":") || l == "" {
+			continue
+		}
+		v, _, _ := strings.Cut(l, "\t")
+		vals = append(vals, v)
+	}
+	return vals
+}
+
+// Shell completion offers key names, incident ids and --format values.
+func TestCompletion(t *testing.T) {
+	dir := gitRepo(t)
+	state := filepath.Join(dir, "state")
+	writeT(t, dir, "leakguard.toml", "[state]\ndir = \""+filepath.ToSlash(state)+"\"\n\n[[keys]]\nname = \"ACME_TOKEN\"\nprovider = \"acme\"\n")
+	has := func(got []string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			found := false
+			for _, g := range got {
+				found = found || g == w
+			}
+			if !found {
+				t.Errorf("want %q among %q", w, got)
+			}
+		}
+	}
+	has(complete(t, "rotate", "-C", dir, ""), "ACME_TOKEN", "ANTHROPIC_API_KEY")
+	has(complete(t, "sync", "-C", dir, "ACME_TOKEN", ""), "ANTHROPIC_API_KEY")
+	has(complete(t, "keys", "fingerprint", "-C", dir, ""), "ACME_TOKEN")
+	if got := complete(t, "rotate", "-C", dir, "ACME_TOKEN", ""); len(got) != 0 {
+		t.Errorf("rotate takes one NAME: offered %q", got)
+	}
+
+	if got := strings.Join(complete(t, "scan", "--format", ""), " "); got != "text json sarif" {
+		t.Errorf("scan --format: %q", got)
+	}
+	if got := strings.Join(complete(t, "audit", "-f", ""), " "); got != "text json markdown html" {
+		t.Errorf("audit -f: %q", got)
+	}
+	has(complete(t, "scan", "--fail-on", ""), "none", "low", "medium", "high")
+	// Every --format flag in the tree lists its values.
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if fl := c.LocalFlags().Lookup("format"); fl != nil && len(flagValues(fl)) < 2 {
+			t.Errorf("%s --format: usage %q does not list its values", c.CommandPath(), fl.Usage)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&IO{Getenv: os.Getenv}))
+
+	// Incident ids from the ledger: open first; a step after an id.
+	l, err := remediate.OpenLedger(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Update(func(st *remediate.State) error {
+		st.Incidents = append(st.Incidents,
+			&remediate.Incident{ID: "inc-old", Key: "ACME_TOKEN", Status: "closed"},
+			&remediate.Incident{ID: "inc-new", Key: "ACME_TOKEN", Status: "open", Steps: []*remediate.Step{
+				{ID: "rotate", Title: "rotate", Status: remediate.StepDone}, {ID: "audit-usage", Title: "audit", Status: remediate.StepPending}}})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(complete(t, "incidents", "show", "-C", dir, ""), " "); got != "inc-new inc-old" {
+		t.Errorf("incidents show: %q", got)
+	}
+	if got := strings.Join(complete(t, "incidents", "done", "-C", dir, "inc-new", ""), " "); got != "audit-usage" {
+		t.Errorf("incidents done inc-new: %q", got)
+	}
+	// Completion never creates the state directory.
+	empty := gitRepo(t)
+	writeT(t, empty, "leakguard.toml", "[state]\ndir = \""+filepath.ToSlash(filepath.Join(empty, "st"))+"\"\n")
+	if got := complete(t, "incidents", "close", "-C", empty, ""); len(got) != 0 {
+		t.Errorf("no ledger: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "st")); err == nil {
+		t.Error("completion created the state directory")
+	}
+}

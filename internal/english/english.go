@@ -1,0 +1,62 @@
+// Package english spells counts for people: "1 file", "2 entries".
+package english
+
+import "strconv"
+
+// irregular are the plurals the rules below get wrong.
+var irregular = map[string]string{
+	"was": "were", "is": "are", "has": "have", "this": "these", "it": "they",
+}
+
+// Plural is the noun's plural: entry → entries, match → matches, key →
+// keys, exposure → exposures.
+func Plural(noun string) string {
+	if p, ok := irregular[noun]; ok {
+		return p
+	}
+	n := len(noun)
+	switch {
+	case n == 0:
+		return noun
+	case n > 1 && noun[n-1] == 'y' && !vowel(noun[n-2]):
+		return noun[:n-1] + "ies"
+	case hasSuffix(noun, "s", "x", "z", "ch", "sh"):
+		return noun + "es"
+	}
+	return noun + "s"
+}
+
+// Count is n and the noun, singular for one: Count(1, "file") is
+// "1 file", Count(2, "entry") "2 entries", Count(0, "finding")
+// "0 findings".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + Plural(noun)
+}
+
+// Word is the noun alone, singular for one: Word(3, "was") is "were".
+func Word(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return Plural(noun)
+}
+
+func vowel(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u':
+		return true
+	}
+	return false
+}
+
+func hasSuffix(s string, sufs ...string) bool {
+	for _, x := range sufs {
+		if len(s) >= len(x) && s[len(s)-len(x):] == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,31 @@
+package english
+
+import "testing"
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		noun string
+		want string
+	}{
+		{0, "finding", "0 findings"},
+		{1, "file", "1 file"},
+		{2, "file", "2 files"},
+		{1, "entry", "1 entry"},
+		{2, "entry", "2 entries"},
+		{3, "key", "3 keys"},
+		{2, "day", "2 days"},
+		{2, "match", "2 matches"},
+		{2, "exposure", "2 exposures"},
+		{2, "pass", "2 passes"},
+		{2, "box", "2 boxes"},
+		{2, "was", "2 were"},
+	} {
+		if got := Count(tc.n, tc.noun); got != tc.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
+		}
+	}
+	if Word(1, "was") != "was" || Word(0, "was") != "were" {
+		t.Error("Word")
+	}
+}
