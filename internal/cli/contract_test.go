@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/rules"
 )
 
 // Issue 12 item 6: a passing hook prints nothing; -v opts in to the
@@ -288,5 +289,52 @@ func TestCompletion(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(empty, "st")); err == nil {
 		t.Error("completion created the state directory")
+	}
+}
+
+// Issue 12 item 10, end to end: a Stripe key assigned to SKYVERN_API_KEY
+// carries Skyvern's page as the result's, while the Stripe rule's
+// metadata (helpUri, help) is Stripe's, from the rule itself.
+func TestSARIFRuleFromDefinition(t *testing.T) {
+	dir := t.TempDir()
+	k := strings.Join([]string{"sk", "live", rules.RandString(32, "alnum")}, "_")
+	writeT(t, dir, ".env", "SKYVERN_API_KEY="+k+"\n")
+	code, out, errb := runCLI(t, "", "scan", "-f", "sarif", dir)
+	if code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID      string
+						HelpURI string
+						Help    struct{ Text string }
+					}
+				}
+			}
+			Results []struct {
+				RuleID     string
+				Properties map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if len(run.Results) != 1 || run.Results[0].RuleID != "stripe-live-secret-key" {
+		t.Fatalf("results: %+v", run.Results)
+	}
+	r := run.Tool.Driver.Rules[0]
+	if r.HelpURI != "https://dashboard.stripe.com/apikeys" || !strings.Contains(r.Help.Text, "dashboard.stripe.com") || strings.Contains(r.Help.Text, "skyvern") {
+		t.Errorf("the Stripe rule's metadata: %+v", r)
+	}
+	if u, _ := run.Results[0].Properties["rotateUrl"].(string); !strings.Contains(u, "skyvern") {
+		t.Errorf("the result's own page: %v", run.Results[0].Properties)
+	}
+	if strings.Contains(out, k) || strings.Contains(out, k[10:30]) {
+		t.Fatal("the SARIF report holds the secret")
 	}
 }

@@ -199,7 +199,7 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 	if f.output != "" {
 		w, color = &buf, false
 	}
-	if err := report.Write(w, fs, report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version()}); err != nil {
+	if err := report.Write(w, fs, report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version(), Rules: e.cfg.Rules}); err != nil {
 		return err
 	}
 	if f.output != "" {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -30,12 +31,7 @@ type SummaryIncident struct {
 	IssueURL string
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+func plural(n int, word string) string { return english.Count(n, word) }
 
 // MarkdownText keeps repository text (file names, commit authors) from being
 // read as Markdown or HTML.
@@ -131,11 +127,8 @@ func GitHubJobSummary(in JobSummary) string {
 	}
 	b.WriteString("\n### What to do now\n\n")
 	b.WriteString("Deleting the line does not help: the secret is in the history and may have been copied already. For each key below:\n\n")
-	b.WriteString("1. **Regenerate it** at the provider and revoke the old value.\n")
-	b.WriteString("2. **Update the source of truth** (`leakguard rotate NAME` for a key in the inventory).\n")
-	b.WriteString("3. **Sync every environment** that uses it and verify (`leakguard sync NAME`).\n")
-	b.WriteString("4. **Audit the provider's usage logs** for access since the leaking commit.\n")
-	b.WriteString("5. Move the value out of the code (a secret store, `${{ secrets.NAME }}`) and record the incident: `leakguard remediate`, or `remediate: true` on this action to open the audit issue.\n\n")
+	b.WriteString(remediationMarkdown("the provider", "", "or `remediate: true` on this action to open the audit issue"))
+	b.WriteString("\n")
 	b.WriteString("| Key | Regenerate at | Findings |\n|---|---|---|\n")
 	type keyRow struct {
 		title, url string

@@ -18,6 +18,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	ShowSecrets bool
 	Color       bool
 	Version     string
+	// Rules are the run's rules: SARIF describes each rule from its
+	// definition (description, rotate page, confidence).
+	Rules []*rules.Rule
 }
 
 // Write writes findings in the chosen format.
