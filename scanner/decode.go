@@ -112,6 +112,11 @@ func findEncoded(b []byte) []encodedRun {
 // printable text, in order, one at a time: only one decoded run is held
 // at once.
 func eachEncoded(b []byte, fn func(*encodedRun)) {
+	// joined is the end of the last wrapped block that was joined and did
+	// not decode to text: its lines are then decoded one at a time, and
+	// none of them starts a block again (which made a long block of
+	// binary cost its length squared).
+	joined := 0
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -127,12 +132,14 @@ func eachEncoded(b []byte, fn func(*encodedRun)) {
 			for k < len(b) && k-j < 2 && b[k] == '=' {
 				k++
 			}
-			if n := j - i; n >= minWrapWidth && n%4 == 0 && k == j && j < len(b) && (b[j] == '\n' || b[j] == '\r') {
-				if r, ok := wrappedBase64(b, i, j, k); ok {
+			if n := j - i; i >= joined && n >= minWrapWidth && n%4 == 0 && k == j && j < len(b) && (b[j] == '\n' || b[j] == '\r') {
+				r, ok := wrappedBase64(b, i, j, k)
+				if ok {
 					fn(&r) // r escapes: allocated only here
 					i = r.end
 					continue
 				}
+				joined = r.end
 			}
 			if n := j - i; n >= minHexLen && allHex && n%2 == 0 && n <= 2*maxDecodeLen {
 				if dec, err := hex.DecodeString(string(b[i:j])); err == nil && printable(dec) {
@@ -171,7 +178,8 @@ const minWrapWidth = 40
 // no padding), then more such lines and a last, shorter one, each alone
 // on its line after any indentation — and decodes them as one. ok is
 // false when the run is not wrapped or its decoding is not text; each
-// line is then decoded on its own.
+// line is then decoded on its own, and the returned run's end is where
+// the block that was tried ends.
 func wrappedBase64(b []byte, i, j, k int) (encodedRun, bool) {
 	width := j - i
 	if width < minWrapWidth || width%4 != 0 || k != j {
@@ -207,7 +215,7 @@ func wrappedBase64(b []byte, i, j, k int) (encodedRun, bool) {
 		}
 	}
 	if len(pieces) < 2 {
-		return encodedRun{}, false
+		return encodedRun{end: end}, false
 	}
 	joined := make([]byte, 0, total)
 	for _, p := range pieces {
@@ -215,7 +223,7 @@ func wrappedBase64(b []byte, i, j, k int) (encodedRun, bool) {
 	}
 	dec := decodeBase64(joined)
 	if dec == nil || !printable(dec) {
-		return encodedRun{}, false
+		return encodedRun{end: end}, false
 	}
 	return encodedRun{start: i, end: end, kind: "base64", decoded: dec, pieces: pieces}, true
 }
