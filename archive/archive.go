@@ -15,12 +15,25 @@
 // expansion stops after MaxBytes expanded bytes or MaxEntries entries.
 // Whatever was not read is reported in [Result.Skipped]: a scan that
 // skipped something says so.
+//
+// # Malformed archives
+//
+// An archive that cannot be read as one (a bad header, a cut-off zip, a
+// truncated or corrupt stream) is still a file: its own bytes are handed
+// on whole (a binary to the scanner, which reads its printable text),
+// and so is everything its entries give before the damage — a zip
+// without its central directory is read by its local headers, a cut
+// stream up to the cut. Nothing a tool could recover is left unread, so
+// it is listed in [Result.Notices], not [Result.Skipped]: a damaged tar
+// in Go's test data does not make a scan incomplete. An entry compressed
+// with a method this package cannot read is a gap, and skipped.
 package archive
 
 import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -116,11 +129,15 @@ type Result struct {
 	Entries int   // files read
 	Bytes   int64 // bytes expanded
 	Skipped []Skip
+	// Notices are malformed archives, handed on whole as well as for what
+	// their entries gave: read, but not as the archives they claim to be.
+	Notices []Skip
 }
 
 // Walk expands the archive b named name and calls fn with each regular
 // file inside it ("name!/inner/path") that is not itself an archive
-// opened in turn. fn is called in archive order, one at a time.
+// opened in turn. fn is called in archive order, one at a time; a
+// malformed archive is also handed to fn whole, under its own name.
 func Walk(name string, b []byte, l Limits, fn func(path string, data []byte)) Result {
 	w := &walker{l: l.withDefaults(), fn: fn}
 	w.archive(name, b, 1)
@@ -138,23 +155,31 @@ func (w *walker) skip(p, reason string) {
 	w.res.Skipped = append(w.res.Skipped, Skip{Path: p, Reason: reason})
 }
 
+// MalformedReason is the start of a malformed archive's notice.
+const MalformedReason = "malformed archive"
+
 // archive expands one archive at depth (1: the outer one).
 func (w *walker) archive(name string, b []byte, depth int) {
 	var err error
 	switch Detect(b) {
 	case Zip:
-		err = w.zip(name, b, depth)
+		if err = w.zip(name, b, depth); err != nil && !w.done {
+			w.zipLocal(name, b, depth)
+		}
 	case Tar:
 		err = w.tar(name, tar.NewReader(bytes.NewReader(b)), depth)
 	case Gzip:
 		err = w.gzip(name, b, depth)
 	}
 	if err != nil {
-		w.skip(name, "unreadable archive: "+err.Error())
+		w.res.Notices = append(w.res.Notices, Skip{Path: name, Reason: MalformedReason + " (" + err.Error() + "): scanned as a binary file, with what its entries gave"})
+		w.fn(name, b)
 	}
 }
 
 // entry reads an entry (of declared size, -1 unknown) and hands it on.
+// A read that fails part-way hands on what it read and returns the
+// error: the archive is malformed from there.
 func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader, error), depth int) error {
 	p := archive + Sep + strings.TrimPrefix(path.Clean("/"+inner), "/")
 	if w.done {
@@ -175,10 +200,12 @@ func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader
 		w.skip(p, "unreadable: "+err.Error())
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, min(w.l.MaxEntry, left)+1))
-	if err != nil {
-		w.skip(p, "unreadable: "+err.Error())
-		return nil
+	b, readErr := io.ReadAll(io.LimitReader(r, min(w.l.MaxEntry, left)+1))
+	if readErr != nil {
+		readErr = fmt.Errorf("%s: %w", strings.TrimPrefix(p, archive+Sep), readErr)
+		if len(b) == 0 {
+			return readErr
+		}
 	}
 	if int64(len(b)) > left {
 		w.skip(archive, fmt.Sprintf("stopped after %d expanded bytes", w.l.MaxBytes))
@@ -194,13 +221,13 @@ func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader
 	if Detect(b) != None {
 		if depth < w.l.Depth {
 			w.archive(p, b, depth+1)
-			return nil
+			return readErr
 		}
 		w.skip(p, fmt.Sprintf("an archive nested deeper than %d levels", w.l.Depth))
-		return nil
+		return readErr
 	}
 	w.fn(p, b)
-	return nil
+	return readErr
 }
 
 func (w *walker) zip(name string, b []byte, depth int) error {
@@ -208,6 +235,7 @@ func (w *walker) zip(name string, b []byte, depth int) error {
 	if err != nil {
 		return err
 	}
+	var first error // a damaged entry: the others are still read
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || !f.Mode().IsRegular() {
 			continue
@@ -216,11 +244,57 @@ func (w *walker) zip(name string, b []byte, depth int) error {
 		if f.UncompressedSize64 > 1<<62 {
 			size = 1 << 62
 		}
-		if err := w.entry(name, f.Name, size, func() (io.Reader, error) { return f.Open() }, depth); err != nil {
-			return err
+		if err := w.entry(name, f.Name, size, func() (io.Reader, error) { return f.Open() }, depth); err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
+}
+
+// zipLocal reads a zip that has no readable central directory by its
+// local file headers, as a streaming unzip does: stored entries of known
+// size and deflated ones (a deflate stream ends itself). Other entries
+// are in the archive's own bytes, which are handed on whole.
+func (w *walker) zipLocal(name string, b []byte, depth int) {
+	le16 := func(b []byte) int { return int(b[0]) | int(b[1])<<8 }
+	le32 := func(b []byte) int64 { return int64(b[0]) | int64(b[1])<<8 | int64(b[2])<<16 | int64(b[3])<<24 }
+	for o := 0; !w.done; {
+		i := bytes.Index(b[o:], []byte("PK\x03\x04"))
+		if i < 0 || o+i+30 > len(b) {
+			return
+		}
+		o += i
+		h := b[o:]
+		flags, method := le16(h[6:]), uint16(le16(h[8:]))
+		csize, usize := le32(h[18:]), le32(h[22:])
+		n, m := le16(h[26:]), le16(h[28:])
+		start := o + 30 + n + m
+		if start > len(b) {
+			return
+		}
+		inner := string(h[30 : 30+n])
+		o = start
+		sized := flags&8 == 0 && csize != 0xffffffff // sizes in the header, not after the data
+		if sized && start+int(csize) <= len(b) {
+			o = start + int(csize)
+		}
+		size := int64(-1)
+		if sized && usize != 0xffffffff {
+			size = usize
+		}
+		var r io.Reader
+		switch {
+		case strings.HasSuffix(inner, "/"):
+			continue
+		case method == zip.Store && sized && start+int(csize) <= len(b):
+			r = bytes.NewReader(b[start : start+int(csize)])
+		case method == zip.Deflate:
+			r = flate.NewReader(bytes.NewReader(b[start:]))
+		default:
+			continue
+		}
+		w.entry(name, inner, size, func() (io.Reader, error) { return r, nil }, depth) // damage: the archive's notice says so
+	}
 }
 
 func (w *walker) tar(name string, tr *tar.Reader, depth int) error {

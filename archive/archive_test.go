@@ -81,9 +81,53 @@ func TestWalkBomb(t *testing.T) {
 	if res.Entries != 3 || !strings.Contains(res.Skipped[len(res.Skipped)-1].Reason, "entries") {
 		t.Fatalf("entries limit: %+v", res)
 	}
-	got, res = walk("broken.zip", []byte("PK\x03\x04 not really"), Limits{})
-	if len(got) != 0 || len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "unreadable") {
-		t.Fatalf("broken: %v %+v", got, res)
+}
+
+// TestWalkMalformed: an archive that cannot be read as one is still a
+// file: its bytes are handed on whole (scanned as a binary), whatever
+// its entries give up is handed on too, and it is a notice, not a gap
+// (issue 14 item 0: Go's archive/tar and archive/zip test data).
+func TestWalkMalformed(t *testing.T) {
+	env := f("conf/.env", []byte("TOKEN=abcdefghijkl\n"))
+	good := archivetest.Tar(env, f("b.txt", []byte("second entry\n")))
+	// A tar whose second header's checksum is wrong.
+	badTar := bytes.Clone(good)
+	badTar[512+512+148] ^= 1
+	// A zip whose end of central directory is cut off: its local entries
+	// (deflated) are still there.
+	z := archivetest.Zip(env, f("b.txt", []byte(strings.Repeat("compressible ", 40))))
+	cutZip := z[:len(z)-10]
+	// A gzip stream cut short, and one with a broken header.
+	gz := archivetest.Gzip([]byte(strings.Repeat("line of text\n", 4000) + "TOKEN=abcdefghijkl\n"))
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want map[string]string // entries recovered (the whole file is handed on too)
+	}{
+		{"bad.tar", badTar, map[string]string{"bad.tar!/conf/.env": "TOKEN=abcdefghijkl\n"}},
+		{"cut.zip", cutZip, map[string]string{"cut.zip!/conf/.env": "TOKEN=abcdefghijkl\n", "cut.zip!/b.txt": strings.Repeat("compressible ", 40)}},
+		{"broken.zip", []byte("PK\x03\x04 not really"), map[string]string{}},
+		{"cut.gz", gz[:len(gz)/2], nil},
+	} {
+		got, res := walk(tc.name, tc.b, Limits{})
+		if len(res.Skipped) != 0 || len(res.Notices) != 1 || res.Notices[0].Path != tc.name || !strings.Contains(res.Notices[0].Reason, "malformed") {
+			t.Errorf("%s: skipped %+v, notices %+v; want one notice", tc.name, res.Skipped, res.Notices)
+		}
+		if got[tc.name] != string(tc.b) {
+			t.Errorf("%s: its bytes were not handed on (%d entries)", tc.name, len(got))
+		}
+		delete(got, tc.name)
+		if tc.want != nil && !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: recovered %v, want %v", tc.name, got, tc.want)
+		}
+		if tc.name == "cut.gz" && (len(got) != 1 || !strings.HasPrefix(got["cut.gz!/cut"], "line of text\n")) {
+			t.Errorf("cut.gz: what decompressed was not handed on: %d entries", len(got))
+		}
+	}
+	// Nested: a malformed tar inside a zip is handed on as that entry.
+	got, res := walk("o.zip", archivetest.Zip(f("in.tar", badTar)), Limits{})
+	if got["o.zip!/in.tar"] != string(badTar) || got["o.zip!/in.tar!/conf/.env"] == "" || len(res.Notices) != 1 || len(res.Skipped) != 0 {
+		t.Errorf("nested: %d entries, %+v", len(got), res)
 	}
 }
 

@@ -337,7 +337,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 			}
 		}
 	}
-	unscanned := sc.unscanned
+	unscanned, notices := sc.unscanned, sc.notices
 	if len(again) > 0 {
 		if err := sc.run(ctx, be, again, pathOf, o.maxSize(), func(plumbing.Hash) {}); err != nil {
 			return nil, *st, err
@@ -400,7 +400,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		out = append(out, tagFindings(o.Detector, t)...)
 	}
 	st.Blobs, st.Bytes, st.Skipped = sc.blobs, sc.bytes, sc.skipped
-	st.Unscanned = unscanned
+	st.Unscanned, st.Notices = unscanned, notices
 	// Trees and blobs that a ref leads to and no commit holds.
 	for _, l := range sel.loose {
 		fs, err := r.scanObject(ctx, o, l.p, l.ref, st, sc.scanned)
@@ -529,6 +529,7 @@ type blobScanner struct {
 	bytes     int64
 	skipped   int
 	unscanned []archive.Skip
+	notices   []archive.Skip
 }
 
 func (s *blobScanner) nworkers() int {
@@ -555,7 +556,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if ctx.Err() != nil {
 					continue
 				}
-				fs, skips := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
+				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
 				s.pr.blobs.Add(1)
 				s.pr.bytes.Add(int64(len(j.b)))
 				s.mu.Lock()
@@ -564,8 +565,9 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if len(fs) > 0 {
 					s.found[j.h] = fs
 				}
-				s.skipped += len(skips)
-				s.unscanned = append(s.unscanned, skips...)
+				s.skipped += len(res.Skipped)
+				s.unscanned = append(s.unscanned, res.Skipped...)
+				s.notices = append(s.notices, res.Notices...)
 				s.mu.Unlock()
 				s.pr.tick(false)
 			}

@@ -114,6 +114,9 @@ type Stats struct {
 	// Unscanned are the files (and archive entries) not read for their
 	// size or an archive's limits, with the reason.
 	Unscanned []archive.Skip
+	// Notices are malformed archives, scanned as binary files (and for
+	// what their entries gave): read, so not a gap.
+	Notices []archive.Skip
 	// Missing are objects that could not be read (partial or shallow
 	// clones, pruned or corrupt objects): the scan is incomplete.
 	Missing int

@@ -168,11 +168,12 @@ func scanDiffs(ctx context.Context, o Options, jobs []fileJob, st *Stats, readBl
 // scanWhole scans an archive or a binary file whole (there are no lines
 // to diff) and keeps the secrets no previous version (olds) held.
 func scanWhole(o Options, j fileJob, b []byte, st *Stats, readBlob blobReader) []scanner.Finding {
-	fs, skips := o.Detector.DetectFile(scanner.Fragment{Path: j.path, Content: b}, o.archives())
+	fs, res := o.Detector.DetectFile(scanner.Fragment{Path: j.path, Content: b}, o.archives())
 	st.Blobs++
 	st.Bytes += int64(len(b))
-	st.Skipped += len(skips)
-	st.Unscanned = append(st.Unscanned, skips...)
+	st.Skipped += len(res.Skipped)
+	st.Unscanned = append(st.Unscanned, res.Skipped...)
+	st.Notices = append(st.Notices, res.Notices...)
 	had := map[string]bool{}
 	for _, oh := range j.olds {
 		if oh.IsZero() {

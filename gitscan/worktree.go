@@ -64,6 +64,7 @@ func ScanWorkTree(ctx context.Context, d *scanner.Detector, roots []string, o Wo
 		st.Skipped += s.Skipped
 		st.Errors = append(st.Errors, s.Errors...)
 		st.Unscanned = append(st.Unscanned, s.Unscanned...)
+		st.Notices = append(st.Notices, s.Notices...)
 		if err != nil {
 			return nil, st, err
 		}

@@ -8,23 +8,24 @@ import (
 // holds: an archive's entries ([archive.Walk]: findings point at
 // "path!/entry"), a binary file's printable text ([archive.Text]), else
 // the text itself (f.Lines applies to text only). It returns what an
-// archive expansion could not read: the scan is incomplete there.
+// archive expansion could not read (res.Skipped: the scan is incomplete
+// there) and the malformed archives it read as binaries (res.Notices).
 //
 // Every source calls it, so that a secret in a zip, a tarball or a file
 // with a NUL byte is found the same way in a directory, a staged change,
 // a push and the history.
-func (d *Detector) DetectFile(f Fragment, l archive.Limits) ([]Finding, []archive.Skip) {
+func (d *Detector) DetectFile(f Fragment, l archive.Limits) (_ []Finding, res archive.Result) {
 	if archive.Detect(f.Content) != archive.None {
 		var out []Finding
 		res := archive.Walk(f.Path, f.Content, l, func(p string, b []byte) {
 			out = append(out, d.detectWhole(p, b)...)
 		})
-		return out, res.Skipped
+		return out, res
 	}
 	if !IsBinary(f.Content) {
-		return d.Detect(f), nil
+		return d.Detect(f), res
 	}
-	return d.detectWhole(f.Path, f.Content), nil
+	return d.detectWhole(f.Path, f.Content), res
 }
 
 // detectWhole scans a file's text, or a binary's printable text.

@@ -48,6 +48,9 @@ type Stats struct {
 	// Unscanned are files (and archive entries) not read for their size
 	// or an archive's limits, with the reason.
 	Unscanned []archive.Skip
+	// Notices are malformed archives, scanned as binary files (and for
+	// what their entries gave): read, so not a gap.
+	Notices []archive.Skip
 }
 
 type job struct {
@@ -86,7 +89,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 			var local []Finding
 			var files, skipped int
 			var nbytes int64
-			var unscanned []archive.Skip
+			var unscanned, notices []archive.Skip
 			for j := range jobs {
 				if ctx.Err() != nil {
 					continue
@@ -105,10 +108,11 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 				}
 				files++
 				nbytes += int64(len(b))
-				fs, skips := d.DetectFile(Fragment{Path: j.rel, Content: b}, o.Archives)
+				fs, res := d.DetectFile(Fragment{Path: j.rel, Content: b}, o.Archives)
 				local = append(local, fs...)
-				skipped += len(skips)
-				unscanned = append(unscanned, skips...)
+				skipped += len(res.Skipped)
+				unscanned = append(unscanned, res.Skipped...)
+				notices = append(notices, res.Notices...)
 			}
 			mu.Lock()
 			found = append(found, local...)
@@ -116,6 +120,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 			st.Skipped += skipped
 			st.Bytes += nbytes
 			st.Unscanned = append(st.Unscanned, unscanned...)
+			st.Notices = append(st.Notices, notices...)
 			mu.Unlock()
 		}()
 	}
@@ -133,6 +138,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 	}
 	SortFindings(found)
 	sort.Slice(st.Unscanned, func(i, j int) bool { return st.Unscanned[i].Path < st.Unscanned[j].Path })
+	sort.Slice(st.Notices, func(i, j int) bool { return st.Notices[i].Path < st.Notices[j].Path })
 	return found, st, walkErr
 }
 

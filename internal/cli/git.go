@@ -101,6 +101,7 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		}
 	}
 	res.unscanned(st.Unscanned, hook)
+	res.malformed(st.Notices)
 	commits := ""
 	if !f.staged {
 		commits = plural(st.Commits, "commit") + ", "

@@ -304,6 +304,7 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 type scanResult struct {
 	found    []scanner.Finding
 	warnings []string // printed on stderr after the report
+	notices  []string // likewise: what was read in an unusual way
 	summary  string   // the closing line, without the program name
 	errors   int      // paths that could not be read
 	missing  int      // git objects that could not be read
@@ -333,6 +334,18 @@ func (r *scanResult) unscanned(us []archive.Skip, hook bool) {
 	}
 }
 
+// malformed records the malformed archives that were scanned as binary
+// files: all their bytes were read, so a notice, in a hook too.
+func (r *scanResult) malformed(ns []archive.Skip) {
+	for i, n := range ns {
+		if i == 5 {
+			r.notices = append(r.notices, fmt.Sprintf("%d more malformed archives scanned as binary files", len(ns)-i))
+			break
+		}
+		r.notices = append(r.notices, fmt.Sprintf("%s: %s", report.Printable(n.Path), n.Reason))
+	}
+}
+
 // finish prints the warnings, the summary and what to do, and maps the
 // result to an exit code. A hook that passes prints nothing (-v: its
 // summary); --quiet leaves stderr to errors.
@@ -351,6 +364,9 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 	}
 	for _, w := range r.warnings {
 		say("leakguard: warning: %s\n", w)
+	}
+	for _, n := range r.notices {
+		say("leakguard: notice: %s\n", n)
 	}
 	passed := len(r.found) == 0 && len(r.warnings) == 0 && len(r.tooBig) == 0
 	if !r.blocked || !passed || f.verbose {
@@ -478,6 +494,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
 	}
 	res.unscanned(st.Unscanned, false)
+	res.malformed(st.Notices)
 	res.errors = len(st.Errors)
 	res.summary = fmt.Sprintf("%s in %s (%s) in %s%s",
 		plural(len(res.found), "finding"), plural(st.Files, "file"), humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
