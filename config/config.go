@@ -39,6 +39,9 @@ type File struct {
 	State     State             `toml:"state"`
 	Policy    Policy            `toml:"policy"`
 	Verify    Verify            `toml:"verify"`
+
+	// allowlists are an imported gitleaks config's (see gitleaks.go).
+	allowlists []*rules.Allowlist
 }
 
 // Verify configures validity checks (see package verify).
@@ -167,9 +170,12 @@ func ParseSize(s string) (int64, error) {
 
 // Config is the merged, compiled configuration.
 type Config struct {
-	Path        string // the user file, or "" for defaults only
-	Rules       []*rules.Rule
-	Allowlist   *rules.Allowlist
+	Path      string // the user file, or "" for defaults only
+	Rules     []*rules.Rule
+	Allowlist *rules.Allowlist
+	// Allowlists are an imported gitleaks config's, each with its own
+	// condition, regex target, commits and target rules.
+	Allowlists  []*rules.Allowlist
 	Keys        []rules.Key
 	MaxSize     int64
 	DecodeDepth int
@@ -240,19 +246,23 @@ func Find(flag, repoRoot string, getenv func(string) string) string {
 
 // Load reads path (or only the defaults when path is "") and merges it over
 // the embedded defaults.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadFrom(path, os.ReadFile) }
+
+// LoadFrom is [Load] reading the file, and any file a gitleaks config
+// extends, through read: a CI run reads them from the base commit.
+func LoadFrom(path string, read func(string) ([]byte, error)) (*Config, error) {
 	var b []byte
 	if path != "" {
 		var err error
-		if b, err = os.ReadFile(path); err != nil {
-			return nil, &Error{File: path, Err: errors.Unwrap(err)}
+		if b, err = read(path); err != nil {
+			return nil, &Error{File: path, Err: unwrapPath(err)}
 		}
 	}
-	return load(path, b)
+	return load(path, b, read)
 }
 
 // load merges b, the contents of the file at path, over the defaults.
-func load(path string, b []byte) (*Config, error) {
+func load(path string, b []byte, read func(string) ([]byte, error)) (*Config, error) {
 	def, err := rules.Defaults()
 	if err != nil {
 		return nil, fmt.Errorf("embedded defaults: %w", err)
@@ -260,7 +270,11 @@ func load(path string, b []byte) (*Config, error) {
 	var f File
 	if path != "" {
 		if IsGitleaks(path, b) {
-			gf, err := importGitleaks(path, b)
+			ids := make(map[string]bool, len(def.Rules))
+			for _, r := range def.Rules {
+				ids[r.ID] = true
+			}
+			gf, err := importGitleaks(path, b, read, ids)
 			if err != nil {
 				return nil, err
 			}
@@ -396,6 +410,7 @@ func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
 		c.Rules = append(c.Rules, r)
 	}
 	appendAllow(c.Allowlist, f.Allowlist)
+	c.Allowlists = f.allowlists
 	if err := c.Allowlist.Compiled(); err != nil {
 		return nil, &Error{File: path, Line: lineOfKey(b, "allowlist"), Field: "allowlist", Err: err}
 	}

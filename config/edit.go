@@ -25,7 +25,7 @@ func EditKeyField(path, name, field, value string) ([]byte, error) {
 		return nil, err
 	}
 	updated := setKeyField(string(old), name, field, value)
-	if _, err := load(path, []byte(updated)); err != nil {
+	if _, err := load(path, []byte(updated), os.ReadFile); err != nil {
 		return nil, fmt.Errorf("refusing to write %s: the edit would make it invalid: %w", path, err)
 	}
 	return []byte(updated), nil

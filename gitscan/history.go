@@ -358,6 +358,9 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	for _, c := range commits {
 		subject := redactedSubject(c.message, msgs[c.order])
 		attribute := func(f scanner.Finding, path string) {
+			if f.AllowedIn(c.hash.String()) {
+				return // an imported allowlist's commits
+			}
 			f.File = path
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date

@@ -135,6 +135,9 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 		}
 		fs = append(fs, scanDiffs(ctx, o, jobs, &st, r.readBlob)...)
 		for _, f := range fs {
+			if f.AllowedIn(c.hash.String()) {
+				continue // an imported allowlist's commits
+			}
 			f.Commit = c.hash.String()
 			f.Author, f.Email, f.Date = c.author, c.email, c.date
 			f.Message = subject

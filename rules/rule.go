@@ -78,8 +78,23 @@ type Allowlist struct {
 	Stopwords   []string `toml:"stopwords"`
 	Paths       []string `toml:"paths"`
 
+	// The fields below come from an imported gitleaks config only (see
+	// [Allowlist.Decide]); leakguard.toml cannot set them, so a file
+	// written for leakguard never means more than it says.
+
+	// Condition is how the criteria combine: "" or "or" (any one
+	// suppresses), "and" (every criterion set must hold).
+	Condition string `toml:"-"`
+	// Commits are full commit ids (any case): a finding introduced by one
+	// of them is a criterion that holds.
+	Commits []string `toml:"-"`
+	// TargetRules limits the allowlist to these rule ids (empty: every
+	// finding).
+	TargetRules []string `toml:"-"`
+
 	regexes []*regexp.Regexp
 	paths   []*regexp.Regexp
+	commits []string // lower case
 }
 
 // RuleSpec is a rule as written in TOML.
@@ -316,8 +331,19 @@ func (a *Allowlist) compile() error {
 	default:
 		return fmt.Errorf("regex_target: %q is not secret, match or line", a.RegexTarget)
 	}
+	switch a.Condition {
+	case "", "or", "and":
+	default:
+		return fmt.Errorf("condition: %q is not or, and", a.Condition)
+	}
 	a.regexes = a.regexes[:0]
 	a.paths = a.paths[:0]
+	a.commits = a.commits[:0]
+	for _, c := range a.Commits {
+		if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+			a.commits = append(a.commits, c)
+		}
+	}
 	for _, s := range a.Regexes {
 		re, err := regexp.Compile(s)
 		if err != nil {

@@ -23,7 +23,11 @@ const (
 type Options struct {
 	Rules     []*rules.Rule
 	Allowlist *rules.Allowlist // global; may be nil
-	Keys      []rules.Key      // managed keys
+	// Allowlists are an imported gitleaks config's allowlists, each with
+	// its own condition, regex target, commits and target rules (see
+	// allowlists.go).
+	Allowlists []*rules.Allowlist
+	Keys       []rules.Key // managed keys
 	// DecodeDepth is how many layers of encoding are peeled off (0: none).
 	DecodeDepth int
 	// Ignore suppresses findings by content fingerprint; may be nil.
@@ -67,11 +71,12 @@ type Detector struct {
 	depth       int
 	ignore      *Ignore
 	min         rules.Confidence
+	extra       extraAllowlists
 }
 
 // NewDetector builds a detector.
 func NewDetector(o Options) *Detector {
-	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore, min: o.MinConfidence}
+	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore, min: o.MinConfidence, extra: newExtraAllowlists(o.Allowlists)}
 	idx := map[string]int{}
 	var pats []string
 	add := func(p string) int {
@@ -128,6 +133,9 @@ type candidate struct {
 	secret     string
 	confidence rules.Confidence
 	decoded    []string
+	// allowCommits are the commits in which an imported allowlist
+	// suppresses the candidate (see allowlists.go).
+	allowCommits []string
 }
 
 const (
@@ -138,10 +146,10 @@ const (
 
 // Detect returns the findings in a fragment, sorted by position.
 func (d *Detector) Detect(f Fragment) []Finding {
-	if d.allow.AllowsPath(f.Path) {
+	if d.allow.AllowsPath(f.Path) || d.extra.skipsFile(f.Path) {
 		return nil
 	}
-	cands := d.detect(f.Path, f.Content, d.depth)
+	cands := d.extra.filter(f, d.detect(f.Path, f.Content, d.depth))
 	if len(cands) == 0 {
 		return nil
 	}
@@ -522,7 +530,9 @@ func mergeCandidates(cs []candidate) []candidate {
 	var out []candidate
 	for _, c := range cs {
 		if n := len(out); n > 0 && overlaps(out[n-1], c) {
+			ac := commonCommits(out[n-1].allowCommits, c.allowCommits)
 			out[n-1] = better(out[n-1], c)
+			out[n-1].allowCommits = ac
 			continue
 		}
 		out = append(out, c)
@@ -639,6 +649,8 @@ func (d *Detector) finding(f Fragment, li *lineIndex, c candidate, pv *previewer
 		Entropy:    rules.ShannonEntropy(c.secret),
 		Confidence: c.confidence,
 		Decoded:    c.decoded,
+
+		allowCommits: c.allowCommits,
 	}
 	if c.rule != nil {
 		fd.RuleID, fd.Description, fd.Provider = c.rule.ID, c.rule.Description, c.rule.Provider

@@ -56,6 +56,9 @@ type Finding struct {
 	ValidityDetail string
 
 	view *view // where previews find the secret and what they hide
+	// allowCommits are the commits whose findings an imported allowlist
+	// suppresses (see [Finding.AllowedIn]).
+	allowCommits []string
 }
 
 // ContentFingerprint identifies a finding by what leaked, not where: the

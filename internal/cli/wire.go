@@ -41,7 +41,7 @@ func (s *IO) httpClient() *http.Client {
 // newDetector builds the detector of a configuration and an ignore file.
 func newDetector(cfg *config.Config, ig *scanner.Ignore) *scanner.Detector {
 	return scanner.NewDetector(scanner.Options{
-		Rules: cfg.Rules, Allowlist: cfg.Allowlist, Keys: cfg.Keys,
+		Rules: cfg.Rules, Allowlist: cfg.Allowlist, Allowlists: cfg.Allowlists, Keys: cfg.Keys,
 		DecodeDepth: cfg.DecodeDepth, Ignore: ig, MinConfidence: cfg.MinConfidence,
 	})
 }
