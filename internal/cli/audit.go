@@ -169,8 +169,8 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		if !filepath.IsAbs(out) && o.scan.dir != "" {
 			out = filepath.Join(e.base, out)
 		}
-		if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-			return &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory exists and is writable"}
+		if err := writeReportFile(out, buf.Bytes(), false); err != nil {
+			return err
 		}
 		fmt.Fprintf(s.Err, "leakguard: wrote %s\n", out)
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {

@@ -316,8 +316,8 @@ func ciWriteReport(e *env, path, format string, fs []scanner.Finding) (string, e
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return "", &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory is writable"}
 	}
-	if err := os.WriteFile(abs, buf.Bytes(), 0o644); err != nil {
-		return "", &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory exists and is writable"}
+	if err := writeReportFile(abs, buf.Bytes(), false); err != nil {
+		return "", err
 	}
 	return abs, nil
 }

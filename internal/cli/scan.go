@@ -207,12 +207,8 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 		if !filepath.IsAbs(out) && f.dir != "" {
 			out = filepath.Join(e.base, out)
 		}
-		mode := os.FileMode(0o644)
-		if f.showSecrets {
-			mode = 0o600
-		}
-		if err := os.WriteFile(out, buf.Bytes(), mode); err != nil {
-			return &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory exists and is writable"}
+		if err := writeReportFile(out, buf.Bytes(), f.showSecrets); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Issue 13 item 9: a report that holds secrets is written 0600 whatever
+// the file was before, and no report is ever written through a symbolic
+// link.
+func TestReportFilesModeAndLinks(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir := gitRepo(t)
+	k := testKey()
+	writeT(t, dir, "app.py", "api_key = \""+k+"\"\n")
+	out := t.TempDir()
+	mode := func(p string) os.FileMode {
+		t.Helper()
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode()
+	}
+
+	// --show-secrets over an existing world-readable file.
+	rep := filepath.Join(out, "report.json")
+	if err := os.WriteFile(rep, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "", "scan", "-C", dir, "--show-secrets", "-f", "json", "-o", rep, "."); code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if b, _ := os.ReadFile(rep); !strings.Contains(string(b), k) {
+		t.Fatal("--show-secrets report lacks the secret")
+	}
+	if m := mode(rep); m.Perm() != 0o600 {
+		t.Errorf("--show-secrets report over a 0644 file is %v, want 0600", m)
+	}
+	// A redacted report is an ordinary file: 0644, as documented.
+	if code, _, errs := runCLI(t, "", "scan", "-C", dir, "-f", "json", "-o", rep, "."); code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if m := mode(rep); m.Perm() != 0o644 {
+		t.Errorf("redacted report is %v, want 0644", m)
+	}
+	if b, _ := os.ReadFile(rep); strings.Contains(string(b), k) {
+		t.Fatal("redacted report holds the secret")
+	}
+
+	// A link at the output path is refused (exit 2); its target is untouched.
+	victim := filepath.Join(out, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(out, "link.json")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"scan --show-secrets": {"scan", "-C", dir, "--show-secrets", "-o", link, "."},
+		"scan":                {"scan", "-C", dir, "-f", "sarif", "-o", link, "."},
+		"audit":               {"audit", "-C", dir, "-o", link},
+	} {
+		code, stdout, errs := runCLI(t, "", args...)
+		if code != ExitUsage || !strings.Contains(errs, "symbolic link") {
+			t.Errorf("%s -o LINK: exit %d, want %d refusing the link\n%s", name, code, ExitUsage, errs)
+		}
+		noLeak(t, k, stdout, errs)
+		if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+			t.Fatalf("%s wrote through the link (%d bytes)", name, len(b))
+		}
+		if m := mode(link); m&os.ModeSymlink == 0 {
+			t.Fatalf("%s replaced the link", name)
+		}
+	}
+	// No temporary file is left behind.
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "leakguard") {
+			t.Errorf("left %s", e.Name())
+		}
+	}
+}
+
+func TestWriteReportFileCI(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, "leakguard.sarif")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ciWriteReport(&env{base: dir}, "leakguard.sarif", "sarif", nil)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("err %v: want the link refused", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Fatalf("wrote through the link (%d bytes)", len(b))
+	}
+}
