@@ -31,6 +31,11 @@ type FingerprintResult struct {
 	// Unfindable is true when the value is too short or too plain to be
 	// found by its fingerprint (see [secret.Findable]).
 	Unfindable bool
+	// Weak is true when the value is shorter than
+	// secret.MinFingerprintLen: its fingerprint, kept in a committed
+	// file, would give it away to a dictionary (the caller refuses it
+	// unless asked).
+	Weak bool
 }
 
 // UnknownKeyError names a key the inventory does not list.
@@ -103,6 +108,7 @@ func fingerprintOne(k rules.Key, override string, getenv func(string) string) Fi
 	}
 	r.Fingerprint = secret.Fingerprint(v.Reveal())
 	r.Unfindable = !secret.Findable([]byte(v.Reveal()))
+	r.Weak = v.Len() < secret.MinFingerprintLen
 	for _, old := range k.Fingerprints {
 		if strings.EqualFold(old, r.Fingerprint) {
 			r.Status = FPUpToDate

@@ -67,6 +67,13 @@ func (f *Finding) ContentFingerprint() string {
 	return f.RuleID + ":" + secret.Hash(f.Secret.Reveal())
 }
 
+// KeyedFingerprint is [Finding.ContentFingerprint] with the secret's hash
+// keyed by a repository's key ([secret.KeyedHash]): the form written to
+// files that are committed or published (ignore entries, SARIF).
+func (f *Finding) KeyedFingerprint(key []byte) string {
+	return f.RuleID + ":" + secret.KeyedHash(key, f.Secret.Reveal())
+}
+
 // RedactedMatch is Match with the secret replaced by its redacted preview
 // and everything else in it that is or may be a secret hidden (see
 // preview.go).

@@ -8,6 +8,9 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
+
+	"github.com/leakguard/leakguard/secret"
 )
 
 // IgnoreFile is the name of the content-fingerprint ignore file.
@@ -20,8 +23,56 @@ const IgnoreFile = ".leakguardignore"
 // Format, one entry a line; # starts a comment:
 //
 //	<rule-id>:<secret-hash> [path-glob]
+//
+// The hash is keyed per repository (32 hex digits, [secret.KeyedHash]
+// under the key [Ignore.SetKey] gives): the file is committed, and an
+// unkeyed hash of a weak secret is guessed offline with a dictionary
+// computed once for every repository. Entries of the old, unkeyed form
+// (16 hex digits, [secret.Hash]) are still read; 'leakguard baseline'
+// rewrites them.
 type Ignore struct {
 	entries map[string][]string // fingerprint -> path globs ("" = any)
+	legacy  int                 // entries with an unkeyed hash
+	keyed   int
+
+	keyOnce sync.Once
+	keyFn   func() []byte
+	key     []byte
+}
+
+// SetKey gives the repository's fingerprint key, computed on first need
+// (a scan without findings never asks). A nil key leaves keyed entries
+// unmatched: the findings they would hide are reported.
+func (ig *Ignore) SetKey(fn func() []byte) {
+	if ig != nil {
+		ig.keyFn = fn
+	}
+}
+
+func (ig *Ignore) repoKey() []byte {
+	ig.keyOnce.Do(func() {
+		if ig.keyFn != nil {
+			ig.key = ig.keyFn()
+		}
+	})
+	return ig.key
+}
+
+// Legacy is the number of entries with an unkeyed hash, and Keyed the
+// number with a keyed one.
+func (ig *Ignore) Legacy() int {
+	if ig == nil {
+		return 0
+	}
+	return ig.legacy
+}
+
+// Keyed is the number of entries with a keyed hash.
+func (ig *Ignore) Keyed() int {
+	if ig == nil {
+		return 0
+	}
+	return ig.keyed
 }
 
 // ParseIgnore reads an ignore file.
@@ -47,6 +98,12 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 				return nil, fmt.Errorf("line %d: bad path glob %q: %v", n, glob, err)
 			}
 		}
+		switch len(fp) - strings.LastIndexByte(fp, ':') - 1 {
+		case secret.KeyedHashLen:
+			ig.keyed++
+		default:
+			ig.legacy++
+		}
 		ig.entries[fp] = append(ig.entries[fp], glob)
 	}
 	return ig, sc.Err()
@@ -54,7 +111,7 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 
 // entryRe is an ignore entry's fingerprint at the start of its line:
 // <rule-id>:<secret-hash>, the hash as [SecretHash] writes it.
-var entryRe = regexp.MustCompile(`^[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*:[0-9a-f]{16}(?:[ \t]|$)`)
+var entryRe = regexp.MustCompile(`^[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*:(?:[0-9a-f]{32}|[0-9a-f]{16})(?:[ \t]|$)`)
 
 // inIgnoreEntry reports whether content[s:e] lies inside the fingerprint
 // of an entry of an ignore file: a hash, never a secret. An ignore file is
@@ -78,15 +135,23 @@ func (ig *Ignore) Matches(f *Finding) bool {
 	if ig == nil {
 		return false
 	}
-	globs, ok := ig.entries[f.ContentFingerprint()]
-	if !ok {
-		return false
+	if ig.legacy > 0 && globsMatch(ig.entries[f.ContentFingerprint()], f.File) {
+		return true
 	}
+	if ig.keyed > 0 {
+		if k := ig.repoKey(); k != nil {
+			return globsMatch(ig.entries[f.KeyedFingerprint(k)], f.File)
+		}
+	}
+	return false
+}
+
+func globsMatch(globs []string, file string) bool {
 	for _, g := range globs {
-		if g == "" || g == f.File {
+		if g == "" || g == file {
 			return true
 		}
-		if ok, _ := path.Match(g, f.File); ok {
+		if ok, _ := path.Match(g, file); ok {
 			return true
 		}
 	}
@@ -102,18 +167,23 @@ func (ig *Ignore) Len() int {
 }
 
 // WriteBaseline writes an ignore file for findings, each entry preceded by
-// a reviewable comment: file, line, rule and a redacted preview.
-func WriteBaseline(w io.Writer, fs []Finding) error {
+// a reviewable comment: file, line, rule and a redacted preview. Entries
+// are keyed with key (the repository's); a nil key (no repository) writes
+// the old, unkeyed form.
+func WriteBaseline(w io.Writer, fs []Finding, key []byte) error {
 	var b bytes.Buffer
 	b.WriteString("# leakguard baseline: findings accepted as known. Review each entry;\n")
 	b.WriteString("# delete an entry to report its secret again. Format: <rule>:<secret-hash> [path]\n")
 	seen := map[string]bool{}
 	for _, f := range fs {
-		key := f.ContentFingerprint() + " " + f.File
-		if seen[key] {
+		fp := f.ContentFingerprint()
+		if key != nil {
+			fp = f.KeyedFingerprint(key)
+		}
+		if seen[fp+" "+f.File] {
 			continue
 		}
-		seen[key] = true
+		seen[fp+" "+f.File] = true
 		loc := f.File
 		if f.Commit != "" {
 			loc = f.Commit[:min(len(f.Commit), 12)] + ":" + loc
@@ -121,9 +191,9 @@ func WriteBaseline(w io.Writer, fs []Finding) error {
 		preview := f.RedactedLine()
 		fmt.Fprintf(&b, "\n# %s:%d %s %s\n", loc, f.StartLine, f.RuleID, preview)
 		if f.File != "" {
-			fmt.Fprintf(&b, "%s %s\n", f.ContentFingerprint(), f.File)
+			fmt.Fprintf(&b, "%s %s\n", fp, f.File)
 		} else {
-			fmt.Fprintf(&b, "%s\n", f.ContentFingerprint())
+			fmt.Fprintf(&b, "%s\n", fp)
 		}
 	}
 	_, err := w.Write(b.Bytes())

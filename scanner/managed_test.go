@@ -174,7 +174,7 @@ func TestInlineAllowAndIgnoreFile(t *testing.T) {
 		t.Fatalf("want 1 finding, got %d", len(fs))
 	}
 	var b strings.Builder
-	if err := WriteBaseline(&b, fs); err != nil {
+	if err := WriteBaseline(&b, fs, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), key) || strings.Contains(b.String(), key[20:60]) {

@@ -52,7 +52,7 @@ func TestIgnoreFilesAreScanned(t *testing.T) {
 		t.Fatalf("only %d findings from %d rules' examples", len(all), len(def.Rules))
 	}
 	var b strings.Builder
-	if err := WriteBaseline(&b, all); err != nil {
+	if err := WriteBaseline(&b, all, nil); err != nil {
 		t.Fatal(err)
 	}
 	if fs := d.Detect(Fragment{Path: IgnoreFile, Content: []byte(b.String())}); len(fs) != 0 {

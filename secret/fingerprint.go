@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -16,12 +17,42 @@ func Hash(s string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// KeyedHash is the digest of a secret written to files that are
+// committed or published (ignore entries, SARIF partialFingerprints):
+// HMAC-SHA256 under a repository's key ([RepoKey]), the first 32 hex
+// digits. Unlike [Hash], a dictionary of digests computed for one
+// repository is worth nothing in another; it does not make a weak secret
+// strong (see SECURITY.md).
+func KeyedHash(key []byte, s string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// KeyedHashLen is the length of a [KeyedHash] in hex digits; a [Hash] is
+// 16.
+const KeyedHashLen = 32
+
+// RepoKey is the fingerprint key of a repository, derived from the id of
+// its root commit (the first-parent root of HEAD): every clone and CI
+// checkout of the repository derives the same key without setup.
+func RepoKey(rootCommit string) []byte {
+	k := sha256.Sum256([]byte("leakguard fingerprint key v1\x00" + strings.ToLower(strings.TrimSpace(rootCommit))))
+	return k[:]
+}
+
 // Fingerprint is the inventory fingerprint of a value: "sha256:<hex>", the
 // form leakguard.toml keeps in a managed key's fingerprints.
 func Fingerprint(value string) string {
 	s := sha256.Sum256([]byte(value))
 	return "sha256:" + hex.EncodeToString(s[:])
 }
+
+// MinFingerprintLen is the shortest value whose [Fingerprint] 'keys
+// fingerprint' writes without --weak: the fingerprint is an unkeyed
+// SHA-256 kept in a committed file, and shorter values (passwords,
+// PINs) are found from it with a dictionary.
+const MinFingerprintLen = 16
 
 // ParseFingerprint parses "sha256:<64 hex>" into its digest.
 func ParseFingerprint(fp string) ([32]byte, bool) {

@@ -310,7 +310,11 @@ func ciWriteReport(e *env, path, format string, fs []scanner.Finding) (string, e
 		return "", err
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, fs, report.Options{Format: format, Version: Version(), Rules: e.cfg.Rules}); err != nil {
+	o := report.Options{Format: format, Version: Version(), Rules: e.cfg.Rules}
+	if format == "sarif" {
+		o.FingerprintKey = sarifKey(nil, e)
+	}
+	if err := report.Write(&buf, fs, o); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
 )
 
 func newRulesCmd(s *IO) *cobra.Command {
@@ -70,7 +71,7 @@ func newKeysCmd(s *IO) *cobra.Command {
 	c := &cobra.Command{Use: "keys", Short: "Manage the inventory of managed keys"}
 	var f scanFlags
 	var src string
-	var dryRun bool
+	var dryRun, weak bool
 	fp := &cobra.Command{
 		Use:   "fingerprint [NAME...]",
 		Short: "Compute known-value fingerprints from the keys' live values and write them to the config",
@@ -78,7 +79,12 @@ func newKeysCmd(s *IO) *cobra.Command {
 "source" in the config, --source for a single key, or the environment
 variable of the key's name) and add its SHA-256 fingerprint to the key's
 "fingerprints" in the config file. Past fingerprints are kept: an old value
-that leaks is still a leak. Values are never printed or stored in plain text.`,
+that leaks is still a leak. Values are never printed or stored in plain text.
+
+A value shorter than 16 bytes is refused unless --weak is given: its
+fingerprint is a plain SHA-256 in a file you commit, and anyone who reads
+it can try a dictionary of passwords against it offline. A key that
+short should be rotated to a longer one.`,
 		RunE: func(c *cobra.Command, names []string) error {
 			if src != "" && len(names) != 1 {
 				return usageErr("name exactly one key with --source", "--source needs one NAME")
@@ -104,7 +110,7 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 			}
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
-			failed := 0
+			failed, refused := 0, 0
 			var previews []string // --dry-run: the config lines that would change
 			for _, r := range res {
 				if r.Unfindable {
@@ -113,6 +119,14 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 				src := r.Source
 				if src == "" {
 					src = "-"
+				}
+				if r.Weak && r.Status == remediate.FPAdded {
+					if !weak {
+						fmt.Fprintf(tw, "%s\t%s\trefused: shorter than %d bytes\n", r.Key, src, secret.MinFingerprintLen)
+						refused++
+						continue
+					}
+					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than %d bytes: its fingerprint (a plain SHA-256 in a file you commit) lets anyone who reads the file guess it with a dictionary; rotate it to a longer value\n", r.Key, secret.MinFingerprintLen)
 				}
 				switch r.Status {
 				case remediate.FPSkipped:
@@ -147,6 +161,9 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 			if failed > 0 {
 				return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s could not be read", plural(failed, "key")), Hint: "check each key's source"}
 			}
+			if refused > 0 {
+				return &Error{Code: ExitUsage, Err: fmt.Errorf("%s shorter than %d bytes: not fingerprinted, because a fingerprint kept in a committed file gives a short value away to a dictionary", plural(refused, "value"), secret.MinFingerprintLen), Hint: "rotate the key to a longer value, or pass --weak to write the fingerprint anyway"}
+			}
 			return nil
 		},
 	}
@@ -154,6 +171,7 @@ that leaks is still a leak. Values are never printed or stored in plain text.`,
 	fp.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
 	fp.Flags().StringVar(&src, "source", "", "read the value from `SRC` (file:PATH#/pointer, dotenv:PATH#NAME, env:NAME)")
 	fp.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without writing")
+	fp.Flags().BoolVar(&weak, "weak", false, "write fingerprints of values shorter than 16 bytes too (a dictionary can recover them from the committed file)")
 	c.AddCommand(fp)
 	return c
 }
@@ -190,8 +208,12 @@ can see what was accepted. Entries stay valid when lines move.`,
 				}
 				out = filepath.Join(root, scanner.IgnoreFile)
 			}
+			key, kerr := repoKey(c.Context(), e.repoRoot)
+			if kerr != nil {
+				fmt.Fprintf(s.Err, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
+			}
 			var b strings.Builder
-			if err := scanner.WriteBaseline(&b, found); err != nil {
+			if err := scanner.WriteBaseline(&b, found, key); err != nil {
 				return err
 			}
 			if err := keyfile.WriteAtomic(out, []byte(b.String()), 0o644); err != nil {

@@ -157,7 +157,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		ig, err := f.loadIgnore(e)
+		ig, err := f.loadIgnore(s, e)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 	return e, nil
 }
 
-func (f *scanFlags) loadIgnore(e *env) (*scanner.Ignore, error) {
+func (f *scanFlags) loadIgnore(s *IO, e *env) (*scanner.Ignore, error) {
 	p := f.ignoreFile
 	explicit := p != ""
 	if p == "" {
@@ -188,6 +188,7 @@ func (f *scanFlags) loadIgnore(e *env) (*scanner.Ignore, error) {
 	if err != nil {
 		return nil, usageErr("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
 	}
+	keyIgnore(s, ig, e.repoRoot, p)
 	return ig, nil
 }
 
@@ -199,7 +200,11 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 	if f.output != "" {
 		w, color = &buf, false
 	}
-	if err := report.Write(w, fs, report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version(), Rules: e.cfg.Rules}); err != nil {
+	o := report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version(), Rules: e.cfg.Rules}
+	if f.format == "sarif" {
+		o.FingerprintKey = sarifKey(s, e)
+	}
+	if err := report.Write(w, fs, o); err != nil {
 		return err
 	}
 	if f.output != "" {

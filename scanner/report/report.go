@@ -34,6 +34,9 @@ type Options struct {
 	// Rules are the run's rules: SARIF describes each rule from its
 	// definition (description, rotate page, confidence).
 	Rules []*rules.Rule
+	// FingerprintKey keys the secret hashes of SARIF partialFingerprints
+	// (the repository's, secret.RepoKey); without one they hold none.
+	FingerprintKey []byte
 }
 
 // Write writes findings in the chosen format.

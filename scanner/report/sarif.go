@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"sort"
@@ -151,7 +152,7 @@ func writeSARIF(w io.Writer, fs []scanner.Finding, o Options) error {
 				ArtifactLocation: sarifArtifact{URI: uri},
 				Region:           sarifRegion{StartLine: max(1, f.StartLine), StartColumn: f.StartColumn, EndLine: f.EndLine, EndColumn: f.EndColumn + 1},
 			}}},
-			PartialFingerprints: map[string]string{"leakguard/v1": f.Fingerprint + ":" + uri},
+			PartialFingerprints: map[string]string{"leakguard/v2": sarifFingerprint(f, uri, o.FingerprintKey)},
 			Properties:          props,
 		})
 	}
@@ -287,4 +288,16 @@ func sarifURI(file string) string {
 		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 	}
 	return strings.Join(segs, "/")
+}
+
+// sarifFingerprint tells a result from the others across runs: the rule,
+// the secret's hash keyed by the repository (the file may be published:
+// an unkeyed hash of a weak secret is reversed with a dictionary computed
+// once for every repository) and the path. Without a key (no repository)
+// it holds no hash of the secret: the rule, path and position.
+func sarifFingerprint(f *scanner.Finding, uri string, key []byte) string {
+	if key == nil {
+		return fmt.Sprintf("%s:%s:%d:%d", f.RuleID, uri, f.StartLine, f.StartColumn)
+	}
+	return f.KeyedFingerprint(key) + ":" + uri
 }
