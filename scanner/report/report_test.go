@@ -97,7 +97,7 @@ func TestSARIFShape(t *testing.T) {
 	}
 	res := r.Results[0]
 	if res.RuleID != "anthropic-api-key" || res.Locations[0].PhysicalLocation.ArtifactLocation.URI != "a/b.env" ||
-		res.Locations[0].PhysicalLocation.Region.StartLine != 3 || res.PartialFingerprints["leakguard/v1"] == "" {
+		res.Locations[0].PhysicalLocation.Region.StartLine != 3 || res.PartialFingerprints["leakguard/v2"] == "" {
 		t.Fatalf("bad result: %+v", res)
 	}
 }
