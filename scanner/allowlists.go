@@ -51,7 +51,7 @@ func (e extraAllowlists) filter(f Fragment, cs []candidate) []candidate {
 	if len(e.global) == 0 && len(e.byRule) == 0 {
 		return cs
 	}
-	out := cs[:0]
+	out := make([]candidate, 0, len(cs)) // cs stays whole for previews
 	for _, c := range cs {
 		as := e.global
 		if c.rule != nil {

@@ -149,11 +149,13 @@ func (d *Detector) Detect(f Fragment) []Finding {
 	if d.allow.AllowsPath(f.Path) || d.extra.skipsFile(f.Path) {
 		return nil
 	}
-	cands := d.extra.filter(f, d.detect(f.Path, f.Content, d.depth))
+	all := d.detect(f.Path, f.Content, d.depth)
+	cands := d.extra.filter(f, all)
 	if len(cands) == 0 {
 		return nil
 	}
-	pv := &previewer{d: d, path: f.Path, content: f.Content, cands: cands}
+	// Previews hide every candidate, allowlisted ones too.
+	pv := &previewer{d: d, path: f.Path, content: f.Content, cands: all}
 	merged := mergeCandidates(cands)
 	// Tests, fixtures, examples and documentation lower a rule's
 	// confidence one level: they are reported, not hidden. A managed
