@@ -63,6 +63,9 @@ type CIPlan struct {
 	Full  bool   // every ref's history
 	Skip  bool   // nothing to scan (a deleted branch)
 	Notes []string
+	// Base and Head are a pull request's or merge group's commits: its
+	// config and ignore file are read from Base, which it cannot change.
+	Base, Head string
 	// tips and excludes resolve Range, for the shallow-clone check.
 	tips, excludes []plumbing.Hash
 }
@@ -384,7 +387,7 @@ func (pn *Planner) EventPlan(name string, ev *CIEvent) (*CIPlan, error) {
 			return nil, pn.missingErr("the pull request's base", pr.Base.SHA, "")
 		}
 		what := fmt.Sprintf("pull request #%d (%s..%s)", pr.Number, short(pr.Base.SHA), short(pr.Head.SHA))
-		return &CIPlan{What: what, Range: base.String() + ".." + head.String(), tips: []plumbing.Hash{head}, excludes: []plumbing.Hash{base}}, nil
+		return &CIPlan{What: what, Range: base.String() + ".." + head.String(), Base: base.String(), Head: head.String(), tips: []plumbing.Hash{head}, excludes: []plumbing.Hash{base}}, nil
 	case "merge_group":
 		if ev.MergeGroup == nil {
 			return nil, planErr("check GITHUB_EVENT_PATH", "the merge_group payload has no merge_group")
@@ -398,7 +401,7 @@ func (pn *Planner) EventPlan(name string, ev *CIEvent) (*CIPlan, error) {
 			return nil, pn.missingErr("the merge group's base", ev.MergeGroup.BaseSHA, "")
 		}
 		return &CIPlan{What: "merge group (" + short(base.String()) + ".." + short(head.String()) + ")",
-			Range: base.String() + ".." + head.String(), tips: []plumbing.Hash{head}, excludes: []plumbing.Hash{base}}, nil
+			Range: base.String() + ".." + head.String(), Base: base.String(), Head: head.String(), tips: []plumbing.Hash{head}, excludes: []plumbing.Hash{base}}, nil
 	case "schedule", "workflow_dispatch":
 		return &CIPlan{What: name + ": the full history", Full: true}, nil
 	}

@@ -28,6 +28,9 @@ type ciFlags struct {
 	report    string
 	remediate bool
 	noIssue   bool
+	// changed are the annotations on config and ignore files a pull
+	// request changes (ci_base.go).
+	changed []string
 }
 
 func newCICmd(s *IO) *cobra.Command {
@@ -110,13 +113,13 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if f.scan.dir == "" && gha {
 		f.scan.dir = s.Getenv("GITHUB_WORKSPACE")
 	}
-	e, err := f.scan.resolve(s, true)
-	if err != nil {
-		return err
+	dir := f.scan.dir
+	if dir == "" {
+		dir = "."
 	}
-	pn, err := gitscan.OpenPlanner(e.base)
+	pn, err := gitscan.OpenPlanner(dir)
 	if err != nil {
-		abs, _ := filepath.Abs(e.base)
+		abs, _ := filepath.Abs(dir)
 		hint := hintNoRepo
 		if gha {
 			hint = "check the repository out first: actions/checkout with fetch-depth: 0"
@@ -126,6 +129,24 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	pl, err := ciPlanFor(s, pn, f.scan.revRange, gha)
 	if err != nil {
 		return err
+	}
+	if pl.Base != "" {
+		// A pull request's own config and ignore file do not apply to
+		// it: the base commit's do (ci_base.go).
+		base, err := newBaseSource(dir, pl.Base, pl.Head)
+		if err != nil {
+			return err
+		}
+		defer base.repo.Close()
+		f.scan.base = base
+	}
+	e, err := f.scan.resolve(s, true)
+	if err != nil {
+		return err
+	}
+	if f.scan.base != nil {
+		notes, anns := changedNotes(f.scan.base.changed(f.scan.configPath, f.scan.ignoreFile))
+		pl.Notes, f.changed = append(pl.Notes, notes...), anns
 	}
 	res := &scanResult{summary: "nothing to scan"}
 	if !pl.Skip {
@@ -192,6 +213,9 @@ func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPla
 	}
 	out.Reset()
 	report.WriteGitHubAnnotations(&out, res.found)
+	for _, a := range f.changed {
+		fmt.Fprintln(&out, a)
+	}
 	for _, n := range pl.Notes {
 		fmt.Fprintf(&out, "::notice title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(n))
 	}

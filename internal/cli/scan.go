@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,9 @@ type scanFlags struct {
 	// scan's -v, -q and --exit-code (see finish)
 	verbose, quiet bool
 	exitCode       *int
+	// base, when set, is where the config and the ignore file are read
+	// from: a pull request's base commit (see ci_base.go).
+	base *baseSource
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -119,7 +123,19 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
 		cfgPath = filepath.Join(e.base, cfgPath)
 	}
-	if cfgPath == "" {
+	read := os.ReadFile
+	if f.base != nil {
+		read = f.base.read
+		if cfgPath == "" {
+			cfgPath = s.Getenv("LEAKGUARD_CONFIG")
+		}
+		for _, name := range []string{"leakguard.toml", ".gitleaks.toml"} {
+			if p := filepath.Join(f.base.root, name); cfgPath == "" && f.base.exists(p) {
+				cfgPath = p
+			}
+		}
+	}
+	if cfgPath == "" && f.base == nil {
 		cfgPath = config.Find("", e.repoRoot, s.Getenv)
 		if cfgPath == "" && e.anchor != "." {
 			if _, err := os.Stat(filepath.Join(e.anchor, "leakguard.toml")); err == nil {
@@ -127,7 +143,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 			}
 		}
 	}
-	cfg, err := config.Load(cfgPath)
+	cfg, err := config.LoadFrom(cfgPath, read)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -176,15 +192,21 @@ func (f *scanFlags) loadIgnore(s *IO, e *env) (*scanner.Ignore, error) {
 		}
 		p = filepath.Join(root, scanner.IgnoreFile)
 	}
-	fh, err := os.Open(p)
+	read := os.ReadFile
+	if f.base != nil {
+		if !explicit {
+			p = filepath.Join(f.base.root, scanner.IgnoreFile)
+		}
+		read = f.base.read
+	}
+	b, err := read(p)
 	if err != nil {
-		if !explicit && errors.Is(err, os.ErrNotExist) {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, usageErr("check the --ignore-file path", "ignore file: %v", err)
 	}
-	defer fh.Close()
-	ig, err := scanner.ParseIgnore(fh)
+	ig, err := scanner.ParseIgnore(bytes.NewReader(b))
 	if err != nil {
 		return nil, usageErr("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
 	}
