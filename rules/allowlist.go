@@ -19,13 +19,7 @@ func (a *Allowlist) Decide(path, secret, match, line string) (allowed bool, comm
 	if a == nil {
 		return false, nil
 	}
-	target := secret
-	switch a.RegexTarget {
-	case "match":
-		target = match
-	case "line":
-		target = line
-	}
+	target := a.target(secret, match, line)
 	pathOK := path != "" && anyMatch(a.paths, path)
 	regexOK := target != "" && anyMatch(a.regexes, target)
 	stopOK := secret != "" && hasStopword(a.Stopwords, secret)

@@ -366,15 +366,7 @@ func (a *Allowlist) Compiled() error { return a.compile() }
 
 // AllowsPath reports whether path is allowlisted.
 func (a *Allowlist) AllowsPath(path string) bool {
-	if a == nil {
-		return false
-	}
-	for _, re := range a.paths {
-		if re.MatchString(path) {
-			return true
-		}
-	}
-	return false
+	return a != nil && anyMatch(a.paths, path)
 }
 
 // Allows reports whether a match is allowlisted by its regexes or
@@ -383,27 +375,18 @@ func (a *Allowlist) Allows(secret, match, line string) bool {
 	if a == nil {
 		return false
 	}
-	target := secret
+	return anyMatch(a.regexes, a.target(secret, match, line)) || hasStopword(a.Stopwords, secret)
+}
+
+// target is what the allowlist's regexes are matched against.
+func (a *Allowlist) target(secret, match, line string) string {
 	switch a.RegexTarget {
 	case "match":
-		target = match
+		return match
 	case "line":
-		target = line
+		return line
 	}
-	for _, re := range a.regexes {
-		if re.MatchString(target) {
-			return true
-		}
-	}
-	if len(a.Stopwords) > 0 {
-		ls := strings.ToLower(secret)
-		for _, w := range a.Stopwords {
-			if strings.Contains(ls, strings.ToLower(w)) {
-				return true
-			}
-		}
-	}
-	return false
+	return secret
 }
 
 // Keywords returns the rule's keywords in lower case.
