@@ -29,6 +29,7 @@ step() { printf '\n== %s\n' "$*"; }
 fail() { echo "install.sh: $*" >&2; exit 1; }
 
 work=$(mktemp -d)
+mkdir -p "$work/tmp"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2> /dev/null || true; fi
@@ -40,17 +41,21 @@ trap cleanup EXIT
 # block NAME: the first sh block after <!-- ci: NAME --> in README.md.
 block() {
   local b
-  b=$(awk -v m="<!-- ci: $1 -->" '$0 == m { f = 1; next } f && /^```sh$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' README.md)
+  b=$(awk -v m="<!-- ci: $1 -->" '$0 == m { f = 1; next } f && /^```sh$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' "$root/README.md")
   [ -n "$b" ] || fail "README.md has no sh block after <!-- ci: $1 -->"
   printf '%s\n' "$b"
 }
+
+install_release=$(block install-release)
+install_go=$(block install-go)
+first_hook=$(block first-hook)
 
 # A fresh machine: its own HOME, system directories only, no leakguard.
 syspath=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 fresh() {
   local home=$1 path=$2
   shift 2
-  env -i HOME="$home" PATH="$path" LANG=C.UTF-8 TMPDIR="$work" GIT_CONFIG_NOSYSTEM=1 \
+  env -i HOME="$home" PATH="$path" LANG=C.UTF-8 TMPDIR="$work/tmp" GIT_CONFIG_NOSYSTEM=1 \
     GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.com \
     ${EXTRA_ENV:+$EXTRA_ENV} "$@"
 }
@@ -69,7 +74,7 @@ blocked() {
   local home=$1 path=$2 repo="$work/repo-$RANDOM" remote="$work/remote-$RANDOM.git" key out
   git init -q -b main "$repo"
   git init -q --bare "$remote"
-  (cd "$repo" && fresh "$home" "$path" bash -euo pipefail -c "$(block first-hook)")
+  (cd "$repo" && fresh "$home" "$path" bash -euo pipefail -c "$first_hook")
   key=$(newkey)
   printf 'print("hello")\n' > "$repo/app.py"
   (cd "$repo" && fresh "$home" "$path" git add app.py && fresh "$home" "$path" git commit -q -m clean) ||
@@ -125,8 +130,10 @@ mkdir -p "$srv"
 cp "$dist"/checksums.txt "$dist"/leakguard_* "$srv/"
 python3 - "$work/srv" "$work/port" <<'EOF' &
 import functools, http.server, sys
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-handler.log_message = lambda *a: None
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+handler = functools.partial(Quiet, directory=sys.argv[1])
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
@@ -144,7 +151,7 @@ path="$home/.local/bin:$syspath"
 if fresh "$home" "$path" sh -c 'command -v leakguard || command -v go'; then
   fail "not a fresh machine: leakguard or go is on $syspath"
 fi
-script=$(block install-release)
+script=$install_release
 script=${script//version=0.1.0/version=$version}
 script=${script//os=linux arch=amd64/os=$os arch=$arch}
 script=${script//https:\/\/github.com/$base}
@@ -182,7 +189,7 @@ EXTRA_ENV="GOPROXY=file://$work/proxy,file://$modcache/cache/download,https://pr
 GONOSUMDB=github.com/leakguard/leakguard GOFLAGS=-modcacherw GOCACHE=$(go env GOCACHE) GOMODCACHE=$modcache GOTOOLCHAIN=local"
 EXTRA_ENV=${EXTRA_ENV//$'\n'/ }
 export EXTRA_ENV
-(cd "$work" && fresh "$home" "$path" bash -euo pipefail -c "$(block install-go)") | tee "$work/go-version"
+(cd "$work" && fresh "$home" "$path" bash -euo pipefail -c "$install_go") | tee "$work/go-version"
 grep -q "^leakguard $mv (go" "$work/go-version" || fail "the go-installed binary's version: $(cat "$work/go-version")"
 blocked "$home" "$path"
 
