@@ -203,6 +203,8 @@ pcv=$(pre-commit --version | awk '{ print $2 }')
 echo "pre-commit $pcv"
 hooksrepo="$work/hooks-repo"
 git clone -q "$root" "$hooksrepo"
+# This checkout's commit (a clone of a linked worktree starts elsewhere).
+git -C "$hooksrepo" -c advice.detachedHead=false checkout -q "$(git rev-parse HEAD)"
 if [ "$(printf '%s\n3.2.0\n' "$pcv" | sort -V | head -1)" != 3.2.0 ]; then
   # pre-commit before 3.2 names the stages commit and push (Debian 12
   # ships 3.0.4); the hooks use today's names, which 3.2 and newer require
