@@ -225,6 +225,10 @@ for ids in "leakguard-system leakguard-system-pre-push" "leakguard leakguard-pre
   (cd "$repo" && fresh "$home" "$path" pre-commit install -t pre-commit -t pre-push > /dev/null)
   (cd "$repo" && fresh "$home" "$path" git add .pre-commit-config.yaml && fresh "$home" "$path" git commit -q -m config) > "$work/pc.log" 2>&1 ||
     { cat "$work/pc.log"; fail "$ids: a clean commit was blocked"; }
+  # The remote has the branch first: pre-commit gives a hook no range for
+  # a new branch whose first commit is a root (it runs as --all-files).
+  (cd "$repo" && fresh "$home" "$path" git push -q "$remote" main) > "$work/pc.log" 2>&1 ||
+    { cat "$work/pc.log"; fail "$ids: a clean push was blocked"; }
   key=$(newkey)
   printf 'TOKEN = "%s"\n' "$key" > "$repo/settings.py"
   git -C "$repo" add settings.py
