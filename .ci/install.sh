@@ -225,10 +225,6 @@ for ids in "leakguard-system leakguard-system-pre-push" "leakguard leakguard-pre
   (cd "$repo" && fresh "$home" "$path" pre-commit install -t pre-commit -t pre-push > /dev/null)
   (cd "$repo" && fresh "$home" "$path" git add .pre-commit-config.yaml && fresh "$home" "$path" git commit -q -m config) > "$work/pc.log" 2>&1 ||
     { cat "$work/pc.log"; fail "$ids: a clean commit was blocked"; }
-  # The remote has the branch first: pre-commit gives a hook no range for
-  # a new branch whose first commit is a root (it runs as --all-files).
-  (cd "$repo" && fresh "$home" "$path" git push -q "$remote" main) > "$work/pc.log" 2>&1 ||
-    { cat "$work/pc.log"; fail "$ids: a clean push was blocked"; }
   key=$(newkey)
   printf 'TOKEN = "%s"\n' "$key" > "$repo/settings.py"
   git -C "$repo" add settings.py
@@ -237,6 +233,8 @@ for ids in "leakguard-system leakguard-system-pre-push" "leakguard leakguard-pre
   fi
   echo "$out" | grep -q "this commit is blocked" || fail "$ids: no block message:"$'\n'"$out"
   (cd "$repo" && fresh "$home" "$path" git commit -q --no-verify -m "add a key anyway")
+  # The repository's first push: its commits begin with a root commit, and
+  # pre-commit then names no range (only PRE_COMMIT_LOCAL_BRANCH).
   if out=$(cd "$repo" && fresh "$home" "$path" git push -q "$remote" main 2>&1); then
     fail "$ids: the push of a key went through"
   fi

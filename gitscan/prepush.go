@@ -3,6 +3,7 @@ package gitscan
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -38,6 +39,80 @@ func ParsePushUpdates(in io.Reader) ([]PushUpdate, error) {
 		out = append(out, PushUpdate{LocalRef: f[0], Local: plumbing.NewHash(f[1]), RemoteRef: f[2], Remote: plumbing.NewHash(f[3])})
 	}
 	return out, sc.Err()
+}
+
+// FrameworkPush is what the pre-commit framework tells a pre-push hook in
+// its environment; it keeps the hook's standard input to itself
+// (pre_commit/commands/hook_impl.py). From and To are PRE_COMMIT_FROM_REF
+// and PRE_COMMIT_TO_REF; LocalRef and RemoteRef are
+// PRE_COMMIT_LOCAL_BRANCH and PRE_COMMIT_REMOTE_BRANCH, the pushed ref as
+// git names it (refs/heads/main, HEAD, HEAD~1, a sha); Framework is
+// PRE_COMMIT=1. The framework passes only the first pushed ref with new
+// commits.
+type FrameworkPush struct {
+	From, To            string
+	LocalRef, RemoteRef string
+	Framework           bool
+}
+
+// ErrNoPushRange: a pre-push scan could not tell what is pushed.
+var ErrNoPushRange = errors.New("the pushed commits are unknown")
+
+// FrameworkUpdates turns the pre-commit framework's description of a push
+// into updates for [Repo.PrePush]. From..To when To is given (From empty
+// or all zeros: a new ref). Without them, which the framework does when
+// the pushed commits begin with a root commit (a new repository's first
+// push), LocalRef is pushed as a new ref: the commits no remote-tracking
+// ref has. A framework run that names nothing, or a revision that does
+// not resolve, is an error wrapping [ErrNoPushRange], never an empty
+// push. Not the framework (nothing set): no updates.
+func (r *Repo) FrameworkUpdates(p FrameworkPush) ([]PushUpdate, error) {
+	if p.To == "" && p.LocalRef == "" {
+		if p.Framework || p.From != "" {
+			return nil, fmt.Errorf("%w: the pre-commit framework set neither PRE_COMMIT_TO_REF nor PRE_COMMIT_LOCAL_BRANCH", ErrNoPushRange)
+		}
+		return nil, nil
+	}
+	if err := r.load(); err != nil {
+		return nil, err
+	}
+	u := PushUpdate{LocalRef: p.LocalRef, RemoteRef: p.RemoteRef}
+	local := p.To
+	if local == "" {
+		local = p.LocalRef
+	}
+	if u.LocalRef == "" {
+		u.LocalRef = local
+	}
+	var err error
+	if u.Local, err = r.pushedObject(local); err != nil {
+		return nil, err
+	}
+	if p.To != "" && strings.Trim(p.From, "0") != "" {
+		if u.Remote, err = r.pushedObject(p.From); err != nil {
+			return nil, err
+		}
+	}
+	return []PushUpdate{u}, nil
+}
+
+// pushedObject resolves a revision as git's push names it: a sha as it
+// is (PrePush reports it when it cannot be read), a ref unpeeled (a
+// pushed tag's message is scanned), else a revision to its commit.
+func (r *Repo) pushedObject(rev string) (plumbing.Hash, error) {
+	if plumbing.IsHash(rev) {
+		return plumbing.NewHash(rev), nil
+	}
+	if rev == "HEAD" || strings.HasPrefix(rev, "refs/") {
+		if ref, err := r.r.Reference(plumbing.ReferenceName(rev), true); err == nil {
+			return ref.Hash(), nil
+		}
+	}
+	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%w: unknown revision %q", ErrNoPushRange, rev)
+	}
+	return *h, nil
 }
 
 // PrePush scans what a push sends: for each update, the commits

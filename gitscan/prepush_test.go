@@ -88,3 +88,54 @@ func TestPrePushTags(t *testing.T) {
 		t.Fatalf("missing pushed object: err = %v, want a missing *ObjectError", err)
 	}
 }
+
+// TestFrameworkUpdates: the pre-commit framework's description of a push.
+// Without a range (the pushed commits begin with a root commit) the local
+// ref is pushed as a new ref; an annotated tag stays a tag (its message is
+// scanned); what cannot be resolved is ErrNoPushRange.
+func TestFrameworkUpdates(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "k = \""+key()+"\"\n")
+	root := commitAll(t, dir, "root")
+	run(t, dir, "tag", "-a", "-m", "release "+key(), "v1", root)
+	write(t, dir, "b.txt", "k = \""+key()+"\"\n")
+	c1 := commitAll(t, dir, "second")
+	r := open(t, dir)
+	push := func(p FrameworkPush) []string {
+		t.Helper()
+		ups, err := r.FrameworkUpdates(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, _, err := r.PrePush(context.Background(), Options{Detector: detector(t)}, ups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return where(fs)
+	}
+	// A new repository's first push: no From/To, only the local ref.
+	wantWhere(t, push(FrameworkPush{LocalRef: "refs/heads/main", RemoteRef: "refs/heads/main", Framework: true}),
+		root[:7]+" a.txt:1", c1[:7]+" b.txt:1")
+	wantWhere(t, push(FrameworkPush{LocalRef: "HEAD~1", Framework: true}), root[:7]+" a.txt:1")
+	wantWhere(t, push(FrameworkPush{LocalRef: "refs/tags/v1", Framework: true}), root[:7]+" a.txt:1", root[:7]+" refs/tags/v1:1")
+	// What a remote-tracking ref has is not pushed again.
+	run(t, dir, "update-ref", "refs/remotes/origin/main", root)
+	wantWhere(t, push(FrameworkPush{LocalRef: "refs/heads/main", Framework: true}), c1[:7]+" b.txt:1")
+	// A range; all-zero From is a new ref.
+	wantWhere(t, push(FrameworkPush{From: root, To: c1}), c1[:7]+" b.txt:1")
+	wantWhere(t, push(FrameworkPush{From: zero, To: "main", LocalRef: "refs/heads/main"}), c1[:7]+" b.txt:1")
+	// Not the framework: nothing.
+	if ups, err := r.FrameworkUpdates(FrameworkPush{}); ups != nil || err != nil {
+		t.Fatalf("no framework: %v, %v", ups, err)
+	}
+	for _, p := range []FrameworkPush{
+		{Framework: true},
+		{From: root, Framework: true},
+		{LocalRef: "refs/heads/nope", Framework: true},
+		{From: "nope", To: c1},
+	} {
+		if _, err := r.FrameworkUpdates(p); !errors.Is(err, ErrNoPushRange) {
+			t.Fatalf("%+v: err = %v, want ErrNoPushRange", p, err)
+		}
+	}
+}

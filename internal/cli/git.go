@@ -72,9 +72,15 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 			return nil, usageErr("run it from a pre-push hook: leakguard hooks install --pre-push", "%v", err)
 		}
 		if len(ups) == 0 {
-			ups = preCommitFrameworkUpdates(s)
+			ups, err = repo.FrameworkUpdates(preCommitFrameworkPush(s))
+			if errors.Is(err, gitscan.ErrNoPushRange) {
+				return nil, &Error{Code: ExitIncomplete, Err: err,
+					Hint: "run it as the pre-commit framework's pre-push hook (pre-commit install -t pre-push), or name the range: pre-commit run --hook-stage pre-push --from-ref REMOTE_SHA --to-ref HEAD"}
+			}
 		}
-		found, st, err = repo.PrePush(ctx, o, ups)
+		if err == nil {
+			found, st, err = repo.PrePush(ctx, o, ups)
+		}
 	default:
 		what = "history"
 		found, st, err = repo.History(ctx, o, gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs})
@@ -131,22 +137,16 @@ func openRepo(dir string) (*gitscan.Repo, error) {
 	return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
 }
 
-// preCommitFrameworkUpdates builds the pushed range from the pre-commit
-// framework's environment: it keeps the hook's stdin to itself and sets
-// PRE_COMMIT_FROM_REF (remote sha) and PRE_COMMIT_TO_REF (local sha).
-func preCommitFrameworkUpdates(s *IO) []gitscan.PushUpdate {
-	to, from := s.Getenv("PRE_COMMIT_TO_REF"), s.Getenv("PRE_COMMIT_FROM_REF")
-	if to == "" {
-		return nil
+// preCommitFrameworkPush reads the push the pre-commit framework
+// describes in the environment (it keeps the hook's standard input).
+func preCommitFrameworkPush(s *IO) gitscan.FrameworkPush {
+	return gitscan.FrameworkPush{
+		From:      s.Getenv("PRE_COMMIT_FROM_REF"),
+		To:        s.Getenv("PRE_COMMIT_TO_REF"),
+		LocalRef:  s.Getenv("PRE_COMMIT_LOCAL_BRANCH"),
+		RemoteRef: s.Getenv("PRE_COMMIT_REMOTE_BRANCH"),
+		Framework: s.Getenv("PRE_COMMIT") == "1",
 	}
-	if from == "" || strings.Trim(from, "0") == "" {
-		from = strings.Repeat("0", 40)
-	}
-	ups, err := gitscan.ParsePushUpdates(strings.NewReader("HEAD " + to + " remote " + from + "\n"))
-	if err != nil {
-		return nil
-	}
-	return ups
 }
 
 // blocked tells the user what to do about a blocked commit or push.

@@ -169,6 +169,91 @@ func TestScanPrePushCLI(t *testing.T) {
 	}
 }
 
+// TestScanPrePushPreCommitFramework: the pre-commit framework keeps the
+// pre-push hook's standard input and describes the push in its
+// environment (pre_commit/commands/hook_impl.py, _pre_push_ns). When the
+// pushed commits begin with a root commit (a new repository's first push)
+// it gives no PRE_COMMIT_FROM_REF/TO_REF, only the local branch: the scan
+// reads the commits no remote-tracking ref has, never nothing. A range it
+// cannot work out is exit 3 with a hint, never a pass.
+func TestScanPrePushPreCommitFramework(t *testing.T) {
+	framework := func(local string) {
+		t.Setenv("PRE_COMMIT", "1")
+		t.Setenv("PRE_COMMIT_FROM_REF", "")
+		t.Setenv("PRE_COMMIT_TO_REF", "")
+		t.Setenv("PRE_COMMIT_LOCAL_BRANCH", local)
+		t.Setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
+		t.Setenv("PRE_COMMIT_REMOTE_NAME", "origin")
+		t.Setenv("PRE_COMMIT_REMOTE_URL", "https://example.com/r.git")
+	}
+	// A new repository whose only commit holds a key.
+	dir := gitRepo(t)
+	k := testKey()
+	writeT(t, dir, "a.txt", "k = \""+k+"\"\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "root")
+	framework("refs/heads/main")
+	code, out, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir)
+	if code != ExitFindings || !strings.Contains(errs, "this push is blocked") {
+		t.Fatalf("first push of a new repository: exit %d\n%s\n%s", code, out, errs)
+	}
+	noLeak(t, k, out, errs)
+	// Its second commit leaks; the local ref as git names it (HEAD, a
+	// revision, a sha) is what the framework passes on.
+	writeT(t, dir, "a.txt", "clean\n")
+	gitT(t, dir, "commit", "-q", "-am", "clean")
+	root := gitT(t, dir, "rev-parse", "HEAD~1")
+	writeT(t, dir, "b.txt", "k = \""+testKey()+"\"\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-q", "-m", "leak")
+	for _, local := range []string{"HEAD", "main", gitT(t, dir, "rev-parse", "HEAD")} {
+		framework(local)
+		if code, out, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir); code != ExitFindings || !strings.Contains(out, "b.txt") {
+			t.Fatalf("local ref %q: exit %d\n%s\n%s", local, code, out, errs)
+		}
+	}
+	// Commits a remote-tracking ref has are not pushed again: the root's
+	// key is on the remote, the clean commit is all that is new.
+	gitT(t, dir, "update-ref", "refs/remotes/origin/main", "HEAD~1")
+	framework("HEAD~1")
+	if code, _, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir); code != ExitClean {
+		t.Fatalf("pushed commits on a remote-tracking ref: exit %d\n%s", code, errs)
+	}
+	gitT(t, dir, "update-ref", "-d", "refs/remotes/origin/main")
+	// pre-commit run --hook-stage pre-push --from-ref … --to-ref … takes
+	// revisions as well as shas.
+	framework("")
+	t.Setenv("PRE_COMMIT_FROM_REF", root)
+	t.Setenv("PRE_COMMIT_TO_REF", "main")
+	if code, out, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir); code != ExitFindings || !strings.Contains(out, "b.txt") || strings.Contains(out, "a.txt") {
+		t.Fatalf("--from-ref ROOT --to-ref main: exit %d\n%s\n%s", code, out, errs)
+	}
+	// What cannot be worked out fails closed: exit 3 with a hint.
+	for name, env := range map[string][2]string{
+		"no range":          {"", ""},
+		"unknown local ref": {"refs/heads/nope", ""},
+		"unknown to-ref":    {"", "nope"},
+	} {
+		framework(env[0])
+		t.Setenv("PRE_COMMIT_FROM_REF", root)
+		if env[1] == "" {
+			t.Setenv("PRE_COMMIT_FROM_REF", "")
+		}
+		t.Setenv("PRE_COMMIT_TO_REF", env[1])
+		code, _, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir)
+		if code != ExitIncomplete || !strings.Contains(errs, "hint:") || !strings.Contains(errs, "pre-push") {
+			t.Fatalf("%s: exit %d\n%s", name, code, errs)
+		}
+	}
+	// A plain git hook with nothing on its standard input pushes nothing.
+	for _, v := range []string{"PRE_COMMIT", "PRE_COMMIT_LOCAL_BRANCH", "PRE_COMMIT_REMOTE_BRANCH", "PRE_COMMIT_REMOTE_NAME", "PRE_COMMIT_REMOTE_URL", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"} {
+		t.Setenv(v, "")
+	}
+	if code, _, errs := runCLI(t, "", "scan", "--pre-push", "-C", dir); code != ExitClean {
+		t.Fatalf("plain hook, nothing pushed: exit %d\n%s", code, errs)
+	}
+}
+
 func TestHooksCLI(t *testing.T) {
 	dir := gitRepo(t)
 	if code, _, errs := runCLI(t, "", "hooks", "install", "-C", dir); code != ExitClean {
