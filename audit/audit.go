@@ -110,6 +110,14 @@ type Exposure struct {
 	InMessage  bool       `json:"in_commit_message"`
 	Locations  []Location `json:"locations"`
 	Incidents  []Incident `json:"incidents,omitempty"`
+	// Remediated is set when the value is known dead or replaced:
+	// "rotated YYYY-MM-DD", "revoked" or "closed YYYY-MM-DD" (the
+	// findings' Exposure). Such an exposure is not live, wherever it is.
+	Remediated string `json:"remediated,omitempty"`
+	// Validity is the provider's answer under --verify ("live",
+	// "invalid", "unknown") and ValidityDetail how it was decided.
+	Validity       string `json:"validity,omitempty"`
+	ValidityDetail string `json:"validity_detail,omitempty"`
 }
 
 // Event is a commit that introduced or removed a secret.
@@ -307,6 +315,12 @@ func groupExposures(in Input) []Exposure {
 		if rank(string(f.Confidence)) > rank(e.Confidence) {
 			e.Confidence = string(f.Confidence)
 		}
+		if f.Exposure != "" {
+			e.Remediated = f.Exposure
+		}
+		if f.Validity != "" && (e.Validity == "" || f.Validity == "live") {
+			e.Validity, e.ValidityDetail = f.Validity, f.ValidityDetail
+		}
 		return a
 	}
 	if h := in.History; h != nil {
@@ -373,7 +387,7 @@ func groupExposures(in Input) []Exposure {
 	for _, id := range order {
 		a := by[id]
 		e := a.e
-		e.Live = e.InWorkTree || len(e.Refs) > 0
+		e.Live = (e.InWorkTree || len(e.Refs) > 0) && e.Remediated == "" && e.Validity != "invalid"
 		if !e.Live && a.last != nil && a.open == 0 {
 			e.Removed = a.last
 		} else if !e.Live && a.last != nil {

@@ -229,6 +229,11 @@ func doctorTarget(ctx context.Context, in DoctorInput, name string, t config.Tar
 		switch {
 		case err == nil:
 			c.Details = append(c.Details, k+": holds the current value")
+		case errors.Is(err, remediate.ErrNotReadable):
+			if c.Status == Pass {
+				c.Status = Warn
+			}
+			c.Details = append(c.Details, k+": "+errText(err, v)+" — it holds the key; whether it is the current value cannot be checked")
 		case errors.Is(err, remediate.ErrMismatch):
 			c.Status = Fail
 			c.Details = append(c.Details, k+": holds a different value")

@@ -127,6 +127,21 @@ func (e *Exposure) title() string {
 
 // status is a one-line state.
 func (e *Exposure) status() string {
+	where := ""
+	switch {
+	case e.AtHead:
+		where = " (still at HEAD)"
+	case len(e.Refs) > 0:
+		where = " (still on " + refList(e.Refs) + ")"
+	case e.InWorkTree:
+		where = " (still in the working tree)"
+	}
+	switch {
+	case e.Remediated != "":
+		return e.Remediated + where
+	case e.Validity == "invalid":
+		return "invalid at its provider" + where
+	}
 	switch {
 	case e.Live && e.AtHead:
 		return "LIVE at HEAD"
@@ -215,6 +230,9 @@ func writeText(w io.Writer, r *Report, color bool) error {
 		n++
 		p.f("%2d. %s\n", n, e.title())
 		p.f("    status      %s\n", p.paint(map[bool]string{true: "31;1", false: "33"}[e.Live], e.status()))
+		if e.Validity != "" {
+			p.f("    validity    %s — %s\n", e.Validity, e.ValidityDetail)
+		}
 		if in := e.Introduced; in != nil {
 			where := report.Printable(in.Path)
 			if where == "" {

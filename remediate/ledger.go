@@ -29,6 +29,8 @@ const (
 	auditFile  = "audit.log"
 	backupDir  = "backups"
 	lockFile   = "lock"
+	// issueLockFile serialises finding and creating audit issues.
+	issueLockFile = "issues.lock"
 )
 
 // Step statuses.
@@ -60,9 +62,53 @@ type Incident struct {
 	Steps        []*Step    `json:"steps"`
 	Issue        *IssueRef  `json:"issue,omitempty"`
 	// Events are progress comments already posted (by event id).
-	Events      []string   `json:"events,omitempty"`
-	Closed      *time.Time `json:"closed,omitempty"`
-	CloseReason string     `json:"close_reason,omitempty"`
+	Events []string `json:"events,omitempty"`
+	// PendingEvents are progress comments whose post had not been
+	// confirmed when the run stopped: before posting one again, the
+	// issue's comments are read for its marker.
+	PendingEvents []string   `json:"pending_events,omitempty"`
+	Closed        *time.Time `json:"closed,omitempty"`
+	CloseReason   string     `json:"close_reason,omitempty"`
+	// ForcedOpen lists the steps still open when the incident was closed
+	// with --force.
+	ForcedOpen []string `json:"forced_open,omitempty"`
+	// Validity is the leaked value's last verification ("live",
+	// "invalid", "unknown"), ValidityDetail how it was decided, Verified
+	// when.
+	Validity       string     `json:"validity,omitempty"`
+	ValidityDetail string     `json:"validity_detail,omitempty"`
+	Verified       *time.Time `json:"verified,omitempty"`
+}
+
+// Rotated is when the leaked value was rotated away at the source of
+// truth, or nil.
+func (in *Incident) Rotated() *time.Time {
+	if s := in.Step("rotate"); s != nil && s.Status == StepDone {
+		t := s.Updated
+		return &t
+	}
+	return nil
+}
+
+// Revoked reports whether the leaked value verified invalid after the
+// leak (revoked or deleted at its provider).
+func (in *Incident) Revoked() bool {
+	return in.Validity == "invalid"
+}
+
+// Exposure is the state of the incident's leaked value for reports:
+// "revoked", "rotated YYYY-MM-DD", "closed YYYY-MM-DD" or "" (live, as
+// far as leakguard knows).
+func (in *Incident) Exposure() string {
+	switch {
+	case in.Revoked():
+		return "revoked"
+	case in.Rotated() != nil:
+		return "rotated " + in.Rotated().Format("2006-01-02")
+	case in.Status == "closed" && in.Closed != nil:
+		return "closed " + in.Closed.Format("2006-01-02")
+	}
+	return ""
 }
 
 // Location is where a leak was found: never the secret itself.
@@ -127,9 +173,24 @@ func (in *Incident) HasEvent(id string) bool {
 type State struct {
 	Version   int         `json:"version"`
 	Incidents []*Incident `json:"incidents"`
-	// Synced records, per key and target, the hash of the value last
-	// verified there, so a re-run of sync finishes only what is left.
+	// Synced was the cache of earlier versions (keyed on the target's
+	// name only); it is read and ignored.
 	Synced map[string]map[string]string `json:"synced,omitempty"`
+	// Targets records, per key and target identity ("KEY@IDENTITY"), the
+	// value last verified there and when. Sync reads every target back on
+	// every run: this record only tells a repair from a first write and
+	// feeds keys list.
+	Targets map[string]*TargetRecord `json:"targets,omitempty"`
+}
+
+// TargetRecord is the last verified sync of a key at one target.
+type TargetRecord struct {
+	Key      string    `json:"key"`
+	Target   string    `json:"target"`
+	Hash     string    `json:"hash"` // secret.Hash of the value
+	Verified time.Time `json:"verified"`
+	// PresenceOnly: the target confirmed presence only.
+	PresenceOnly bool `json:"presence_only,omitempty"`
 }
 
 // Incident returns the incident with id, or nil.
@@ -185,8 +246,14 @@ func (l *Ledger) now() time.Time {
 }
 
 // lock takes the ledger's exclusive lock.
-func (l *Ledger) lock() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(l.Dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+func (l *Ledger) lock() (func(), error) { return l.flock(lockFile) }
+
+// LockIssues takes the state directory's issue lock, held across finding
+// and creating an audit issue so that two runs never both create one.
+func (l *Ledger) LockIssues() (func(), error) { return l.flock(issueLockFile) }
+
+func (l *Ledger) flock(name string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(l.Dir, name), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -211,9 +278,42 @@ func (l *Ledger) Read() (*State, error) {
 	}
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%s: %v (a backup is kept next to it as %s.bad when it is replaced)", filepath.Join(l.Dir, ledgerFile), err, ledgerFile)
+		return nil, &CorruptError{Path: filepath.Join(l.Dir, ledgerFile), Err: err}
 	}
 	return &st, nil
+}
+
+// CorruptError is a ledger that cannot be parsed.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Hint says how to get past it.
+func (e *CorruptError) Hint() string {
+	return "run leakguard incidents list: it moves the file aside and rebuilds the incidents from the audit issues"
+}
+
+// Repair moves a corrupt ledger aside as incidents.json.bad-TIME and
+// returns that path; "" when the ledger was sound (or absent).
+func (l *Ledger) Repair() (string, error) {
+	unlock, err := l.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	_, err = l.Read()
+	var ce *CorruptError
+	if !errors.As(err, &ce) {
+		return "", err
+	}
+	bad := ce.Path + ".bad-" + l.now().Format("20060102T150405Z")
+	if err := os.Rename(ce.Path, bad); err != nil {
+		return "", fmt.Errorf("moving the corrupt ledger aside: %w", err)
+	}
+	return bad, nil
 }
 
 // Update reads the state, applies fn and writes it back atomically, all

@@ -81,6 +81,23 @@ func (m *memTracker) Comment(_ context.Context, n int, body string) error {
 	m.comments[n] = append(m.comments[n], body)
 	return nil
 }
+func (m *memTracker) HasComment(_ context.Context, n int, marker string) (bool, error) {
+	for _, c := range m.comments[n] {
+		if strings.Contains(c, marker) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+func (m *memTracker) List(context.Context) ([]IssueInfo, error) {
+	var out []IssueInfo
+	for n, b := range m.issues {
+		id := MarkerID(b)
+		title := "Leaked credential: TAVILY_API_KEY (" + id + ")"
+		out = append(out, IssueInfo{ID: id, Number: n, URL: "https://github.test/i/1", Title: title, Closed: m.closed[n]})
+	}
+	return out, nil
+}
 func (m *memTracker) Close(_ context.Context, n int, c string) error {
 	m.closed[n] = true
 	m.comments[n] = append(m.comments[n], c)
@@ -134,13 +151,13 @@ func TestPlaybookEndToEnd(t *testing.T) {
 	p, tr, targets, _ := testPlaybook(t)
 	leaked := "tvly-" + rules.RandString(32, "alnum")
 
-	opened, err := p.Open(ctx, leak(leaked), false)
+	opened, _, err := p.Open(ctx, leak(leaked), false)
 	if err != nil || len(opened) != 1 || !opened[0].New {
 		t.Fatalf("open: %v %+v", err, opened)
 	}
 	id := opened[0].Incident.ID
 	// Again: the same incident, the same issue.
-	if again, err := p.Open(ctx, leak(leaked), false); err != nil || again[0].New || again[0].Incident.ID != id {
+	if again, _, err := p.Open(ctx, leak(leaked), false); err != nil || again[0].New || again[0].Incident.ID != id {
 		t.Fatalf("second open: %v", err)
 	}
 	if tr.creates != 1 || len(tr.issues) != 1 {
@@ -171,21 +188,29 @@ func TestPlaybookEndToEnd(t *testing.T) {
 	if res[0].Status != SyncVerified || res[1].Status != SyncFailed || !strings.Contains(res[1].Detail, "disk full") {
 		t.Fatalf("sync results: %+v", res)
 	}
-	// A re-run finishes what failed and does not write vercel again.
+	// A re-run reads every target back, finishes what failed and does not
+	// write vercel again.
 	targets["dotenv"].putErr = nil
 	puts := targets["vercel"].puts
 	res, err = p.Sync(ctx, nil, false)
-	if err != nil || res[0].Status != SyncUpToDate || res[1].Status != SyncVerified || targets["vercel"].puts != puts {
+	if err != nil || res[0].Status != SyncVerified || !strings.Contains(res[0].Detail, "read back") || res[1].Status != SyncVerified || targets["vercel"].puts != puts {
 		t.Fatalf("re-run: %v %+v", err, res)
 	}
 	if targets["vercel"].vals["TAVILY_API_KEY"] != fresh || targets["dotenv"].vals["TAVILY_API_KEY"] != fresh {
 		t.Fatal("targets do not hold the new value")
 	}
-	// Manual step, then close.
-	if err := p.Close(ctx, id, "", false); !errors.As(err, &pe) || len(pe.Steps) != 1 || pe.Steps[0] != "audit-usage" {
-		t.Fatalf("only the usage audit should be left: %v", err)
+	// Revocation and the usage audit are left; rotating did neither, nor
+	// did it regenerate the key.
+	if err := p.Close(ctx, id, "", false); !errors.As(err, &pe) || strings.Join(pe.Steps, ",") != "regenerate,revoke,audit-usage" {
+		t.Fatalf("want regenerate, revoke and audit-usage left: %v", err)
 	}
-	if err := p.Done(ctx, id, "audit-usage", "no unknown calls in the dashboard"); err != nil {
+	if err := p.Done(ctx, id, "revoke", "", false); err == nil {
+		t.Fatal("revoke marked done without a verification or --manual")
+	}
+	if _, err := p.Revoked(ctx, id, RevokeOutcome{Method: "manual", Validity: "invalid", Detail: "Tavily rejected it"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Done(ctx, id, "audit-usage", "no unknown calls in the dashboard", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Close(ctx, id, "rotated and synced", false); err != nil {
@@ -226,14 +251,14 @@ func TestIssueNotDuplicatedAfterCrash(t *testing.T) {
 	p, tr, _, _ := testPlaybook(t)
 	tr.failOnce = errors.New("connection reset")
 	leaked := "tvly-" + rules.RandString(32, "alnum")
-	if _, err := p.Open(ctx, leak(leaked), false); err == nil {
+	if _, _, err := p.Open(ctx, leak(leaked), false); err == nil {
 		t.Fatal("want the lost answer reported")
 	}
 	st, _ := p.Ledger.Read()
 	if s := st.Incidents[0].Step("issue"); s.Status != StepFailed {
 		t.Fatalf("issue step %s, want failed", s.Status)
 	}
-	if _, err := p.Open(ctx, leak(leaked), false); err != nil {
+	if _, _, err := p.Open(ctx, leak(leaked), false); err != nil {
 		t.Fatal(err)
 	}
 	if len(tr.issues) != 1 {
@@ -247,7 +272,7 @@ func TestIssueNotDuplicatedAfterCrash(t *testing.T) {
 
 func TestDryRunWritesNothing(t *testing.T) {
 	p, tr, _, _ := testPlaybook(t)
-	if _, err := p.Open(context.Background(), leak("tvly-"+rules.RandString(32, "alnum")), true); err != nil {
+	if _, _, err := p.Open(context.Background(), leak("tvly-"+rules.RandString(32, "alnum")), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(p.Ledger.Dir, ledgerFile)); !os.IsNotExist(err) {
@@ -264,7 +289,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 func TestForceCloseNeedsReason(t *testing.T) {
 	ctx := context.Background()
 	p, _, _, _ := testPlaybook(t)
-	o, _ := p.Open(ctx, leak("tvly-"+rules.RandString(32, "alnum")), false)
+	o, _, _ := p.Open(ctx, leak("tvly-"+rules.RandString(32, "alnum")), false)
 	if err := p.Close(ctx, o[0].Incident.ID, "", true); err == nil {
 		t.Fatal("--force without a reason accepted")
 	}

@@ -18,6 +18,7 @@ package remediate
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/leakguard/leakguard/secret"
 )
@@ -39,6 +40,9 @@ type Target interface {
 var (
 	ErrMismatch = errors.New("holds a different value")
 	ErrMissing  = errors.New("does not hold the key")
+	// ErrNotReadable: the target holds the key, but cannot give its value
+	// back to compare (see [Verification.PresenceOnly]).
+	ErrNotReadable = errors.New("present (value not readable)")
 )
 
 // IssueTracker keeps the audit issue of each incident.
@@ -49,11 +53,46 @@ type IssueTracker interface {
 	Ensure(ctx context.Context, id, title, body string, labels []string) (number int, url string, created bool, err error)
 	// Update replaces the issue body (the checklist).
 	Update(ctx context.Context, number int, body string) error
-	// Comment adds a comment.
+	// Comment adds a comment. A comment that carries an [EventMarker]
+	// is posted at most once: after an unknown outcome the issue's
+	// comments are read before it is posted again.
 	Comment(ctx context.Context, number int, body string) error
+	// HasComment reports whether issue number has a comment holding
+	// marker (a progress comment whose post was not confirmed).
+	HasComment(ctx context.Context, number int, marker string) (bool, error)
 	// Close comments and closes the issue.
 	Close(ctx context.Context, number int, comment string) error
+	// List returns leakguard's audit issues (those it may adopt), for
+	// rebuilding a lost ledger.
+	List(ctx context.Context) ([]IssueInfo, error)
+}
+
+// IssueInfo is an audit issue found by its marker.
+type IssueInfo struct {
+	ID     string // the incident id in the marker
+	Number int
+	URL    string
+	Title  string
+	Closed bool
 }
 
 // Marker is the hidden text that identifies an incident's issue.
 func Marker(id string) string { return "<!-- leakguard:incident=" + id + " -->" }
+
+// MarkerID returns the incident id of the first marker in body, or "".
+func MarkerID(body string) string {
+	const pre = "<!-- leakguard:incident="
+	i := strings.Index(body, pre)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+len(pre):]
+	j := strings.Index(rest, " -->")
+	if j <= 0 {
+		return ""
+	}
+	return rest[:j]
+}
+
+// EventMarker is the hidden text that identifies a progress comment.
+func EventMarker(event string) string { return "<!-- leakguard:event=" + event + " -->" }

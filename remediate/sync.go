@@ -13,8 +13,18 @@ import (
 
 // Sync outcomes.
 const (
+	// SyncVerified: the target was read back and holds the value
+	// (written first when it did not).
 	SyncVerified = "verified"
-	SyncUpToDate = "up to date"
+	// SyncRepaired: the target had held the value at an earlier verified
+	// sync, had drifted (another value, or none), and was written again.
+	SyncRepaired = "repaired"
+	// SyncPresent: the target cannot give values back; the value was
+	// written and the key's presence confirmed.
+	SyncPresent = "present (value not readable)"
+	// SyncRefused: the source holds a value known to be leaked.
+	SyncRefused  = "refused"
+	SyncUpToDate = "up to date" // --dry-run: the read-back matches
 	SyncFailed   = "failed"
 	SyncWould    = "would write"
 	SyncSkipped  = "skipped"
@@ -35,15 +45,68 @@ type Noter interface {
 	Note() string
 }
 
+// Identifier is a [Target] that can say which outside object it is (the
+// Vercel project and team, the Supabase project, the table, the file):
+// sync records are keyed on it, so re-pointing a target's name at another
+// object never reuses what was verified at the old one.
+type Identifier interface {
+	Identity() string
+}
+
+// identity is t's identity, else its name.
+func identity(t Target) string {
+	if i, ok := t.(Identifier); ok {
+		return t.Name() + "=" + i.Identity()
+	}
+	return t.Name()
+}
+
+// LeakedError says a value is known to be leaked.
+type LeakedError struct {
+	Key, Why string
+}
+
+func (e *LeakedError) Error() string {
+	return "the value in " + e.Key + "'s source is " + e.Why
+}
+
+// Hint says what to do.
+func (e *LeakedError) Hint() string {
+	return "regenerate the key at its provider and run leakguard rotate " + e.Key + " (or pass --force to push it anyway)"
+}
+
+// leakedValue says why value is known to be leaked for key, or "": a
+// past fingerprint of the key (not its newest), or the value of one of
+// its incidents.
+func (p *Playbook) leakedValue(st *State, key string, value secret.Value) string {
+	if k := p.key(key); k != nil {
+		fp := secret.Fingerprint(value.Reveal())
+		for i, old := range k.Fingerprints {
+			if strings.EqualFold(old, fp) && i < len(k.Fingerprints)-1 {
+				return "a past value of " + key + " (fingerprint " + fp[:15] + "…)"
+			}
+		}
+	}
+	h := secret.Hash(value.Reveal())
+	for _, in := range st.Incidents {
+		if contains(in.SecretHashes, h) {
+			return "the value leaked in incident " + in.ID
+		}
+	}
+	return ""
+}
+
 // Sync pushes each key's current value from its source to every target
-// and verifies it there by reading back. Targets already verified with
-// the current value are not written again, so a re-run finishes what
-// failed. names limits the keys (default: every key with targets).
+// and verifies it there by reading back, on every run: a target whose
+// read-back matches is not written, any other is written and read again.
+// A target that had verified the value before and drifted is reported
+// SyncRepaired. A value known to be leaked is refused unless p.Force.
+// names limits the keys (default: every key with targets).
 func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]SyncResult, error) {
 	want := map[string]bool{}
 	for _, n := range names {
 		if p.key(n) == nil {
-			return nil, fmt.Errorf("no managed key named %s", n)
+			return nil, &UnknownKeyError{Name: n}
 		}
 		want[n] = true
 	}
@@ -60,24 +123,32 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			out = append(out, SyncResult{Key: k.Name, Status: SyncSkipped, Detail: "no targets configured"})
 			continue
 		}
-		if k.Source == "" {
+		fail := func(detail string) {
 			for _, t := range k.Targets {
-				out = append(out, SyncResult{Key: k.Name, Target: t, Status: SyncFailed, Detail: "no source configured for " + k.Name})
+				out = append(out, SyncResult{Key: k.Name, Target: t, Status: SyncFailed, Detail: detail})
 			}
+		}
+		if k.Source == "" {
+			fail("no source configured for " + k.Name)
 			continue
 		}
-		spec, err := keyfile.Parse(k.Source)
+		spec, err := p.sourceSpec(k.Source)
 		if err != nil {
 			return nil, err
 		}
 		value, err := keyfile.Read(spec)
 		if err != nil {
-			for _, t := range k.Targets {
-				out = append(out, SyncResult{Key: k.Name, Target: t, Status: SyncFailed, Detail: "reading the source: " + errText(err)})
-			}
+			fail("reading the source: " + errText(err))
 			continue
 		}
 		p.forbid(value)
+		if why := p.leakedValue(st, k.Name, value); why != "" && !p.Force {
+			for _, t := range k.Targets {
+				out = append(out, SyncResult{Key: k.Name, Target: t, Status: SyncRefused, Detail: "the source holds " + why + ": regenerate it and run leakguard rotate " + k.Name + " (--force pushes it anyway)"})
+			}
+			p.audit(&Incident{Key: k.Name}, "sync", "", "refused", why)
+			continue
+		}
 		vh := secret.Hash(value.Reveal())
 		allOK := true
 		for _, tname := range k.Targets {
@@ -94,6 +165,8 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 			event := fmt.Sprintf("synced-%s|synced %s to %s and verified each", vh, k.Name, strings.Join(k.Targets, ", "))
 			if !allOK {
 				event = fmt.Sprintf("sync-failed-%s-%d|sync of %s incomplete: %s", vh, time.Now().Unix(), k.Name, failedTargets(out, k.Name))
+			} else if n := countStatus(out, k.Name, SyncRepaired); n > 0 {
+				event = fmt.Sprintf("repaired-%s-%d|%s drifted at %s and was repaired", vh, time.Now().Unix(), k.Name, targetsWith(out, k.Name, SyncRepaired))
 			}
 			ins, _ := p.openIncidents(k.Name)
 			for _, in := range ins {
@@ -106,27 +179,34 @@ func (p *Playbook) Sync(ctx context.Context, names []string, dryRun bool) ([]Syn
 	return out, nil
 }
 
-func failedTargets(rs []SyncResult, key string) string {
+func countStatus(rs []SyncResult, key, status string) int {
+	n := 0
+	for _, r := range rs {
+		if r.Key == key && r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+func targetsWith(rs []SyncResult, key, status string) string {
 	var ts []string
 	for _, r := range rs {
-		if r.Key == key && r.Status == SyncFailed {
+		if r.Key == key && r.Status == status {
 			ts = append(ts, r.Target)
 		}
 	}
 	return strings.Join(ts, ", ")
 }
 
-// syncOne writes and verifies one target, recording the step around the
-// external calls.
+func failedTargets(rs []SyncResult, key string) string {
+	return targetsWith(rs, key, SyncFailed)
+}
+
+// syncOne reads one target back and writes it when it does not hold the
+// value, recording the step around the external calls.
 func (p *Playbook) syncOne(ctx context.Context, st *State, key, tname string, value secret.Value, vh string, dryRun bool) SyncResult {
 	r := SyncResult{Key: key, Target: tname}
-	if st.Synced[key][tname] == vh {
-		r.Status, r.Detail = SyncUpToDate, "verified earlier with this value"
-		if !dryRun {
-			p.completeSyncStep(key, tname, vh)
-		}
-		return r
-	}
 	if p.Target == nil {
 		r.Status, r.Detail = SyncFailed, "targets are not configured"
 		return r
@@ -136,10 +216,36 @@ func (p *Playbook) syncOne(ctx context.Context, st *State, key, tname string, va
 		r.Status, r.Detail = SyncFailed, errText(err)
 		return r
 	}
+	rec := st.Targets[key+"@"+identity(t)]
+	before, err := VerifyDetail(ctx, t, key, value)
+	drifted := errors.Is(err, ErrMismatch) || errors.Is(err, ErrMissing)
+	driftText := ""
+	if drifted {
+		driftText = errText(err)
+	}
+	switch {
+	case err != nil && !drifted:
+		r.Status, r.Detail = SyncFailed, "read back: "+errText(err)
+		if !dryRun {
+			p.audit(&Incident{Key: key}, "sync-verify", tname, "failed", r.Detail)
+		}
+		return r
+	case err == nil && !before.PresenceOnly:
+		if dryRun {
+			r.Status, r.Detail = SyncUpToDate, "read back: holds the current value"
+			return r
+		}
+		r.Status, r.Detail = SyncVerified, "read back: holds the current value"
+		p.recordSynced(key, tname, identity(t), vh, before)
+		return r
+	}
 	if dryRun {
-		if err := t.Verify(ctx, key, value); err == nil {
-			r.Status, r.Detail = SyncUpToDate, "already holds the current value"
-		} else {
+		switch {
+		case err == nil:
+			r.Status, r.Detail = SyncWould, "present, value not readable: would write it again"
+		case rec != nil && rec.Hash == vh:
+			r.Status, r.Detail = SyncWould, "would repair: "+errText(err)
+		default:
 			r.Status, r.Detail = SyncWould, "now: "+errText(err)
 		}
 		return r
@@ -153,7 +259,8 @@ func (p *Playbook) syncOne(ctx context.Context, st *State, key, tname string, va
 		p.audit(&Incident{Key: key}, "sync-write", tname, "failed", r.Detail)
 		return r
 	}
-	if err := t.Verify(ctx, key, value); err != nil {
+	after, err := VerifyDetail(ctx, t, key, value)
+	if err != nil {
 		what := "verify"
 		if errors.Is(err, ErrMismatch) || errors.Is(err, ErrMissing) {
 			what = "verify after write"
@@ -163,127 +270,44 @@ func (p *Playbook) syncOne(ctx context.Context, st *State, key, tname string, va
 		p.audit(&Incident{Key: key}, "sync-verify", tname, "failed", r.Detail)
 		return r
 	}
-	r.Status = SyncVerified
-	if n, ok := t.(Noter); ok {
-		r.Detail = n.Note()
+	switch {
+	case after.PresenceOnly:
+		r.Status, r.Detail = SyncPresent, "written; "+after.Reason
+	case drifted && rec != nil && rec.Hash == vh:
+		r.Status, r.Detail = SyncRepaired, "had drifted ("+driftText+"): written and read back"
+	default:
+		r.Status = SyncVerified
+		r.Detail = "written and read back"
+	}
+	if n := NoteOf(t); n != "" && !after.PresenceOnly {
+		r.Detail += "; " + n
+	}
+	p.recordSynced(key, tname, identity(t), vh, after)
+	p.audit(&Incident{Key: key}, "sync-verify", tname, "ok", r.Status+": "+r.Detail)
+	return r
+}
+
+// recordSynced records a verified sync and completes the sync step of
+// the key's open incidents whose leaked values do not include it.
+func (p *Playbook) recordSynced(key, tname, id, vh string, v Verification) {
+	now := p.Ledger.now()
+	detail := "verified " + now.Format(time.RFC3339)
+	if v.PresenceOnly {
+		detail = "written " + now.Format(time.RFC3339) + "; present (value not readable)"
 	}
 	p.Ledger.Update(func(st *State) error {
+		if st.Targets == nil {
+			st.Targets = map[string]*TargetRecord{}
+		}
+		st.Targets[key+"@"+id] = &TargetRecord{Key: key, Target: tname, Hash: vh, Verified: now, PresenceOnly: v.PresenceOnly}
 		for _, in := range st.Incidents {
 			if in.Status != "open" || in.Key != key || contains(in.SecretHashes, vh) {
 				continue // the leaked value itself: syncing it closes nothing
 			}
-			if s := in.Step(step); s != nil {
-				s.Status, s.Detail, s.Updated = StepDone, "verified "+p.Ledger.now().Format(time.RFC3339), p.Ledger.now()
+			if s := in.Step("sync:" + tname); s != nil {
+				s.Status, s.Detail, s.Updated = StepDone, detail, now
 			}
 		}
 		return nil
 	})
-	p.audit(&Incident{Key: key}, "sync-verify", tname, "ok", r.Detail)
-	p.Ledger.Update(func(s *State) error {
-		if s.Synced == nil {
-			s.Synced = map[string]map[string]string{}
-		}
-		if s.Synced[key] == nil {
-			s.Synced[key] = map[string]string{}
-		}
-		s.Synced[key][tname] = vh
-		return nil
-	})
-	return r
-}
-
-// completeSyncStep marks sync:TARGET done in the open incidents of key
-// whose leaked values do not include the value the target holds.
-func (p *Playbook) completeSyncStep(key, tname, vh string) {
-	p.Ledger.Update(func(st *State) error {
-		for _, in := range st.Incidents {
-			if in.Status != "open" || in.Key != key || contains(in.SecretHashes, vh) {
-				continue
-			}
-			if s := in.Step("sync:" + tname); s != nil && s.Status != StepDone {
-				s.Status, s.Detail, s.Updated = StepDone, "verified earlier with the current value", p.Ledger.now()
-			}
-		}
-		return nil
-	})
-}
-
-// SourceWriter writes a new value to a key's source of truth.
-type SourceWriter func(spec keyfile.Spec, value secret.Value) error
-
-// Rotate writes a new value to a key's source (after a backup), checks it
-// reads back, records the rotation in the open incidents, and syncs every
-// target. The value must differ from every known or leaked value.
-func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, write SourceWriter) ([]SyncResult, error) {
-	k := p.key(name)
-	if k == nil {
-		return nil, fmt.Errorf("no managed key named %s", name)
-	}
-	if k.Source == "" {
-		return nil, fmt.Errorf("%s has no source: set source = \"file:PATH#/pointer\" (or dotenv:PATH#NAME) for it in leakguard.toml", name)
-	}
-	spec, err := keyfile.Parse(k.Source)
-	if err != nil {
-		return nil, err
-	}
-	current, _ := keyfile.Read(spec) // may be unset: then nothing to compare
-	p.forbid(current, value)
-	if err := p.RotateSecretCheck(name, current, value); err != nil {
-		return nil, err
-	}
-	if spec.Kind == "env" {
-		return nil, fmt.Errorf("%s's source is the environment variable %s, which leakguard cannot change for your shell: keep the key in a file (source = \"dotenv:PATH#%s\") or update it yourself and run leakguard sync %s", name, spec.Ref, spec.Ref, name)
-	}
-	p.setStep(name, "", "rotate", StepRunning, "writing "+k.Source)
-	p.audit(&Incident{Key: name}, "rotate", k.Source, "started", "")
-	backup, err := p.Ledger.Backup(spec.Path)
-	if err != nil {
-		p.setStep(name, "", "rotate", StepFailed, "backup: "+errText(err))
-		return nil, fmt.Errorf("backing up %s: %w", spec.Path, err)
-	}
-	if err := write(spec, value); err != nil {
-		p.setStep(name, "", "rotate", StepFailed, errText(err))
-		p.audit(&Incident{Key: name}, "rotate", k.Source, "failed", errText(err))
-		return nil, fmt.Errorf("writing %s: %w", k.Source, err)
-	}
-	got, err := keyfile.Read(spec)
-	if err != nil || !got.Equal(value) {
-		msg := "the source does not read back the new value"
-		if err != nil {
-			msg += ": " + errText(err)
-		}
-		p.setStep(name, "", "rotate", StepFailed, msg)
-		return nil, fmt.Errorf("%s: %s (the previous file is backed up at %s)", k.Source, msg, backup)
-	}
-	if p.OnRotated != nil {
-		if err := p.OnRotated(name, secret.Fingerprint(value.Reveal())); err != nil {
-			p.warnf("recording the new fingerprint of %s: %v", name, err)
-		}
-	}
-	now := p.Ledger.now()
-	p.Ledger.Update(func(st *State) error {
-		for _, in := range st.Incidents {
-			if in.Status != "open" || in.Key != name {
-				continue
-			}
-			for _, id := range []string{"regenerate", "rotate"} {
-				if s := in.Step(id); s != nil {
-					s.Status, s.Updated = StepDone, now
-					s.Detail = "rotated " + now.Format("2006-01-02 15:04 UTC")
-				}
-			}
-		}
-		return nil
-	})
-	p.audit(&Incident{Key: name}, "rotate", k.Source, "ok", "backup kept")
-	if p.Issues != nil {
-		ins, _ := p.openIncidents(name)
-		for _, in := range ins {
-			ev := fmt.Sprintf("rotated-%s|%s rotated at its source of truth", secret.Hash(value.Reveal()), name)
-			if err := p.syncIssue(ctx, in.ID, ev); err != nil {
-				p.warnf("audit issue of %s: %v", in.ID, err)
-			}
-		}
-	}
-	return p.Sync(ctx, []string{name}, false)
 }

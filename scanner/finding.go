@@ -54,6 +54,12 @@ type Finding struct {
 	// not be. The scanner never sets them: the verify package does.
 	Validity       string
 	ValidityDetail string
+	// Exposure is what remediation did to the value, when it is known to
+	// be dead or replaced: "revoked", "rotated YYYY-MM-DD" or "closed
+	// YYYY-MM-DD" (empty: nothing known; treat it as live). The scanner
+	// never sets it: the remediate package does, from the inventory and
+	// the incident ledger.
+	Exposure string
 
 	view *view // where previews find the secret and what they hide
 	// allowCommits are the commits whose findings an imported allowlist

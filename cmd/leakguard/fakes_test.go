@@ -132,6 +132,8 @@ func (f *fakeAPIs) github(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.Method == "GET" && r.URL.Path == "/user":
+		enc.Encode(map[string]any{"login": "leakguard-bot", "id": 1})
 	case r.Method == "GET" && r.URL.Path == "/search/issues":
 		// The search index lags: it never finds anything here.
 		enc.Encode(map[string]any{"total_count": 0, "items": []any{}})
@@ -147,6 +149,7 @@ func (f *fakeAPIs) github(w http.ResponseWriter, r *http.Request) {
 		n := len(f.issues) + 1
 		in["number"] = n
 		in["state"] = "open"
+		in["user"] = map[string]string{"login": "leakguard-bot"}
 		in["html_url"] = fmt.Sprintf("https://github.test/acme/infra/issues/%d", n)
 		var labels []map[string]string
 		if ls, ok := in["labels"].([]any); ok {
@@ -183,7 +186,7 @@ func (f *fakeAPIs) github(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(commentPath.FindStringSubmatch(r.URL.Path)[1])
 		var out []map[string]any
 		for i, c := range f.comments[n] {
-			out = append(out, map[string]any{"id": i + 1, "body": c})
+			out = append(out, map[string]any{"id": i + 1, "body": c, "user": map[string]string{"login": "leakguard-bot"}})
 		}
 		enc.Encode(out)
 	default:
@@ -207,9 +210,21 @@ func (f *fakeAPIs) vercelAPI(w http.ResponseWriter, r *http.Request) {
 	m := envPath.FindStringSubmatch(r.URL.Path)
 	switch {
 	case m != nil && r.Method == "GET" && m[3] == "":
+		// As Vercel documents: values come back only with decrypt=true,
+		// and never for sensitive variables.
 		var envs []map[string]any
 		for _, e := range f.vercel {
-			envs = append(envs, e)
+			out := map[string]any{}
+			for k, v := range e {
+				out[k] = v
+			}
+			switch {
+			case e["type"] == "sensitive" || r.URL.Query().Get("decrypt") != "true":
+				delete(out, "value")
+			default:
+				out["decrypted"] = true
+			}
+			envs = append(envs, out)
 		}
 		enc.Encode(map[string]any{"envs": envs})
 	case m != nil && r.Method == "GET" && m[3] != "":

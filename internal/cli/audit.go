@@ -72,6 +72,7 @@ Exit status: 1 when there are exposures or failed checks, else 0.`,
 	o.scan.allRefs = true
 	fl.BoolVar(&o.scan.allRefs, "all-refs", true, "read every ref, pull requests included (--all-refs=false: HEAD, branches, tags, remote-tracking refs, notes and the stash)")
 	fl.BoolVar(&o.openIssue, "open-issue", false, "open or update today's audit issue on GitHub with the Markdown report")
+	o.scan.registerVerify(fl)
 	return c
 }
 
@@ -149,6 +150,14 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		}
 	}
 	scanner.SortFindings(wt)
+	// --verify and the exposures remediation retired, on every finding.
+	all := append(append([]scanner.Finding(nil), ex.Findings...), wt...)
+	vres := &scanResult{found: all}
+	if err := o.scan.afterScan(ctx, s, e, vres); err != nil {
+		return err
+	}
+	copy(ex.Findings, all[:len(ex.Findings)])
+	copy(wt, all[len(ex.Findings):])
 	in := audit.Input{
 		Now: o.now(), Version: Version(), Root: root, Head: headName(ex), Config: e.cfg,
 		History: ex, Stats: st, WorkTree: wt,

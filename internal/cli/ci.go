@@ -79,6 +79,7 @@ unless [github] repo says otherwise.`,
 	fl.StringVar(&f.report, "report", "", "write the JSON report to `FILE` (relative to the repository; default on GitHub Actions: $RUNNER_TEMP/leakguard-report.json; elsewhere only when given)")
 	fl.BoolVar(&f.remediate, "remediate", false, "open an incident per leaked key and its audit issue, as 'leakguard remediate' does")
 	fl.BoolVar(&f.noIssue, "no-issue", false, "with --remediate: record incidents without opening audit issues")
+	f.scan.registerVerify(fl)
 	return c
 }
 
@@ -156,6 +157,9 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		sf := f.scan
 		sf.history, sf.revRange, sf.format = true, pl.Range, "text"
 		if res, err = collectGit(ctx, s, &sf, e, nil); err != nil {
+			return err
+		}
+		if err := f.scan.afterScan(ctx, s, e, res); err != nil {
 			return err
 		}
 	}
@@ -319,7 +323,8 @@ func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.
 	if err != nil {
 		return nil, err
 	}
-	return p.Open(ctx, fs, false)
+	opened, _, err := p.Open(ctx, fs, false)
+	return opened, err
 }
 
 // ciWriteReport writes a redacted report, making its directory; a

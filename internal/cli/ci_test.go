@@ -459,6 +459,11 @@ func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	const repo = "/repos/acme/widgets/issues"
 	switch {
+	case r.Method == "GET" && p == "/user":
+		// A workflow's GITHUB_TOKEN is an installation token: GitHub
+		// refuses it /user, and its issues are github-actions[bot]'s.
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 	case r.Method == "GET" && p == "/search/issues":
 		fmt.Fprint(w, `{"total_count":0,"items":[]}`)
 	case r.Method == "GET" && p == repo:
@@ -472,6 +477,7 @@ func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.Unmarshal(b, &in)
 		n := len(f.issues) + 1
 		in["number"], in["state"] = n, "open"
+		in["user"] = map[string]string{"login": "github-actions[bot]"}
 		in["html_url"] = fmt.Sprintf("https://github.example/acme/widgets/issues/%d", n)
 		delete(in, "labels")
 		f.issues = append(f.issues, in)

@@ -243,7 +243,7 @@ func newRoot(s *IO) *cobra.Command {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
 	})
 	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
-		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newAuditCmd(s), newDoctorCmd(s))
+		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newRevokeCmd(s), newAuditCmd(s), newDoctorCmd(s))
 	unknownCommands(root)
 	completions(s, root)
 	markRan(root)

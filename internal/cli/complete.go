@@ -73,7 +73,7 @@ func completeArg(s *IO, c *cobra.Command, args []string) []cobra.Completion {
 	}
 	switch names[i] {
 	case "NAME":
-		return keyNames(s, c, args)
+		return completeKeyNames(s, c, args)
 	case "ID", "INCIDENT":
 		return incidentIDs(s, c, "")
 	case "STEP":
@@ -101,7 +101,7 @@ func completionEnv(s *IO, c *cobra.Command) *env {
 	return e
 }
 
-func keyNames(s *IO, c *cobra.Command, given []string) []cobra.Completion {
+func completeKeyNames(s *IO, c *cobra.Command, given []string) []cobra.Completion {
 	e := completionEnv(s, c)
 	if e == nil {
 		return nil

@@ -2,383 +2,278 @@ package cli
 
 import (
 	"bufio"
-	"errors"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
 	"github.com/leakguard/leakguard/secret"
 )
 
+// remediateOptions are remediate's own flags.
+type remediateOptions struct {
+	reportPath       string
+	dryRun, noIssue  bool
+	includeUnmanaged bool
+	minConfidence    string
+	yes              bool
+}
+
 func newRemediateCmd(s *IO) *cobra.Command {
 	var f scanFlags
-	var reportPath string
-	var dryRun, noIssue bool
+	var o remediateOptions
 	c := &cobra.Command{
 		Use:   "remediate [PATH...]",
 		Short: "Open an incident for each leaked key: flag it for regeneration, print the playbook, open the audit issue",
 		Long: `Take findings — a JSON report (--report) or a fresh scan with the scan
 flags — tie each to a managed key (by name, by known value, or by provider)
-and open or extend an incident per key in the ledger: the key is flagged
-for regeneration at its provider's page, the playbook is printed, and an
-audit issue is opened or updated on GitHub ([github] in leakguard.toml;
-never a second one for the same incident). Findings of keys outside the
-inventory get an incident with generic steps.
+and open or extend an incident per key and value in the ledger: the
+playbook is printed (regenerate, rotate, sync, revoke, audit usage), and
+an audit issue is opened or updated on GitHub ([github] in leakguard.toml;
+never a second one for the same incident).
 
-Then: leakguard rotate NAME, leakguard sync, leakguard incidents close ID.`,
+It acts on managed keys and high-confidence findings; the others are
+listed, and --min-confidence medium|low or --include-unmanaged takes them
+in. A value whose incident is closed, that was rotated away, or that its
+provider rejects (--verify) opens nothing. On a terminal it says how many
+issues it will open and asks first (--yes does not ask).
+
+Then: leakguard rotate NAME, leakguard sync, leakguard revoke ID,
+leakguard incidents close ID.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(s, true, args...)
-			if err != nil {
-				return err
-			}
-			var found []scanner.Finding
-			if reportPath != "" {
-				if len(args) > 0 || f.staged || f.history || f.prePush {
-					return usageErr("pass either --report or what to scan", "--report cannot be combined with a scan")
-				}
-				fh, err := os.Open(reportPath)
-				if err != nil {
-					return usageErr("write one with: leakguard scan -f json -o FILE", "--report: %v", err)
-				}
-				found, err = report.ReadJSON(fh)
-				fh.Close()
-				if err != nil {
-					return usageErr("pass a JSON report written by leakguard scan -f json", "--report %s: %v", reportPath, err)
-				}
-			} else {
-				res, err := collect(c.Context(), s, &f, e, args)
-				if err != nil {
-					return err
-				}
-				found = res.found
-				fmt.Fprintln(s.Err, "leakguard: "+res.summary)
-			}
-			if len(found) == 0 {
-				fmt.Fprintln(s.Err, "leakguard: nothing to remediate")
-				return nil
-			}
-			var leaked []secret.Value
-			for _, f := range found {
-				if !f.Secret.IsZero() {
-					leaked = append(leaked, f.Secret)
-				}
-			}
-			p, err := newPlaybook(s, e, noIssue || dryRun, leaked...)
-			if err != nil {
-				return err
-			}
-			opened, err := p.Open(c.Context(), found, dryRun)
-			if err != nil {
-				if c.Context().Err() != nil {
-					return c.Context().Err()
-				}
-				return &Error{Code: ExitIncomplete, Err: err, Hint: "fix the cause and run leakguard remediate again: it resumes without duplicating the issue"}
-			}
-			fmt.Fprintf(s.Err, "leakguard: %s; next: regenerate each key, then leakguard rotate NAME\n", plural(len(opened), "incident"))
-			return &Error{Code: ExitFindings, Err: errSilent}
+			return runRemediate(c.Context(), s, &f, &o, args)
 		},
 	}
 	f.register(c)
-	c.Flags().StringVar(&reportPath, "report", "", "read findings from a JSON report (leakguard scan -f json) instead of scanning")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "show the incidents and steps without writing the ledger or opening issues")
-	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not open or update GitHub audit issues")
+	f.registerVerify(c.Flags())
+	fl := c.Flags()
+	fl.StringVar(&o.reportPath, "report", "", "read findings from a JSON report (leakguard scan -f json) instead of scanning")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "show the incidents and steps without writing the ledger or opening issues")
+	fl.BoolVar(&o.noIssue, "no-issue", false, "do not open or update GitHub audit issues")
+	fl.BoolVar(&o.includeUnmanaged, "include-unmanaged", false, "act on every finding, whatever its confidence (same as --min-confidence low)")
+	fl.StringVar(&o.minConfidence, "min-confidence", "high", "act on findings outside the inventory from `LEVEL` up: high, medium or low")
+	fl.BoolVarP(&o.yes, "yes", "y", false, "do not ask before opening issues")
 	return c
 }
 
-func newRotateCmd(s *IO) *cobra.Command {
-	var f scanFlags
-	var fromEnv string
-	var stdin, noIssue bool
-	c := &cobra.Command{
-		Use:   "rotate NAME",
-		Short: "Write a regenerated key to its source of truth, then sync and verify every target",
-		Long: `Write NAME's new value (regenerated at the provider) to the key's source —
-keeping every other field and the file's formatting, after a 0600 backup in
-the state directory, atomically — then sync it to every target and verify
-each. The value comes from --from-env VAR, --stdin, or a prompt that does
-not echo. A value equal to the current or a leaked one is refused. The
-key's fingerprints and rotated date are updated in leakguard.toml.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if fromEnv != "" && stdin {
-				return usageErr("pass one of them", "--from-env and --stdin are exclusive")
-			}
-			e, err := f.resolve(s, false)
-			if err != nil {
-				return err
-			}
-			v, err := readNewValue(s, args[0], fromEnv, stdin)
-			if err != nil {
-				return err
-			}
-			p, err := newPlaybook(s, e, noIssue, v)
-			if err != nil {
-				return err
-			}
-			res, err := p.Rotate(c.Context(), args[0], v, keyfile.Write)
-			if err != nil {
-				if c.Context().Err() != nil {
-					return c.Context().Err()
-				}
-				return &Error{Code: ExitUsage, Err: err, Hint: "nothing was synced; fix the cause and run leakguard rotate again"}
-			}
-			fmt.Fprintf(s.Err, "leakguard: %s written to its source\n", args[0])
-			return printSync(s, res)
-		},
-	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	c.Flags().StringVar(&fromEnv, "from-env", "", "read the new value from environment variable `VAR`")
-	c.Flags().BoolVar(&stdin, "stdin", false, "read the new value from standard input (first line)")
-	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
-	return c
+// remediateJSON is remediate -f json: a stable contract.
+type remediateJSON struct {
+	Incidents   []incidentJSON   `json:"incidents"`
+	Skipped     []remediate.Skip `json:"skipped"`
+	NotSelected []notSelected    `json:"not_selected"`
 }
 
-// readNewValue reads a rotated value without echoing it.
-func readNewValue(s *IO, name, fromEnv string, stdin bool) (secret.Value, error) {
-	var v string
-	switch {
-	case fromEnv != "":
-		v = s.Getenv(fromEnv)
-		if v == "" {
-			return secret.Value{}, usageErr("export it first, or use --stdin", "--from-env: %s is not set", fromEnv)
-		}
-	case stdin:
-		line, err := bufio.NewReader(io.LimitReader(s.In, 64<<10)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return secret.Value{}, &Error{Code: ExitUsage, Err: fmt.Errorf("reading stdin: %w", err)}
-		}
-		v = strings.TrimRight(line, "\r\n")
+type notSelected struct {
+	RuleID     string `json:"rule_id"`
+	File       string `json:"file,omitempty"`
+	Line       int    `json:"line,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	Confidence string `json:"confidence"`
+	Preview    string `json:"preview"`
+}
+
+func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions, args []string) error {
+	switch f.format {
+	case "text", "json":
 	default:
-		fh, ok := s.In.(*os.File)
-		if !ok || !term.IsTerminal(int(fh.Fd())) {
-			return secret.Value{}, usageErr("pass --from-env VAR or --stdin", "no terminal to ask for the new value of %s", name)
+		return usageErr("use text or json", "--format: remediate writes text or json, not %q", f.format)
+	}
+	minConf := rules.Confidence(o.minConfidence)
+	if o.includeUnmanaged {
+		minConf = rules.Low
+	}
+	if minConf.Rank() == 0 {
+		return usageErr("use high, medium or low", "--min-confidence: unknown level %q", o.minConfidence)
+	}
+	e, err := f.resolve(s, true, args...)
+	if err != nil {
+		return err
+	}
+	var found []scanner.Finding
+	if o.reportPath != "" {
+		if len(args) > 0 || f.staged || f.history || f.prePush {
+			return usageErr("pass either --report or what to scan", "--report cannot be combined with a scan")
 		}
-		fmt.Fprintf(s.Err, "New value for %s (input hidden): ", name)
-		b, err := term.ReadPassword(int(fh.Fd()))
-		fmt.Fprintln(s.Err)
+		fh, err := os.Open(o.reportPath)
 		if err != nil {
-			return secret.Value{}, &Error{Code: ExitUsage, Err: err}
+			return usageErr("write one with: leakguard scan -f json -o FILE", "--report: %v", err)
 		}
-		v = string(b)
+		found, err = report.ReadJSON(fh)
+		fh.Close()
+		if err != nil {
+			return usageErr("pass a JSON report written by leakguard scan -f json", "--report %s: %v", o.reportPath, err)
+		}
+	} else {
+		res, err := collect(ctx, s, f, e, args)
+		if err != nil {
+			return err
+		}
+		if err := f.afterScan(ctx, s, e, res); err != nil {
+			return err
+		}
+		found = res.found
+		fmt.Fprintln(s.Err, "leakguard: "+res.summary)
 	}
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return secret.Value{}, usageErr("paste the regenerated key", "the new value of %s is empty", name)
+	act, rest := selectFindings(found, e.cfg.Keys, minConf)
+	for _, r := range summarizeRest(rest) {
+		fmt.Fprintln(s.Err, "leakguard: not acted on: "+r)
 	}
-	return secret.New(v), nil
+	if len(rest) > 0 {
+		fmt.Fprintf(s.Err, "leakguard: %s outside the inventory below %s confidence not acted on; include them with --min-confidence medium|low or --include-unmanaged\n", plural(len(rest), "finding"), minConf)
+	}
+	out := remediateJSON{Incidents: []incidentJSON{}, Skipped: []remediate.Skip{}, NotSelected: []notSelected{}}
+	for i := range rest {
+		r := &rest[i]
+		out.NotSelected = append(out.NotSelected, notSelected{RuleID: r.RuleID, File: r.File, Line: r.StartLine, Commit: r.Commit, Confidence: string(r.Confidence), Preview: r.RedactedLine()})
+	}
+	if len(act) == 0 {
+		fmt.Fprintln(s.Err, "leakguard: nothing to remediate")
+		if f.format == "json" {
+			return writeJSONOut(s.Out, out)
+		}
+		return nil
+	}
+	var leaked []secret.Value
+	for _, f := range act {
+		if !f.Secret.IsZero() {
+			leaked = append(leaked, f.Secret)
+		}
+	}
+	p, err := newPlaybook(s, e, o.noIssue || o.dryRun, leaked...)
+	if err != nil {
+		return err
+	}
+	if f.format == "json" {
+		p.Out = io.Discard
+	}
+	if p.Issues != nil && !o.yes && isTerminal(s.Err) && isTerminalReader(s.In) {
+		if err := confirmIssues(ctx, s, p, act); err != nil {
+			return err
+		}
+	}
+	opened, skips, err := p.Open(ctx, act, o.dryRun)
+	if f.format == "json" {
+		for _, op := range opened {
+			out.Incidents = append(out.Incidents, toIncidentJSON(op.Incident, op.New))
+		}
+		out.Skipped = append(out.Skipped, skips...)
+		if werr := writeJSONOut(s.Out, out); werr != nil {
+			return werr
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &Error{Code: ExitIncomplete, Err: err, Hint: "the incidents are recorded; fix the cause and run leakguard remediate again: it finds the issue again instead of opening a second one (--no-issue records without GitHub)"}
+	}
+	if len(skips) > 0 {
+		fmt.Fprintf(s.Err, "leakguard: %s already dealt with (closed, rotated or revoked): nothing to do\n", plural(len(skips), "value"))
+	}
+	if len(opened) == 0 {
+		return nil
+	}
+	fmt.Fprintf(s.Err, "leakguard: %s; next: regenerate each key, then leakguard rotate NAME\n", plural(len(opened), "incident"))
+	return &Error{Code: ExitFindings, Err: errSilent}
 }
 
-// printSync prints the per-target table and maps failures to exit 3.
-func printSync(s *IO, res []remediate.SyncResult) error {
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tTARGET\tRESULT\tDETAIL")
-	failed := 0
-	for _, r := range res {
-		if r.Status == remediate.SyncFailed {
-			failed++
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Key, r.Target, r.Status, r.Detail)
+// confirmIssues says how many issues remediate will open and asks.
+func confirmIssues(ctx context.Context, s *IO, p *remediate.Playbook, act []scanner.Finding) error {
+	out := p.Out
+	p.Out = io.Discard
+	dry, _, err := p.Open(ctx, append([]scanner.Finding(nil), act...), true)
+	p.Out = out
+	if err != nil {
+		return err
 	}
-	tw.Flush()
-	if failed > 0 {
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s failed", plural(failed, "target")), Hint: "fix the cause and run leakguard sync again: it finishes what failed"}
+	n := 0
+	for _, o := range dry {
+		if o.Incident.Issue == nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if !ask(s, fmt.Sprintf("this will open %s in %s; continue?", plural(n, "GitHub issue"), p.Repo)) {
+		return usageErr("pass --no-issue to record the incidents without GitHub, or --yes not to be asked", "cancelled: no issue opened")
 	}
 	return nil
 }
 
-func newSyncCmd(s *IO) *cobra.Command {
-	var f scanFlags
-	var dryRun, noIssue bool
-	c := &cobra.Command{
-		Use:   "sync [NAME...]",
-		Short: "Push each key's current value from its source to every target, and verify each by reading back",
-		RunE: func(c *cobra.Command, args []string) error {
-			e, err := f.resolve(s, false)
-			if err != nil {
-				return err
-			}
-			p, err := newPlaybook(s, e, noIssue || dryRun)
-			if err != nil {
-				return err
-			}
-			res, err := p.Sync(c.Context(), args, dryRun)
-			if err != nil {
-				if c.Context().Err() != nil {
-					return c.Context().Err()
-				}
-				return &Error{Code: ExitUsage, Err: err, Hint: "check the [[keys]] entries in leakguard.toml"}
-			}
-			if len(res) == 0 {
-				fmt.Fprintln(s.Err, "leakguard: no key has targets; add targets = [...] to a [[keys]] entry")
-				return nil
-			}
-			return printSync(s, res)
-		},
-	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "compare each target with the source without writing")
-	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
-	return c
+// ask asks a yes/no question on the terminal; no is the default.
+func ask(s *IO, q string) bool {
+	fmt.Fprintf(s.Err, "leakguard: %s [y/N] ", q)
+	line, _ := bufio.NewReader(s.In).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes"
 }
 
-func newIncidentsCmd(s *IO) *cobra.Command {
-	var f scanFlags
-	var noIssue bool
-	c := &cobra.Command{
-		Use:   "incidents",
-		Short: "List, show, advance and close incidents",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return listIncidents(s, &f)
-		},
-	}
-	c.PersistentFlags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.PersistentFlags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	c.PersistentFlags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
-	list := &cobra.Command{Use: "list", Short: "List incidents", Args: cobra.NoArgs, RunE: func(c *cobra.Command, _ []string) error {
-		return listIncidents(s, &f)
-	}}
-	show := &cobra.Command{Use: "show ID", Short: "Show an incident and its steps", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
-		p, err := playbookFor(s, &f, true)
-		if err != nil {
-			return err
-		}
-		st, err := p.Ledger.Read()
-		if err != nil {
-			return &Error{Code: ExitUsage, Err: err}
-		}
-		in := st.Incident(args[0])
-		if in == nil {
-			return usageErr("run leakguard incidents list", "no incident %s", args[0])
-		}
-		showIncident(s.Out, in)
-		return nil
-	}}
-	var note string
-	done := &cobra.Command{Use: "done ID STEP", Short: "Mark a step done (a manual one, such as audit-usage)", Args: cobra.ExactArgs(2), RunE: func(c *cobra.Command, args []string) error {
-		p, err := playbookFor(s, &f, noIssue)
-		if err != nil {
-			return err
-		}
-		if err := p.Done(c.Context(), args[0], args[1], note); err != nil {
-			return &Error{Code: ExitUsage, Err: err, Hint: "see the steps with leakguard incidents show " + args[0]}
-		}
-		fmt.Fprintf(s.Err, "leakguard: %s: %s done\n", args[0], args[1])
-		return nil
-	}}
-	done.Flags().StringVar(&note, "note", "", "what was done (recorded in the ledger and the issue; never a secret)")
-	var reason string
-	var force bool
-	closeCmd := &cobra.Command{Use: "close ID", Short: "Close an incident (every step done, or --force with --reason)", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
-		p, err := playbookFor(s, &f, noIssue)
-		if err != nil {
-			return err
-		}
-		err = p.Close(c.Context(), args[0], reason, force)
-		var pe *remediate.PendingError
-		switch {
-		case errors.As(err, &pe):
-			return &Error{Code: ExitFindings, Err: err, Hint: "finish them (leakguard incidents done " + args[0] + " STEP for manual ones) or pass --force --reason \"…\""}
-		case err != nil:
-			return &Error{Code: ExitIncomplete, Err: err}
-		}
-		fmt.Fprintf(s.Err, "leakguard: %s closed\n", args[0])
-		return nil
-	}}
-	closeCmd.Flags().StringVar(&reason, "reason", "", "why the incident is closed")
-	closeCmd.Flags().BoolVar(&force, "force", false, "close with steps left (needs --reason)")
-	c.AddCommand(list, show, done, closeCmd)
-	return c
+// isTerminalReader reports whether r is a terminal.
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func playbookFor(s *IO, f *scanFlags, noIssue bool) (*remediate.Playbook, error) {
-	e, err := f.resolve(s, false)
-	if err != nil {
-		return nil, err
-	}
-	return newPlaybook(s, e, noIssue)
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
-func listIncidents(s *IO, f *scanFlags) error {
-	p, err := playbookFor(s, f, true)
-	if err != nil {
-		return err
-	}
-	st, err := p.Ledger.Read()
-	if err != nil {
-		return &Error{Code: ExitUsage, Err: err}
-	}
-	if len(st.Incidents) == 0 {
-		fmt.Fprintln(s.Err, "leakguard: no incidents")
-		return nil
-	}
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tKEY OR RULE\tOPENED\tSTEPS LEFT\tISSUE")
-	for _, in := range st.Incidents {
-		what := in.RuleID
-		if in.Key != "" {
-			what = in.Key
+// selectFindings splits findings into those remediate acts on — managed
+// keys (by name, known value, or the only managed key of the provider)
+// and findings at or above min — and the rest.
+func selectFindings(fs []scanner.Finding, keys []rules.Key, min rules.Confidence) (act, rest []scanner.Finding) {
+	providers := map[string]int{}
+	for _, k := range keys {
+		if k.Provider != "" {
+			providers[k.Provider]++
 		}
-		issue := ""
-		if in.Issue != nil {
-			issue = in.Issue.URL
-		}
-		var left []string
-		for _, st := range in.Pending() {
-			left = append(left, st.ID)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status, what, in.Opened.Format("2006-01-02"), strings.Join(left, ","), issue)
 	}
-	return tw.Flush()
+	for _, f := range fs {
+		if f.KeyName != "" || providers[f.Provider] == 1 || f.Confidence.Rank() >= min.Rank() {
+			act = append(act, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	return act, rest
 }
 
-func showIncident(w io.Writer, in *remediate.Incident) {
-	fmt.Fprintf(w, "incident:  %s (%s)\n", in.ID, in.Status)
-	if in.Key != "" {
-		fmt.Fprintf(w, "key:       %s (mapped by %s)\n", in.Key, in.MappedBy)
+// summarizeRest lists the findings not acted on, one line per rule.
+func summarizeRest(rest []scanner.Finding) []string {
+	type acc struct {
+		n    int
+		conf rules.Confidence
+		loc  string
 	}
-	fmt.Fprintf(w, "rule:      %s\n", in.RuleID)
-	if in.Provider != "" {
-		fmt.Fprintf(w, "provider:  %s\n", in.Provider)
-	}
-	if in.RotateURL != "" {
-		fmt.Fprintf(w, "rotate at: %s\n", in.RotateURL)
-	}
-	fmt.Fprintf(w, "opened:    %s\n", in.Opened.Format(time.RFC3339))
-	if in.Closed != nil {
-		fmt.Fprintf(w, "closed:    %s %s\n", in.Closed.Format(time.RFC3339), in.CloseReason)
-	}
-	if in.Issue != nil {
-		fmt.Fprintf(w, "issue:     %s\n", in.Issue.URL)
-	}
-	for _, l := range in.Locations {
-		loc := l.File
-		if l.Line > 0 {
-			loc += fmt.Sprintf(":%d", l.Line)
+	by := map[string]*acc{}
+	var order []string
+	for i := range rest {
+		f := &rest[i]
+		a := by[f.RuleID]
+		if a == nil {
+			a = &acc{conf: f.Confidence, loc: report.Location(f)}
+			by[f.RuleID] = a
+			order = append(order, f.RuleID)
 		}
-		if l.Commit != "" {
-			loc = l.Commit[:min(12, len(l.Commit))] + ":" + loc
-		}
-		fmt.Fprintf(w, "found:     %s  %s\n", loc, l.Preview)
+		a.n++
 	}
-	fmt.Fprintln(w, "steps:")
-	for _, st := range in.Steps {
-		fmt.Fprintf(w, "  %-14s %-8s %s", st.ID, st.Status, st.Title)
-		if st.Detail != "" {
-			fmt.Fprintf(w, " (%s)", st.Detail)
-		}
-		fmt.Fprintln(w)
+	var out []string
+	for _, r := range order {
+		a := by[r]
+		line := fmt.Sprintf("%s (%s confidence), %s, e.g. %s", r, a.conf, plural(a.n, "finding"), a.loc)
+		out = append(out, line)
 	}
+	return out
 }

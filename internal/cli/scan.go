@@ -310,12 +310,8 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(res.found) > 0 && f.shouldVerify(e) {
-		sum, err := verifyFindings(ctx, e, res.found)
-		if err != nil {
-			return err
-		}
-		res.summary += "; verified: " + sum
+	if err := f.afterScan(ctx, s, e, res); err != nil {
+		return err
 	}
 	if err := f.write(s, e, res.found); err != nil {
 		return err

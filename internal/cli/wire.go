@@ -146,7 +146,13 @@ func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub 
 
 // newTracker builds the GitHub issue tracker of the [github] table.
 func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
-	return ghissue.New(ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}, getenv, hc)
+	cfg := ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}
+	if getenv("GITHUB_ACTIONS") == "true" {
+		// The workflow's token cannot read GET /user: its issues are
+		// github-actions[bot]'s.
+		cfg.BotLogin = "github-actions[bot]"
+	}
+	return ghissue.New(cfg, getenv, hc)
 }
 
 // root is the directory relative paths of the config are relative to:
@@ -172,6 +178,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Out:    s.Out,
 		Err:    s.Err,
 		Target: targetsOf(e.cfg, e.root(), s.Getenv, s.httpClient()),
+		Root:   e.root(),
 	}
 	gh := githubConfig(e.cfg, s.Getenv)
 	if !noIssue && gh.Repo != "" {
@@ -217,7 +224,8 @@ func configPathForWrite(e *env) string {
 	return filepath.Join(e.root(), "leakguard.toml")
 }
 
-// verifierOf returns doctor's online check of one key at one target.
+// verifierOf returns doctor's online check of one key at one target: a
+// target that can confirm presence only answers remediate.ErrNotReadable.
 func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
 	targets := targetsOf(cfg, root, getenv, hc)
 	return func(ctx context.Context, name, key string, v secret.Value) error {
@@ -225,7 +233,11 @@ func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc 
 		if err != nil {
 			return err
 		}
-		return tg.Verify(ctx, key, v)
+		d, err := remediate.VerifyDetail(ctx, tg, key, v)
+		if err == nil && d.PresenceOnly {
+			return fmt.Errorf("%w: %s", remediate.ErrNotReadable, d.Reason)
+		}
+		return err
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/leakguard/leakguard/keyfile"
@@ -184,4 +185,15 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 		return fmt.Errorf("%s: %w", t.where(name), remediate.ErrMismatch)
 	}
 	return nil
+}
+
+var _ remediate.Identifier = (*Target)(nil)
+
+// Identity is the file's absolute path and the pointer or name in it.
+func (t *Target) Identity() string {
+	p, err := filepath.Abs(t.path)
+	if err != nil {
+		p = t.path
+	}
+	return t.cfg.Kind + ":" + p + "#" + t.cfg.Pointer + t.cfg.KeyName
 }

@@ -35,6 +35,12 @@ type fakeGitHub struct {
 	dropLabels  bool // create ignores labels, as for a token without triage rights
 	sawAuth     int
 	searchQuery []string
+	// login is the token's user (GET /user); issues and comments made
+	// through the API are authored by it.
+	login string
+	// onCreate runs (under the lock) before an issue is created: a race
+	// with another run is planted there.
+	onCreate func()
 }
 
 type fakeIssue struct {
@@ -46,6 +52,8 @@ type fakeIssue struct {
 	Labels      []string
 	Comments    []string
 	PR          bool
+	// Author is the issue's user.login; "" means the token's user.
+	Author string
 }
 
 // fault is injected into the next call of a route. For "lost-*" the call
@@ -65,6 +73,7 @@ func newFake(t *testing.T) *fakeGitHub {
 	f := &fakeGitHub{
 		t: t, owner: "acme", repo: "app", prefix: "/api/v3",
 		token:   "tok" + "_" + hex.EncodeToString(b), // built at test time
+		login:   "leakguard-bot",
 		faults:  map[string][]fault{},
 		indexed: map[int]bool{},
 	}
@@ -76,6 +85,8 @@ func newFake(t *testing.T) *fakeGitHub {
 	mux.HandleFunc("GET "+p+"/repos/{o}/{r}/issues/{n}", f.wrap("get", f.get))
 	mux.HandleFunc("PATCH "+p+"/repos/{o}/{r}/issues/{n}", f.wrap("edit", f.edit))
 	mux.HandleFunc("POST "+p+"/repos/{o}/{r}/issues/{n}/comments", f.wrap("comment", f.comment))
+	mux.HandleFunc("GET "+p+"/repos/{o}/{r}/issues/{n}/comments", f.wrap("comments", f.comments))
+	mux.HandleFunc("GET "+p+"/user", f.wrap("user", f.user))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("fake github: unexpected call %s %s", r.Method, r.URL)
 		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
@@ -174,7 +185,7 @@ func (f *fakeGitHub) wrap(route string, h handler) http.HandlerFunc {
 			writeJSON(w, 401, map[string]string{"message": "Bad credentials"})
 			return
 		}
-		if o, rp := r.PathValue("o"), r.PathValue("r"); route != "search" && (o != f.owner || rp != f.repo) {
+		if o, rp := r.PathValue("o"), r.PathValue("r"); route != "search" && route != "user" && (o != f.owner || rp != f.repo) {
 			f.t.Errorf("fake github: call for repository %s/%s", o, rp)
 			writeJSON(w, 404, map[string]string{"message": "Not Found"})
 			return
@@ -238,6 +249,7 @@ func (f *fakeGitHub) render(is *fakeIssue) map[string]any {
 		"state":    is.State,
 		"labels":   labels,
 		"html_url": fmt.Sprintf("https://github.example/%s/%s/issues/%d", f.owner, f.repo, is.Number),
+		"user":     map[string]string{"login": f.author(is.Author)},
 	}
 	if is.PR {
 		m["pull_request"] = map[string]string{"url": "x"}
@@ -333,6 +345,9 @@ func (f *fakeGitHub) create(w http.ResponseWriter, r *http.Request) bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.onCreate != nil {
+		f.onCreate()
+	}
 	is := &fakeIssue{Number: len(f.issues) + 1, Title: *req.Title, State: "open"}
 	if req.Body != nil {
 		is.Body = *req.Body
@@ -414,6 +429,42 @@ func (f *fakeGitHub) comment(w http.ResponseWriter, r *http.Request) bool {
 	}
 	is.Comments = append(is.Comments, *req.Body)
 	writeJSON(w, 201, map[string]any{"id": len(is.Comments), "body": *req.Body})
+	return true
+}
+
+func (f *fakeGitHub) author(a string) string {
+	if a == "" {
+		return f.login
+	}
+	return a
+}
+
+func (f *fakeGitHub) user(w http.ResponseWriter, r *http.Request) bool {
+	writeJSON(w, 200, map[string]any{"login": f.login, "id": 1, "type": "User"})
+	return true
+}
+
+// comments lists an issue's comments (every comment here is the token
+// user's unless its text starts with "@author ").
+func (f *fakeGitHub) comments(w http.ResponseWriter, r *http.Request) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	is := f.lookup(w, r)
+	if is == nil {
+		return false
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	out := []map[string]any{}
+	if page <= 1 {
+		for i, c := range is.Comments {
+			login := f.login
+			if rest, ok := strings.CutPrefix(c, "@author "); ok {
+				login, _, _ = strings.Cut(rest, " ")
+			}
+			out = append(out, map[string]any{"id": i + 1, "body": c, "user": map[string]string{"login": login}})
+		}
+	}
+	writeJSON(w, 200, out)
 	return true
 }
 

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -95,9 +96,11 @@ type Tracker struct {
 	perPage     int // page size of listings
 	recentPages int // pages of unlabelled recent issues scanned
 
-	mu      sync.Mutex
-	forbid  []string       // values never sent
-	markers map[int]string // issue number → marker, learned by Ensure
+	mu       sync.Mutex
+	forbid   []string       // values never sent
+	markers  map[int]string // issue number → marker, learned by Ensure
+	self     string         // the token's login (GET /user), once known
+	botLogin string
 }
 
 // Config configures a [Tracker].
@@ -112,6 +115,10 @@ type Config struct {
 	TokenEnv string
 	// Labels are put on new issues and used to find them again.
 	Labels []string
+	// BotLogin is the author of issues opened with a token that cannot
+	// read GET /user (an installation token: "github-actions[bot]" in
+	// GitHub Actions). Only issues by the token's own user are adopted.
+	BotLogin string
 }
 
 // New returns a tracker for cfg.Repo. The token is read through getenv
@@ -150,6 +157,7 @@ func New(cfg Config, getenv func(string) string, hc *http.Client) (*Tracker, err
 		perPage:     100,
 		recentPages: 1,
 		markers:     map[int]string{},
+		botLogin:    strings.TrimSpace(cfg.BotLogin),
 	}
 	return t, nil
 }
@@ -233,6 +241,10 @@ func (t *Tracker) Forbid(values ...secret.Value) {
 	}
 }
 
+// hintForbidden is what a user can do when leakguard refuses to post
+// text that would show a secret.
+const hintForbidden = "nothing was sent; pass --no-issue to record the incident without a GitHub issue, and open the issue by hand without the value"
+
 // check refuses text that contains the token or a forbidden value. The
 // error names the field, never the value.
 func (t *Tracker) check(field string, texts ...string) error {
@@ -240,11 +252,11 @@ func (t *Tracker) check(field string, texts ...string) error {
 	defer t.mu.Unlock()
 	for _, s := range texts {
 		if strings.Contains(s, t.token) {
-			return hint.Errorf("redact it before calling", "ghissue: %s: %w (the GitHub token)", field, ErrForbidden)
+			return hint.Errorf(hintForbidden, "ghissue: %s: %w (the GitHub token)", field, ErrForbidden)
 		}
 		for _, f := range t.forbid {
 			if containsPiece(s, f) {
-				return hint.Errorf("redact it before calling", "ghissue: %s: %w (a value registered with Forbid, or 16 characters of one)", field, ErrForbidden)
+				return hint.Errorf(hintForbidden, "ghissue: %s: %w (it would show 16 or more characters of a leaked or new value)", field, ErrForbidden)
 			}
 		}
 	}
@@ -325,6 +337,9 @@ func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []s
 		}
 		if iss != nil {
 			t.remember(iss.GetNumber(), marker)
+			if err := t.keepTitle(ctx, iss, title); err != nil {
+				return 0, "", false, err
+			}
 			// When an earlier create of this call had an unknown outcome,
 			// the issue found is the one it opened.
 			return iss.GetNumber(), iss.GetHTMLURL(), triedCreate, nil
@@ -343,7 +358,7 @@ func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []s
 		})
 		if err == nil && created.GetNumber() > 0 {
 			t.remember(created.GetNumber(), marker)
-			return created.GetNumber(), created.GetHTMLURL(), true, nil
+			return t.dedupe(ctx, id, marker, labels, created)
 		}
 		if err == nil {
 			err = errors.New("ghissue: open issue: GitHub returned no issue number")
@@ -359,6 +374,72 @@ func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []s
 	}
 }
 
+// dedupe lists again after a create: when another run created an issue
+// for the incident too, the lowest-numbered one is kept and the one this
+// call created is closed as its duplicate, with a link.
+func (t *Tracker) dedupe(ctx context.Context, id, marker string, labels []string, created *github.Issue) (int, string, bool, error) {
+	keep, err := t.list1(ctx, marker, labels)
+	if err != nil || keep == nil || keep.GetNumber() >= created.GetNumber() {
+		// A failed listing keeps what was created: better one duplicate
+		// than a lost issue.
+		return created.GetNumber(), created.GetHTMLURL(), true, nil
+	}
+	msg := fmt.Sprintf("Duplicate of #%d: another leakguard run opened it at the same time.", keep.GetNumber())
+	if err := t.closeAs(ctx, created.GetNumber(), msg, "not_planned"); err != nil {
+		return 0, "", false, err
+	}
+	return keep.GetNumber(), keep.GetHTMLURL(), false, nil
+}
+
+// keepTitle gives an adopted issue leakguard's title back.
+func (t *Tracker) keepTitle(ctx context.Context, iss *github.Issue, title string) error {
+	if iss.GetTitle() == title {
+		return nil
+	}
+	req := &github.IssueRequest{Title: &title}
+	return t.call(ctx, fmt.Sprintf("retitle issue #%d", iss.GetNumber()), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		_, resp, err := c.Issues.Edit(ctx, t.owner, t.name, iss.GetNumber(), req)
+		return resp, err
+	})
+}
+
+// whoami returns the token's login: GET /user, once; the configured
+// BotLogin when the token may not read it (an installation token).
+func (t *Tracker) whoami(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	self := t.self
+	t.mu.Unlock()
+	if self != "" {
+		return self, nil
+	}
+	var u *github.User
+	var status int
+	err := t.call(ctx, "read the token's user", true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+		uu, resp, err := c.Users.Get(ctx, "")
+		u = uu
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return resp, err
+	})
+	switch {
+	case err == nil && u.GetLogin() != "":
+		self = u.GetLogin()
+	case (status == http.StatusForbidden || status == http.StatusNotFound) && t.botLogin != "":
+		self = t.botLogin
+	case err != nil && (status == http.StatusForbidden || status == http.StatusNotFound):
+		return "", hint.Errorf("leakguard adopts only issues its own user opened; with an app installation token set GITHUB_ACTIONS=true (github-actions[bot]) or use a token that may read /user", "ghissue: the token may not read GET /user, so the author of leakguard's issues is unknown")
+	case err != nil:
+		return "", err
+	default:
+		return "", errors.New("ghissue: GET /user returned no login")
+	}
+	t.mu.Lock()
+	t.self = self
+	t.mu.Unlock()
+	return self, nil
+}
+
 func (t *Tracker) remember(number int, marker string) {
 	t.mu.Lock()
 	t.markers[number] = marker
@@ -368,9 +449,13 @@ func (t *Tracker) remember(number int, marker string) {
 // find returns the lowest-numbered issue (any state) whose body holds
 // marker, or nil.
 func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) (*github.Issue, error) {
+	self, err := t.whoami(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var best *github.Issue
 	consider := func(iss *github.Issue) {
-		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) {
+		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) || !strings.EqualFold(iss.GetUser().GetLogin(), self) {
 			return
 		}
 		if best == nil || iss.GetNumber() < best.GetNumber() {
@@ -381,7 +466,7 @@ func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) 
 	// 1. Search: sees the whole repository, but lags.
 	q := fmt.Sprintf("repo:%s/%s %q in:body is:issue", t.owner, t.name, "leakguard:incident="+id)
 	var res *github.IssuesSearchResult
-	err := t.call(ctx, "search issues", true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+	err = t.call(ctx, "search issues", true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
 		r, resp, err := c.Search.Issues(ctx, q, &github.SearchOptions{ListOptions: github.ListOptions{PerPage: t.perPage}})
 		res = r
 		return resp, err
@@ -398,6 +483,30 @@ func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) 
 		return best, nil
 	}
 
+	return t.listFind(ctx, labels, consider, func() bool { return best != nil }, func() *github.Issue { return best })
+}
+
+// list1 finds the lowest-numbered issue of ours holding marker by listing
+// only (consistent, unlike search).
+func (t *Tracker) list1(ctx context.Context, marker string, labels []string) (*github.Issue, error) {
+	self, err := t.whoami(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *github.Issue
+	consider := func(iss *github.Issue) {
+		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) || !strings.EqualFold(iss.GetUser().GetLogin(), self) {
+			return
+		}
+		if best == nil || iss.GetNumber() < best.GetNumber() {
+			best = iss
+		}
+	}
+	return t.listFind(ctx, labels, consider, func() bool { return best != nil }, func() *github.Issue { return best })
+}
+
+// listFind runs the two listings of find.
+func (t *Tracker) listFind(ctx context.Context, labels []string, consider func(*github.Issue), found func() bool, best func() *github.Issue) (*github.Issue, error) {
 	// 2. Listing: consistent. Every issue with the first label (the
 	// configured ones come first), in every state. One label, so that an
 	// issue opened with other labels by another configuration still counts.
@@ -405,8 +514,8 @@ func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) 
 		if err := t.list(ctx, labels[:1], 0, consider); err != nil {
 			return nil, err
 		}
-		if best != nil {
-			return best, nil
+		if found() {
+			return best(), nil
 		}
 	}
 	// 3. The newest issues whatever their labels, in case the labels were
@@ -418,7 +527,7 @@ func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) 
 	if err := t.list(ctx, nil, pages, consider); err != nil {
 		return nil, err
 	}
-	return best, nil
+	return best(), nil
 }
 
 // list pages through the repository's issues in every state, newest
@@ -517,8 +626,10 @@ func (t *Tracker) markerOf(ctx context.Context, number int) (string, error) {
 	return m, nil
 }
 
-// Comment adds a comment to issue number. A retry after an unknown outcome
-// (a 5xx) may, rarely, post it twice.
+// Comment adds a comment to issue number. A comment carrying an event
+// marker (remediate.EventMarker) is posted at most once: after an unknown
+// outcome (a 5xx, a lost reply) the issue's comments are read for the
+// marker before it is posted again. Others are retried like any call.
 func (t *Tracker) Comment(ctx context.Context, number int, body string) error {
 	if number <= 0 {
 		return fmt.Errorf("ghissue: comment on issue: invalid number %d", number)
@@ -527,10 +638,115 @@ func (t *Tracker) Comment(ctx context.Context, number int, body string) error {
 		return err
 	}
 	c := &github.IssueComment{Body: &body}
-	return t.call(ctx, fmt.Sprintf("comment on issue #%d", number), true, func(ctx context.Context, cl *github.Client) (*github.Response, error) {
-		_, resp, err := cl.Issues.CreateComment(ctx, t.owner, t.name, number, c)
-		return resp, err
-	})
+	op := fmt.Sprintf("comment on issue #%d", number)
+	post := func(idempotent bool) error {
+		return t.call(ctx, op, idempotent, func(ctx context.Context, cl *github.Client) (*github.Response, error) {
+			_, resp, err := cl.Issues.CreateComment(ctx, t.owner, t.name, number, c)
+			return resp, err
+		})
+	}
+	marker := eventMarkerIn(body)
+	if marker == "" {
+		return post(true)
+	}
+	for round := 0; ; round++ {
+		err := post(false)
+		var ue *unknownOutcome
+		if !errors.As(err, &ue) {
+			return err
+		}
+		posted, lerr := t.HasComment(ctx, number, marker)
+		if lerr != nil {
+			return fmt.Errorf("%w (and listing the comments to check failed: %v)", err, lerr)
+		}
+		if posted {
+			return nil
+		}
+		if round >= t.maxRetries() {
+			return hint.Errorf("check https://www.githubstatus.com and retry", "%s", ue.msg)
+		}
+		if err := t.sleep(ctx, t.backoff(round)); err != nil {
+			return fmt.Errorf("ghissue: %s: %w", op, err)
+		}
+	}
+}
+
+// eventMarkerIn returns the event marker in body, or "".
+func eventMarkerIn(body string) string {
+	pre := strings.TrimSuffix(remediate.EventMarker(""), " -->")
+	i := strings.Index(body, pre)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(body[i:], "-->")
+	if j < 0 {
+		return ""
+	}
+	return body[i : i+j+len("-->")]
+}
+
+// HasComment reports whether issue number has a comment by the token's
+// user that holds marker.
+func (t *Tracker) HasComment(ctx context.Context, number int, marker string) (bool, error) {
+	self, err := t.whoami(ctx)
+	if err != nil {
+		return false, err
+	}
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: t.perPage}}
+	for page := 1; ; page++ {
+		var cs []*github.IssueComment
+		var next int
+		err := t.call(ctx, fmt.Sprintf("list comments of issue #%d", number), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
+			l, resp, err := c.Issues.ListComments(ctx, t.owner, t.name, number, opts)
+			cs = l
+			if resp != nil {
+				next = resp.NextPage
+			}
+			return resp, err
+		})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range cs {
+			if strings.Contains(c.GetBody(), marker) && strings.EqualFold(c.GetUser().GetLogin(), self) {
+				return true, nil
+			}
+		}
+		if next == 0 || next <= opts.Page {
+			return false, nil
+		}
+		opts.Page = next
+	}
+}
+
+// List returns the audit issues of the token's user: every issue with
+// the first configured label (or, without labels, every issue) whose
+// body holds an incident marker.
+func (t *Tracker) List(ctx context.Context) ([]remediate.IssueInfo, error) {
+	self, err := t.whoami(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []remediate.IssueInfo
+	seen := map[string]bool{}
+	fn := func(iss *github.Issue) {
+		id := remediate.MarkerID(iss.GetBody())
+		if id == "" || iss.IsPullRequest() || !strings.EqualFold(iss.GetUser().GetLogin(), self) || seen[id] {
+			return
+		}
+		seen[id] = true
+		out = append(out, remediate.IssueInfo{ID: id, Number: iss.GetNumber(), URL: iss.GetHTMLURL(), Title: iss.GetTitle(), Closed: iss.GetState() == "closed"})
+	}
+	var labels []string
+	if len(t.labels) > 0 {
+		labels = t.labels[:1]
+	}
+	if err := t.list(ctx, labels, 0, fn); err != nil {
+		return nil, err
+	}
+	// Oldest first: the lowest number of an id wins.
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out, nil
 }
 
 // Close comments (when comment is not empty) and closes issue number as
@@ -543,12 +759,18 @@ func (t *Tracker) Close(ctx context.Context, number int, comment string) error {
 	if err := t.check("comment", comment); err != nil {
 		return err
 	}
+	return t.closeAs(ctx, number, comment, "completed")
+}
+
+// closeAs comments and closes issue number with a state reason
+// ("completed", "not_planned").
+func (t *Tracker) closeAs(ctx context.Context, number int, comment, reason string) error {
 	if comment != "" {
 		if err := t.Comment(ctx, number, comment); err != nil {
 			return err
 		}
 	}
-	state, reason := "closed", "completed"
+	state := "closed"
 	req := &github.IssueRequest{State: &state, StateReason: &reason}
 	return t.call(ctx, fmt.Sprintf("close issue #%d", number), true, func(ctx context.Context, c *github.Client) (*github.Response, error) {
 		_, resp, err := c.Issues.Edit(ctx, t.owner, t.name, number, req)

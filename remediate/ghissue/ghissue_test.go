@@ -118,7 +118,9 @@ func TestEnsureOpensOneIssue(t *testing.T) {
 	if want := []string{"leakguard", "security", "openai"}; !slices.Equal(is.Labels, want) {
 		t.Errorf("labels %v, want %v", is.Labels, want)
 	}
-	if got, want := f.callLog(), []string{"GET search", "GET list", "GET list", "POST create"}; !slices.Equal(got, want) {
+	// GET /user once (whose issues may be adopted), then after the create
+	// a listing for a duplicate opened by a concurrent run.
+	if got, want := f.callLog(), []string{"GET user", "GET search", "GET list", "GET list", "POST create", "GET list"}; !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 	var q string
@@ -140,7 +142,7 @@ func TestEnsureOpensOneIssue(t *testing.T) {
 	// Once indexed, search alone finds it.
 	f.index()
 	f.resetCalls()
-	n3, _, created, err := tr.Ensure(ctx, "inc-20240101-ab12", "t", "b", nil)
+	n3, _, created, err := tr.Ensure(ctx, "inc-20240101-ab12", "Leaked key: OPENAI_API_KEY", "b", nil)
 	if err != nil || created || n3 != n {
 		t.Fatalf("third Ensure = %d, %v, %v", n3, created, err)
 	}

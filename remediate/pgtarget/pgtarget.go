@@ -302,3 +302,19 @@ func (t *Target) fail(name string, err error, scrub []string) error {
 	}
 	return e
 }
+
+var _ remediate.Identifier = (*Target)(nil)
+
+// Identity is the server, database and user of the DSN (never its
+// password), the table and the row's environment and project.
+func (t *Target) Identity() string {
+	server := "?"
+	if t.cfg.DSN != nil {
+		if dsn, err := t.cfg.DSN(); err == nil {
+			if c, err := pgconn.ParseConfig(dsn); err == nil {
+				server = fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+			}
+		}
+	}
+	return fmt.Sprintf("postgres:%s/%s[%s/%s]#%s", server, t.cfg.Table, t.cfg.Environment, t.cfg.ProjectID, t.cfg.KeyName)
+}

@@ -142,3 +142,10 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 	}
 	return t.fail("verify", name, remediate.ErrMissing)
 }
+
+var _ remediate.Identifier = (*Target)(nil)
+
+// Identity is the API, project reference and secret name.
+func (t *Target) Identity() string {
+	return "supabase:" + t.client.BaseURL + "/" + t.cfg.ProjectRef + "#" + t.cfg.KeyName
+}

@@ -404,3 +404,11 @@ func (t *Target) verify(ctx context.Context, key string, value secret.Value) (re
 	}
 	return remediate.Verification{}, nil
 }
+
+var _ remediate.Identifier = (*Target)(nil)
+
+// Identity is the API, team, project, environments and variable name:
+// a sync record made at another project never counts for this one.
+func (t *Target) Identity() string {
+	return fmt.Sprintf("vercel:%s/%s/%s[%s]#%s", t.client.BaseURL, t.cfg.TeamID, t.cfg.Project, strings.Join(t.envs, ","), t.cfg.KeyName)
+}

@@ -80,6 +80,9 @@ type jsonFinding struct {
 	// (--verify): "live", "invalid" or "unknown", and why.
 	Validity       string `json:",omitempty"`
 	ValidityDetail string `json:",omitempty"`
+	// Exposure is present for values remediation rotated away or
+	// revoked: "rotated YYYY-MM-DD", "revoked", "closed YYYY-MM-DD".
+	Exposure string `json:",omitempty"`
 }
 
 // Shown returns the match and secret as the report shows them.
@@ -106,7 +109,7 @@ func writeJSON(w io.Writer, fs []scanner.Finding, o Options) error {
 			Entropy: f.Entropy, Author: f.Author, Email: f.Email, Date: f.Date, Message: f.Message,
 			Tags: tags, Fingerprint: f.Fingerprint, Provider: f.Provider, KeyName: f.KeyName,
 			Confidence: string(f.Confidence), RotateURL: f.RotateURL, Decoded: f.Decoded,
-			Validity: f.Validity, ValidityDetail: f.ValidityDetail,
+			Validity: f.Validity, ValidityDetail: f.ValidityDetail, Exposure: f.Exposure,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -129,7 +132,7 @@ func ReadJSON(r io.Reader) ([]scanner.Finding, error) {
 			Commit: j.Commit, Entropy: j.Entropy, Author: j.Author, Email: j.Email, Date: j.Date,
 			Message: j.Message, Tags: j.Tags, Fingerprint: j.Fingerprint, Provider: j.Provider,
 			KeyName: j.KeyName, Confidence: confidence(j.Confidence), RotateURL: j.RotateURL, Decoded: j.Decoded,
-			Validity: j.Validity, ValidityDetail: j.ValidityDetail,
+			Validity: j.Validity, ValidityDetail: j.ValidityDetail, Exposure: j.Exposure,
 		})
 	}
 	return out, nil

@@ -145,6 +145,9 @@ func writeSARIF(w io.Writer, fs []scanner.Finding, o Options) error {
 			props["validity"] = f.Validity
 			props["validityDetail"] = f.ValidityDetail
 		}
+		if f.Exposure != "" {
+			props["exposure"] = f.Exposure
+		}
 		results = append(results, sarifResult{
 			RuleID: f.RuleID, RuleIndex: ruleIdx[f.RuleID], Level: level,
 			Message: sarifText{msg},

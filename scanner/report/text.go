@@ -101,6 +101,9 @@ func writeText(w io.Writer, fs []scanner.Finding, o Options) error {
 			}
 			fmt.Fprintf(&b, "  %-11s %s — %s\n", "validity:", v, f.ValidityDetail)
 		}
+		if f.Exposure != "" {
+			fmt.Fprintf(&b, "  %-11s %s (remediated: not a live leak)\n", "value:", f.Exposure)
+		}
 		if f.RotateURL != "" {
 			fmt.Fprintf(&b, "  %-11s %s\n", "rotate at:", f.RotateURL)
 		}

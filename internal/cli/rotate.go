@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
+)
+
+func newRotateCmd(s *IO) *cobra.Command {
+	var f scanFlags
+	var fromEnv string
+	var stdin, noIssue, dryRun, force, yes bool
+	c := &cobra.Command{
+		Use:   "rotate NAME",
+		Short: "Write a regenerated key to its source of truth, then sync and verify every target",
+		Long: `Write NAME's new value (regenerated at the provider) to the key's source —
+keeping every other field and the file's formatting, after a 0600 backup in
+the state directory, atomically, through symbolic links, keeping the file's
+mode and owner — then sync it to every target and verify each.
+
+The key name is checked first. The value comes from --from-env VAR, --stdin,
+or a prompt that does not echo; it must match the key's provider format
+(--force to override) and must not be a known or leaked value. On a
+terminal a preview (the first characters and the length, and the rule it
+matches) and the targets are shown and leakguard asks first (--yes does not
+ask). --dry-run shows that and writes nothing.
+
+A rotate interrupted after writing the source resumes: run leakguard sync
+NAME (or rotate again with the same value). Rotating does not mark the
+regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			name := args[0]
+			if fromEnv != "" && stdin {
+				return usageErr("pass one of them", "--from-env and --stdin are exclusive")
+			}
+			e, err := f.resolve(s, false)
+			if err != nil {
+				return err
+			}
+			k := keyOf(e, name)
+			if k == nil {
+				return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: name}, Hint: "the managed keys are: " + keyNames(e) + " (leakguard keys list)"}
+			}
+			v, err := readNewValue(s, name, fromEnv, stdin)
+			if err != nil {
+				return err
+			}
+			rule, err := checkFormat(e, *k, v)
+			if err != nil && !force {
+				return &Error{Code: ExitUsage, Err: err, Hint: "paste the key the provider generated; if it is right and its format is new, pass --force"}
+			}
+			preview := v.Redacted()
+			switch {
+			case rule != "":
+				preview += ", matches " + rule
+			case err != nil:
+				preview += ", does not match " + k.Provider + "'s format (--force)"
+			}
+			fmt.Fprintf(s.Err, "leakguard: %s: %s\n", name, preview)
+			fmt.Fprintf(s.Err, "leakguard: writes %s, then syncs %s\n", orDash(k.Source), orDash(strings.Join(k.Targets, ", ")))
+			if dryRun {
+				fmt.Fprintln(s.Err, "leakguard: --dry-run: nothing written")
+				return nil
+			}
+			if !yes && isTerminal(s.Err) && isTerminalReader(s.In) && !ask(s, "write it?") {
+				return usageErr("run it again and answer y, or pass --yes", "cancelled: nothing written")
+			}
+			p, err := newPlaybook(s, e, noIssue, v)
+			if err != nil {
+				return err
+			}
+			if err := recoverLedger(c.Context(), p); err != nil {
+				return err
+			}
+			p.Force = force
+			res, err := p.Rotate(c.Context(), name, v, keyfile.Write)
+			if err != nil {
+				if c.Context().Err() != nil {
+					return c.Context().Err()
+				}
+				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "nothing was synced; fix the cause and run leakguard rotate again")}
+			}
+			fmt.Fprintf(s.Err, "leakguard: %s written to its source\n", name)
+			return printSync(s, res)
+		},
+	}
+	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	c.Flags().StringVar(&fromEnv, "from-env", "", "read the new value from environment variable `VAR`")
+	c.Flags().BoolVar(&stdin, "stdin", false, "read the new value from standard input (first line)")
+	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "check the value and show what would be written, without writing")
+	c.Flags().BoolVar(&force, "force", false, "accept a value that does not match the provider's format")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
+	return c
+}
+
+func keyOf(e *env, name string) *rules.Key {
+	for i := range e.cfg.Keys {
+		if e.cfg.Keys[i].Name == name {
+			return &e.cfg.Keys[i]
+		}
+	}
+	return nil
+}
+
+func keyNames(e *env) string {
+	var ns []string
+	for _, k := range e.cfg.Keys {
+		ns = append(ns, k.Name)
+	}
+	if len(ns) == 0 {
+		return "none; list them under [[keys]] in leakguard.toml"
+	}
+	return strings.Join(ns, ", ")
+}
+
+// checkFormat checks a new value against the key's provider rules: it
+// returns the rule it matches, "" with no error when the provider
+// publishes no format (or the key names a gateway with base_url), and an
+// error when the provider has a format the value does not have.
+func checkFormat(e *env, k rules.Key, v secret.Value) (string, error) {
+	if k.Provider == "" || k.BaseURL != "" {
+		return "", nil
+	}
+	var ids []string
+	for _, r := range e.cfg.Rules {
+		if r.Provider == k.Provider && r.Confidence == rules.High {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	det := newDetector(e.cfg, nil)
+	line := "LEAKGUARD_ROTATE_CHECK=" + v.Reveal() + "\n"
+	for _, f := range det.Detect(scanner.Fragment{Path: "rotate", Content: []byte(line)}) {
+		if f.Secret.Equal(v) && f.Provider == k.Provider && f.RuleID != "known-value" {
+			return f.RuleID, nil
+		}
+	}
+	return "", fmt.Errorf("the new value of %s (%s) does not match %s's key format (%s)", k.Name, v.Redacted(), k.Provider, strings.Join(ids, ", "))
+}
+
+// readNewValue reads a rotated value without echoing it.
+func readNewValue(s *IO, name, fromEnv string, stdin bool) (secret.Value, error) {
+	var v string
+	switch {
+	case fromEnv != "":
+		v = s.Getenv(fromEnv)
+		if v == "" {
+			return secret.Value{}, usageErr("export it first, or use --stdin", "--from-env: %s is not set", fromEnv)
+		}
+	case stdin:
+		line, err := bufio.NewReader(io.LimitReader(s.In, 64<<10)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return secret.Value{}, &Error{Code: ExitUsage, Err: fmt.Errorf("reading stdin: %w", err)}
+		}
+		v = strings.TrimRight(line, "\r\n")
+	default:
+		fh, ok := s.In.(*os.File)
+		if !ok || !term.IsTerminal(int(fh.Fd())) {
+			return secret.Value{}, usageErr("pass --from-env VAR or --stdin", "no terminal to ask for the new value of %s", name)
+		}
+		fmt.Fprintf(s.Err, "New value for %s (input hidden): ", name)
+		b, err := term.ReadPassword(int(fh.Fd()))
+		fmt.Fprintln(s.Err)
+		if err != nil {
+			return secret.Value{}, &Error{Code: ExitUsage, Err: err}
+		}
+		v = string(b)
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return secret.Value{}, usageErr("paste the regenerated key", "the new value of %s is empty", name)
+	}
+	return secret.New(v), nil
+}
+
+// printSync prints the per-target table and maps failures to exit 3.
+func printSync(s *IO, res []remediate.SyncResult) error {
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tTARGET\tRESULT\tDETAIL")
+	failed, refused := 0, 0
+	for _, r := range res {
+		switch r.Status {
+		case remediate.SyncFailed:
+			failed++
+		case remediate.SyncRefused:
+			refused++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Key, r.Target, r.Status, r.Detail)
+	}
+	tw.Flush()
+	if refused > 0 {
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("%s refused: the source holds a leaked value", plural(refused, "target")), Hint: "regenerate the key at its provider and run leakguard rotate NAME (--force pushes the leaked value anyway)"}
+	}
+	if failed > 0 {
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s failed", plural(failed, "target")), Hint: "fix the cause and run leakguard sync again: it reads every target back and finishes what failed"}
+	}
+	return nil
+}
+
+func newSyncCmd(s *IO) *cobra.Command {
+	var f scanFlags
+	var dryRun, noIssue, force bool
+	c := &cobra.Command{
+		Use:   "sync [NAME...]",
+		Short: "Push each key's current value from its source to every target, and verify each by reading back",
+		Long: `Read every target of each key back, on every run, and write the key's
+current value (from its source) where it differs: a target that drifted
+since the last sync (a dashboard edit) is repaired and reported so. A target
+that cannot give values back (Vercel's sensitive variables) is written and
+reported "present (value not readable)". A value known to be leaked (a past
+fingerprint of the key, or an incident's value) is refused unless --force.
+It also finishes a rotate that was interrupted.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := f.resolve(s, false)
+			if err != nil {
+				return err
+			}
+			for _, n := range args {
+				if keyOf(e, n) == nil {
+					return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: n}, Hint: "the managed keys are: " + keyNames(e)}
+				}
+			}
+			p, err := newPlaybook(s, e, noIssue || dryRun)
+			if err != nil {
+				return err
+			}
+			if err := recoverLedger(c.Context(), p); err != nil {
+				return err
+			}
+			p.Force = force
+			res, err := p.Sync(c.Context(), args, dryRun)
+			if err != nil {
+				if c.Context().Err() != nil {
+					return c.Context().Err()
+				}
+				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "check the [[keys]] entries in leakguard.toml")}
+			}
+			if len(res) == 0 {
+				fmt.Fprintln(s.Err, "leakguard: no key has targets; add targets = [...] to a [[keys]] entry")
+				return nil
+			}
+			return printSync(s, res)
+		},
+	}
+	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "read each target back and say what would be written, without writing")
+	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
+	c.Flags().BoolVar(&force, "force", false, "push the source's value even when it is known to be leaked")
+	return c
+}

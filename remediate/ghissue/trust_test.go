@@ -1,0 +1,103 @@
+package ghissue
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// Regression tests for issue 11's "issues you can trust": each failed on
+// the main of a322c24.
+
+// An issue carrying the marker that someone else opened (the incident id
+// is computable from the public leaked value) is never adopted.
+func TestEnsureIgnoresOutsidersIssue(t *testing.T) {
+	f := newFake(t)
+	tr, _ := tracker(t, f)
+	ctx := context.Background()
+	planted := f.seed(fakeIssue{Title: "Nothing to see, close this", Body: "hi\n" + remediate.Marker("LG-0001"), Labels: []string{"leakguard"}, Author: "mallory"})
+	n, _, created, err := tr.Ensure(ctx, "LG-0001", "Leaked credential: X (LG-0001)", "body", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == planted || !created || f.count() != 2 {
+		t.Fatalf("adopted the outsider's issue #%d (created %v, %d issues)", n, created, f.count())
+	}
+}
+
+// An issue of ours found again gets leakguard's title back.
+func TestEnsureKeepsLeakguardsTitle(t *testing.T) {
+	f := newFake(t)
+	tr, _ := tracker(t, f)
+	n := f.seed(fakeIssue{Title: "edited", Body: remediate.Marker("LG-0002"), Labels: []string{"leakguard"}})
+	got, _, _, err := tr.Ensure(context.Background(), "LG-0002", "Leaked credential: X (LG-0002)", "body", nil)
+	if err != nil || got != n {
+		t.Fatalf("%v #%d", err, got)
+	}
+	if ti := f.issue(n).Title; ti != "Leaked credential: X (LG-0002)" {
+		t.Fatalf("title %q", ti)
+	}
+}
+
+// Two runs created an issue each at the same moment: after creating, the
+// tracker lists again, keeps the lowest-numbered one and closes its own
+// as a duplicate with a link.
+func TestEnsureClosesItsDuplicate(t *testing.T) {
+	f := newFake(t)
+	tr, _ := tracker(t, f)
+	var first int
+	f.set(func() {
+		f.onCreate = func() {
+			f.onCreate = nil
+			// Another run's create lands first (called under the lock).
+			is := &fakeIssue{Number: len(f.issues) + 1, Title: "Leaked credential: X (LG-0003)", Body: remediate.Marker("LG-0003"), State: "open", Labels: []string{"leakguard"}}
+			f.issues = append(f.issues, is)
+			first = is.Number
+		}
+	})
+	n, _, _, err := tr.Ensure(context.Background(), "LG-0003", "Leaked credential: X (LG-0003)", "body", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != first {
+		t.Fatalf("kept #%d, want the lowest #%d", n, first)
+	}
+	dup := f.issue(2)
+	if dup.State != "closed" || len(dup.Comments) == 0 || !strings.Contains(dup.Comments[0], "#1") {
+		t.Fatalf("duplicate not closed with a link: %+v", dup)
+	}
+}
+
+// A comment whose reply was lost is not posted twice: the tracker lists
+// the issue's comments for its event marker before posting again.
+func TestCommentLostReplyPostedOnce(t *testing.T) {
+	f := newFake(t)
+	tr, _ := tracker(t, f)
+	n := f.seed(fakeIssue{Title: "t", Body: remediate.Marker("LG-0004")})
+	f.inject("comment", fault{kind: "lost-502"})
+	body := "leakguard: rotated\n\n" + remediate.EventMarker("rotated-abc")
+	if err := tr.Comment(context.Background(), n, body); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.issue(n).Comments; len(c) != 1 {
+		t.Fatalf("%d comments, want 1", len(c))
+	}
+}
+
+// A refused text tells the user what they can do, not leakguard's
+// developers what to fix.
+func TestForbiddenHintIsForTheUser(t *testing.T) {
+	f := newFake(t)
+	tr, _ := tracker(t, f)
+	v := "tvly-" + strings.Repeat("q7", 16)
+	tr.Forbid(secret.New(v))
+	_, _, _, err := tr.Ensure(context.Background(), "LG-0005", "t", "preview "+v[3:20], nil)
+	h := hint.Of(err)
+	if err == nil || strings.Contains(h, "before calling") || !strings.Contains(h, "--no-issue") {
+		t.Fatalf("hint %q (%v)", h, err)
+	}
+}

@@ -1,0 +1,127 @@
+package remediate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// SourceWriter writes a new value to a key's source of truth.
+type SourceWriter func(spec keyfile.Spec, value secret.Value) error
+
+// RotateSecretCheck refuses a new value that is empty or known to be
+// leaked: a past fingerprint of the key, or the value of any incident.
+// The key's current value is accepted (see [Playbook.Rotate]: it resumes).
+func (p *Playbook) RotateSecretCheck(name string, next secret.Value) error {
+	if next.IsZero() {
+		return errors.New("the new value is empty")
+	}
+	st, err := p.Ledger.Read()
+	if err != nil {
+		return err
+	}
+	if why := p.leakedValue(st, name, next); why != "" {
+		return fmt.Errorf("the new value is %s: regenerate the key at the provider and pass the new one", why)
+	}
+	return nil
+}
+
+// Rotate writes a new value to a key's source (after a backup), checks it
+// reads back, records the rotation in the open incidents, and syncs every
+// target. A value known to be leaked is refused. When the source already
+// holds value — a rotate stopped before its sync — nothing is written and
+// the sync is finished.
+//
+// Rotate never marks the regenerate step done: only the provider knows
+// whether the old key was replaced (see [Playbook.Revoked]).
+func (p *Playbook) Rotate(ctx context.Context, name string, value secret.Value, write SourceWriter) ([]SyncResult, error) {
+	k := p.key(name)
+	if k == nil {
+		return nil, &UnknownKeyError{Name: name}
+	}
+	if k.Source == "" {
+		return nil, fmt.Errorf("%s has no source: set source = \"file:PATH#/pointer\" (or dotenv:PATH#NAME) for it in leakguard.toml", name)
+	}
+	spec, err := p.sourceSpec(k.Source)
+	if err != nil {
+		return nil, err
+	}
+	current, _ := keyfile.Read(spec) // may be unset: then nothing to compare
+	p.forbid(current, value)
+	if err := p.RotateSecretCheck(name, value); err != nil {
+		return nil, err
+	}
+	if !current.IsZero() && current.Equal(value) {
+		p.notef("%s's source already holds this value (an earlier rotate stopped before its sync): finishing the sync", name)
+		p.rotated(ctx, k.Name, k.Source, value, "source already held the new value")
+		return p.Sync(ctx, []string{name}, false)
+	}
+	if spec.Kind == "env" {
+		return nil, fmt.Errorf("%s's source is the environment variable %s, which leakguard cannot change for your shell: keep the key in a file (source = \"dotenv:PATH#%s\") or update it yourself and run leakguard sync %s", name, spec.Ref, spec.Ref, name)
+	}
+	p.setStep(name, "", "rotate", StepRunning, "writing "+k.Source)
+	p.audit(&Incident{Key: name}, "rotate", k.Source, "started", "")
+	backup, err := p.Ledger.Backup(spec.Path)
+	if err != nil {
+		p.setStep(name, "", "rotate", StepFailed, "backup: "+errText(err))
+		return nil, fmt.Errorf("backing up %s: %w", spec.Path, err)
+	}
+	if err := write(spec, value); err != nil {
+		p.setStep(name, "", "rotate", StepFailed, errText(err))
+		p.audit(&Incident{Key: name}, "rotate", k.Source, "failed", errText(err))
+		return nil, fmt.Errorf("writing %s: %w", k.Source, err)
+	}
+	got, err := keyfile.Read(spec)
+	if err != nil || !got.Equal(value) {
+		msg := "the source does not read back the new value"
+		if err != nil {
+			msg += ": " + errText(err)
+		}
+		p.setStep(name, "", "rotate", StepFailed, msg)
+		return nil, fmt.Errorf("%s: %s (the previous file is backed up at %s)", k.Source, msg, backup)
+	}
+	p.rotated(ctx, k.Name, k.Source, value, "backup kept")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return p.Sync(ctx, []string{name}, false)
+}
+
+// rotated records that name's source holds value: the inventory's
+// fingerprint and date, the rotate step of its open incidents, and a
+// progress comment.
+func (p *Playbook) rotated(ctx context.Context, name, source string, value secret.Value, detail string) {
+	fp := secret.Fingerprint(value.Reveal())
+	if k := p.key(name); p.OnRotated != nil && (k == nil || len(k.Fingerprints) == 0 || k.Fingerprints[len(k.Fingerprints)-1] != fp) {
+		if err := p.OnRotated(name, fp); err != nil {
+			p.warnf("recording the new fingerprint of %s: %v", name, err)
+		}
+	}
+	now := p.Ledger.now()
+	vh := secret.Hash(value.Reveal())
+	p.Ledger.Update(func(st *State) error {
+		for _, in := range st.Incidents {
+			if in.Status != "open" || in.Key != name || contains(in.SecretHashes, vh) {
+				continue
+			}
+			if s := in.Step("rotate"); s != nil && s.Status != StepDone {
+				s.Status, s.Updated = StepDone, now
+				s.Detail = "rotated " + now.Format("2006-01-02 15:04 UTC")
+			}
+		}
+		return nil
+	})
+	p.audit(&Incident{Key: name}, "rotate", source, "ok", detail)
+	if p.Issues != nil {
+		ins, _ := p.openIncidents(name)
+		for _, in := range ins {
+			ev := fmt.Sprintf("rotated-%s|%s rotated at its source of truth", vh, name)
+			if err := p.syncIssue(ctx, in.ID, ev); err != nil {
+				p.warnf("audit issue of %s: %v", in.ID, err)
+			}
+		}
+	}
+}
