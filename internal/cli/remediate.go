@@ -60,7 +60,13 @@ leakguard incidents close ID.`,
 	fl.BoolVar(&o.dryRun, "dry-run", false, "show the incidents and steps without writing the ledger or opening issues")
 	fl.BoolVar(&o.noIssue, "no-issue", false, "do not open or update GitHub audit issues")
 	fl.BoolVar(&o.includeUnmanaged, "include-unmanaged", false, "act on every finding, whatever its confidence (same as --min-confidence low)")
-	fl.StringVar(&o.minConfidence, "min-confidence", "high", "act on findings outside the inventory from `LEVEL` up: high, medium or low")
+	// The scan's --min-confidence means here: act on findings outside the
+	// inventory from LEVEL up (the scan itself reports every level, so
+	// the others can be listed).
+	mc := fl.Lookup("min-confidence")
+	mc.Usage = "act on findings outside the inventory from `LEVEL` up: high, medium or low (the others are listed)"
+	mc.DefValue = "high"
+	f.minConfidence = "high"
 	fl.BoolVarP(&o.yes, "yes", "y", false, "do not ask before opening issues")
 	return c
 }
@@ -87,6 +93,7 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 	default:
 		return usageErr("use text or json", "--format: remediate writes text or json, not %q", f.format)
 	}
+	o.minConfidence, f.minConfidence = f.minConfidence, ""
 	minConf := rules.Confidence(o.minConfidence)
 	if o.includeUnmanaged {
 		minConf = rules.Low
