@@ -28,7 +28,7 @@ func TestMalformedArchiveIsScanned(t *testing.T) {
 	writeT(t, dir, "clean.tar", string(clean))
 	writeT(t, dir, "cut.zip", string(cutZip))
 	gitT(t, dir, "add", ".")
-	for _, args := range [][]string{{"scan", dir}, {"scan", "--staged", "-C", dir}} {
+	for _, args := range [][]string{{"scan", "-C", dir, "."}, {"scan", "--staged", "-C", dir}} {
 		code, out, errb := runCLI(t, "", args...)
 		if code != ExitClean || !strings.Contains(errb, "notice: clean.tar: malformed archive") || !strings.Contains(errb, "notice: cut.zip: malformed archive") || strings.Contains(errb, "not scanned") {
 			t.Errorf("%v, clean: exit %d, want %d with notices\n%s%s", args, code, ExitClean, out, errb)
@@ -36,7 +36,7 @@ func TestMalformedArchiveIsScanned(t *testing.T) {
 	}
 	writeT(t, dir, "bad.tar", string(bad))
 	gitT(t, dir, "add", ".")
-	for _, args := range [][]string{{"scan", "-f", "json", dir}, {"scan", "--staged", "-f", "json", "-C", dir}} {
+	for _, args := range [][]string{{"scan", "-f", "json", "-C", dir, "."}, {"scan", "--staged", "-f", "json", "-C", dir}} {
 		code, out, errb := runCLI(t, "", args...)
 		if code != ExitFindings || !strings.Contains(out, `"File": "bad.tar"`) {
 			t.Errorf("%v, a key in the malformed tar: exit %d, want %d and bad.tar\n%s%s", args, code, ExitFindings, out, errb)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakguard/leakguard/config"
 )
 
 // Issue 13 item 9: a report that holds secrets is written 0600 whatever
@@ -94,7 +96,7 @@ func TestWriteReportFileCI(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(dir, "leakguard.sarif")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ciWriteReport(&env{base: dir}, "leakguard.sarif", "sarif", nil)
+	_, err := ciWriteReport(&env{base: dir, cfg: &config.Config{}}, "leakguard.sarif", "sarif", nil)
 	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("err %v: want the link refused", err)
 	}

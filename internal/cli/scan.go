@@ -499,12 +499,16 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 			for i := range wst.Unscanned {
 				wst.Unscanned[i].Path = shownPath(e.base, r, isFile, wst.Unscanned[i].Path)
 			}
+			for i := range wst.Notices {
+				wst.Notices[i].Path = shownPath(e.base, r, isFile, wst.Notices[i].Path)
+			}
 			res.found = append(res.found, found...)
 			st.Files += wst.Files
 			st.Bytes += wst.Bytes
 			st.Skipped += wst.Skipped
 			st.Errors = append(st.Errors, wst.Errors...)
 			st.Unscanned = append(st.Unscanned, wst.Unscanned...)
+			st.Notices = append(st.Notices, wst.Notices...)
 			res.warnings = append(res.warnings, wst.Warnings...)
 		}
 		scanner.SortFindings(res.found)
