@@ -154,6 +154,13 @@ func literalValue(v string, quoted bool) bool {
 	if strings.ContainsAny(v, " \t\\`'\"()[]{}<>$;,") {
 		return false
 	}
+	if quoted && (v[0] == '+' || v[len(v)-1] == '+') {
+		// "NAME="+key+"\n": the quotes close and reopen a string around
+		// a concatenated variable.
+		if inner := strings.Trim(v, "+"); isIdentifier(inner) || looksLikeMemberAccess(inner) {
+			return false
+		}
+	}
 	if !quoted {
 		// Code: calls, member access, indexing, a bare identifier.
 		if strings.ContainsAny(v, "()[]{}") {

@@ -222,6 +222,11 @@ func TestManagedNameInCodeBuildingText(t *testing.T) {
 		`cfg := fmt.Sprintf("TAVILY_API_KEY=%s", key)`,
 		`"TAVILY_API_KEY": "{env:TAVILY_API_KEY}"`,
 		`TAVILY_API_KEY: "$(cat /run/secrets/tavily)"`,
+		// The name closes a string and the "value" between quotes is the
+		// code around a variable (Go, JS, Java, C#, Python concatenation).
+		`writeT(t, dir, ".env", "TAVILY_API_KEY="+tavily+"\n")`,
+		`env := "TAVILY_API_KEY=" + config.tavilyKey + "\n"`,
+		`line = 'TAVILY_API_KEY=' + tavily_key + '\n'`,
 	} {
 		if fs := d.Detect(Fragment{Path: "x.go", Content: []byte(text)}); len(fs) != 0 {
 			t.Errorf("%q: reported %s", text, fs[0].RuleID)
