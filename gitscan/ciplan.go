@@ -49,7 +49,7 @@ type Planner struct {
 func OpenPlanner(dir string) (*Planner, error) {
 	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
-		return nil, err
+		return nil, openError(err, dir)
 	}
 	return &Planner{gr: gr}, nil
 }

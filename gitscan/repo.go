@@ -198,6 +198,19 @@ func sha256Format(commonDir string) bool {
 	return strings.EqualFold(cfg.Section("extensions").Option("objectformat"), "sha256")
 }
 
+// openError names go-git's errors for a directory that holds no
+// repository, or a SHA-256 one, by this package's errors.
+func openError(err error, dir string) error {
+	abs, _ := filepath.Abs(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return fmt.Errorf("%w: %s", ErrNotRepository, abs)
+	}
+	if errors.Is(err, git.ErrUnknownExtension) && strings.Contains(strings.ToLower(err.Error()), "objectformat") {
+		return fmt.Errorf("%w: %s", ErrSHA256, abs)
+	}
+	return err
+}
+
 // load opens the repository with go-git, once.
 func (r *Repo) load() error {
 	r.once.Do(func() { r.loadErr = r.openGoGit() })
@@ -213,14 +226,7 @@ func (r *Repo) openGoGit() error {
 	}
 	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: detect, EnableDotGitCommonDir: true})
 	if err != nil {
-		abs, _ := filepath.Abs(r.dir)
-		if errors.Is(err, git.ErrRepositoryNotExists) {
-			return fmt.Errorf("%w: %s", ErrNotRepository, abs)
-		}
-		if errors.Is(err, git.ErrUnknownExtension) && strings.Contains(strings.ToLower(err.Error()), "objectformat") {
-			return fmt.Errorf("%w: %s", ErrSHA256, abs)
-		}
-		return err
+		return openError(err, r.dir)
 	}
 	fsst, ok := gr.Storer.(*filesystem.Storage)
 	if !ok {

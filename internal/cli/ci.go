@@ -119,6 +119,9 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		dir = "."
 	}
 	pn, err := gitscan.OpenPlanner(dir)
+	if errors.Is(err, gitscan.ErrSHA256) {
+		return &Error{Code: ExitUsage, Err: err, Hint: hintSHA256}
+	}
 	if err != nil {
 		abs, _ := filepath.Abs(dir)
 		hint := hintNoRepo

@@ -122,6 +122,8 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	return res, nil
 }
 
+const hintSHA256 = "scan the files with 'leakguard scan .'; git scans need a SHA-1 repository for now"
+
 // openRepo opens the repository holding dir; its errors are usage errors
 // with a hint.
 func openRepo(dir string) (*gitscan.Repo, error) {
@@ -132,7 +134,7 @@ func openRepo(dir string) (*gitscan.Repo, error) {
 	case errors.Is(err, gitscan.ErrNotRepository):
 		return nil, &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo}
 	case errors.Is(err, gitscan.ErrSHA256):
-		return nil, &Error{Code: ExitUsage, Err: err, Hint: "scan the files with 'leakguard scan .'; git scans need a SHA-1 repository for now"}
+		return nil, &Error{Code: ExitUsage, Err: err, Hint: hintSHA256}
 	}
 	return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("opening the repository: %w", err), Hint: hintNoRepo}
 }

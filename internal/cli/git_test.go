@@ -370,7 +370,7 @@ func TestScanSHA256Repository(t *testing.T) {
 	gitT(t, dir, "commit", "-q", "-m", "base")
 	for _, be := range []string{"go-git", "git"} {
 		t.Setenv("LEAKGUARD_GIT_BACKEND", be)
-		for _, args := range [][]string{{"scan", "--staged"}, {"scan", "--history"}, {"scan", "--pre-push"}, {"audit"}} {
+		for _, args := range [][]string{{"scan", "--staged"}, {"scan", "--history"}, {"scan", "--pre-push"}, {"audit"}, {"ci"}} {
 			code, _, errs := runCLI(t, "", append(args, "-C", dir)...)
 			if code != ExitUsage || !strings.Contains(errs, "SHA-256 repositories are not supported yet") {
 				t.Fatalf("%s %v: exit %d\n%s", be, args, code, errs)
