@@ -8,7 +8,8 @@
 // The file is -c FILE, else $LEAKGUARD_CONFIG, else leakguard.toml at the
 // repository root, else leakguard.toml in the current directory, else
 // .gitleaks.toml at the repository root (imported). Without any, the
-// embedded defaults apply alone.
+// embedded defaults apply alone. The user-level inventory ([UserPath])
+// lies under it (see user.go and [LoadLayers]).
 package config
 
 import (
@@ -18,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -187,6 +189,10 @@ type Config struct {
 	State         State
 	Policy        Policy
 	Verify        Verify
+	// UserPath is the user-level file merged under Path ("" for none).
+	UserPath string
+
+	keyLayer map[string]string // key name -> the file that defines it
 }
 
 // Defaults of the [scan] settings.
@@ -263,6 +269,12 @@ func LoadFrom(path string, read func(string) ([]byte, error)) (*Config, error) {
 
 // load merges b, the contents of the file at path, over the defaults.
 func load(path string, b []byte, read func(string) ([]byte, error)) (*Config, error) {
+	return loadOver(path, b, read, nil)
+}
+
+// loadOver merges b, the contents of the file at path, over the user
+// layer u (nil for none) over the defaults.
+func loadOver(path string, b []byte, read func(string) ([]byte, error), u *layer) (*Config, error) {
 	def, err := rules.Defaults()
 	if err != nil {
 		return nil, fmt.Errorf("embedded defaults: %w", err)
@@ -283,7 +295,7 @@ func load(path string, b []byte, read func(string) ([]byte, error)) (*Config, er
 			return nil, err
 		}
 	}
-	return merge(path, b, def, &f)
+	return merge(path, b, def, &f, u)
 }
 
 // decodeStrict decodes TOML and rejects unknown fields, with positions.
@@ -348,12 +360,16 @@ func lineOfTable(b []byte, name string, n int) int {
 	return strings.Count(string(b[:locs[n][0]]), "\n") + 1
 }
 
-func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
+func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, error) {
 	useDefault := f.Extend.UseDefault == nil || *f.Extend.UseDefault
 	c := &Config{
 		Path: path, MaxSize: int64(f.Scan.MaxSize), DecodeDepth: DefaultDecodeDepth,
 		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy, Verify: f.Verify,
-		Allowlist: &rules.Allowlist{},
+		Allowlist: &rules.Allowlist{}, keyLayer: map[string]string{},
+	}
+	if u != nil {
+		c.UserPath = u.path
+		c.Targets, c.State, c.Policy, c.Verify = underlay(f, u)
 	}
 	if c.MaxSize <= 0 {
 		c.MaxSize = DefaultMaxSize
@@ -422,6 +438,17 @@ func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
 			c.Keys = append(c.Keys, k)
 		}
 	}
+	if u != nil { // checked when it was read
+		for _, k := range u.f.Keys {
+			c.keyLayer[k.Name] = u.path
+			if j, ok := byName[k.Name]; ok {
+				c.Keys[j] = mergeKey(c.Keys[j], k)
+				continue
+			}
+			byName[k.Name] = len(c.Keys)
+			c.Keys = append(c.Keys, k)
+		}
+	}
 	for i, k := range f.Keys {
 		if k.Name == "" {
 			return nil, &Error{File: path, Line: lineOfTable(b, "keys", i), Field: fmt.Sprintf("keys[%d].name", i), Err: errors.New("missing")}
@@ -437,9 +464,12 @@ func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
 			}
 		}
 		for _, t := range k.Targets {
-			if _, ok := f.Targets[t]; !ok {
+			if _, ok := c.Targets[t]; !ok {
 				return nil, &Error{File: path, Line: lineOfField(b, "keys", i, "targets"), Field: fmt.Sprintf("keys[%d].targets", i), Err: fmt.Errorf("no [targets.%s] table", t)}
 			}
+		}
+		if path != "" {
+			c.keyLayer[k.Name] = path
 		}
 		if j, ok := byName[k.Name]; ok {
 			c.Keys[j] = mergeKey(c.Keys[j], k)
@@ -456,9 +486,25 @@ func merge(path string, b []byte, def *rules.File, f *File) (*Config, error) {
 	return c, nil
 }
 
-// mergeKey lays a user's key entry over a default one: fields the user
-// sets win.
+// mergeKey lays a key entry over a lower layer's (the defaults, or the
+// user-level file): fields u sets win; the fingerprints of both are kept
+// (a past value known to either layer is still a leak) and the later
+// rotation date.
 func mergeKey(def, u rules.Key) rules.Key {
+	if u.Source == "" {
+		u.Source = def.Source
+	}
+	if u.Targets == nil {
+		u.Targets = def.Targets
+	}
+	if def.Rotated.After(u.Rotated) {
+		u.Rotated = def.Rotated
+	}
+	for _, fp := range def.Fingerprints {
+		if !slices.Contains(u.Fingerprints, fp) {
+			u.Fingerprints = append(u.Fingerprints, fp)
+		}
+	}
 	if u.Provider == "" {
 		u.Provider = def.Provider
 	}

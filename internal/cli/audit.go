@@ -362,7 +362,7 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		cfgPath = config.Find("", root, s.Getenv)
 	}
 	in.ConfigPath = cfgPath
-	in.Config, in.ConfigErr = config.Load(cfgPath)
+	in.Config, in.ConfigErr = config.LoadLayers(cfgPath, config.UserPath(s.Getenv), nil)
 	if root != "" {
 		in.Hooks, in.HooksErr = hookStates(s, root)
 	} else {

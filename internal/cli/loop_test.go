@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
@@ -33,5 +35,48 @@ func TestDoctorVerifierPresenceOnly(t *testing.T) {
 	err := check(context.Background(), "vercel", "TAVILY_API_KEY", secret.New("tvly-"+rules.RandString(32, "alnum")))
 	if !errors.Is(err, remediate.ErrNotReadable) {
 		t.Fatalf("presence-only target: %v, want ErrNotReadable", err)
+	}
+}
+
+// The whole doctor --online: a Vercel sensitive variable (presence only)
+// is reported "present (value not readable)" and never "holds the current
+// value"; a readable target that holds the value says so (issue 11 item 4).
+func TestDoctorOnlinePresenceOnly(t *testing.T) {
+	v := "tvly-" + rules.RandString(32, "alnum")
+	typ := "sensitive"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		env := map[string]any{"id": "e1", "key": "TAVILY_API_KEY", "type": typ, "target": []string{"production"}}
+		if typ != "sensitive" && r.URL.Query().Get("decrypt") == "true" {
+			env["value"], env["decrypted"] = v, true
+		}
+		json.NewEncoder(w).Encode(map[string]any{"envs": []any{env}})
+	}))
+	defer srv.Close()
+	repo := gitRepo(t)
+	writeT(t, repo, "leakguard.toml", `[[keys]]
+name = "TAVILY_API_KEY"
+source = "env:LG_TEST_TV"
+targets = ["vercel"]
+
+[targets.vercel]
+type = "vercel"
+project = "p"
+environments = ["production"]
+token_env = "LG_TEST_VERCEL_TOKEN"
+api_url = "`+srv.URL+`"
+`)
+	t.Setenv("LG_TEST_TV", v)
+	t.Setenv("LG_TEST_VERCEL_TOKEN", "test-token")
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	_, out, errs := runCLI(t, "", "doctor", "--online", "-C", repo)
+	if !strings.Contains(out, "TAVILY_API_KEY: present (value not readable)") || strings.Contains(out, "holds the current value") {
+		t.Fatalf("sensitive variable:\n%s%s", out, errs)
+	}
+	noLeakOf(t, []string{v}, out, errs)
+	typ = "encrypted"
+	_, out, errs = runCLI(t, "", "doctor", "--online", "-C", repo)
+	if !strings.Contains(out, "TAVILY_API_KEY: holds the current value") || strings.Contains(out, "not readable") {
+		t.Fatalf("readable variable:\n%s%s", out, errs)
 	}
 }

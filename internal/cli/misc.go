@@ -93,16 +93,8 @@ short should be rotated to a longer one.`,
 			if err != nil {
 				return err
 			}
-			path := e.cfg.Path
-			if path != "" && config.IsGitleaks(path, nil) {
+			if path := e.cfg.Path; path != "" && config.IsGitleaks(path, nil) {
 				return usageErr("keep managed keys in leakguard.toml", "%s is a gitleaks config; fingerprints are written to leakguard.toml", path)
-			}
-			if path == "" {
-				root := e.repoRoot
-				if root == "" {
-					root = e.base
-				}
-				path = filepath.Join(root, "leakguard.toml")
 			}
 			res, err := remediate.Fingerprints(e.cfg.Keys, names, src, s.Getenv)
 			if err != nil {
@@ -140,6 +132,7 @@ short should be rotated to a longer one.`,
 					fmt.Fprintf(tw, "%s\t%s\tup to date\n", r.Key, src)
 					continue
 				}
+				path := configPathFor(e, r.Key)
 				if dryRun {
 					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", r.Key, src, r.Fingerprint[:19])
 					if d, err := config.PreviewKeyField(path, r.Key, "fingerprints", config.TOMLStrings(r.Fingerprints)); err == nil {
@@ -172,7 +165,7 @@ short should be rotated to a longer one.`,
 	fp.Flags().StringVar(&src, "source", "", "read the value from `SRC` (file:PATH#/pointer, dotenv:PATH#NAME, env:NAME)")
 	fp.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without writing")
 	fp.Flags().BoolVar(&weak, "weak", false, "write fingerprints of values shorter than 16 bytes too (a dictionary can recover them from the committed file)")
-	c.AddCommand(fp)
+	c.AddCommand(fp, newKeysListCmd(s))
 	return c
 }
 

@@ -143,7 +143,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 			}
 		}
 	}
-	cfg, err := config.LoadFrom(cfgPath, read)
+	cfg, err := config.LoadLayers(cfgPath, config.UserPath(s.Getenv), read)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {

@@ -198,8 +198,8 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 			p.Server = u
 		}
 	}
-	cfgPath := configPathForWrite(e)
 	p.OnRotated = func(name, fp string) error {
+		cfgPath := configPathFor(e, name)
 		var fps []string
 		for _, k := range e.cfg.Keys {
 			if k.Name == name {
@@ -215,11 +215,20 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 	return p, nil
 }
 
-// configPathForWrite is the config file leakguard updates: the one in
-// use, else leakguard.toml at the repository root or here.
-func configPathForWrite(e *env) string {
+// configPathFor is the config file leakguard updates for the managed key
+// name: the file that defines it (the repository's or the user-level
+// file); for a key only the defaults know, the repository's file in use,
+// else the user-level file when it is the only one, else leakguard.toml
+// at the repository root or here.
+func configPathFor(e *env, name string) string {
+	if p := e.cfg.LayerOf(name); p != "" {
+		return p
+	}
 	if e.cfg.Path != "" && !config.IsGitleaks(e.cfg.Path, nil) {
 		return e.cfg.Path
+	}
+	if e.cfg.Path == "" && e.cfg.UserPath != "" {
+		return e.cfg.UserPath
 	}
 	return filepath.Join(e.root(), "leakguard.toml")
 }

@@ -1,0 +1,191 @@
+package config
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakguard/leakguard/rules"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// The user-level file is $XDG_CONFIG_HOME/leakguard/leakguard.toml, else
+// ~/.config/leakguard/leakguard.toml, read through the injected getenv.
+func TestUserPath(t *testing.T) {
+	if got := UserPath(envOf(map[string]string{"XDG_CONFIG_HOME": "/x", "HOME": "/h"})); got != filepath.Join("/x", "leakguard", "leakguard.toml") {
+		t.Errorf("XDG: %q", got)
+	}
+	if got := UserPath(envOf(map[string]string{"HOME": "/h"})); got != filepath.Join("/h", ".config", "leakguard", "leakguard.toml") {
+		t.Errorf("HOME: %q", got)
+	}
+	if got := UserPath(envOf(nil)); got != "" {
+		t.Errorf("no HOME: %q, want none", got)
+	}
+	// A relative XDG_CONFIG_HOME is invalid by the spec and ignored.
+	if got := UserPath(envOf(map[string]string{"XDG_CONFIG_HOME": "rel", "HOME": "/h"})); got != filepath.Join("/h", ".config", "leakguard", "leakguard.toml") {
+		t.Errorf("relative XDG: %q", got)
+	}
+}
+
+const userLayer = `
+[state]
+dir = "/var/lib/lg-user"
+
+[policy]
+rotate_after = "60d"
+
+[[keys]]
+name = "TAVILY_API_KEY"
+source = "dotenv:~/.claude/.env#TAVILY_API_KEY"
+targets = ["vercel"]
+rotated = 2026-01-09
+fingerprints = ["sha256:` + "1111111111111111111111111111111111111111111111111111111111111111" + `"]
+
+[[keys]]
+name = "PERSONAL_TOKEN"
+provider = "github"
+source = "env:PERSONAL_TOKEN"
+targets = ["vercel"]
+
+[targets.vercel]
+type = "vercel"
+project = "infra"
+environments = ["production"]
+`
+
+// The user layer lies under the repository's file: keys, targets, state
+// and policy from either, the repository winning per key.
+func TestUserLayerMergedUnderRepository(t *testing.T) {
+	user := writeConfig(t, userLayer)
+	repo := writeConfig(t, `
+[[keys]]
+name = "TAVILY_API_KEY"
+targets = ["local", "vercel"]
+fingerprints = ["sha256:`+strings.Repeat("2", 64)+`"]
+
+[targets.local]
+type = "dotenv"
+path = ".env.local"
+`)
+	c, err := LoadLayers(repo, user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != repo || c.UserPath != user {
+		t.Errorf("paths %q %q", c.Path, c.UserPath)
+	}
+	k := keyNamed(t, c, "TAVILY_API_KEY")
+	if !slices.Equal(k.Targets, []string{"local", "vercel"}) {
+		t.Errorf("targets %v: the repository's list wins", k.Targets)
+	}
+	if k.Source != "dotenv:~/.claude/.env#TAVILY_API_KEY" || k.Provider != "tavily" {
+		t.Errorf("source %q provider %q: fields the repository leaves unset come from below", k.Source, k.Provider)
+	}
+	if !k.Rotated.Equal(time.Date(2026, 1, 9, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("rotated %v", k.Rotated)
+	}
+	// A past value known to either layer is still a leak.
+	if len(k.Fingerprints) != 2 {
+		t.Errorf("fingerprints %v: want both layers'", k.Fingerprints)
+	}
+	if keyNamed(t, c, "PERSONAL_TOKEN").Provider != "github" {
+		t.Error("a key only the user defines is managed")
+	}
+	if _, ok := c.Targets["vercel"]; !ok {
+		t.Error("the user's target is missing")
+	}
+	if _, ok := c.Targets["local"]; !ok {
+		t.Error("the repository's target is missing")
+	}
+	if c.State.Dir != "/var/lib/lg-user" || c.Policy.RotateAfter != "60d" {
+		t.Errorf("state %q policy %q", c.State.Dir, c.Policy.RotateAfter)
+	}
+	if got := c.LayerOf("TAVILY_API_KEY"); got != repo {
+		t.Errorf("TAVILY_API_KEY is written to %q, want the repository's file", got)
+	}
+	if got := c.LayerOf("PERSONAL_TOKEN"); got != user {
+		t.Errorf("PERSONAL_TOKEN is written to %q, want the user's file", got)
+	}
+	if got := c.LayerOf("OPENCODE_API_KEY"); got != "" {
+		t.Errorf("a default key no file defines: %q", got)
+	}
+
+	// The repository's settings win over the user's.
+	repo2 := writeConfig(t, "[state]\ndir = \"/repo-state\"\n[policy]\nrotate_after = \"30d\"\n")
+	c, err = LoadLayers(repo2, user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State.Dir != "/repo-state" || c.Policy.RotateAfter != "30d" {
+		t.Errorf("state %q policy %q", c.State.Dir, c.Policy.RotateAfter)
+	}
+	// Without a repository file the user's file alone is read.
+	c, err = LoadLayers("", user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LayerOf("TAVILY_API_KEY") != user || len(keyNamed(t, c, "TAVILY_API_KEY").Targets) != 1 {
+		t.Errorf("user only: %v", keyNamed(t, c, "TAVILY_API_KEY"))
+	}
+	// A missing user file is no layer.
+	c, err = LoadLayers(repo2, filepath.Join(t.TempDir(), "none.toml"), nil)
+	if err != nil {
+		t.Fatalf("missing user file: %v", err)
+	}
+	if c.UserPath != "" {
+		t.Errorf("missing user file: UserPath %q", c.UserPath)
+	}
+}
+
+// The repository's key may name a target the user's file defines.
+func TestRepositoryKeyUsesUserTarget(t *testing.T) {
+	user := writeConfig(t, "[targets.vercel]\ntype = \"vercel\"\nproject = \"infra\"\n")
+	repo := writeConfig(t, "[[keys]]\nname = \"APP_KEY\"\ntargets = [\"vercel\"]\n")
+	if _, err := LoadLayers(repo, user, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadLayers(repo, "", nil); err == nil || !strings.Contains(err.Error(), "no [targets.vercel]") {
+		t.Fatalf("without the user layer: %v", err)
+	}
+}
+
+// The user file holds the inventory only; anything else, and errors, are
+// reported against it, and a relative source (relative to which project?)
+// is refused.
+func TestUserLayerErrors(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"[[rules]]\nid = \"x\"\nregex = \"y\"\n", "rules"},
+		{"[allowlist]\npaths = [\"x\"]\n", "allowlist"},
+		{"[github]\nrepo = \"a/b\"\n", "github"},
+		{"[[keys]]\nname = \"K\"\ntargets = [\"nope\"]\n", "no [targets.nope]"},
+		{"[[keys]]\nname = \"K\"\nsource = \"dotenv:.env#K\"\n", "relative"},
+		{"[[keys]]\nname = \"K\"\nsource = \"file:conf/k.json#/k\"\n", "relative"},
+	} {
+		user := writeConfig(t, tc.body)
+		_, err := LoadLayers("", user, nil)
+		if err == nil || !strings.Contains(err.Error(), user) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error naming %s and %q", tc.body, err, user, tc.want)
+		}
+	}
+	// Absolute, home-relative and env sources are fine.
+	user := writeConfig(t, "[[keys]]\nname = \"A\"\nsource = \"file:/etc/k.json#/k\"\n[[keys]]\nname = \"B\"\nsource = \"dotenv:~/.env#B\"\n[[keys]]\nname = \"C\"\nsource = \"env:C\"\n")
+	if _, err := LoadLayers("", user, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func keyNamed(t *testing.T, c *Config, name string) rules.Key {
+	t.Helper()
+	for _, k := range c.Keys {
+		if k.Name == name {
+			return k
+		}
+	}
+	t.Fatalf("no key %s", name)
+	return rules.Key{}
+}
