@@ -20,6 +20,8 @@ import (
 	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/leakguard/leakguard/remediate"
 )
 
 // fakeAPIs serves the documented subsets of the GitHub, Vercel and
@@ -34,6 +36,11 @@ type fakeAPIs struct {
 	vercel   map[string]map[string]any // key -> env object
 	supabase map[string]string         // name -> value
 	unknown  []string
+	// faults are injected into the next calls of a route (see route).
+	faults  map[string][]string
+	hung    chan struct{}  // a "hang" fault holds a request
+	release chan struct{}  // closed by "fakeapis release"
+	planted map[int]string // planted issue -> its body as planted
 }
 
 // fakes holds each script's servers, by work directory.
@@ -43,13 +50,40 @@ var fakes sync.Map
 // and sets $GITHUB_API, $VERCEL_API and $SUPABASE_API. "fakeapis check"
 // fails the script on unexpected calls; "fakeapis count-issues N" checks
 // how many issues exist; "fakeapis closed N" that issue N is closed;
-// "fakeapis comments N MIN" that issue N has at least MIN comments.
+// "fakeapis comments N MIN" that issue N has at least MIN comments. For
+// the loop and its faults (loop.txtar):
+//
+//	fakeapis fault ROUTE KIND...  the next calls of ROUTE fail, in order:
+//	                              500, 429 (Retry-After: 1), lost (carried
+//	                              out, the connection dropped before the
+//	                              reply), hang (carried out, then held until
+//	                              release); routes: see route
+//	fakeapis wait-hung            block until a request is held
+//	fakeapis release              let held requests go (their connection drops)
+//	fakeapis plant ID LOGIN       LOGIN opens an issue carrying incident ID's marker
+//	fakeapis ours ID OPEN         leakguard's user has exactly OPEN open issues
+//	                              carrying ID's marker, any other closed as a
+//	                              duplicate; planted issues are untouched
+//	fakeapis unique-comments      no event comment was posted twice
+//	fakeapis vercel-set KEY VAR   a dashboard edit: Vercel's KEY holds $VAR
 func startAPIs(ts *testscript.TestScript, neg bool, args []string) {
 	var f *fakeAPIs
 	if v, ok := fakes.Load(ts.Getenv("WORK")); ok {
 		f = v.(*fakeAPIs)
 	}
 	if len(args) > 0 && f != nil {
+		switch args[0] {
+		case "wait-hung":
+			select {
+			case <-f.hung:
+			case <-time.After(time.Minute):
+				ts.Fatalf("no request was held")
+			}
+			return
+		case "release":
+			close(f.release)
+			return
+		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		switch args[0] {
@@ -81,6 +115,61 @@ func startAPIs(ts *testscript.TestScript, neg bool, args []string) {
 			if f.supabase[args[1]] != ts.Getenv(args[2]) {
 				ts.Fatalf("supabase %s does not hold $%s", args[1], args[2])
 			}
+		case "fault":
+			f.faults[args[1]] = append(f.faults[args[1]], args[2:]...)
+		case "plant":
+			n := len(f.issues) + 1
+			body := "Found a leaked key.\n\n" + remediate.Marker(args[1]) + "\n"
+			f.issues = append(f.issues, map[string]any{
+				"number": n, "title": "Leaked secret: please rotate", "body": body, "state": "open",
+				"user": map[string]string{"login": args[2]}, "labels": []map[string]string{{"name": "security"}},
+				"html_url": fmt.Sprintf("https://github.test/acme/infra/issues/%d", n),
+			})
+			f.planted[n] = body
+		case "ours":
+			marker := remediate.Marker(args[1])
+			open := 0
+			for _, is := range f.issues {
+				n := is["number"].(int)
+				if body, ok := f.planted[n]; ok {
+					if is["body"] != body || is["state"] != "open" || is["title"] != "Leaked secret: please rotate" || len(f.comments[n]) > 0 {
+						ts.Fatalf("planted issue %d was touched: %v, %d comments", n, is, len(f.comments[n]))
+					}
+					continue
+				}
+				if !strings.Contains(fmt.Sprint(is["body"]), marker) {
+					continue
+				}
+				if is["state"] == "open" {
+					open++
+					continue
+				}
+				if is["state_reason"] == "not_planned" && !strings.Contains(strings.Join(f.comments[n], "\n"), "Duplicate of #") {
+					ts.Fatalf("issue %d closed as not planned without naming the issue it duplicates", n)
+				}
+			}
+			if fmt.Sprint(open) != args[2] {
+				ts.Fatalf("%d open issues of ours for %s, want %s", open, args[1], args[2])
+			}
+		case "unique-comments":
+			ev := regexp.MustCompile(`<!-- leakguard:event=[^ ]+ -->`)
+			for n, cs := range f.comments {
+				seen := map[string]bool{}
+				for _, c := range cs {
+					for _, m := range ev.FindAllString(c, -1) {
+						if seen[m] {
+							ts.Fatalf("issue %d: %s posted twice", n, m)
+						}
+						seen[m] = true
+					}
+				}
+			}
+		case "vercel-set":
+			e := f.vercel[args[1]]
+			if e == nil {
+				ts.Fatalf("vercel has no %s", args[1])
+			}
+			e["value"] = ts.Getenv(args[2])
 		default:
 			ts.Fatalf("fakeapis: unknown check %q", args[0])
 		}
@@ -90,15 +179,95 @@ func startAPIs(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	tLog, err := os.Create(filepath.Join(ts.Getenv("WORK"), "targets-http.log"))
 	ts.Check(err)
-	f = &fakeAPIs{ghLog: ghLog, tLog: tLog, comments: map[int][]string{}, vercel: map[string]map[string]any{}, supabase: map[string]string{}}
-	gh := httptest.NewServer(http.HandlerFunc(f.github))
-	vc := httptest.NewServer(http.HandlerFunc(f.vercelAPI))
-	sb := httptest.NewServer(http.HandlerFunc(f.supabaseAPI))
+	f = &fakeAPIs{ghLog: ghLog, tLog: tLog, comments: map[int][]string{}, vercel: map[string]map[string]any{}, supabase: map[string]string{},
+		faults: map[string][]string{}, hung: make(chan struct{}, 16), release: make(chan struct{}), planted: map[int]string{}}
+	gh := httptest.NewServer(f.withFaults(f.github))
+	vc := httptest.NewServer(f.withFaults(f.vercelAPI))
+	sb := httptest.NewServer(f.withFaults(f.supabaseAPI))
 	ts.Defer(func() { gh.Close(); vc.Close(); sb.Close(); ghLog.Close(); tLog.Close() })
 	ts.Setenv("GITHUB_API", gh.URL+"/")
 	ts.Setenv("VERCEL_API", vc.URL)
 	ts.Setenv("SUPABASE_API", sb.URL)
 	fakes.Store(ts.Getenv("WORK"), f)
+}
+
+// route names a request for fault injection: GitHub's "user", "list",
+// "create", "edit", "comment", "comments" (listing them), "search";
+// "vercel-read", "vercel-write", "supabase-read", "supabase-write".
+func route(r *http.Request) string {
+	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
+	switch {
+	case envPath.MatchString(p) || secretsPath.MatchString(p):
+		api := "vercel"
+		if secretsPath.MatchString(p) {
+			api = "supabase"
+		}
+		if r.Method == "GET" {
+			return api + "-read"
+		}
+		return api + "-write"
+	case p == "/user":
+		return "user"
+	case p == "/search/issues":
+		return "search"
+	case commentPath.MatchString(p):
+		if r.Method == "POST" {
+			return "comment"
+		}
+		return "comments"
+	case issuesPath.MatchString(p):
+		if r.Method == "POST" {
+			return "create"
+		}
+		return "list"
+	case issuePath.MatchString(p):
+		return "edit"
+	}
+	return "other"
+}
+
+// withFaults serves h, or the next fault injected for the request's
+// route.
+func (f *fakeAPIs) withFaults(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rt := route(r)
+		f.mu.Lock()
+		var kind string
+		if q := f.faults[rt]; len(q) > 0 {
+			kind, f.faults[rt] = q[0], q[1:]
+		}
+		f.mu.Unlock()
+		switch kind {
+		case "":
+			h(w, r)
+		case "500":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"message":"Server Error"}`)
+		case "429":
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"message":"You have exceeded a secondary rate limit"}`)
+		case "lost", "hang":
+			h(httptest.NewRecorder(), r) // carried out; the reply never arrives
+			if kind == "hang" {
+				f.hung <- struct{}{}
+				select {
+				case <-f.release:
+				case <-r.Context().Done():
+				case <-time.After(2 * time.Minute):
+				}
+			}
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+				}
+			}
+		default:
+			panic("fakeapis: unknown fault " + kind)
+		}
+	}
 }
 
 func (f *fakeAPIs) record(log *os.File, r *http.Request) []byte {
@@ -311,7 +480,8 @@ func (f *fakeAPIs) supabaseAPI(w http.ResponseWriter, r *http.Request) {
 
 // pgSetup is the testscript command "pgsetup": it creates a fresh
 // app_secrets-shaped table in the test database and sets $DATABASE_URL
-// and $PG_TABLE. "pgsetup has KEY VAR" checks the table holds $VAR.
+// and $PG_TABLE. "pgsetup has KEY VAR" checks the table holds $VAR;
+// "pgsetup set KEY VAR" edits the row to $VAR.
 func pgSetup(ts *testscript.TestScript, neg bool, args []string) {
 	dsn := os.Getenv("LEAKGUARD_TEST_PG_DSN")
 	if dsn == "" {
@@ -321,6 +491,15 @@ func pgSetup(ts *testscript.TestScript, neg bool, args []string) {
 	conn, err := pgx.Connect(ctx, dsn)
 	ts.Check(err)
 	defer conn.Close(ctx)
+	if len(args) == 3 && args[0] == "set" {
+		// Drift: someone edited the row by hand.
+		tag, err := conn.Exec(ctx, "UPDATE "+pgx.Identifier{ts.Getenv("PG_TABLE")}.Sanitize()+" SET value = $2 WHERE key = $1", args[1], ts.Getenv(args[2]))
+		ts.Check(err)
+		if tag.RowsAffected() == 0 {
+			ts.Fatalf("postgres has no row for %s", args[1])
+		}
+		return
+	}
 	if len(args) == 3 && args[0] == "has" {
 		var v string
 		err := conn.QueryRow(ctx, "SELECT value FROM "+pgx.Identifier{ts.Getenv("PG_TABLE")}.Sanitize()+" WHERE key = $1", args[1]).Scan(&v)

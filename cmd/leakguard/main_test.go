@@ -151,17 +151,29 @@ func jsonlen(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // incidentID sets $INCIDENT to the newest incident in the ledger at
-// $XDG_STATE_HOME/leakguard.
+// $XDG_STATE_HOME/leakguard; "incidentid VAR NAME" sets $VAR to the
+// incident of the managed key or rule NAME.
 func incidentID(ts *testscript.TestScript, neg bool, args []string) {
 	var st struct {
 		Incidents []struct {
-			ID string `json:"id"`
+			ID     string `json:"id"`
+			Key    string `json:"key"`
+			RuleID string `json:"rule_id"`
 		} `json:"incidents"`
 	}
 	b := ts.ReadFile(filepath.Join(ts.Getenv("XDG_STATE_HOME"), "leakguard", "incidents.json"))
 	ts.Check(json.Unmarshal([]byte(b), &st))
 	if len(st.Incidents) == 0 {
 		ts.Fatalf("no incidents")
+	}
+	if len(args) == 2 {
+		for _, in := range st.Incidents {
+			if in.Key == args[1] || (in.Key == "" && in.RuleID == args[1]) {
+				ts.Setenv(args[0], in.ID)
+				return
+			}
+		}
+		ts.Fatalf("no incident of %s", args[1])
 	}
 	ts.Setenv("INCIDENT", st.Incidents[len(st.Incidents)-1].ID)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +15,8 @@ import (
 )
 
 // fakeProviders are the documented verification calls of GitHub
-// (GET /user), Anthropic (GET /v1/models), an Anthropic-compatible
+// (GET /user, and its unauthenticated credential revocation, POST
+// /credentials/revoke), Anthropic (GET /v1/models), an Anthropic-compatible
 // gateway under /anthropic (the seed's MiMo) and Tavily (GET /usage). Each
 // records every request it gets, headers included, so a script can prove
 // where each secret went.
@@ -31,6 +34,8 @@ var providerFakes sync.Map
 // $TAVILY_VERIFY and $MIMO_BASE. Then:
 //
 //	fakeproviders accept NAME VAR    the NAME fake accepts $VAR
+//	fakeproviders reject NAME VAR    no longer (the key was deleted in
+//	                                 the provider's console)
 //	fakeproviders requests NAME N    NAME (or "all") got N requests
 //	fakeproviders only NAME VAR      $VAR reached NAME and no other fake
 //	fakeproviders check              no undocumented call was made
@@ -46,6 +51,8 @@ func startProviders(ts *testscript.TestScript, neg bool, args []string) {
 		switch args[0] {
 		case "accept":
 			f.live[args[1]][ts.Getenv(args[2])] = true
+		case "reject":
+			delete(f.live[args[1]], ts.Getenv(args[2]))
 		case "requests":
 			n := 0
 			for name, rs := range f.seen {
@@ -82,6 +89,7 @@ func startProviders(ts *testscript.TestScript, neg bool, args []string) {
 		f.live[name] = map[string]bool{}
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b)) // for handlers that read it
 			f.mu.Lock()
 			var sb strings.Builder
 			fmt.Fprintf(&sb, "%s %s\n", r.Method, r.URL.String())
@@ -122,6 +130,28 @@ func startProviders(ts *testscript.TestScript, neg bool, args []string) {
 		reply(w, 401, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`)
 	}
 	gh := serve("github", func(w http.ResponseWriter, r *http.Request, ok func(string) bool) {
+		if r.Method == "POST" && r.URL.Path == "/credentials/revoke" {
+			// Documented: unauthenticated (403 otherwise), a JSON body
+			// {"credentials": [...]}, 202 when accepted.
+			var in struct {
+				Credentials []string `json:"credentials"`
+			}
+			if r.Header.Get("Authorization") != "" {
+				reply(w, 403, `{"message":"Must not be authenticated"}`)
+				return
+			}
+			if json.NewDecoder(r.Body).Decode(&in) != nil || len(in.Credentials) == 0 {
+				reply(w, 422, `{"message":"Validation Failed"}`)
+				return
+			}
+			f.mu.Lock()
+			for _, c := range in.Credentials {
+				delete(f.live["github"], c)
+			}
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
 		if r.Method != "GET" || r.URL.Path != "/user" {
 			bad(w, r)
 			return

@@ -350,7 +350,7 @@ func runRevoke(ctx context.Context, s *IO, f *scanFlags, id string, noIssue, yes
 		}
 	}
 	revs := chk.Revoke(ctx, creds)
-	o := remediate.RevokeOutcome{Method: "manual", Validity: string(verify.Unknown)}
+	o := remediate.RevokeOutcome{Method: "manual"} // Validity: the worst answer of the copies found
 	for i, r := range revs {
 		g := r.Guide
 		if o.KeysPage == "" {
