@@ -76,10 +76,19 @@ func (g *gitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, m
 	for _, e := range excludes {
 		fmt.Fprintf(&in, "^%s\n", e)
 	}
-	cmd := g.command(ctx, "log", "--stdin", "--raw", "-c", "--root", "--no-abbrev", "--no-renames", "-z",
-		"--no-color", "--no-ext-diff", "--no-textconv", "--encoding=UTF-8",
-		"--format=%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%B%x00")
-	cmd.Stdin = &in
+	return g.log(ctx, &in, progress, missing)
+}
+
+// logArgs are the arguments of the 'git log' parseLog reads.
+var logArgs = []string{"--raw", "-c", "--root", "--no-abbrev", "--no-renames", "-z",
+	"--no-color", "--no-ext-diff", "--no-textconv", "--encoding=UTF-8",
+	"--format=%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%B%x00"}
+
+// log runs 'git log --stdin' with logArgs (and extra arguments before
+// them) on the revisions in in.
+func (g *gitBackend) log(ctx context.Context, in io.Reader, progress func(int), missing func(plumbing.Hash), extra ...string) ([]*commitInfo, error) {
+	cmd := g.command(ctx, append(append([]string{"log", "--stdin"}, extra...), logArgs...)...)
+	cmd.Stdin = in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

@@ -274,7 +274,6 @@ func (p *progress) tick(force bool) {
 }
 
 func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel selection, st *Stats) ([]scanner.Finding, Stats, error) {
-	tips, excludes := sel.tips, sel.excludes
 	pr := &progress{fn: o.Progress}
 	missingSet := map[plumbing.Hash]bool{}
 	var missingMu sync.Mutex
@@ -283,14 +282,14 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		missingSet[h] = true
 		missingMu.Unlock()
 	}
-	commits, err := be.walk(ctx, tips, excludes, missing, func(n int) {
+	hc := o.Cache.open(r, sel, o.keep == nil) // nil: no cache (cache.go)
+	commits, err := hc.walk(ctx, r, be, sel, missing, func(n int) {
 		pr.commits.Store(int64(n))
 		pr.tick(false)
 	})
 	if err != nil {
 		return nil, *st, err
 	}
-	commits = topoOrder(commits, tips)
 	st.Commits = len(commits)
 	pr.commits.Store(int64(len(commits)))
 
@@ -313,7 +312,8 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
 		want[i], want[j] = want[j], want[i]
 	}
-	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}}
+	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}, dirty: map[plumbing.Hash]bool{}}
+	want = hc.skip(want, sc)
 	if err := sc.run(ctx, be, want, pathOf, o.maxSize(), missing); err != nil {
 		return nil, *st, err
 	}
@@ -327,7 +327,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 				continue
 			}
 			for _, oh := range ch.olds {
-				if oh.IsZero() || sc.scanned[oh] {
+				if oh.IsZero() || sc.scanned[oh] || hc.isClean(oh) {
 					continue
 				}
 				if _, ok := pathOf[oh]; !ok {
@@ -354,7 +354,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	pr.tick(true)
 
 	var out []scanner.Finding
-	noteRef := notesRefs(commits, sel.notes)
+	noteRef := notesRefs(hc.notesGraph(commits), sel.notes)
 	for _, c := range commits {
 		subject := redactedSubject(c.message, msgs[c.order])
 		attribute := func(f scanner.Finding, path string) {
@@ -416,6 +416,8 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		out = append(out, fs...)
 	}
 	st.Missing = len(missingSet)
+	hc.stats(st, commits)
+	hc.save(commits, sc, msgs, st)
 	sortHistory(out, commits)
 	if o.keep != nil {
 		o.keep.commits, o.keep.found, o.keep.pathOf = commits, sc.found, pathOf
@@ -528,6 +530,7 @@ type blobScanner struct {
 	mu        sync.Mutex
 	found     map[plumbing.Hash][]scanner.Finding // blobs with findings
 	scanned   map[plumbing.Hash]bool
+	dirty     map[plumbing.Hash]bool // read with gaps or notices: not clean
 	blobs     int
 	bytes     int64
 	skipped   int
@@ -568,6 +571,9 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if len(fs) > 0 {
 					s.found[j.h] = fs
 				}
+				if len(res.Skipped)+len(res.Notices) > 0 {
+					s.dirty[j.h] = true
+				}
 				s.skipped += len(res.Skipped)
 				s.unscanned = append(s.unscanned, res.Skipped...)
 				s.notices = append(s.notices, res.Notices...)
@@ -579,6 +585,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 	err := be.blobs(ctx, want, max, func(h plumbing.Hash, b []byte, status blobStatus) {
 		s.mu.Lock()
 		s.scanned[h] = true
+		s.dirty[h] = status != blobOK
 		s.mu.Unlock()
 		switch status {
 		case blobMissing:

@@ -83,6 +83,10 @@ type Options struct {
 	// Archives bound archive expansion (MaxEntry: MaxSize by default).
 	Archives archive.Limits
 
+	// Cache, when set, makes a whole-history scan incremental (see
+	// cache.go).
+	Cache *Cache
+
 	// keep, when set, receives a history scan's walk and blob findings
 	// (see exposure.go).
 	keep *historyData
@@ -122,6 +126,9 @@ type Stats struct {
 	Missing int
 	// Backend is the history reader used ("git" or "go-git").
 	Backend string
+	// CachedCommits and CachedBlobs are the commits and blobs a history
+	// scan did not read again: the cache proved them clean.
+	CachedCommits, CachedBlobs int
 }
 
 // Repo is an opened repository.

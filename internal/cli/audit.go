@@ -70,6 +70,7 @@ Exit status: 1 when there are exposures or failed checks, else 0.`,
 	fl.StringVar(&o.scan.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB)")
 	fl.StringVar(&o.scan.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
 	o.scan.allRefs = true
+	fl.BoolVar(&o.scan.noCache, "no-cache", false, "read every blob again, neither using nor updating the history cache")
 	fl.BoolVar(&o.scan.allRefs, "all-refs", true, "read every ref, pull requests included (--all-refs=false: HEAD, branches, tags, remote-tracking refs, notes and the stash)")
 	fl.BoolVar(&o.openIssue, "open-issue", false, "open or update today's audit issue on GitHub with the Markdown report")
 	o.scan.registerVerify(fl)
@@ -98,6 +99,9 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	}
 	det := newDetector(e.cfg, e.ignore)
 	gopt := gitscan.Options{Detector: det, MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")}
+	if !o.scan.noCache {
+		gopt.Cache = historyCache(s, e, false)
+	}
 	if isTerminal(s.Err) {
 		gopt.Progress = func(st gitscan.Stats) {
 			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))

@@ -74,6 +74,7 @@ unless [github] repo says otherwise.`,
 	fl.StringVar(&f.scan.maxSize, "max-size", "", "skip files larger than `SIZE` (default 10MiB)")
 	fl.StringVar(&f.scan.ignoreFile, "ignore-file", "", "content-fingerprint ignore `FILE` (default: .leakguardignore at the repository root)")
 	fl.BoolVar(&f.scan.strict, "strict", false, "exit 3 when objects are missing (partial clones)")
+	fl.BoolVar(&f.scan.noCache, "no-cache", false, "on a full scan (schedule, workflow_dispatch): read the whole history again, neither using nor updating the history cache")
 	fl.StringVar(&f.failOn, "fail-on", "medium", "exit 1 on a finding at `LEVEL` or above: low (any), medium or high; none: never")
 	fl.StringVar(&f.sarif, "sarif", "leakguard.sarif", "write SARIF to `FILE` (relative to the repository; outside GitHub Actions only when given)")
 	fl.StringVar(&f.report, "report", "", "write the JSON report to `FILE` (relative to the repository; default on GitHub Actions: $RUNNER_TEMP/leakguard-report.json; elsewhere only when given)")

@@ -31,8 +31,8 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	if len(args) > 0 {
 		return nil, usageErr("select the repository with -C DIR", "git scans take no paths (got %q)", strings.Join(args, " "))
 	}
-	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs) {
-		return nil, usageErr("add --history", "--range, --since-commit, --branch and --all-refs apply to --history")
+	if !f.history && (f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs || f.noCache) {
+		return nil, usageErr("add --history", "--range, --since-commit, --branch, --all-refs and --no-cache apply to --history")
 	}
 	if f.allRefs && (f.revRange != "" || f.branch != "") {
 		return nil, usageErr("drop --all-refs, or --range and --branch", "--all-refs reads every ref; --range and --branch choose commits")
@@ -83,6 +83,9 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		}
 	default:
 		what = "history"
+		if !f.noCache && f.revRange == "" && f.sinceCommit == "" {
+			o.Cache = historyCache(s, e, f.quiet)
+		}
 		found, st, err = repo.History(ctx, o, gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs})
 	}
 	if progress {
@@ -116,9 +119,13 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 	if st.Skipped > 0 {
 		skipped = fmt.Sprintf("; %d skipped (links, submodules, over --max-size or archive limits)", st.Skipped)
 	}
-	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s",
+	cached := ""
+	if st.CachedCommits+st.CachedBlobs > 0 {
+		cached = fmt.Sprintf("; %s and %s proven clean before, from the history cache", plural(st.CachedCommits, "commit"), plural(st.CachedBlobs, "file"))
+	}
+	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s%s",
 		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),
-		time.Since(start).Round(time.Millisecond), skipped)
+		time.Since(start).Round(time.Millisecond), skipped, cached)
 	return res, nil
 }
 

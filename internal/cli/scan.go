@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,7 @@ type scanFlags struct {
 	branch      string
 	allRefs     bool
 	strict      bool
+	noCache     bool // --no-cache: no incremental history cache (cache.go)
 
 	// --verify (see verify.go)
 	verify        bool
@@ -79,6 +81,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.sinceCommit, "since-commit", "", "with --history: only commits after `SHA`")
 	fl.StringVar(&f.branch, "branch", "", "with --history: only commits reachable from `NAME`")
 	fl.BoolVar(&f.allRefs, "all-refs", false, "with --history: every ref, pull requests (refs/pull/*) included (default on mirror clones)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "with --history: read the whole history again, neither using nor updating the history cache")
 	fl.BoolVar(&f.strict, "strict", false, "exit 3 when objects are missing (partial or shallow clones)")
 	fl.StringVar(&f.minConfidence, "min-confidence", "low", "report only findings at `LEVEL` or above: low (all), medium or high")
 }
@@ -90,7 +93,10 @@ type env struct {
 	repoRoot string // enclosing git work tree, or ""
 	cfg      *config.Config
 	ignore   *scanner.Ignore
-	maxSize  int64
+	// ignoreSum is a SHA-256 of the ignore file (zero without one): part
+	// of the history cache's key.
+	ignoreSum [32]byte
+	maxSize   int64
 }
 
 // resolve loads the configuration and ignore file. The repository whose
@@ -206,6 +212,7 @@ func (f *scanFlags) loadIgnore(s *IO, e *env) (*scanner.Ignore, error) {
 		}
 		return nil, usageErr("check the --ignore-file path", "ignore file: %v", err)
 	}
+	e.ignoreSum = sha256.Sum256(b)
 	ig, err := scanner.ParseIgnore(bytes.NewReader(b))
 	if err != nil {
 		return nil, usageErr("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
@@ -445,8 +452,8 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if f.staged || f.prePush || f.history {
 		return collectGit(ctx, s, f, e, args)
 	}
-	if f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs {
-		return nil, usageErr("add --history", "--range, --since-commit, --branch and --all-refs apply to --history")
+	if f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs || f.noCache {
+		return nil, usageErr("add --history", "--range, --since-commit, --branch, --all-refs and --no-cache apply to --history")
 	}
 	det := newDetector(e.cfg, e.ignore)
 	start := time.Now()
