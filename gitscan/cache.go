@@ -76,6 +76,7 @@ type historyCache struct {
 	path string
 	// covered, clean and revisit are the loaded sets.
 	covered, clean, revisit map[plumbing.Hash]bool
+	loaded                  bool // from a valid file
 	// incremental: walk only what covered does not hold. Off when the
 	// caller needs the whole walk (removals in an audit).
 	incremental bool
@@ -205,7 +206,7 @@ func (hc *historyCache) decode(b []byte) error {
 			return errors.New("a revisit is not covered")
 		}
 	}
-	hc.covered, hc.clean, hc.revisit = sets[0], sets[1], sets[2]
+	hc.covered, hc.clean, hc.revisit, hc.loaded = sets[0], sets[1], sets[2], true
 	return nil
 }
 
@@ -335,6 +336,8 @@ func (hc *historyCache) save(commits []*commitInfo, sc *blobScanner, msgs [][]sc
 	if hc == nil || st.Missing > 0 {
 		return
 	}
+	n := len(hc.covered) + len(hc.clean) + len(hc.revisit)
+	changed := false
 	for h := range sc.scanned {
 		if len(sc.found[h]) == 0 && !sc.dirty[h] {
 			hc.clean[h] = true
@@ -350,9 +353,13 @@ func (hc *historyCache) save(commits []*commitInfo, sc *blobScanner, msgs [][]sc
 		}
 		if again {
 			hc.revisit[c.hash] = true
-		} else {
+		} else if hc.revisit[c.hash] {
 			delete(hc.revisit, c.hash)
+			changed = true
 		}
+	}
+	if !changed && n == len(hc.covered)+len(hc.clean)+len(hc.revisit) && hc.loaded {
+		return // nothing new: the file stands
 	}
 	if err := hc.write(); err != nil {
 		hc.c.warn("could not save the history cache: %v", err)
