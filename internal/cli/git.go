@@ -120,8 +120,8 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		skipped = fmt.Sprintf("; %d skipped (links, submodules, over --max-size or archive limits)", st.Skipped)
 	}
 	cached := ""
-	if st.CachedCommits+st.CachedBlobs > 0 {
-		cached = fmt.Sprintf("; %s and %s proven clean before, from the history cache", plural(st.CachedCommits, "commit"), plural(st.CachedBlobs, "file"))
+	if st.CachedCommits > 0 {
+		cached = fmt.Sprintf("; %s proven clean before, from the history cache", plural(st.CachedCommits, "commit"))
 	}
 	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s%s",
 		plural(len(found), "finding"), what, commits, plural(st.Blobs, "file"), humanBytes(st.Bytes),
