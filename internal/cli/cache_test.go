@@ -9,19 +9,6 @@ import (
 	"github.com/leakguard/leakguard/internal/buildinfo"
 )
 
-// TestMain keeps the history cache of every test in a directory of its
-// own (never the user's state directory).
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "leakguard-cli-cache-*")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv(cacheEnv, dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 const fromCache = "from the history cache"
 
 // historyScan runs scan --history and fails on an unexpected exit code.
