@@ -242,7 +242,7 @@ func newRoot(s *IO) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("run 'leakguard "+c.Name()+" --help' for usage", "%v", err)
 	})
-	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
+	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newIgnoreCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
 		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newRevokeCmd(s), newAuditCmd(s), newDoctorCmd(s))
 	unknownCommands(root)
 	completions(s, root)

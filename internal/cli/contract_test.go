@@ -186,7 +186,7 @@ func TestGrammar(t *testing.T) {
 	dir := gitRepo(t)
 	writeT(t, dir, "a.txt", "x = \""+testKey()+"\"\n")
 	writeT(t, dir, "b.txt", "y = \""+testKey()+"\"\n")
-	_, _, errb := runCLI(t, "", "baseline", "-C", dir)
+	_, _, errb := runCLI(t, "", "baseline", "--include-high", "-C", dir)
 	if !strings.Contains(errb, "wrote 2 entries") {
 		t.Errorf("baseline: %q", errb)
 	}

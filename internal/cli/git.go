@@ -158,24 +158,6 @@ func preCommitFrameworkPush(s *IO) gitscan.FrameworkPush {
 	}
 }
 
-// blocked tells the user what to do about a blocked commit or push.
-func blocked(s *IO, commit bool) {
-	verb, bypass := "commit", "git commit --no-verify"
-	if !commit {
-		verb, bypass = "push", "git push --no-verify"
-	}
-	fmt.Fprintf(s.Err, `leakguard: this %s is blocked: it would add the secrets above to the repository.
-  - move the value to a git-ignored .env file (or your secret store) and
-    reference it from the code, e.g. os.Getenv("NAME"); then stage again
-  - a false positive? add "leakguard:allow" in a comment on that line, or
-    record it in .leakguardignore with 'leakguard baseline'
-  - last resort, if you are sure: %s
-`, verb, bypass)
-	if !commit {
-		fmt.Fprintln(s.Err, "  - a secret already committed must be removed from those commits (git rebase -i) and rotated")
-	}
-}
-
 func newHooksCmd(s *IO) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hooks",

@@ -171,13 +171,18 @@ short should be rotated to a longer one.`,
 
 func newBaselineCmd(s *IO) *cobra.Command {
 	var f scanFlags
+	var includeHigh bool
 	c := &cobra.Command{
 		Use:   "baseline [PATH...]",
 		Short: "Accept the current findings: write them to the ignore file for review",
 		Long: `Scan like 'leakguard scan' and write every finding to the content
 fingerprint ignore file (default: .leakguardignore at the repository root),
 each entry with its file, line, rule and a redacted preview, so a reviewer
-can see what was accepted. Entries stay valid when lines move.`,
+can see what was accepted. Entries stay valid when lines move.
+
+Managed keys and high-confidence findings are real secrets until shown
+otherwise: they are left out (listed, exit 1) unless --include-high is
+given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			e, err := f.resolve(s, false, args...)
 			if err != nil {
@@ -205,6 +210,18 @@ can see what was accepted. Entries stay valid when lines move.`,
 			if kerr != nil {
 				fmt.Fprintf(s.Err, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
 			}
+			var refused []scanner.Finding
+			if !includeHigh {
+				kept := found[:0:0]
+				for _, fd := range found {
+					if fd.KeyName != "" || fd.Confidence == rules.High {
+						refused = append(refused, fd)
+					} else {
+						kept = append(kept, fd)
+					}
+				}
+				found = kept
+			}
 			var b strings.Builder
 			if err := scanner.WriteBaseline(&b, found, key); err != nil {
 				return err
@@ -213,6 +230,10 @@ can see what was accepted. Entries stay valid when lines move.`,
 				return &Error{Code: ExitIncomplete, Err: err}
 			}
 			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(len(found), "entry"), out)
+			if len(refused) > 0 {
+				refusedNote(s, toBlocked(refused, key))
+				return outcome(len(refused), len(st.Errors))
+			}
 			if len(st.Errors) > 0 {
 				return outcome(0, len(st.Errors))
 			}
@@ -223,6 +244,7 @@ can see what was accepted. Entries stay valid when lines move.`,
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
 	c.Flags().StringVarP(&f.output, "output", "o", "", "write to `FILE` (default .leakguardignore)")
 	c.Flags().BoolVar(&f.noIgnore, "no-ignore", false, "scan files that .gitignore excludes")
+	c.Flags().BoolVar(&includeHigh, "include-high", false, "accept managed keys and high-confidence findings too")
 	f.format = "text"
 	return c
 }

@@ -323,7 +323,7 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if err := f.write(s, e, res.found); err != nil {
 		return err
 	}
-	return res.finish(s, f)
+	return res.finish(ctx, s, f, e)
 }
 
 // scanResult is what a scan found and how complete it was.
@@ -375,7 +375,7 @@ func (r *scanResult) malformed(ns []archive.Skip) {
 // finish prints the warnings, the summary and what to do, and maps the
 // result to an exit code. A hook that passes prints nothing (-v: its
 // summary); --quiet leaves stderr to errors.
-func (r *scanResult) finish(s *IO, f *scanFlags) error {
+func (r *scanResult) finish(ctx context.Context, s *IO, f *scanFlags, e *env) error {
 	failing := len(r.found)
 	if th, _ := failThreshold(f.failOn); f.failOn != "" {
 		failing = 0
@@ -398,8 +398,11 @@ func (r *scanResult) finish(s *IO, f *scanFlags) error {
 	if !r.blocked || !passed || f.verbose {
 		say("leakguard: %s\n", r.summary)
 	}
-	if failing > 0 && f.format == "text" && r.blocked && !f.quiet {
-		blocked(s, f.staged)
+	if failing > 0 && r.blocked {
+		bs := recordBlocked(ctx, s, f, e, failingFindings(r.found, f.failOn))
+		if f.format == "text" && !f.quiet {
+			blocked(s, f.staged, bs)
+		}
 	}
 	for _, u := range r.tooBig {
 		fmt.Fprintf(s.Err, "leakguard: not scanned: %s: %s\n", report.Printable(u.Path), u.Reason)
