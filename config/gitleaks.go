@@ -164,6 +164,16 @@ var gitleaksIDs = map[string][]string{
 	"curl-auth-user":                              {"curl-user-password"},
 }
 
+// GitleaksRuleIDs is the leakguard rules a gitleaks rule id names (in a
+// .gitleaksignore entry): those [gitleaksIDs] maps it to, else the rule of
+// that id (a rule both share, or one of the config's own).
+func GitleaksRuleIDs(id string) []string {
+	if ids, ok := gitleaksIDs[id]; ok {
+		return ids
+	}
+	return []string{id}
+}
+
 // glRule is a gitleaks rule after [extend] path is resolved.
 type glRule struct {
 	r      gitleaksRule

@@ -97,6 +97,7 @@ type env struct {
 	// of the history cache's key.
 	ignoreSum [32]byte
 	maxSize   int64
+	gitleaks  *scanner.GitleaksIgnore // .gitleaksignore, when the repository has one
 }
 
 // resolve loads the configuration and ignore file. The repository whose
@@ -184,6 +185,9 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 			return nil, err
 		}
 		e.ignore = ig
+		if e.gitleaks, err = f.loadGitleaksIgnore(s, e); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -521,6 +525,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 			st.Notices = append(st.Notices, wst.Notices...)
 			res.warnings = append(res.warnings, wst.Warnings...)
 		}
+		res.found = e.dropGitleaksIgnored(res.found)
 		scanner.SortFindings(res.found)
 	}
 	for _, err := range st.Errors {
