@@ -59,7 +59,7 @@ type Report struct {
 	Root      string     `json:"root"`
 	Head      string     `json:"head"` // branch, or a commit when detached
 	Summary   Summary    `json:"summary"`
-	Exposures []Exposure `json:"exposures"` // live first, then by introduction
+	Exposures []Exposure `json:"exposures"` // live first, then by severity, then by introduction
 	Keys      []Key      `json:"keys"`
 	Checks    []Check    `json:"checks"`
 	// Start and End bound the timeline: the oldest commit and now.
@@ -418,6 +418,9 @@ func groupExposures(in Input) []Exposure {
 		if a.Live != b.Live {
 			return a.Live
 		}
+		if sa, sb := a.severity(), b.severity(); sa != sb {
+			return sa > sb
+		}
 		if a.AtHead != b.AtHead {
 			return a.AtHead
 		}
@@ -428,6 +431,29 @@ func groupExposures(in Input) []Exposure {
 		return a.ID < b.ID
 	})
 	return out
+}
+
+// severity ranks exposures for a reader: a secret its provider says
+// works first, then managed keys, then by confidence; one its provider
+// says is dead last.
+func (e *Exposure) severity() int {
+	n := rank(e.Confidence)
+	if e.Key != "" && e.MappedBy != "provider" {
+		n += 4
+	}
+	switch e.Validity {
+	case "live":
+		n += 10
+	case "invalid":
+		n -= 10
+	}
+	return n
+}
+
+// WorkTreeOnly reports whether the exposure was never committed: only
+// the working tree holds it.
+func (e *Exposure) WorkTreeOnly() bool {
+	return e.InWorkTree && e.Introduced == nil && len(e.Refs) == 0
 }
 
 func introTime(e Exposure) time.Time {

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/leakguard/leakguard/internal/english"
 )
 
 // Timeline geometry (SVG user units).
@@ -42,6 +45,8 @@ type htmlView struct {
 	ExpIndex  map[string]int
 	KeysInUse []Key
 	KeysIdle  []string
+	// FilterKeys are the managed keys the exposures name (the key filter).
+	FilterKeys []string
 }
 
 // WriteHTML renders the report as one self-contained page: inline CSS,
@@ -75,6 +80,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 		x1 := x(introTime(e))
 		x2 := x(r.End)
 		switch {
+		case e.WorkTreeOnly():
+			// Never committed: a mark at now, not a bar from the
+			// timeline's start.
+			row.Class = "live worktree"
+			x1 = x2 - 6
 		case e.Live:
 			row.Class = "live"
 		case e.Removed != nil:
@@ -90,6 +100,12 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		row.X1, row.X2, row.Mid = x1, x2, (x1+x2)/2
 		intro := "?"
+		if e.WorkTreeOnly() {
+			intro = "never (working tree only)"
+		}
+		if e.Key != "" && !slices.Contains(v.FilterKeys, e.Key) {
+			v.FilterKeys = append(v.FilterKeys, e.Key)
+		}
 		if e.Introduced != nil {
 			intro = day(e.Introduced.Date) + " by " + e.Introduced.Author
 		}
@@ -108,6 +124,18 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 	}
 	return pageTmpl().Execute(w, v)
+}
+
+// exposureState is an exposure's state for the report's filter: live,
+// worktree (live, never committed) or removed.
+func exposureState(e Exposure) string {
+	switch {
+	case e.WorkTreeOnly():
+		return "worktree"
+	case e.Live:
+		return "live"
+	}
+	return "removed"
 }
 
 func (e *Exposure) labelShort() string {
@@ -170,6 +198,8 @@ var pageTmpl = sync.OnceValue(func() *template.Template {
 		"upper":   strings.ToUpper,
 		"join":    strings.Join,
 		"add":     func(a, b int) int { return a + b },
+		"count":   english.Count,
+		"state":   exposureState,
 	}).Parse(pageHTML))
 })
 
@@ -228,7 +258,20 @@ ul.checks .st { display:inline-block; width:1.4em; font-weight:700; }
 ul.checks ul { margin:4px 0 0 1.4em; padding-left:1em; color:#344054; }
 .fix { color:#344054; } .fix b { color:var(--ink); }
 .muted { color:var(--muted); }
-label.filter { float:right; font-size:12px; color:var(--muted); font-weight:400; }
+.filters { float:right; font-size:12px; color:var(--muted); font-weight:400; display:flex; gap:8px; flex-wrap:wrap; }
+.filters select { font-size:12px; }
+svg .mark.worktree .bar { stroke:#7a2cbf; }
+.exp.worktree { border-color:#7a2cbf; background:#faf5ff; }
+.exp summary { cursor:pointer; }
+.scroll { overflow-x:auto; }
+@media (max-width: 640px) {
+  header { padding:14px 16px; }
+  main { padding:12px 10px 40px; }
+  section { padding:12px; }
+  .filters { float:none; margin-top:8px; }
+  .exp dl { grid-template-columns:1fr; }
+  .exp dt { margin-top:4px; }
+}
 </style>
 </head>
 <body>
@@ -263,17 +306,22 @@ label.filter { float:right; font-size:12px; color:var(--muted); font-weight:400;
 </g>
 {{else}}<text x="480" y="50" text-anchor="middle">No exposures: nothing leaked in the history, the refs or the working tree.</text>
 {{end}}</svg>
-<div class="legend">● introduced<i style="background:var(--live)"></i>still live (runs to now)<i style="background:var(--gone)"></i>removed (✕), still in history</div>
+<div class="legend">● introduced<i style="background:var(--live)"></i>still live (runs to now)<i style="background:#7a2cbf"></i>working tree only (never committed)<i style="background:var(--gone)"></i>removed (✕), still in history</div>
 </section>
 
 <section id="exposures">
-<h2>Exposures <label class="filter"><input type="checkbox" id="only-live"> only live</label></h2>
+<h2>Exposures <span class="filters">
+<label>state <select id="f-state"><option value="">all</option><option value="live">live</option><option value="worktree">working tree only</option><option value="removed">removed</option></select></label>
+<label>confidence <select id="f-confidence"><option value="">all</option><option value="high">high</option><option value="medium">medium</option><option value="low">low</option></select></label>
+<label>key <select id="f-key"><option value="">all</option>{{range .FilterKeys}}<option value="{{.}}">{{.}}</option>{{end}}<option value="-">no managed key</option></select></label>
+</span></h2>
 {{if not .R.Exposures}}<p class="muted">None.</p>{{end}}
-{{range $i, $e := .R.Exposures}}<div class="exp{{if $e.Live}} live{{end}}" id="exp-{{$e.ID}}" data-live="{{$e.Live}}">
+{{range $i, $e := .R.Exposures}}<div class="exp{{if $e.Live}} live{{end}} {{state $e}}" id="exp-{{$e.ID}}" data-live="{{$e.Live}}" data-state="{{state $e}}" data-confidence="{{$e.Confidence}}" data-key="{{if $e.Key}}{{$e.Key}}{{else}}-{{end}}">
 <h3>{{add $i 1}}. {{title $e}} <span class="badge{{if $e.Live}} live{{end}}">{{status $e}}</span></h3>
 <dl>
 {{with $e.Introduced}}<dt>introduced</dt><dd><code>{{short .Commit}}</code> {{day .Date}} by {{.Author}} in {{if .Path}}<code>{{.Path}}</code>{{else}}the commit message{{end}}{{if .Message}} — “{{.Message}}”{{end}}</dd>{{end}}
-{{with places $e}}<dt>still in</dt><dd>{{range .}}<code>{{.}}</code> {{end}}</dd>{{end}}
+{{if $e.WorkTreeOnly}}<dt>introduced</dt><dd>never committed: only the working tree holds it</dd>{{end}}
+{{with places $e}}<dt>still in</dt><dd><details><summary>{{count (len .) "place"}}</summary>{{range .}}<code>{{.}}</code> {{end}}</details></dd>{{end}}
 {{with $e.Removed}}<dt>removed</dt><dd><code>{{short .Commit}}</code> {{day .Date}} by {{.Author}} ({{.Path}} {{if .Deleted}}deleted{{else}}changed{{end}})</dd>{{end}}
 <dt>rules</dt><dd>{{join $e.Rules ", "}}{{if $e.Confidence}} · {{$e.Confidence}} confidence{{end}}{{if $e.Key}} · key {{$e.Key}} ({{$e.MappedBy}}){{end}}</dd>
 {{range $e.Locations}}{{if .Preview}}<dt>{{.Kind}}</dt><dd>{{if .Path}}<code>{{.Path}}{{if .Line}}:{{.Line}}{{end}}</code>{{else}}commit message{{end}}{{if .Commit}} <span class="muted">{{short .Commit}}</span>{{end}} <code>{{.Preview}}</code></dd>{{end}}{{end}}
@@ -287,10 +335,10 @@ label.filter { float:right; font-size:12px; color:var(--muted); font-weight:400;
 
 <section id="keys">
 <h2>Managed keys</h2>
-{{if .KeysInUse}}<table>
+{{if .KeysInUse}}<div class="scroll"><table>
 <tr><th>key</th><th>provider</th><th>last rotated</th><th>age</th><th>exposures</th><th>incidents</th></tr>
 {{range .KeysInUse}}<tr><td><code>{{.Name}}</code></td><td>{{.Provider}}</td><td>{{with .Rotated}}{{day .}}{{else}}<span class="muted">unknown</span>{{end}}</td><td{{if .Due}} class="due"{{end}}>{{if ge .AgeDays 0}}{{.AgeDays}} days{{if .Due}} — due{{end}}{{else}}?{{end}}</td><td>{{.Exposures}}</td><td>{{range .Incidents}}<code>{{.ID}}</code> {{.Status}}{{if .Pending}} ({{join .Pending ", "}} left){{end}}<br>{{else}}<span class="muted">none</span>{{end}}</td></tr>
-{{end}}</table>{{else}}<p class="muted">No managed key is in use here (none has a source, fingerprints or exposures).</p>{{end}}
+{{end}}</table></div>{{else}}<p class="muted">No managed key is in use here (none has a source, fingerprints or exposures).</p>{{end}}
 {{if .KeysIdle}}<p class="muted">Not used here: {{join .KeysIdle ", "}}.</p>{{end}}
 </section>
 
@@ -317,14 +365,16 @@ label.filter { float:right; font-size:12px; color:var(--muted); font-weight:400;
     m.addEventListener("click", function () { select(m.getAttribute("data-id")); });
     m.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { select(m.getAttribute("data-id")); } });
   });
-  var only = document.getElementById("only-live");
-  if (only) {
-    only.addEventListener("change", function () {
-      document.querySelectorAll("#exposures .exp").forEach(function (el) {
-        el.style.display = only.checked && el.getAttribute("data-live") !== "true" ? "none" : "";
-      });
+  var filters = ["state", "confidence", "key"].map(function (n) { return [n, document.getElementById("f-" + n)]; });
+  function apply() {
+    document.querySelectorAll("#exposures .exp").forEach(function (el) {
+      var shown = filters.every(function (f) { return !f[1] || !f[1].value || el.getAttribute("data-" + f[0]) === f[1].value; });
+      el.style.display = shown ? "" : "none";
+      var id = el.id.slice(4);
+      marks.forEach(function (m) { if (m.getAttribute("data-id") === id) { m.style.opacity = shown ? "" : "0.15"; } });
     });
   }
+  filters.forEach(function (f) { if (f[1]) { f[1].addEventListener("change", apply); } });
 }());
 </script>
 </body>

@@ -155,9 +155,47 @@ func TestHTMLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// The state filter hides the other exposures' cards.
+	removed := 0
+	for _, e := range r.Exposures {
+		if exposureState(e) == "removed" {
+			removed++
+		}
+	}
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(function () {
+		var s = document.getElementById("f-state"); s.value = "removed"; s.dispatchEvent(new Event("change"));
+		var n = 0; document.querySelectorAll("#exposures .exp").forEach(function (el) { if (el.offsetParent !== null) { n++; } });
+		s.value = ""; s.dispatchEvent(new Event("change"));
+		return n; })()`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if visible != removed || removed == 0 {
+		t.Errorf("state filter 'removed': %d cards shown, want %d", visible, removed)
+	}
+	// Layout at a desktop's width and a phone's: nothing wider than the
+	// window (no sideways scrolling), a screenshot of each.
+	var shot []byte
+	for _, width := range []int64{1400, 390} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over > 0 {
+			t.Errorf("at %d px the page is %d px wider than the window", width, over)
+		}
+		s, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width == 1400 {
+			shot = s
+		} else if err := os.WriteFile(strings.TrimSuffix(screenshotPath(), ".png")+"-390.png", s, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Late messages, then stop watching.
 	_ = chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))

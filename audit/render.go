@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/scanner/report"
 )
 
@@ -111,7 +112,8 @@ func refList(rs []string) string {
 	return strings.Join(out, ", ")
 }
 
-// title names an exposure: the managed key or the rule, and the preview.
+// title names an exposure in a few words: the managed key, else the
+// rules (never a rule's paragraph of description), and the preview.
 func (e *Exposure) title() string {
 	what := strings.Join(e.Rules, ", ")
 	if e.Key != "" {
@@ -119,8 +121,6 @@ func (e *Exposure) title() string {
 		if e.MappedBy == "provider" {
 			what += " (probably: the only " + e.Provider + " key)"
 		}
-	} else if e.Description != "" {
-		what = e.Description
 	}
 	return what + "  " + e.Preview
 }
@@ -147,6 +147,8 @@ func (e *Exposure) status() string {
 		return "LIVE at HEAD"
 	case e.Live && len(e.Refs) > 0:
 		return "LIVE on " + refList(e.Refs)
+	case e.Live && e.WorkTreeOnly():
+		return "LIVE in the working tree only (never committed)"
 	case e.Live:
 		return "LIVE in the working tree"
 	case e.Removed != nil:
@@ -380,16 +382,19 @@ func Markdown(r *Report) string {
 			if e.Removed != nil {
 				rm = fmt.Sprintf("%s %s", mdCode(short(e.Removed.Commit)), day(e.Removed.Date))
 			}
-			places := e.places()
-			if len(places) > 5 {
-				places = append(places[:5], fmt.Sprintf("… %d more", len(places)-5))
+			if e.WorkTreeOnly() {
+				intro = "never committed (working tree only)"
 			}
-			var ps []string
-			for _, p := range places {
-				ps = append(ps, mdCode(p))
+			where := ""
+			if places := e.places(); len(places) > 0 {
+				var ps []string
+				for _, p := range places {
+					ps = append(ps, mdCode(p))
+				}
+				where = fmt.Sprintf("<details><summary>%s</summary>%s</details>", english.Count(len(places), "place"), strings.Join(ps, "<br>"))
 			}
 			what := e.title()
-			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, mdCode(what), mdEsc(e.status()), intro, rm, strings.Join(ps, "<br>"), mdEsc(e.next()))
+			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, mdCode(what), mdEsc(e.status()), intro, rm, where, mdEsc(e.next()))
 		}
 		b.WriteString("\n")
 	}
