@@ -77,7 +77,7 @@ func TestHistoryCacheConfigChange(t *testing.T) {
 
 	// The ignore file: baseline hides the key, the cache learns the
 	// history clean; without the ignore file the key is back.
-	if code, _, errs := runCLI(t, "", "baseline", "-C", dir, "-c", cfg); code != ExitClean {
+	if code, _, errs := runCLI(t, "", "baseline", "--include-high", "-C", dir, "-c", cfg); code != ExitClean {
 		t.Fatalf("baseline: exit %d\n%s", code, errs)
 	}
 	historyScan(t, ExitClean, "-C", dir, "-c", cfg)
