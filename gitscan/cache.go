@@ -440,25 +440,16 @@ func (r *Repo) commitGraph(ctx context.Context, be historyBackend, tips []plumbi
 		}
 		return graph, nil
 	}
-	seen := map[plumbing.Hash]bool{}
 	var graph []*commitInfo
-	stack := append([]plumbing.Hash(nil), tips...)
-	for len(stack) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		c, err := object.GetCommit(r.r.Storer, h)
+	err := r.eachAncestor(ctx, tips, func(h plumbing.Hash, c *object.Commit, err error) error {
 		if err != nil {
-			return nil, objectError("commit", h, err)
+			return objectError("commit", h, err)
 		}
 		graph = append(graph, &commitInfo{hash: h, parents: c.ParentHashes})
-		stack = append(stack, c.ParentHashes...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return graph, nil
 }

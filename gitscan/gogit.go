@@ -281,10 +281,25 @@ func (r *Repo) goGitWalk(ctx context.Context, tips, excludes []plumbing.Hash, mi
 // ancestors returns the commits reachable from hs (themselves included).
 func (r *Repo) ancestors(ctx context.Context, hs []plumbing.Hash) (map[plumbing.Hash]bool, error) {
 	seen := map[plumbing.Hash]bool{}
+	err := r.eachAncestor(ctx, hs, func(h plumbing.Hash, _ *object.Commit, _ error) error {
+		seen[h] = true // missing: the walk stops here
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return seen, nil
+}
+
+// eachAncestor calls fn once for each commit reachable from hs, with the
+// commit or the error reading it (the walk does not go past it); an
+// error fn returns stops the walk.
+func (r *Repo) eachAncestor(ctx context.Context, hs []plumbing.Hash, fn func(plumbing.Hash, *object.Commit, error) error) error {
+	seen := map[plumbing.Hash]bool{}
 	stack := append([]plumbing.Hash(nil), hs...)
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -293,12 +308,14 @@ func (r *Repo) ancestors(ctx context.Context, hs []plumbing.Hash) (map[plumbing.
 		}
 		seen[h] = true
 		c, err := object.GetCommit(r.r.Storer, h)
-		if err != nil {
-			continue // missing: the walk stops here
+		if err := fn(h, c, err); err != nil {
+			return err
 		}
-		stack = append(stack, c.ParentHashes...)
+		if err == nil {
+			stack = append(stack, c.ParentHashes...)
+		}
 	}
-	return seen, nil
+	return nil
 }
 
 // changesPath reports whether the commit adds or modifies the file at
