@@ -177,3 +177,26 @@ func TestCacheKeyInputs(t *testing.T) {
 		}
 	}
 }
+
+// ci's full scan (schedule) is incremental and reports the same keys;
+// --no-cache reads everything.
+func TestCIScheduleUsesHistoryCache(t *testing.T) {
+	r := newCIRepo(t)
+	env := r.event("schedule", map[string]any{})
+	env[cacheEnv] = filepath.Join(r.tmp, "history-cache")
+	first := r.run(env)
+	if first.code != ExitFindings || strings.Contains(first.stderr, fromCache) {
+		t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
+	}
+	second := r.run(env)
+	if second.code != ExitFindings || !strings.Contains(second.stderr, fromCache) {
+		t.Fatalf("second run: exit %d, want the cache used\n%s", second.code, second.stderr)
+	}
+	if a, b := r.found(first), r.found(second); strings.Join(a, " ") != strings.Join(b, " ") || len(a) != 4 {
+		t.Fatalf("keys found: first %v, second %v", a, b)
+	}
+	r.secretsOnlyMasked(second)
+	if cr := r.run(env, "--no-cache"); cr.code != ExitFindings || strings.Contains(cr.stderr, fromCache) || len(r.found(cr)) != 4 {
+		t.Fatalf("--no-cache: exit %d, %v\n%s", cr.code, r.found(cr), cr.stderr)
+	}
+}
