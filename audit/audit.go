@@ -62,6 +62,9 @@ type Report struct {
 	Exposures []Exposure `json:"exposures"` // live first, then by severity, then by introduction
 	Keys      []Key      `json:"keys"`
 	Checks    []Check    `json:"checks"`
+	// GitHub is the repository's page on GitHub (https://github.com/o/r)
+	// when its remote is there: commits and files link to it.
+	GitHub string `json:"github,omitempty"`
 	// Start and End bound the timeline: the oldest commit and now.
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
@@ -182,6 +185,9 @@ type Check struct {
 	Status  string   `json:"status"` // pass, fail, warn, skip
 	Details []string `json:"details,omitempty"`
 	Fix     string   `json:"fix,omitempty"`
+	// Waived is the reason the config's [[policy.waivers]] gives for not
+	// applying the check (its status is then skip).
+	Waived string `json:"waived,omitempty"`
 }
 
 // Failed reports whether the audit should exit 1: exposures or failed
@@ -219,6 +225,11 @@ type Input struct {
 	// KeyFiles are local files holding managed keys' values (their
 	// sources), checked for permissions.
 	KeyFiles []string
+	// CI: the audit runs in CI, where checks of a developer's machine
+	// (the git hooks) cannot pass and are skipped.
+	CI bool
+	// GitHub is the repository's page when its remote is on GitHub.
+	GitHub string
 }
 
 // Build groups the findings into exposures, reads the keys and runs the
@@ -227,7 +238,7 @@ func Build(in Input) *Report {
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &Report{Version: in.Version, Generated: in.Now.UTC(), Root: in.Root, Head: in.Head, End: in.Now.UTC()}
+	r := &Report{Version: in.Version, Generated: in.Now.UTC(), Root: in.Root, Head: in.Head, End: in.Now.UTC(), GitHub: strings.TrimRight(in.GitHub, "/")}
 	r.Exposures = groupExposures(in)
 	r.Keys = keyStates(in, r.Exposures)
 	r.Checks = runChecks(in, r)

@@ -87,7 +87,7 @@ func isSecretFile(p string) (string, bool) {
 }
 
 func runChecks(in Input, r *Report) []Check {
-	return []Check{
+	cs := []Check{
 		checkTracked(in),
 		checkGitignore(in),
 		checkHooks(in),
@@ -97,6 +97,16 @@ func runChecks(in Input, r *Report) []Check {
 		checkWorkflows(in),
 		checkIncidents(in),
 	}
+	if in.Config != nil {
+		for _, w := range in.Config.Policy.Waivers {
+			for i := range cs {
+				if cs[i].ID == w.Check {
+					cs[i].Status, cs[i].Waived = Skip, w.Reason
+				}
+			}
+		}
+	}
+	return cs
 }
 
 func checkTracked(in Input) Check {
@@ -167,6 +177,11 @@ func checkGitignore(in Input) Check {
 
 func checkHooks(in Input) Check {
 	c := Check{ID: "hooks", Title: "leakguard's git hooks are installed"}
+	if in.CI {
+		c.Status = Skip
+		c.Details = []string{"not checked in CI: hooks live on each developer's machine (leakguard doctor checks them there)"}
+		return c
+	}
 	if in.HooksErr != nil {
 		c.Status = Warn
 		c.Details = []string{"hooks could not be read: " + in.HooksErr.Error()}

@@ -126,6 +126,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return pageTmpl().Execute(w, v)
 }
 
+// commitRef is a commit for the "commit" template: a link when the
+// report knows the repository's GitHub page.
+type commitRef struct {
+	R *Report
+	C string
+}
+
 // exposureState is an exposure's state for the report's filter: live,
 // worktree (live, never committed) or removed.
 func exposureState(e Exposure) string {
@@ -198,9 +205,10 @@ var pageTmpl = sync.OnceValue(func() *template.Template {
 		"upper":   strings.ToUpper,
 		"join":    strings.Join,
 		"add":     func(a, b int) int { return a + b },
+		"pair":    func(r *Report, c string) commitRef { return commitRef{r, c} },
 		"count":   english.Count,
 		"state":   exposureState,
-	}).Parse(pageHTML))
+	}).Parse(pageHTML + `{{define "commit"}}{{with .R.CommitURL .C}}<a href="{{.}}"><code>{{short $.C}}</code></a>{{else}}<code>{{short .C}}</code>{{end}}{{end}}`))
 })
 
 const pageHTML = `<!DOCTYPE html>
@@ -319,13 +327,13 @@ svg .mark.worktree .bar { stroke:#7a2cbf; }
 {{range $i, $e := .R.Exposures}}<div class="exp{{if $e.Live}} live{{end}} {{state $e}}" id="exp-{{$e.ID}}" data-live="{{$e.Live}}" data-state="{{state $e}}" data-confidence="{{$e.Confidence}}" data-key="{{if $e.Key}}{{$e.Key}}{{else}}-{{end}}">
 <h3>{{add $i 1}}. {{title $e}} <span class="badge{{if $e.Live}} live{{end}}">{{status $e}}</span></h3>
 <dl>
-{{with $e.Introduced}}<dt>introduced</dt><dd><code>{{short .Commit}}</code> {{day .Date}} by {{.Author}} in {{if .Path}}<code>{{.Path}}</code>{{else}}the commit message{{end}}{{if .Message}} — “{{.Message}}”{{end}}</dd>{{end}}
+{{with $e.Introduced}}<dt>introduced</dt><dd>{{template "commit" (pair $.R .Commit)}} {{day .Date}} by {{.Author}} in {{if .Path}}{{with $.R.BlobURL .Commit .Path 0}}<a href="{{.}}"><code>{{$e.Introduced.Path}}</code></a>{{else}}<code>{{.Path}}</code>{{end}}{{else}}the commit message{{end}}{{if .Message}} — “{{.Message}}”{{end}}</dd>{{end}}
 {{if $e.WorkTreeOnly}}<dt>introduced</dt><dd>never committed: only the working tree holds it</dd>{{end}}
 {{with places $e}}<dt>still in</dt><dd><details><summary>{{count (len .) "place"}}</summary>{{range .}}<code>{{.}}</code> {{end}}</details></dd>{{end}}
-{{with $e.Removed}}<dt>removed</dt><dd><code>{{short .Commit}}</code> {{day .Date}} by {{.Author}} ({{.Path}} {{if .Deleted}}deleted{{else}}changed{{end}})</dd>{{end}}
+{{with $e.Removed}}<dt>removed</dt><dd>{{template "commit" (pair $.R .Commit)}} {{day .Date}} by {{.Author}} ({{.Path}} {{if .Deleted}}deleted{{else}}changed{{end}})</dd>{{end}}
 <dt>rules</dt><dd>{{join $e.Rules ", "}}{{if $e.Confidence}} · {{$e.Confidence}} confidence{{end}}{{if $e.Key}} · key {{$e.Key}} ({{$e.MappedBy}}){{end}}</dd>
-{{range $e.Locations}}{{if .Preview}}<dt>{{.Kind}}</dt><dd>{{if .Path}}<code>{{.Path}}{{if .Line}}:{{.Line}}{{end}}</code>{{else}}commit message{{end}}{{if .Commit}} <span class="muted">{{short .Commit}}</span>{{end}} <code>{{.Preview}}</code></dd>{{end}}{{end}}
-{{if $e.RotateURL}}<dt>rotate at</dt><dd>{{$e.RotateURL}}</dd>{{end}}
+{{range $e.Locations}}{{if .Preview}}<dt>{{.Kind}}</dt><dd>{{if .Path}}{{with $.R.BlobURL .Commit .Path .Line}}<a href="{{.}}">{{end}}<code>{{.Path}}{{if .Line}}:{{.Line}}{{end}}</code>{{if $.R.BlobURL .Commit .Path .Line}}</a>{{end}}{{else}}commit message{{end}}{{if .Commit}} <span class="muted">{{template "commit" (pair $.R .Commit)}}</span>{{end}} <code>{{.Preview}}</code></dd>{{end}}{{end}}
+{{if $e.RotateURL}}<dt>rotate at</dt><dd><a href="{{$e.RotateURL}}" rel="noreferrer">{{$e.RotateURL}}</a></dd>{{end}}
 <dt>next</dt><dd>{{next $e}}</dd>
 <dt>id</dt><dd><code>{{$e.ID}}</code></dd>
 </dl>
@@ -346,7 +354,7 @@ svg .mark.worktree .bar { stroke:#7a2cbf; }
 <h2>Hygiene checklist</h2>
 <ul class="checks">
 {{range .R.Checks}}<li class="{{.Status}}" data-check="{{.ID}}"><span class="st">{{if eq .Status "pass"}}✓{{else if eq .Status "fail"}}✗{{else if eq .Status "warn"}}!{{else}}–{{end}}</span>{{.Title}}
-{{if ne .Status "pass"}}{{if or .Details .Fix}}<ul>{{range .Details}}<li>{{.}}</li>{{end}}{{if .Fix}}<li class="fix"><b>fix:</b> {{.Fix}}</li>{{end}}</ul>{{end}}{{end}}</li>
+{{if .Waived}}<ul><li class="waived"><b>waived:</b> {{.Waived}}</li></ul>{{else if ne .Status "pass"}}{{if or .Details .Fix}}<ul>{{range .Details}}<li>{{.}}</li>{{end}}{{if .Fix}}<li class="fix"><b>fix:</b> {{.Fix}}</li>{{end}}</ul>{{end}}{{end}}</li>
 {{end}}</ul>
 </section>
 <p class="muted">Secrets are redacted: previews show at most four characters and the length. A removed secret stays in every clone and fork — rotate it.</p>

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +71,10 @@ func (p *printer) paint(code, s string) string {
 func (p *printer) check(c Check) {
 	mark := map[string]string{Pass: p.paint("32", "✓"), Fail: p.paint("31", "✗"), Warn: p.paint("33", "!"), Skip: p.paint("2", "-")}[c.Status]
 	p.f("%s %s\n", mark, c.Title)
+	if c.Waived != "" {
+		p.f("    waived: %s\n", c.Waived)
+		return
+	}
 	for _, d := range c.Details {
 		if c.Status == Pass && len(c.Details) > 3 {
 			break
@@ -347,6 +353,49 @@ func mdEsc(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// CommitURL is the commit's page on GitHub, or "".
+func (r *Report) CommitURL(commit string) string {
+	if r.GitHub == "" || commit == "" {
+		return ""
+	}
+	return r.GitHub + "/commit/" + url.PathEscape(commit)
+}
+
+// BlobURL is the file's page at commit on GitHub (at line when > 0), or "".
+func (r *Report) BlobURL(commit, path string, line int) string {
+	if r.GitHub == "" || commit == "" || path == "" {
+		return ""
+	}
+	var parts []string
+	for _, seg := range strings.Split(path, "/") {
+		parts = append(parts, url.PathEscape(seg))
+	}
+	u := r.GitHub + "/blob/" + url.PathEscape(commit) + "/" + strings.Join(parts, "/")
+	if line > 0 {
+		u += "#L" + strconv.Itoa(line)
+	}
+	return u
+}
+
+func (r *Report) mdCommit(c string) string {
+	if u := r.CommitURL(c); u != "" {
+		return "[" + mdCode(short(c)) + "](" + mdURL(u) + ")"
+	}
+	return mdCode(short(c))
+}
+
+func (r *Report) mdBlob(commit, path, text string) string {
+	if u := r.BlobURL(commit, path, 0); u != "" {
+		return "[" + mdCode(text) + "](" + mdURL(u) + ")"
+	}
+	return mdCode(text)
+}
+
+// mdURL keeps a URL from ending the Markdown link it is in.
+func mdURL(u string) string {
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
+}
+
 func mdCode(s string) string { return "`" + strings.ReplaceAll(mdEsc(s), "`", "'") + "`" }
 
 // Markdown renders the report as GitHub-flavoured Markdown (the audit
@@ -376,11 +425,11 @@ func Markdown(r *Report) string {
 				if where == "" {
 					where = "commit message"
 				}
-				intro = fmt.Sprintf("%s %s by %s in %s", mdCode(short(in.Commit)), day(in.Date), mdEsc(in.Author), mdCode(where))
+				intro = fmt.Sprintf("%s %s by %s in %s", r.mdCommit(in.Commit), day(in.Date), mdEsc(in.Author), r.mdBlob(in.Commit, in.Path, where))
 			}
 			rm := ""
 			if e.Removed != nil {
-				rm = fmt.Sprintf("%s %s", mdCode(short(e.Removed.Commit)), day(e.Removed.Date))
+				rm = fmt.Sprintf("%s %s", r.mdCommit(e.Removed.Commit), day(e.Removed.Date))
 			}
 			if e.WorkTreeOnly() {
 				intro = "never committed (working tree only)"
@@ -394,7 +443,11 @@ func Markdown(r *Report) string {
 				where = fmt.Sprintf("<details><summary>%s</summary>%s</details>", english.Count(len(places), "place"), strings.Join(ps, "<br>"))
 			}
 			what := e.title()
-			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, mdCode(what), mdEsc(e.status()), intro, rm, where, mdEsc(e.next()))
+			next := mdEsc(e.next())
+			if e.RotateURL != "" {
+				next += " · [rotate](" + mdURL(e.RotateURL) + ")"
+			}
+			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, mdCode(what), mdEsc(e.status()), intro, rm, where, next)
 		}
 		b.WriteString("\n")
 	}
@@ -408,7 +461,10 @@ func Markdown(r *Report) string {
 			box = "- [x] ~~"
 		}
 		line := box + mdEsc(c.Title)
-		if c.Status == Skip {
+		switch {
+		case c.Waived != "":
+			line += "~~ (waived: " + mdEsc(c.Waived) + ")"
+		case c.Status == Skip:
 			line += "~~ (skipped)"
 		}
 		if c.Status == Warn {

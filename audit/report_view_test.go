@@ -116,3 +116,93 @@ func TestHTMLFilters(t *testing.T) {
 		}
 	}
 }
+
+func checkByID(t *testing.T, r *Report, id string) Check {
+	t.Helper()
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no check %q", id)
+	return Check{}
+}
+
+// Hooks live on developers' machines: in CI the check is skipped, not
+// failed.
+func TestHooksCheckSkippedInCI(t *testing.T) {
+	cfg := loadConfig(t, "")
+	in := Input{Now: now, Root: t.TempDir(), Config: cfg, Hooks: []HookState{{Hook: "pre-commit", State: "missing"}, {Hook: "pre-push", State: "missing"}}}
+	if c := checkByID(t, Build(in), "hooks"); c.Status != Fail {
+		t.Fatalf("outside CI: %+v", c)
+	}
+	in.CI = true
+	if c := checkByID(t, Build(in), "hooks"); c.Status != Skip || !strings.Contains(strings.Join(c.Details, " "), "CI") {
+		t.Fatalf("in CI: %+v", c)
+	}
+}
+
+// A check waived in the config is skipped, its reason shown in every
+// format (config/waiver_test.go: a waiver needs a reason).
+func TestWaivedCheck(t *testing.T) {
+	reason := "the pre-commit framework runs leakguard on every laptop"
+	cfg := loadConfig(t, "[[policy.waivers]]\ncheck = \"hooks\"\nreason = \""+reason+"\"\n")
+	r := Build(Input{Now: now, Root: t.TempDir(), Config: cfg, Hooks: []HookState{{Hook: "pre-commit", State: "missing"}}})
+	c := checkByID(t, r, "hooks")
+	if c.Status != Skip || c.Waived != reason || r.Summary.ChecksFailed != 0 && checkFailed(r, "hooks") {
+		t.Fatalf("waived check: %+v", c)
+	}
+	var h, txt bytes.Buffer
+	if err := WriteHTML(&h, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&txt, r, Options{Format: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"html": h.String(), "markdown": Markdown(r), "text": txt.String()} {
+		if !strings.Contains(out, "waived") || !strings.Contains(out, reason) {
+			t.Errorf("%s does not show the waiver and its reason", name)
+		}
+	}
+}
+
+func checkFailed(r *Report, id string) bool {
+	for _, c := range r.Checks {
+		if c.ID == id && c.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// With the repository on GitHub, commits, files and rotate pages link.
+func TestGitHubLinks(t *testing.T) {
+	r, _ := sampleReport(t)
+	r.GitHub = "https://github.com/acme/app"
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	e := r.Exposures[0]
+	commit := "https://github.com/acme/app/commit/" + e.Introduced.Commit
+	blob := "https://github.com/acme/app/blob/" + e.Introduced.Commit + "/" + e.Introduced.Path
+	for name, out := range map[string]string{"html": b.String(), "markdown": Markdown(r)} {
+		for _, want := range []string{commit, blob, e.RotateURL} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no link %s", name, want)
+			}
+		}
+	}
+	if !strings.Contains(b.String(), `<a href="`+commit+`">`) {
+		t.Error("html: the introducing commit is not a link")
+	}
+	// Not on GitHub: no links.
+	r.GitHub = ""
+	b.Reset()
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "/commit/") {
+		t.Error("links without a GitHub repository")
+	}
+}

@@ -130,6 +130,15 @@ type State struct {
 // Policy holds hygiene policy.
 type Policy struct {
 	RotateAfter string `toml:"rotate_after"`
+	// Waivers switch audit checks off, each with its reason, which the
+	// report shows.
+	Waivers []Waiver `toml:"waivers"`
+}
+
+// Waiver is a hygiene check the team has decided not to apply here.
+type Waiver struct {
+	Check  string `toml:"check"`  // the check's id (leakguard audit -f json: checks[].id)
+	Reason string `toml:"reason"` // why: shown in the report
 }
 
 // Size is a byte count written as a number or "10MiB"/"512KB"/"1G".
@@ -481,6 +490,11 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 	if f.Policy.RotateAfter != "" {
 		if _, err := ParseDuration(f.Policy.RotateAfter); err != nil {
 			return nil, &Error{File: path, Line: lineOfKey(b, "rotate_after"), Field: "policy.rotate_after", Err: err}
+		}
+	}
+	for i, w := range f.Policy.Waivers {
+		if strings.TrimSpace(w.Check) == "" || strings.TrimSpace(w.Reason) == "" {
+			return nil, &Error{File: path, Line: lineOfKey(b, "waivers"), Field: fmt.Sprintf("policy.waivers[%d]", i), Err: errors.New("a waiver names its check and gives a reason (check = \"hooks\", reason = \"...\")")}
 		}
 	}
 	return c, nil

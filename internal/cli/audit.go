@@ -170,6 +170,8 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	in.Hooks, in.HooksErr = hookStates(s, root)
 	in.Incidents, in.LedgerErr = readIncidents(s, e.cfg)
 	in.KeyFiles = keyFiles(e.cfg, root)
+	in.CI = s.Getenv("GITHUB_ACTIONS") == "true" || s.Getenv("CI") == "true"
+	in.GitHub = githubPage(ctx, s, root)
 	rep := audit.Build(in)
 
 	var buf bytes.Buffer

@@ -11,6 +11,8 @@ import (
 )
 
 func TestAuditCLI(t *testing.T) {
+	t.Setenv("CI", "") // the hooks check runs outside CI
+	t.Setenv("GITHUB_ACTIONS", "")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	t.Setenv("NO_COLOR", "1")
 	dir := gitRepo(t)
@@ -94,6 +96,8 @@ func TestAuditCLI(t *testing.T) {
 
 // TestAuditCLIClean: a repository with its hygiene in order audits clean.
 func TestAuditCLIClean(t *testing.T) {
+	t.Setenv("CI", "") // the hooks check runs outside CI
+	t.Setenv("GITHUB_ACTIONS", "")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	t.Setenv("GITHUB_REPOSITORY", "")
 	dir := gitRepo(t)
