@@ -19,8 +19,14 @@ import (
 // combined is set, so the order of everything printed can be checked.
 func runWithEnv(t *testing.T, env map[string]string, combined bool, args ...string) (int, string, string) {
 	t.Helper()
+	return runWithEnvStdin(t, env, "", combined, args...)
+}
+
+// runWithEnvStdin is runWithEnv with a standard input.
+func runWithEnvStdin(t *testing.T, env map[string]string, stdin string, combined bool, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	s := &IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }}
+	s := &IO{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }}
 	if combined {
 		s.Err = &out
 	}

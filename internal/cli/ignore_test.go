@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -244,7 +242,7 @@ func TestBlockAdviceUnpushedManagedKey(t *testing.T) {
 	gitT(t, dir, "commit", "-q", "-m", "deploy")
 	head := gitT(t, dir, "rev-parse", "HEAD")
 	in := "refs/heads/main " + head + " refs/heads/main " + base + "\n"
-	code, _, errs := runWithEnvIn(t, env, in, "scan", "--pre-push", "-C", dir)
+	code, _, errs := runWithEnvStdin(t, env, in, false, "scan", "--pre-push", "-C", dir)
 	if code != ExitFindings {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -256,19 +254,4 @@ func TestBlockAdviceUnpushedManagedKey(t *testing.T) {
 	if strings.Contains(errs, "and rotated") {
 		t.Errorf("pre-push advice asks to rotate a key that never left the machine:\n%s", errs)
 	}
-}
-
-// runWithEnvIn is runWithEnv with a standard input.
-func runWithEnvIn(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	s := &IO{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }}
-	root := newRoot(s)
-	root.SetArgs(args)
-	root.SetIn(s.In)
-	root.SetOut(s.Out)
-	root.SetErr(s.Err)
-	ctx := context.Background()
-	code := s.exitCode(ctx, root.ExecuteContext(ctx))
-	return code, out.String(), errb.String()
 }
