@@ -17,15 +17,16 @@ import (
 //
 // On pull_request, pull_request_target and merge_group, the commits under
 // scan may change leakguard.toml (an allowlist of every path, use_default
-// = false), the gitleaks config or .leakguardignore and so switch their
-// own scan off. leakguard ci reads them from the base commit instead —
+// = false), the gitleaks config, .leakguardignore or .gitleaksignore and
+// so switch their own scan off. leakguard ci reads them from the base
+// commit instead —
 // the reviewed state the pull request would merge into — through gitscan
 // (git show base:path), never from the work tree, and names every one of
 // them the pull request changes in an annotation and the job summary.
 
 // trustedFiles are the files that decide what a scan reports, relative to
 // the repository root.
-var trustedFiles = []string{"leakguard.toml", ".gitleaks.toml", scanner.IgnoreFile}
+var trustedFiles = []string{"leakguard.toml", ".gitleaks.toml", scanner.IgnoreFile, scanner.GitleaksIgnoreFile}
 
 // baseSource reads the files of a commit.
 type baseSource struct {

@@ -21,6 +21,7 @@ func TestCIPullRequestCannotSwitchOffItsScan(t *testing.T) {
 	r.commit("p1", "leakguard.toml", "[extend]\nuse_default = false\n\n[allowlist]\npaths = ['''.*''']\n")
 	leak := r.key("k5")
 	r.commit("p2", ".leakguardignore", "anthropic-api-key:"+secret.Hash(leak)+"\n")
+	r.commit("p2g", ".gitleaksignore", "src/app.txt:anthropic-api-key:1\n")
 	r.commit("p3", "src/app.txt", "api = \""+leak+"\"\n")
 	r.commit("p4", "fixtures/sample.txt", "api = \""+r.key("k6")+"\"\n")
 
@@ -39,7 +40,7 @@ func TestCIPullRequestCannotSwitchOffItsScan(t *testing.T) {
 			if got := strings.Join(r.found(cr), ","); got != "k5" {
 				t.Fatalf("found %v, want k5 (k6 is in the base's allowed fixtures/)\n%s", got, cr.stdout)
 			}
-			for _, f := range []string{"leakguard.toml", ".leakguardignore"} {
+			for _, f := range []string{"leakguard.toml", ".leakguardignore", ".gitleaksignore"} {
 				if !strings.Contains(cr.stdout, "file="+f+",") && !strings.Contains(cr.stdout, "file="+f+"::") {
 					t.Errorf("no annotation on %s:\n%s", f, cr.stdout)
 				}
