@@ -200,6 +200,7 @@ func isDigits(s string) bool {
 type assignSite struct {
 	ns, ne int // the name
 	ls, le int // its line
+	first  int // the line's first byte that is not a blank
 }
 
 // assignmentAt examines the assignment of the name around a keyword hit
@@ -298,7 +299,7 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 	if vs == ve || ve > le {
 		return candidate{}, false
 	}
-	if !quoted && isBlockIndicator(string(b[vs:ve])) && strings.TrimSpace(string(b[ve:le])) == "" {
+	if !quoted && isBlockIndicator(string(b[vs:ve])) && len(bytes.TrimSpace(b[ve:le])) == 0 {
 		// A YAML block scalar holding one line: the value is that line.
 		bs, be, ok := blockScalarLine(b, site.ls, le)
 		if !ok {
@@ -324,8 +325,10 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		// Flags and environment prefixes (--password x --host db,
 		// PGPASSWORD=x psql ...) are followed by the rest of a command.
 		envName := strings.ToUpper(name) == name
-		if rest := strings.TrimLeft(string(b[ve:le]), " \t\r"); !flag && !envName && rest != "" && !strings.HasPrefix(rest, "#") &&
-			!strings.HasPrefix(rest, "//") && !strings.HasPrefix(rest, ";") && !strings.ContainsRune(",}])\"'`<", rune(rest[0])) {
+		// (The rest of the line is read in place: copying it for each name
+		// on a long line cost the line's length squared.)
+		if rest := bytes.TrimLeft(b[ve:le], " \t\r"); !flag && !envName && len(rest) > 0 && !bytes.HasPrefix(rest, []byte("#")) &&
+			!bytes.HasPrefix(rest, []byte("//")) && !bytes.HasPrefix(rest, []byte(";")) && !strings.ContainsRune(",}])\"'`<", rune(rest[0])) {
 			return candidate{}, false
 		}
 		// Code in a config value: a call, an index, a YAML tag.
@@ -341,7 +344,7 @@ func (d *Detector) assignmentAt(r *rules.Rule, fc *fileContext, b []byte, site a
 		}
 	}
 	lfc := *fc
-	lfc.commented = commentLine(b, site.ls, ns)
+	lfc.commented = commentLine(b, site.first, ns)
 	conf, ok := judgeValue(kind, name, v, quoted, &lfc)
 	if !ok {
 		return candidate{}, false
@@ -414,10 +417,21 @@ var storingCalls = map[string]bool{"put": true, "set": true, "setdefault": true,
 	"set_header": true, "add_header": true, "define": true, "store": true, "save": true, "setattr": true,
 	"add_argument": false, "with": true, "setvalue": true, "setstring": true, "setsecret": true, "setcredentials": true}
 
+// maxStoringCall is the length of the longest name in storingCalls.
+var maxStoringCall = func() (n int) {
+	for k := range storingCalls {
+		n = max(n, len(k))
+	}
+	return n
+}()
+
 // rubySet reports "set " before the symbol's colon at c.
 func rubySet(b []byte, ls, c int) bool {
-	t := strings.TrimRight(string(b[ls:c]), " \t")
-	return strings.HasSuffix(t, "set") && (len(t) == 3 || !isIdentByte(t[len(t)-4]))
+	i := c
+	for i > ls && (b[i-1] == ' ' || b[i-1] == '\t') {
+		i--
+	}
+	return i-ls >= 3 && string(b[i-3:i]) == "set" && (i-3 == ls || !isIdentByte(b[i-4]))
 }
 
 // storingCall reports that the quote at q opens the first argument of a
@@ -433,6 +447,9 @@ func storingCall(b []byte, ls, q int) bool {
 	e := i
 	for i > ls && isIdentByte(b[i-1]) {
 		i--
+	}
+	if e-i > maxStoringCall {
+		return false // no copy of a long word
 	}
 	return storingCalls[strings.ToLower(string(b[i:e]))]
 }
@@ -476,11 +493,10 @@ func concatenated(b []byte, i, le int) bool {
 }
 
 // commentLine reports a line that starts with a comment marker before
-// the name at ns.
-func commentLine(b []byte, ls, ns int) bool {
-	t := strings.TrimLeft(string(b[ls:ns]), " \t")
+// the name at ns; first is the line's first byte that is not a blank.
+func commentLine(b []byte, first, ns int) bool {
 	for _, m := range []string{"//", "#", "*", "/*", "--", ";", "<!--", "%", "'"} {
-		if strings.HasPrefix(t, m) {
+		if hasAt(b[:ns], first, m) {
 			return true
 		}
 	}

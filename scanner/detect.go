@@ -166,7 +166,7 @@ func (d *Detector) Detect(f Fragment) []Finding {
 			}
 		}
 	}
-	li := newLineIndex(f.Content)
+	li := newLineCursor(f.Content)
 	var out []Finding
 	for _, c := range merged {
 		if d.min != "" && !c.confidence.AtLeast(d.min) {
@@ -182,36 +182,77 @@ func (d *Detector) Detect(f Fragment) []Finding {
 }
 
 // detect collects candidates in content, peeling encodings up to depth.
+//
+// Memory is bounded by the windows matched in, not by the number of
+// keyword hits (a keyword fires at every byte of a run of one letter):
+// hits arrive in order of start, so a rule's overlapping windows merge as
+// they come, and anchored rules and assignment sites are matched at once,
+// each word or name once, instead of being collected first.
 func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 	var cands []candidate
-	// Regex windows per rule, from keyword hits; anchored rules get the
-	// start of each hit's word instead.
-	windows := map[int][]span{}
-	anchors := map[int][]int{}
-	var sites map[int][]assignSite
-	var lb lineBounds
+	windows := map[int][]span{} // rule -> its regex windows
+	var (
+		lastAt map[int]int  // rule -> the last word or name start it matched at
+		pathOK map[int]bool // rule -> whether its path filters let path through
+		fc     *fileContext
+		lb     lineBounds
+	)
+	// applies reports whether rule ri runs on path: an assignment rule
+	// unless it skips the path, an anchored one when its path matches too.
+	applies := func(ri int, scoped bool) bool {
+		ok, seen := pathOK[ri]
+		if !seen {
+			r := d.rules[ri]
+			ok = !r.SkipsPath(path) && (!scoped || r.Path == "" || pathMatches(r, path))
+			if pathOK == nil {
+				pathOK = map[int]bool{}
+			}
+			pathOK[ri] = ok
+		}
+		return ok
+	}
+	// once reports whether rule ri has not yet matched at `at`: starts
+	// come in order, so a repeat (two keywords in one name) follows the
+	// start it repeats.
+	once := func(ri, at int) bool {
+		if lastAt == nil {
+			lastAt = map[int]int{}
+		}
+		if last, ok := lastAt[ri]; ok && last == at {
+			return false
+		}
+		lastAt[ri] = at
+		return true
+	}
 	d.keywords.each(content, func(p, ks, ke int) {
 		if len(d.patRules[p]) > 0 {
 			ls, le := lb.around(content, ks, ke)
 			for _, ri := range d.patRules[p] {
 				r := d.rules[ri]
-				if r.Detector != "" {
+				switch {
+				case r.Detector != "":
 					ns, ne := nameAround(content, ls, le, ks, ke)
-					if assignable(content, ns, ne, le) {
-						if sites == nil {
-							sites = map[int][]assignSite{}
+					if assignable(content, ns, ne, le) && applies(ri, false) && once(ri, ns) {
+						if fc == nil {
+							fc = newFileContext(path)
 						}
-						sites[ri] = append(sites[ri], assignSite{ns, ne, ls, le})
+						if c, ok := d.assignmentAt(r, fc, content, assignSite{ns, ne, ls, le, lb.firstWord(content)}); ok {
+							cands = append(cands, c)
+						}
 					}
-					continue
-				}
-				if r.KeywordAnchor {
-					if assignedAfter(content, ke, le) {
-						anchors[ri] = append(anchors[ri], wordStart(content, ls, ks))
+				case r.KeywordAnchor:
+					if assignedAfter(content, ke, le) && applies(ri, true) {
+						if st := wordStart(content, ls, ks); once(ri, st) {
+							end := min(len(content), st+anchoredWindow)
+							if i := bytes.IndexByte(content[st:end], '\n'); i >= 0 {
+								end = st + i
+							}
+							cands = d.matchAnchored(cands, r, path, content, st, end)
+						}
 					}
-					continue
+				default:
+					windows[ri] = addWindow(windows[ri], window(content, ls, le, ks, ke, r.Multiline))
 				}
-				windows[ri] = append(windows[ri], window(content, ls, le, ks, ke, r.Multiline))
 			}
 		}
 		if ki := d.patKey[p]; ki >= 0 {
@@ -236,44 +277,6 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 		}
 		for _, w := range mergeSpans(ws) {
 			cands = d.matchRule(cands, r, path, content, w)
-		}
-	}
-	for ri, starts := range anchors {
-		r := d.rules[ri]
-		if (r.Path != "" && !pathMatches(r, path)) || r.SkipsPath(path) {
-			continue
-		}
-		sort.Ints(starts)
-		last := -1
-		for _, st := range starts {
-			if st == last {
-				continue
-			}
-			last = st
-			end := st + anchoredWindow
-			if i := bytes.IndexByte(content[st:min(len(content), end)], '\n'); i >= 0 {
-				end = st + i
-			}
-			cands = d.matchAnchored(cands, r, path, content, st, min(end, len(content)))
-		}
-	}
-	if len(sites) > 0 {
-		fc := newFileContext(path)
-		for ri, ss := range sites {
-			r := d.rules[ri]
-			if r.SkipsPath(path) {
-				continue
-			}
-			last := -1
-			for _, st := range ss {
-				if st.ns == last {
-					continue // two keywords in one name
-				}
-				last = st.ns
-				if c, ok := d.assignmentAt(r, fc, content, st); ok {
-					cands = append(cands, c)
-				}
-			}
 		}
 	}
 	cands = append(cands, d.known.find(content)...)
@@ -371,6 +374,7 @@ func (d *Detector) matchAnchored(cands []candidate, r *rules.Rule, path string, 
 type lineBounds struct {
 	start, end int
 	ok         bool
+	first      int // the line's first byte that is not a blank; -1 until asked
 }
 
 func (lb *lineBounds) around(b []byte, ks, ke int) (int, int) {
@@ -382,8 +386,20 @@ func (lb *lineBounds) around(b []byte, ks, ke int) (int, int) {
 	if i := bytes.IndexByte(b[ke:], '\n'); i >= 0 {
 		le = ke + i
 	}
-	*lb = lineBounds{ls, le, true}
+	*lb = lineBounds{ls, le, true, -1}
 	return ls, le
+}
+
+// firstWord is the offset of the first byte of the current line that is
+// not a blank (its end when there is none), found once per line.
+func (lb *lineBounds) firstWord(b []byte) int {
+	if lb.first < 0 {
+		lb.first = lb.start
+		for lb.first < lb.end && (b[lb.first] == ' ' || b[lb.first] == '\t') {
+			lb.first++
+		}
+	}
+	return lb.first
 }
 
 // window is the range the regex of a rule sees around a keyword hit at
@@ -401,6 +417,19 @@ func window(b []byte, ls, le, ks, ke int, multiline bool) span {
 		w.end, w.clippedEnd = ke+lineWindow, true
 	}
 	return w
+}
+
+// addWindow adds w to a rule's windows, merged into the last one when it
+// starts within it: hits arrive in order of start, so a run of hits costs
+// one window, not one each. (mergeSpans still merges what is left.)
+func addWindow(ws []span, w span) []span {
+	if n := len(ws); n > 0 && w.start >= ws[n-1].start && w.start <= ws[n-1].end {
+		if w.end > ws[n-1].end {
+			ws[n-1].end, ws[n-1].clippedEnd = w.end, w.clippedEnd
+		}
+		return ws
+	}
+	return append(ws, w)
 }
 
 // mergeSpans sorts and merges overlapping windows.

@@ -118,7 +118,7 @@ func rank(c candidate) int {
 
 // finding resolves a candidate into a Finding, or nil when it is
 // suppressed.
-func (d *Detector) finding(f Fragment, li *lineIndex, c candidate, pv *previewer) *Finding {
+func (d *Detector) finding(f Fragment, li *lineCursor, c candidate, pv *previewer) *Finding {
 	sl, sc := li.pos(c.start)
 	el, ec := li.pos(max(c.end-1, c.start))
 	if f.Lines != nil && !f.Lines[sl] {
@@ -187,29 +187,31 @@ func hasInlineAllow(line string) bool {
 	return strings.Contains(line, "leakguard:allow") || strings.Contains(line, "gitleaks:allow")
 }
 
-// lineIndex maps byte offsets to 1-based line and column.
-type lineIndex struct {
-	nl []int // offsets of '\n'
+// lineCursor maps byte offsets to 1-based line and column, counting
+// newlines as it moves (findings come in order of position) rather than
+// indexing every line: its memory does not grow with the content's lines.
+type lineCursor struct {
+	b     []byte
+	off   int // the newlines before off are counted
+	line  int // the line at off
+	start int // where that line starts
 }
 
-func newLineIndex(b []byte) *lineIndex {
-	li := &lineIndex{}
-	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			break
+func newLineCursor(b []byte) *lineCursor { return &lineCursor{b: b, line: 1} }
+
+func (c *lineCursor) pos(off int) (line, col int) {
+	if off < c.start {
+		// Back before the current line (a candidate that overlaps the
+		// previous one): count back to it.
+		c.line -= bytes.Count(c.b[off:c.start], []byte{'\n'})
+		c.start = bytes.LastIndexByte(c.b[:off], '\n') + 1
+	} else if off > c.off {
+		seg := c.b[c.off:off]
+		if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+			c.line += n
+			c.start = c.off + bytes.LastIndexByte(seg, '\n') + 1
 		}
-		li.nl = append(li.nl, i+j)
-		i += j + 1
 	}
-	return li
-}
-
-func (li *lineIndex) pos(off int) (line, col int) {
-	n := sort.SearchInts(li.nl, off) // newlines before off
-	start := 0
-	if n > 0 {
-		start = li.nl[n-1] + 1
-	}
-	return n + 1, off - start + 1
+	c.off = off
+	return c.line, off - c.start + 1
 }
