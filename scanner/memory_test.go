@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// hostileInputs are single lines where keywords fire every few bytes
-// (issue 13 item 14): a run of one letter fires a 21-letter keyword at
-// every byte; the others put a keyword, a name, an assignment or a token
-// prefix every few bytes.
+// hostileInputs are contents where keywords fire every few bytes, on
+// one line (issue 13 item 14): a run of one letter fires a 21-letter
+// keyword at every byte; the others put a keyword, a name, an assignment
+// or a token prefix every few bytes. None holds a finding but the last.
 func hostileInputs() []struct {
 	name    string
 	content []byte
@@ -25,6 +25,9 @@ func hostileInputs() []struct {
 		{"a token prefix every 4 bytes", bytes.Repeat([]byte("ghp_"), 1<<18)},
 		{"a name every 6 bytes", bytes.Repeat([]byte("token "), 1<<18)},
 		{"a comment of names", append([]byte("# "), bytes.Repeat([]byte("set :token, 1 "), 1<<15)...)},
+		// Not one line: a finding after 4 Mi lines, where an index of
+		// every newline took 8 bytes a line.
+		{"a token after 4 Mi empty lines", append(bytes.Repeat([]byte("\n"), 4<<20), "GITHUB_TOKEN="+githubPAT()+"\n"...)},
 	}
 }
 
@@ -54,6 +57,9 @@ func TestMemoryBoundedByWindows(t *testing.T) {
 		a := allocated(func() { fs = d.Detect(Fragment{Path: "big.txt", Content: in.content}) })
 		ratio := float64(a) / float64(len(in.content))
 		t.Logf("%-30s %5.1f MiB: %d findings, allocated %.2fx the input", in.name, float64(len(in.content))/(1<<20), len(fs), ratio)
+		if want := btoi(bytes.Contains(in.content, []byte("GITHUB_TOKEN="))); len(fs) != want {
+			t.Errorf("%s: %d findings, want %d", in.name, len(fs), want)
+		}
 		if ratio > 12 {
 			t.Errorf("%s: allocated %d bytes for %d bytes of content (%.1fx)", in.name, a, len(in.content), ratio)
 		}
