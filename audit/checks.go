@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
@@ -25,18 +26,24 @@ type secretFile struct {
 	ignore []string
 }
 
-var exampleSuffix = regexp.MustCompile(`(?i)\.(example|sample|template|tpl|dist|defaults?|schema)$`)
+var exampleSuffix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\.(example|sample|template|tpl|dist|defaults?|schema)$`)
+})
 
-var credentialsRe = regexp.MustCompile(`(?i)^(\.?credentials|.*[._-]credentials)(\.(json|ya?ml|toml|ini|txt|csv|xml))?$`)
+var credentialsRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(\.?credentials|.*[._-]credentials)(\.(json|ya?ml|toml|ini|txt|csv|xml))?$`)
+})
 
-var sshKeyRe = regexp.MustCompile(`^id_(rsa|dsa|ecdsa|ed25519|ecdsa_sk|ed25519_sk)$|^id_[A-Za-z0-9_-]+$`)
+var sshKeyRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^id_(rsa|dsa|ecdsa|ed25519|ecdsa_sk|ed25519_sk)$|^id_[A-Za-z0-9_-]+$`)
+})
 
 var secretFiles = []secretFile{
 	{
 		name: ".env files",
 		match: func(p string) bool {
 			b := path.Base(p)
-			return (b == ".env" || strings.HasPrefix(b, ".env.")) && !exampleSuffix.MatchString(b)
+			return (b == ".env" || strings.HasPrefix(b, ".env.")) && !exampleSuffix().MatchString(b)
 		},
 		probes: []string{".env", ".env.local", ".env.production", "app/.env"},
 		ignore: []string{".env", ".env.*", "!.env.example"},
@@ -49,7 +56,7 @@ var secretFiles = []secretFile{
 	},
 	{
 		name:   "SSH keys (id_*)",
-		match:  func(p string) bool { return sshKeyRe.MatchString(path.Base(p)) },
+		match:  func(p string) bool { return sshKeyRe().MatchString(path.Base(p)) },
 		probes: []string{"id_rsa", "id_ed25519", "deploy/id_ed25519"},
 		ignore: []string{"id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "!*.pub"},
 	},
@@ -69,7 +76,7 @@ var secretFiles = []secretFile{
 	},
 	{
 		name:   "credentials files",
-		match:  func(p string) bool { return credentialsRe.MatchString(path.Base(p)) },
+		match:  func(p string) bool { return credentialsRe().MatchString(path.Base(p)) },
 		probes: []string{"credentials.json", ".aws/credentials"},
 		ignore: []string{"credentials.json", "*credentials", "*credentials.json"},
 	},
@@ -395,7 +402,7 @@ func checkPermissions(in Input) Check {
 			}
 			rel, _ := filepath.Rel(in.Root, p)
 			rel = filepath.ToSlash(rel)
-			if _, ok := isSecretFile(rel); ok && !exampleSuffix.MatchString(rel) {
+			if _, ok := isSecretFile(rel); ok && !exampleSuffix().MatchString(rel) {
 				check(p, rel)
 			}
 			return nil
@@ -414,11 +421,19 @@ func checkPermissions(in Input) Check {
 }
 
 var (
-	writeAllRe   = regexp.MustCompile(`^\s*permissions\s*:\s*["']?write-all["']?\s*(#.*)?$`)
-	echoRe       = regexp.MustCompile(`\b(echo|printf|print|cat|tee|Write-Host|Write-Output)\b`)
-	secretsRe    = regexp.MustCompile(`\$\{\{\s*(secrets\.|secrets\[|toJSON\(\s*secrets\s*\))`)
-	runKeyRe     = regexp.MustCompile(`^(\s*)(-\s+)?run\s*:\s*(.*)$`)
-	secretsEnvRe = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*\$\{\{\s*secrets\.`)
+	writeAllRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*permissions\s*:\s*["']?write-all["']?\s*(#.*)?$`)
+	})
+	echoRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b(echo|printf|print|cat|tee|Write-Host|Write-Output)\b`)
+	})
+	secretsRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\$\{\{\s*(secrets\.|secrets\[|toJSON\(\s*secrets\s*\))`)
+	})
+	runKeyRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)(-\s+)?run\s*:\s*(.*)$`) })
+	secretsEnvRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*\$\{\{\s*secrets\.`)
+	})
 )
 
 func checkWorkflows(in Input) Check {
@@ -467,14 +482,14 @@ func scanWorkflow(p, shown string) []string {
 		lines = append(lines, sc.Text())
 	}
 	for _, l := range lines {
-		if m := secretsEnvRe.FindStringSubmatch(l); m != nil {
+		if m := secretsEnvRe().FindStringSubmatch(l); m != nil {
 			secretEnv[m[1]] = true
 		}
 	}
 	inRun, runIndent := false, 0
 	for i, l := range lines {
 		n := i + 1
-		if writeAllRe.MatchString(l) {
+		if writeAllRe().MatchString(l) {
 			out = append(out, fmt.Sprintf("%s:%d: permissions: write-all", shown, n))
 		}
 		indent := len(l) - len(strings.TrimLeft(l, " "))
@@ -482,7 +497,7 @@ func scanWorkflow(p, shown string) []string {
 			inRun = false
 		}
 		text := ""
-		if m := runKeyRe.FindStringSubmatch(l); m != nil {
+		if m := runKeyRe().FindStringSubmatch(l); m != nil {
 			runIndent = len(m[1])
 			if m[2] != "" {
 				runIndent += len(m[2])
@@ -496,10 +511,10 @@ func scanWorkflow(p, shown string) []string {
 		} else if inRun {
 			text = l
 		}
-		if text == "" || !echoRe.MatchString(text) {
+		if text == "" || !echoRe().MatchString(text) {
 			continue
 		}
-		leaks := secretsRe.MatchString(text)
+		leaks := secretsRe().MatchString(text)
 		for name := range secretEnv {
 			if strings.Contains(text, "$"+name) || strings.Contains(text, "${"+name+"}") || strings.Contains(text, "env."+name) {
 				leaks = true

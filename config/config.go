@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -158,11 +159,11 @@ func (s *Size) UnmarshalTOML(v any) error {
 	return fmt.Errorf("want a number of bytes or a string such as \"10MiB\"")
 }
 
-var sizeRe = regexp.MustCompile(`^\s*(\d+)\s*([KMGkmg]?)(i?[Bb])?\s*$`)
+var sizeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(\d+)\s*([KMGkmg]?)(i?[Bb])?\s*$`) })
 
 // ParseSize parses "10485760", "10MiB", "10M", "512KB".
 func ParseSize(s string) (int64, error) {
-	m := sizeRe.FindStringSubmatch(s)
+	m := sizeRe().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a size (try 10MiB)", s)
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/leakguard/leakguard/rules"
 )
@@ -83,7 +84,9 @@ type gitleaksAllowlist struct {
 	TargetRules []string `toml:"targetRules"`
 }
 
-var gitleaksMarkers = regexp.MustCompile(`(?m)^\s*(useDefault|secretGroup|regexTarget|disabledRules|targetRules)\s*=|^\s*\[\[\s*(rules\.)?allowlists\s*\]\]|^\s*title\s*=`)
+var gitleaksMarkers = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*(useDefault|secretGroup|regexTarget|disabledRules|targetRules)\s*=|^\s*\[\[\s*(rules\.)?allowlists\s*\]\]|^\s*title\s*=`)
+})
 
 // IsGitleaks reports whether a config file is in gitleaks's format: by its
 // name (.gitleaks.toml, gitleaks.toml) or its gitleaks-only keys.
@@ -92,7 +95,7 @@ func IsGitleaks(path string, b []byte) bool {
 	if base == ".gitleaks.toml" || base == "gitleaks.toml" {
 		return true
 	}
-	return gitleaksMarkers.Match(b)
+	return gitleaksMarkers().Match(b)
 }
 
 // gitleaksIDs maps gitleaks's default rule ids to leakguard's rules for

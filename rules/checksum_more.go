@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 func init() {
@@ -40,10 +41,10 @@ func gitlabRoutable(s string) bool {
 	}
 	// What precedes the base64 part is the token's prefix: gl…- and, for
 	// runners, a type marker (glrt-t1_).
-	return gitlabPrefix.MatchString(body[:i-int(n)])
+	return gitlabPrefix().MatchString(body[:i-int(n)])
 }
 
-var gitlabPrefix = regexp.MustCompile(`^gl[a-z]{2,8}-(?:t[0-9]_)?$`)
+var gitlabPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^gl[a-z]{2,8}-(?:t[0-9]_)?$`) })
 
 func pad36(v uint64, width int) string {
 	s := strconv.FormatUint(v, 36)

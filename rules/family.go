@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Family is a table of providers that share one matcher: a value assigned
@@ -66,7 +67,9 @@ type Member struct {
 	Entropy float64 `toml:"entropy"`
 }
 
-var shapeShorthand = regexp.MustCompile(`^(hex|alnum|lower|upper|digits|b64|urlsafe)([0-9]+)(?:-([0-9]+))?$`)
+var shapeShorthand = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(hex|alnum|lower|upper|digits|b64|urlsafe)([0-9]+)(?:-([0-9]+))?$`)
+})
 
 // ShapeRegex expands a shape's shorthands, alone or as top-level
 // alternatives ("uuid|hex32", "jwt|sk-[a-z]{48}"), into a regex; other
@@ -116,7 +119,7 @@ func shapeOne(shape string) string {
 	if shape == "uuid" {
 		return `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
 	}
-	m := shapeShorthand.FindStringSubmatch(shape)
+	m := shapeShorthand().FindStringSubmatch(shape)
 	if m == nil {
 		return shape
 	}

@@ -4,19 +4,24 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var (
 	// References to a value held elsewhere: shell and template variables,
 	// environment lookups in common languages, secret stores.
-	referenceRe = regexp.MustCompile(`(?i)^(?:` +
-		`\$\{[^}]*\}?|\$\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\([^)]*\)?|` +
-		`\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>]+>|\[[A-Za-z _-]+\]|%[A-Za-z_][A-Za-z0-9_]*%|` +
-		`#\{[^}]*\}|@[A-Za-z_][A-Za-z0-9_.]*@|` +
-		`(?:process\.env|import\.meta\.env|os\.environ|env|ENV|System\.getenv|os\.Getenv|getenv|Deno\.env|secrets|vars|config|settings)\b.*|` +
-		`(?:vault|ssm|awssm|arn|op|sm|keyvault|gcp-sm|doppler|infisical)://.*|` +
-		`!(?:Ref|Sub|GetAtt|env|secret)\b.*` +
-		`)$`)
+	// Compiled on first use: it is the package's largest regex, and most
+	// commands never ask.
+	referenceRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^(?:` +
+			`\$\{[^}]*\}?|\$\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\([^)]*\)?|` +
+			`\{\{.*\}\}|\{%.*%\}|<%.*%>|<[^<>]+>|\[[A-Za-z _-]+\]|%[A-Za-z_][A-Za-z0-9_]*%|` +
+			`#\{[^}]*\}|@[A-Za-z_][A-Za-z0-9_.]*@|` +
+			`(?:process\.env|import\.meta\.env|os\.environ|env|ENV|System\.getenv|os\.Getenv|getenv|Deno\.env|secrets|vars|config|settings)\b.*|` +
+			`(?:vault|ssm|awssm|arn|op|sm|keyvault|gcp-sm|doppler|infisical)://.*|` +
+			`!(?:Ref|Sub|GetAtt|env|secret)\b.*` +
+			`)$`)
+	})
 	// Words that mark a placeholder rather than a value.
 	placeholderWords = []string{
 		"your-", "your_", "yourkey", "your key", "<your", "changeme", "change-me", "change_me",
@@ -30,7 +35,7 @@ var (
 // IsReference reports whether v refers to a value kept elsewhere (an
 // environment variable, a template, a secret store) instead of being one.
 func IsReference(v string) bool {
-	return referenceRe.MatchString(strings.TrimSpace(v))
+	return referenceRe().MatchString(strings.TrimSpace(v))
 }
 
 // IsPlaceholder reports whether v is a placeholder, a reference or too

@@ -31,6 +31,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Confidence grades how sure a finding is.
@@ -197,6 +198,7 @@ func (r *Rule) ensure() {
 }
 
 func (r *Rule) compileRegexes() error {
+	work.compiled.Add(1)
 	s := r.RuleSpec
 	if s.Regex != "" {
 		re, err := compileShared(s.Regex)
@@ -224,6 +226,15 @@ func (r *Rule) compileRegexes() error {
 	}
 	return nil
 }
+
+// work counts what this process has done with rules, for the start-up
+// tests: a command that scans nothing (version, help) makes no rule and
+// compiles nothing.
+var work struct{ made, compiled atomic.Int64 }
+
+// Work reports how many rules this process has made ([CompileLazy]) and
+// how many rules and allowlists it has compiled.
+func Work() (made, compiled int64) { return work.made.Load(), work.compiled.Load() }
 
 // sharedRegexps holds compiled regexes by source: the members of a
 // [Family] share one regex, compiled once. A *regexp.Regexp is safe for
@@ -285,6 +296,7 @@ func CompileLazy(s RuleSpec) (*Rule, error) {
 	default:
 		return nil, fmt.Errorf("detector: unknown detector %q (known: assignment)", s.Detector)
 	}
+	work.made.Add(1)
 	r := &Rule{RuleSpec: s}
 	if s.Allowlist != nil {
 		al := *s.Allowlist // each rule owns its compiled allowlist
@@ -336,6 +348,7 @@ func (a *Allowlist) compile() error {
 	default:
 		return fmt.Errorf("condition: %q is not or, and", a.Condition)
 	}
+	work.compiled.Add(1)
 	a.regexes = a.regexes[:0]
 	a.paths = a.paths[:0]
 	a.commits = a.commits[:0]

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Providers whose checks are more than one probe read by status code:
@@ -195,7 +196,7 @@ func gcpProvider() *provider {
 
 // --- Supabase ---
 
-var supabaseRefRe = regexp.MustCompile(`^[a-z0-9]{20}$`)
+var supabaseRefRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]{20}$`) })
 
 func supabaseProvider() *provider {
 	return &provider{
@@ -226,7 +227,7 @@ func supabaseProjectCheck(ctx context.Context, h *hc, base, title, v string) Res
 	if err != nil || json.Unmarshal(payload, &claims) != nil {
 		return Result{Unknown, "no verifier: the JWT's payload could not be read"}
 	}
-	if claims.Iss != "supabase" || !supabaseRefRe.MatchString(claims.Ref) {
+	if claims.Iss != "supabase" || !supabaseRefRe().MatchString(claims.Ref) {
 		return Result{Unknown, "no verifier: the JWT names no Supabase project, so there is nowhere to send it"}
 	}
 	u := strings.ReplaceAll(base, "{ref}", claims.Ref)
@@ -363,10 +364,10 @@ func discordProvider() *provider {
 			{format: regexp.MustCompile(`^[\w-]{23,28}\.[\w-]{6}\.[\w-]{27,38}$`), rules: []string{"discord-bot-token"},
 				base: "https://discord.com/api/v10", how: "GET /users/@me (Authorization: Bot)",
 				run: probe{method: "GET", path: "/users/@me", auth: headerAuth("Authorization", "Bot ")}.run},
-			{id: "discord-webhook", format: discordWebhookRe, rules: []string{"discord-webhook-url"},
+			{id: "discord-webhook", format: discordWebhookRe(), rules: []string{"discord-webhook-url"},
 				base: "https://discord.com/api/v10", how: "GET /webhooks/ID/TOKEN (webhook URLs)",
 				run: func(ctx context.Context, h *hc, base, title, v string) Result {
-					m := discordWebhookRe.FindStringSubmatch(v)
+					m := discordWebhookRe().FindStringSubmatch(v)
 					return probe{method: "GET", path: "/webhooks/ID/TOKEN", invalid: []int{401, 404},
 						url: func(base, _ string) string { return base + "/webhooks/" + m[1] + "/" + m[2] }}.run(ctx, h, base, title, v)
 				}},
@@ -374,7 +375,9 @@ func discordProvider() *provider {
 	}
 }
 
-var discordWebhookRe = regexp.MustCompile(`^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/(\d{17,20})/([\w-]{60,68})$`)
+var discordWebhookRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/(\d{17,20})/([\w-]{60,68})$`)
+})
 
 // --- Datadog ---
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/smithy-go/aws-http-auth/credentials"
@@ -169,7 +170,7 @@ func (g *pairGroup) result(i int) Result {
 	if j, ok := g.dupOf[i]; ok {
 		i = j
 	}
-	title := providers[g.pc.provider].title
+	title := providers()[g.pc.provider].title
 	single := len(g.ids) == 1 && len(g.secrets) == 1
 	// side: 0 for a key id, 1 for a secret; mine are its pairs' outcomes
 	// in the order they were tried.
@@ -236,7 +237,7 @@ func hasInt(is []int, i int) bool {
 	return false
 }
 
-var awsCodeRe = regexp.MustCompile(`<Code>([A-Za-z.]{1,64})</Code>`)
+var awsCodeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<Code>([A-Za-z.]{1,64})</Code>`) })
 
 // stsGetCallerIdentity calls STS GetCallerIdentity, which needs no
 // permission, signed with Signature Version 4 by smithy-go's signer.
@@ -262,7 +263,7 @@ func stsGetCallerIdentity(ctx context.Context, h *hc, base, id, sec, token strin
 		return pairOutcome{pairUnknown, res.Detail}
 	}
 	code := ""
-	if m := awsCodeRe.FindSubmatch(r.body); m != nil {
+	if m := awsCodeRe().FindSubmatch(r.body); m != nil {
 		code = string(m[1])
 	}
 	switch {

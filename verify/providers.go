@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // provider is what leakguard knows about one provider: how to check its
@@ -163,17 +165,42 @@ func errCode(b []byte) string {
 	return ""
 }
 
-var (
-	providers = map[string]*provider{}
-	byRule    = map[string]*check{}
-)
+// registry is every provider and its checks indexed by rule.
+type registry struct {
+	providers map[string]*provider
+	byRule    map[string]*check
+}
+
+// registered builds the registry on first use: compiling the providers'
+// formats was most of the program's start-up, and a hook never verifies.
+var registered = sync.OnceValue(func() *registry {
+	loaded.Store(true)
+	r := &registry{providers: map[string]*provider{}, byRule: map[string]*check{}}
+	for _, p := range allProviders() {
+		r.register(p)
+	}
+	return r
+})
+
+// loaded is set once the registry is built (see Loaded).
+var loaded atomic.Bool
+
+// Loaded reports whether this process has built the provider registry:
+// the start-up tests check that a command which verifies nothing does not.
+func Loaded() bool { return loaded.Load() }
+
+// providers is every provider by id.
+func providers() map[string]*provider { return registered().providers }
+
+// byRule is every check by the rule ids it verifies.
+func byRule() map[string]*check { return registered().byRule }
 
 // register adds a provider and indexes its checks by rule.
-func register(p *provider) {
-	if providers[p.id] != nil {
+func (r *registry) register(p *provider) {
+	if r.providers[p.id] != nil {
 		panic("verify: duplicate provider " + p.id)
 	}
-	providers[p.id] = p
+	r.providers[p.id] = p
 	for _, c := range p.checks {
 		c.prov = p
 		if c.endpoint == "" {
@@ -182,11 +209,11 @@ func register(p *provider) {
 		if c.id == "" {
 			c.id = p.id
 		}
-		for _, r := range c.rules {
-			if byRule[r] != nil {
-				panic("verify: rule " + r + " has two checks")
+		for _, rule := range c.rules {
+			if r.byRule[rule] != nil {
+				panic("verify: rule " + rule + " has two checks")
 			}
-			byRule[r] = c
+			r.byRule[rule] = c
 		}
 	}
 	if p.rev != nil && p.rev.endpoint == "" {
@@ -215,7 +242,7 @@ type Provider struct {
 // Providers lists every provider leakguard knows, sorted by id.
 func Providers() []Provider {
 	var out []Provider
-	for _, p := range providers {
+	for _, p := range providers() {
 		d := Provider{ID: p.id, Title: p.title, NoCheck: p.noCheck, KeysPage: p.keysPage, UsagePage: p.usagePage}
 		ep := func(id string) {
 			for _, e := range d.Endpoints {
@@ -257,8 +284,9 @@ func simple(id, title, base, keysPage, usagePage string, format string, rules []
 	return &provider{id: id, title: title, keysPage: keysPage, usagePage: usagePage, checks: []*check{c}}
 }
 
-func init() {
-	for _, p := range []*provider{
+// allProviders makes every provider (see registered).
+func allProviders() []*provider {
+	return []*provider{
 		githubProvider(),
 		anthropicProvider(),
 		openaiProvider(),
@@ -378,7 +406,5 @@ func init() {
 		simple("pinecone", "Pinecone", "https://api.pinecone.io", "https://app.pinecone.io/organizations/-/projects/-/keys", "https://app.pinecone.io/organizations/-/settings/usage",
 			`^pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80}$`, []string{"pinecone-api-key"},
 			probe{method: "GET", path: "/indexes", auth: headerAuth("Api-Key", ""), header: map[string]string{"X-Pinecone-API-Version": "2025-01"}}),
-	} {
-		register(p)
 	}
 }

@@ -107,19 +107,19 @@ func GuideFor(cr Credential) Guide {
 // the Checker's endpoints.
 func lookup(cr Credential) (*check, *provider) {
 	v := cr.Value.Reveal()
-	if chk, ok := byRule[cr.Rule]; ok && chk.accepts(v) {
+	if chk, ok := byRule()[cr.Rule]; ok && chk.accepts(v) {
 		return chk, chk.prov
 	}
 	for _, pc := range pairChecks {
 		if inList(pc.idRules, cr.Rule) || inList(pc.secretRules, cr.Rule) || inList(pc.tokenRules, cr.Rule) {
-			return nil, providers[pc.provider]
+			return nil, providers()[pc.provider]
 		}
 	}
 	pid := cr.KeyProvider
 	if pid == "" {
 		pid = cr.Provider
 	}
-	p := providers[pid]
+	p := providers()[pid]
 	if p == nil {
 		return nil, nil
 	}

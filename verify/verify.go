@@ -294,7 +294,7 @@ type route struct {
 func (c *Checker) route(cr Credential) route {
 	v := cr.Value.Reveal()
 	// 1. The rule that found it names its kind exactly.
-	if chk, ok := byRule[cr.Rule]; ok && chk.accepts(v) {
+	if chk, ok := byRule()[cr.Rule]; ok && chk.accepts(v) {
 		return route{chk: chk, base: c.base(chk.endpoint, chk.base)}
 	}
 	// 2. The provider: the managed key's, else the finding's. A value is
@@ -304,7 +304,7 @@ func (c *Checker) route(cr Credential) route {
 	if pid == "" {
 		pid = cr.Provider
 	}
-	p := providers[pid]
+	p := providers()[pid]
 	if p == nil {
 		what := pid
 		if what == "" || what == "generic" {
@@ -375,7 +375,7 @@ func scrub(s, v string) string {
 // EndpointIDs lists the ids [Options.Endpoints] accepts, sorted.
 func EndpointIDs() []string {
 	seen := map[string]bool{}
-	for _, p := range providers {
+	for _, p := range providers() {
 		for _, chk := range p.checks {
 			seen[chk.endpoint] = true
 		}

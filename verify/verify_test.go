@@ -62,7 +62,7 @@ func examples(t *testing.T, ruleID string, n int) []string {
 			continue
 		}
 		v := m[spec.SecretGroup]
-		if chk := byRule[ruleID]; chk != nil && !chk.accepts(v) {
+		if chk := byRule()[ruleID]; chk != nil && !chk.accepts(v) {
 			continue
 		}
 		dup := false
@@ -82,7 +82,7 @@ func examples(t *testing.T, ruleID string, n int) []string {
 // liveForm is how a fake knows a value: most by the value itself.
 func liveForm(ruleID, v string) string {
 	if ruleID == "discord-webhook-url" {
-		m := discordWebhookRe.FindStringSubmatch(v)
+		m := discordWebhookRe().FindStringSubmatch(v)
 		return m[1] + "/" + m[2]
 	}
 	return v
@@ -106,7 +106,7 @@ func mustNotLeak(t *testing.T, what, detail, v string) {
 
 func sortedRules() []string {
 	var ids []string
-	for id := range byRule {
+	for id := range byRule() {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
@@ -120,7 +120,7 @@ func TestEveryCheckAgainstItsProvider(t *testing.T) {
 	w := newWorld(t)
 	c := w.checker(Options{})
 	for _, id := range sortedRules() {
-		chk := byRule[id]
+		chk := byRule()[id]
 		t.Run(id, func(t *testing.T) {
 			if id == "github-refresh-token" {
 				vs := examples(t, id, 1)
@@ -192,11 +192,11 @@ func TestCoverage(t *testing.T) {
 	}
 	for _, id := range []string{"github", "anthropic", "openai", "google", "tavily", "vercel", "supabase", "stripe", "slack",
 		"gitlab", "npm", "aws", "sendgrid", "huggingface", "skyvern"} {
-		if p := providers[id]; p == nil || len(p.checks) == 0 && id != "aws" {
+		if p := providers()[id]; p == nil || len(p.checks) == 0 && id != "aws" {
 			t.Errorf("no verifier for %s", id)
 		}
 	}
-	if providers["opencode"] == nil || providers["opencode"].noCheck == "" {
+	if providers()["opencode"] == nil || providers()["opencode"].noCheck == "" {
 		t.Error("OpenCode Zen: want a provider saying why there is no verifier")
 	}
 }
@@ -213,7 +213,7 @@ func TestSecretsGoOnlyToTheirOwnProvider(t *testing.T) {
 	}
 	var items []item
 	for _, id := range sortedRules() {
-		chk := byRule[id]
+		chk := byRule()[id]
 		if id == "github-refresh-token" {
 			continue
 		}

@@ -32,6 +32,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -72,7 +73,7 @@ type Target struct {
 	noUnique atomic.Bool
 }
 
-var ident = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+var ident = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`) })
 
 // New checks cfg and returns the target.
 func New(cfg Config) (*Target, error) {
@@ -87,7 +88,7 @@ func New(cfg Config) (*Target, error) {
 		return nil, fmt.Errorf("table %q: want NAME or SCHEMA.NAME", cfg.Table)
 	}
 	for _, p := range parts {
-		if !ident.MatchString(p) {
+		if !ident().MatchString(p) {
 			return nil, fmt.Errorf("table %q: %q is not a plain identifier (letters, digits, _; at most 63)", cfg.Table, p)
 		}
 	}
