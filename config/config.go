@@ -398,33 +398,36 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 	for _, r := range f.Rules {
 		userIDs[r.ID] = true
 	}
-	var specs []rules.RuleSpec
+	// Pointers: a rule spec is a few hundred bytes, and there are ~900.
+	specs := make([]*rules.RuleSpec, 0, len(def.Rules)+len(f.Rules))
 	if useDefault {
-		for _, r := range def.Rules {
-			if !disabled[r.ID] && !userIDs[r.ID] {
+		for i := range def.Rules {
+			if r := &def.Rules[i]; !disabled[r.ID] && !userIDs[r.ID] {
 				specs = append(specs, r)
 			}
 		}
 		appendAllow(c.Allowlist, def.Allowlist)
 	}
 	nDefault := len(specs)
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(specs)+len(f.Rules))
 	for _, r := range specs {
 		seen[r.ID] = true
 	}
-	for i, r := range f.Rules {
+	for i := range f.Rules {
+		r := &f.Rules[i]
 		if seen[r.ID] {
 			return nil, &Error{File: path, Line: lineOfTable(b, "rules", i), Field: fmt.Sprintf("rules[%d].id", i), Err: fmt.Errorf("duplicate id %q", r.ID)}
 		}
 		seen[r.ID] = true
 		specs = append(specs, r)
 	}
+	c.Rules = make([]*rules.Rule, 0, len(specs))
 	for i, s := range specs {
 		compile := rules.Compile
 		if i < nDefault {
 			compile = rules.CompileLazy // the tests compile every embedded rule
 		}
-		r, err := compile(s)
+		r, err := compile(*s)
 		if err != nil {
 			if i < nDefault {
 				return nil, fmt.Errorf("embedded rule %s: %w", s.ID, err)
