@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Benchmark leakguard's git scans against git itself and gitleaks.
+# Benchmark leakguard's full-history scan against git itself (issue 14
+# items 2 and 3).
 #
-# Builds a synthetic history with git fast-import (COMMITS commits, FILES
-# files, several branches and merges, a tag-only commit, a few planted
-# keys generated at run time), builds leakguard, and times in one run:
-#   leakguard scan --history --all-refs  vs  git log -p -U0 --full-history --all
-#   (the same refs on both sides; the commit counts each read are printed)
-#   (and gitleaks git, when it can be installed)
-#   leakguard scan --staged    vs  gitleaks git --pre-commit --staged
-# printing wall time, peak RSS and ratios. Not run by CI.
+# Builds a synthetic history with bench/genhistory.sh (COMMITS commits over
+# FILES files, several branches and merges, a tag-only commit, a few planted
+# keys generated at run time; or BENCH_REPO, a repository to copy), builds
+# leakguard, and times, RUNS times each in turn (default 2):
+#   git log -p -U0 --full-history --all          the feed a diff-based scanner reads
+#   git rev-list --objects --all | git cat-file --batch
+#                                                the floor: every reachable object read once
+#   leakguard scan --history --all-refs          the same refs as --all
+# printing wall time and peak RSS of each run, the commit count each side
+# read, and 'ratio=' lines (median of the runs, with the spread of the
+# per-run ratios). Optional: BENCH_GITLEAKS=1 adds gitleaks git (slow),
+# BENCH_GOGIT=1 leakguard's go-git backend, BENCH_PROFILE=FILE writes a CPU
+# profile of one more leakguard run (LEAKGUARD_CPUPROFILE). Not run by CI.
 #
-# Usage: bench/history.sh [COMMITS] [FILES]     (defaults 20000 2000)
+# Usage: bench/history.sh [COMMITS] [FILES] [RUNS]     (defaults 20000 2000 2)
 set -euo pipefail
 
 COMMITS=${1:-20000}
 FILES=${2:-2000}
+RUNS=${3:-2}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-bench.XXXXXX")
 if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
@@ -28,78 +35,89 @@ if ! /usr/bin/time -f %M true 2>/dev/null; then
 fi
 TIME=/usr/bin/time
 
-# measure NAME CMD...: runs CMD (stdout discarded), prints seconds and
-# peak RSS, and stores them in T_NAME / M_NAME.
+# measure NAME CMD...: runs CMD (stdout discarded), prints seconds and peak
+# RSS, and appends them to the lists T_NAME / M_NAME (KB).
 measure() {
 	local name=$1; shift
-	local out="$WORK/time.$name"
+	local key=${name//[^A-Za-z0-9]/_}
+	local out="$WORK/time.$key"
 	local rc=0
-	$TIME -f '%e %M' -o "$out" "$@" >/dev/null 2>"$WORK/err.$name" || rc=$?
+	$TIME -f '%e %M' -o "$out" "$@" >/dev/null 2>"$WORK/err.$key" || rc=$?
+	local secs kb
 	read -r secs kb < <(tail -n 1 "$out")
-	printf '%-44s %7.2f s  %6d MB  (exit %d)\n' "$name" "$secs" $((kb / 1024)) "$rc"
-	eval "T_${name//[^A-Za-z0-9]/_}=$secs"
+	printf '%-28s %8.2f s  %6d MB  (exit %d)\n' "$name" "$secs" $((kb / 1024)) "$rc"
+	eval "T_$key=\"\${T_$key:-} $secs\"; M_$key=\"\${M_$key:-} $kb\""
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
-
-randkey() { # an Anthropic-format key, random at run time
-	local body
-	body=$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9_-' | head -c 93)
-	printf 'sk-ant-api03-%sAA' "$body"
+# ratio LABEL A B: prints ratio=median(A_i/B_i) over the paired runs, with
+# the spread (min-max) of the per-run ratios and both medians.
+ratio() {
+	python3 - "$@" <<'PY'
+import statistics, sys
+label, a, b = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+r = [x / y for x, y in zip(a, b) if y > 0]
+if not r:
+    print("ratio=n/a %s" % label); sys.exit()
+print("ratio=%.2f %s (median of %d runs, spread %.2f-%.2f; %.2f against %.2f)" % (
+    statistics.median(r), label, len(r), min(r), max(r), statistics.median(a), statistics.median(b)))
+PY
 }
 
 echo "== building leakguard"
 (cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
 LG="$WORK/leakguard"
 
-echo "== generating $COMMITS commits over $FILES files"
 REPO="$WORK/repo"
-bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
-echo "commits: $(git -C "$REPO" rev-list --all | wc -l)  refs: $(git -C "$REPO" for-each-ref | wc -l)  pack: $(du -sh "$REPO/.git/objects/pack" | cut -f1)"
-
-echo "== full history (every ref on both sides: git log --all, leakguard --all-refs)"
+if [ -n "${BENCH_REPO:-}" ]; then
+	echo "== copying $BENCH_REPO"
+	git clone -q --mirror "$BENCH_REPO" "$REPO/.git" && git -C "$REPO" config core.bare false && git -C "$REPO" checkout -q -f
+else
+	echo "== generating $COMMITS commits over $FILES files"
+	bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
+fi
 cd "$REPO"
-measure git-log git log -p -U0 --full-history --all
-measure leakguard-history "$LG" scan --history --all-refs -f json
-measure leakguard-history-again "$LG" scan --history --all-refs -f json
-LEAKGUARD_GIT_BACKEND=go-git measure leakguard-history-gogit "$LG" scan --history --all-refs -f json
-echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.leakguard-history-again" | tr -dc 0-9)"
+echo "commits: $(git rev-list --all | wc -l)  refs: $(git for-each-ref | wc -l)  pack: $(du -sh .git/objects/pack | cut -f1)"
+
+echo "== full history, $RUNS runs each in turn (every ref on both sides: git log --all, leakguard --all-refs)"
+for _ in $(seq "$RUNS"); do
+	measure git-log git log -p -U0 --full-history --all
+	measure floor sh -c 'git rev-list --objects --all | git cat-file --batch'
+	measure leakguard "$LG" scan --history --all-refs -f json
+done
+if [ -n "${BENCH_GOGIT:-}" ]; then
+	LEAKGUARD_GIT_BACKEND=go-git measure leakguard-gogit "$LG" scan --history --all-refs -f json
+fi
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	LEAKGUARD_CPUPROFILE="$BENCH_PROFILE" "$LG" scan --history --all-refs -f json >/dev/null 2>&1 || true
+	echo "cpu profile: $BENCH_PROFILE (go tool pprof $LG $BENCH_PROFILE)"
+fi
+echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.leakguard" | tr -dc 0-9)"
 "$LG" scan --history --all-refs -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
 
-GITLEAKS=""
-if command -v gitleaks >/dev/null; then
-	GITLEAKS=$(command -v gitleaks)
-elif [ -x "$(go env GOPATH)/bin/gitleaks" ]; then
-	GITLEAKS="$(go env GOPATH)/bin/gitleaks"
-else
-	echo "installing gitleaks v8.30.1" >&2
-	if (cd "$WORK" && GOFLAGS= go install github.com/zricethezav/gitleaks/v8@v8.30.1 >/dev/null 2>&1); then
+if [ -n "${BENCH_GITLEAKS:-}" ]; then
+	GITLEAKS=""
+	if command -v gitleaks >/dev/null; then
+		GITLEAKS=$(command -v gitleaks)
+	elif [ -x "$(go env GOPATH)/bin/gitleaks" ]; then
+		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
+	elif (cd "$WORK" && GOFLAGS= go install github.com/zricethezav/gitleaks/v8@v8.30.1 >/dev/null 2>&1); then
 		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
 	fi
-fi
-if [ -n "$GITLEAKS" ]; then
-	measure gitleaks-git "$GITLEAKS" git --no-banner --exit-code 0 -r "$WORK/gl.json" -f json .
-	grep -c '"RuleID"' "$WORK/gl.json" | sed 's/^/gitleaks findings: /' || true
-else
-	echo "gitleaks: not available"
-fi
-
-echo "== pre-commit (small staged change)"
-f=$(git ls-files | head -n 1 || true)
-printf '    new_value = 1\n    token = "%s"\n' "$(randkey)" >>"$f"
-git add "$f"
-echo "print(1)" >new_file.py && git add new_file.py
-measure leakguard-staged "$LG" scan --staged
-measure leakguard-staged-again "$LG" scan --staged
-if [ -n "$GITLEAKS" ]; then
-	measure gitleaks-staged "$GITLEAKS" git --no-banner --pre-commit --staged --exit-code 0 .
-	measure gitleaks-staged-again "$GITLEAKS" git --no-banner --pre-commit --staged --exit-code 0 .
+	if [ -n "$GITLEAKS" ]; then
+		measure gitleaks-git "$GITLEAKS" git --no-banner --exit-code 0 -r "$WORK/gl.json" -f json .
+		grep -c '"RuleID"' "$WORK/gl.json" | sed 's/^/gitleaks findings: /' || true
+	else
+		echo "gitleaks: not available"
+	fi
 fi
 
-echo "== ratios"
-echo "leakguard history / git log -p:      $(ratio "$T_leakguard_history_again" "$T_git_log")  (target <= 1.0x, stretch <= 0.6x)"
-echo "leakguard history (go-git) / git log: $(ratio "$T_leakguard_history_gogit" "$T_git_log")"
-if [ -n "$GITLEAKS" ]; then
-	echo "leakguard history / gitleaks git:    $(ratio "$T_leakguard_history_again" "$T_gitleaks_git")"
-	echo "leakguard staged / gitleaks staged:  $(ratio "$T_leakguard_staged_again" "$T_gitleaks_staged_again")  (target <= 0.25x)"
+echo "== ratios (wall time; targets: <= 0.6x the feed, <= 2x the floor, peak RSS <= the feed's)"
+ratio "leakguard/git-log-feed" "$T_leakguard" "$T_git_log"
+ratio "leakguard/floor" "$T_leakguard" "$T_floor"
+ratio "leakguard-rss/git-log-feed-rss" "$M_leakguard" "$M_git_log"
+if [ -n "${T_gitleaks_git:-}" ]; then
+	ratio "leakguard/gitleaks" "$(echo "$T_leakguard" | awk '{print $1}')" "$T_gitleaks_git"
+fi
+if [ -n "${T_leakguard_gogit:-}" ]; then
+	ratio "leakguard-gogit/git-log-feed" "$T_leakguard_gogit" "$(echo "$T_git_log" | awk '{print $1}')"
 fi

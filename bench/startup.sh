@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmark the hook path's start-up (issue 14 item 4), whole processes,
+# as paired runs: each pair runs side A then side B, RUNS times, and the
+# ratio is the median of the pairs' ratios (with its 25th-75th percentile
+# spread), so load that comes and goes hits both sides alike.
+#
+#   leakguard version         vs  an empty Go binary (any Go process's floor)
+#   leakguard scan --staged   vs  gitleaks git --pre-commit --staged
+#   leakguard scan --staged   vs  git diff-index --cached + an empty Go binary
+#                                 (the floor: what the hook must read, and a
+#                                 process to read it in)
+#
+# on a large repository (bench/genhistory.sh: COMMITS commits over FILES
+# files; or BENCH_REPO, a repository to copy) with a small staged change: one
+# edited file holding a key made at run time, one new file. gitleaks is
+# used when on PATH or in GOPATH/bin, else installed with go install; when it
+# cannot be had its lines say so and only the floor is compared.
+# Prints one 'ratio=' line per comparison. Not run by CI.
+#
+# Usage: bench/startup.sh [RUNS] [COMMITS] [FILES]     (defaults 20 2000 10000)
+set -euo pipefail
+
+RUNS=${1:-20}
+COMMITS=${2:-2000}
+FILES=${3:-10000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-startup.XXXXXX")
+if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+
+echo "== building leakguard and an empty Go binary"
+(cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
+mkdir -p "$WORK/empty"
+printf 'module empty\n\ngo 1.22\n' >"$WORK/empty/go.mod"
+printf 'package main\n\nfunc main() {}\n' >"$WORK/empty/main.go"
+(cd "$WORK/empty" && GOFLAGS= go build -o "$WORK/empty-go" .)
+LG="$WORK/leakguard"
+EMPTY="$WORK/empty-go"
+
+GITLEAKS=""
+if command -v gitleaks >/dev/null; then
+	GITLEAKS=$(command -v gitleaks)
+elif [ -x "$(go env GOPATH)/bin/gitleaks" ]; then
+	GITLEAKS="$(go env GOPATH)/bin/gitleaks"
+else
+	echo "installing gitleaks v8.30.1" >&2
+	if (cd "$WORK" && GOFLAGS= go install github.com/zricethezav/gitleaks/v8@v8.30.1 >/dev/null 2>&1); then
+		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
+	fi
+fi
+
+REPO="$WORK/repo"
+if [ -n "${BENCH_REPO:-}" ]; then
+	echo "== copying $BENCH_REPO"
+	git clone -q --no-local "$BENCH_REPO" "$REPO"
+else
+	echo "== generating $COMMITS commits over $FILES files"
+	bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
+fi
+cd "$REPO"
+echo "repository: $(git ls-files | wc -l) files in the index, $(git rev-list --all | wc -l) commits, pack $(du -sh .git/objects | cut -f1)"
+
+body=$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9_-' | head -c 93)
+f=$(git ls-files | sed -n 1p)
+printf '    new_value = 1\n    token = "sk-ant-api03-%sAA"\n' "$body" >>"$f"
+echo "print(1)" >new_file.py
+git add "$f" new_file.py
+echo "staged: $(git diff --cached --shortstat)"
+
+# Both must see the staged key, or the comparison means nothing.
+rc=0; "$LG" scan --staged >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || { echo "leakguard scan --staged exited $rc, want 1 (the staged key)" >&2; exit 1; }
+if [ -n "$GITLEAKS" ]; then
+	rc=0; "$GITLEAKS" git --no-banner --pre-commit --staged . >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || { echo "gitleaks exited $rc on the staged key, want 1" >&2; exit 1; }
+fi
+
+# pairs NAME_A NAME_B: reads side A and side B (each one or more commands
+# separated by ' ;; ', run one after the other and timed together) from
+# SIDE_A / SIDE_B, runs RUNS pairs, prints both medians and the ratio.
+pairs() {
+	python3 - "$RUNS" "$1" "$2" "$SIDE_A" "$SIDE_B" <<'PY'
+import statistics, subprocess, sys, time
+runs, name_a, name_b, side_a, side_b = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+def cmds(side):
+    return [c.split() for c in side.split(" ;; ")]
+a_cmds, b_cmds = cmds(side_a), cmds(side_b)
+def once(cs):
+    t = time.perf_counter()
+    for c in cs:
+        subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+for _ in range(3):  # warm the page cache
+    once(a_cmds); once(b_cmds)
+a, b, r = [], [], []
+for _ in range(runs):
+    x, y = once(a_cmds), once(b_cmds)
+    a.append(x); b.append(y); r.append(x / y)
+q = lambda v, p: statistics.quantiles(v, n=4)[p]
+ms = lambda v: "%.1f ms (p25-p75 %.1f-%.1f)" % (statistics.median(v) * 1e3, q(v, 0) * 1e3, q(v, 2) * 1e3)
+print("%-34s %s" % (name_a, ms(a)))
+print("%-34s %s" % (name_b, ms(b)))
+print("ratio=%.2f %s/%s (median of %d paired runs; p25-p75 %.2f-%.2f)" % (statistics.median(r), name_a, name_b, runs, q(r, 0), q(r, 2)))
+PY
+}
+
+echo "== start-up ($RUNS paired runs each; whole processes)"
+SIDE_A="$LG version" SIDE_B="$EMPTY" pairs "leakguard version" "empty Go binary"
+SIDE_A="$LG scan --staged" SIDE_B="git diff-index --cached -p --no-color HEAD ;; $EMPTY" \
+	pairs "leakguard scan --staged" "floor (diff-index + empty Go)"
+if [ -n "$GITLEAKS" ]; then
+	SIDE_A="$LG scan --staged" SIDE_B="$GITLEAKS git --no-banner --pre-commit --staged --exit-code 0 ." \
+		pairs "leakguard scan --staged" "gitleaks --pre-commit --staged"
+	SIDE_A="$GITLEAKS version" SIDE_B="$EMPTY" pairs "gitleaks version" "empty Go binary"
+else
+	echo "gitleaks: not available (not on PATH, go install failed): compared against the floor only"
+fi
+echo "targets: leakguard version <= 4 ms; scan --staged <= 0.20x gitleaks"
