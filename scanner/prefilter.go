@@ -20,7 +20,11 @@ type prefilter struct {
 
 type keyword struct {
 	lower []byte
-	id    int
+	// head is lower's first four bytes, little-endian, zero past its end;
+	// mask keeps those of head that lower has. One compare rejects most
+	// keywords of a group (see verify).
+	head, mask uint32
+	id         int
 }
 
 var lowerTable = func() (t [256]byte) {
@@ -56,6 +60,10 @@ func newPrefilter(pats []string) *prefilter {
 		k := keyword{lower: []byte(s), id: id}
 		for i, c := range k.lower {
 			k.lower[i] = lowerTable[c]
+			if i < 4 {
+				k.head |= uint32(k.lower[i]) << (8 * i)
+				k.mask |= 0xFF << (8 * i)
+			}
 		}
 		if len(k.lower) == 2 {
 			bg := uint16(k.lower[0])<<8 | uint16(k.lower[1])
@@ -92,15 +100,26 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 	}
 }
 
-// verify compares the keywords of one group at s.
+// verify compares the keywords of one group at s: the four (lowered)
+// bytes there against each keyword's head at once, then the rest of the
+// keywords that agree. Past the end of b the word holds zeros, which no
+// keyword's head has.
 func (p *prefilter) verify(b []byte, s int, kws []keyword, fn func(id, start, end int)) {
-	for _, k := range kws {
+	var w uint32
+	for j, end := s, min(s+4, len(b)); j < end; j++ {
+		w |= uint32(lowerTable[b[j]]) << (8 * (j - s))
+	}
+	for i := range kws {
+		k := &kws[i]
+		if w&k.mask != k.head {
+			continue
+		}
 		e := s + len(k.lower)
 		if e > len(b) {
 			continue
 		}
 		ok := true
-		for j := 0; j < len(k.lower); j++ {
+		for j := 4; j < len(k.lower); j++ {
 			if lowerTable[b[s+j]] != k.lower[j] {
 				ok = false
 				break
@@ -110,4 +129,29 @@ func (p *prefilter) verify(b []byte, s int, kws []keyword, fn func(id, start, en
 			fn(k.id, s, e)
 		}
 	}
+}
+
+// stats counts, over b, the positions where the prefilter had to look at
+// keywords and the keywords it compared there (for the benchmark).
+func (p *prefilter) stats(b []byte) (maybes, compares int) {
+	if p.n == 0 || len(b) < 2 {
+		return 0, 0
+	}
+	var t uint32 = uint32(lowerTable[b[0]])
+	for i := 1; i < len(b); i++ {
+		t = (t<<8 | uint32(lowerTable[b[i]])) & 0xFFFFFF
+		if i >= 2 {
+			if h := triHash(t); p.tri[h>>6]&(1<<(h&63)) != 0 {
+				if g := p.long[h]; g != 0 {
+					maybes++
+					compares += len(p.groups[g-1])
+				}
+			}
+		}
+		if bg := uint16(t); p.bi[bg>>6]&(1<<(bg&63)) != 0 {
+			maybes++
+			compares += len(p.groups[p.short[bg]-1])
+		}
+	}
+	return maybes, compares
 }
