@@ -7,8 +7,12 @@
 # keys generated at run time; or BENCH_REPO, a repository to copy), builds
 # leakguard, and times, RUNS times each in turn (default 2):
 #   git log -p -U0 --full-history --all          the feed a diff-based scanner reads
-#   git rev-list --objects --all | git cat-file --batch
+#   git rev-list --objects --all | git cat-file --batch='... %(rest)'
 #                                                the floor: every reachable object read once
+#                                                (%(rest) makes cat-file split 'OID PATH'
+#                                                lines; plain --batch looks up the whole
+#                                                line, reports every blob and tree
+#                                                'missing' and reads only the commits)
 #   leakguard scan --history --all-refs          the same refs as --all
 # printing wall time and peak RSS of each run, the commit count each side
 # read, and 'ratio=' lines (median of the runs, with the spread of the
@@ -81,7 +85,7 @@ echo "commits: $(git rev-list --all | wc -l)  refs: $(git for-each-ref | wc -l) 
 echo "== full history, $RUNS runs each in turn (every ref on both sides: git log --all, leakguard --all-refs)"
 for _ in $(seq "$RUNS"); do
 	measure git-log git log -p -U0 --full-history --all
-	measure floor sh -c 'git rev-list --objects --all | git cat-file --batch'
+	measure floor sh -c "git rev-list --objects --all | git cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'"
 	measure leakguard "$LG" scan --history --all-refs -f json
 done
 if [ -n "${BENCH_GOGIT:-}" ]; then
