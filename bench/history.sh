@@ -39,18 +39,20 @@ if ! /usr/bin/time -f %M true 2>/dev/null; then
 fi
 TIME=/usr/bin/time
 
-# measure NAME CMD...: runs CMD (stdout discarded), prints seconds and peak
-# RSS, and appends them to the lists T_NAME / M_NAME (KB).
+# measure NAME CMD...: runs CMD (stdout discarded), prints wall seconds,
+# CPU seconds (user + system, children included) and peak RSS, and appends
+# them to the lists T_NAME / C_NAME / M_NAME (KB).
 measure() {
 	local name=$1; shift
 	local key=${name//[^A-Za-z0-9]/_}
 	local out="$WORK/time.$key"
 	local rc=0
-	$TIME -f '%e %M' -o "$out" "$@" >/dev/null 2>"$WORK/err.$key" || rc=$?
-	local secs kb
-	read -r secs kb < <(tail -n 1 "$out")
-	printf '%-28s %8.2f s  %6d MB  (exit %d)\n' "$name" "$secs" $((kb / 1024)) "$rc"
-	eval "T_$key=\"\${T_$key:-} $secs\"; M_$key=\"\${M_$key:-} $kb\""
+	$TIME -f '%e %M %U %S' -o "$out" "$@" >/dev/null 2>"$WORK/err.$key" || rc=$?
+	local secs kb user sys cpu
+	read -r secs kb user sys < <(tail -n 1 "$out")
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+	printf '%-28s %8.2f s  %8.2f s CPU  %6d MB  (exit %d)\n' "$name" "$secs" "$cpu" $((kb / 1024)) "$rc"
+	eval "T_$key=\"\${T_$key:-} $secs\"; C_$key=\"\${C_$key:-} $cpu\"; M_$key=\"\${M_$key:-} $kb\""
 }
 
 # ratio LABEL A B: prints ratio=median(A_i/B_i) over the paired runs, with
@@ -119,6 +121,9 @@ echo "== ratios (wall time; targets: <= 0.6x the feed, <= 2x the floor, peak RSS
 ratio "leakguard/git-log-feed" "$T_leakguard" "$T_git_log"
 ratio "leakguard/floor" "$T_leakguard" "$T_floor"
 ratio "leakguard-rss/git-log-feed-rss" "$M_leakguard" "$M_git_log"
+# CPU time moves less than wall time on a loaded machine.
+ratio "leakguard-cpu/git-log-feed-cpu" "$C_leakguard" "$C_git_log"
+ratio "leakguard-cpu/floor-cpu" "$C_leakguard" "$C_floor"
 if [ -n "${T_gitleaks_git:-}" ]; then
 	ratio "leakguard/gitleaks" "$(echo "$T_leakguard" | awk '{print $1}')" "$T_gitleaks_git"
 fi

@@ -82,27 +82,33 @@ fi
 # SIDE_A / SIDE_B, runs RUNS pairs, prints both medians and the ratio.
 pairs() {
 	python3 - "$RUNS" "$1" "$2" "$SIDE_A" "$SIDE_B" <<'PY'
-import statistics, subprocess, sys, time
+import resource, statistics, subprocess, sys, time
 runs, name_a, name_b, side_a, side_b = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 def cmds(side):
     return [c.split() for c in side.split(" ;; ")]
 a_cmds, b_cmds = cmds(side_a), cmds(side_b)
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 def once(cs):
-    t = time.perf_counter()
-    for c in cs:
-        subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    t, c = time.perf_counter(), cpu()
+    for cmd in cs:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t, cpu() - c
 for _ in range(3):  # warm the page cache
     once(a_cmds); once(b_cmds)
-a, b, r = [], [], []
+a, b, r, ca, cb = [], [], [], [], []
 for _ in range(runs):
-    x, y = once(a_cmds), once(b_cmds)
-    a.append(x); b.append(y); r.append(x / y)
+    (x, cx), (y, cy) = once(a_cmds), once(b_cmds)
+    a.append(x); b.append(y); r.append(x / y); ca.append(cx); cb.append(cy)
 q = lambda v, p: statistics.quantiles(v, n=4)[p]
-ms = lambda v: "%.1f ms (p25-p75 %.1f-%.1f)" % (statistics.median(v) * 1e3, q(v, 0) * 1e3, q(v, 2) * 1e3)
-print("%-34s %s" % (name_a, ms(a)))
-print("%-34s %s" % (name_b, ms(b)))
-print("ratio=%.2f %s/%s (median of %d paired runs; p25-p75 %.2f-%.2f)" % (statistics.median(r), name_a, name_b, runs, q(r, 0), q(r, 2)))
+ms = lambda v, c: "%.1f ms (p25-p75 %.1f-%.1f), CPU %.1f ms" % (
+    statistics.median(v) * 1e3, q(v, 0) * 1e3, q(v, 2) * 1e3, statistics.median(c) * 1e3)
+print("%-34s %s" % (name_a, ms(a, ca)))
+print("%-34s %s" % (name_b, ms(b, cb)))
+print("ratio=%.2f %s/%s (median of %d paired runs; p25-p75 %.2f-%.2f; CPU %.2f)" % (
+    statistics.median(r), name_a, name_b, runs, q(r, 0), q(r, 2),
+    statistics.median(ca) / max(statistics.median(cb), 1e-9)))
 PY
 }
 
