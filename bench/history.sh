@@ -13,7 +13,9 @@
 #                                                lines; plain --batch looks up the whole
 #                                                line, reports every blob and tree
 #                                                'missing' and reads only the commits)
-#   leakguard scan --history --all-refs          the same refs as --all
+#   leakguard scan --history --all-refs --no-cache
+#                                                the same refs as --all, every blob read
+#                                                (bench/incremental.sh times the cache)
 # printing wall time and peak RSS of each run, the commit count each side
 # read, and 'ratio=' lines (median of the runs, with the spread of the
 # per-run ratios). Optional: BENCH_GITLEAKS=1 adds gitleaks git (slow),
@@ -88,17 +90,17 @@ echo "== full history, $RUNS runs each in turn (every ref on both sides: git log
 for _ in $(seq "$RUNS"); do
 	measure git-log git log -p -U0 --full-history --all
 	measure floor sh -c "git rev-list --objects --all | git cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'"
-	measure leakguard "$LG" scan --history --all-refs -f json
+	measure leakguard "$LG" scan --history --all-refs --no-cache -f json
 done
 if [ -n "${BENCH_GOGIT:-}" ]; then
-	LEAKGUARD_GIT_BACKEND=go-git measure leakguard-gogit "$LG" scan --history --all-refs -f json
+	LEAKGUARD_GIT_BACKEND=go-git measure leakguard-gogit "$LG" scan --history --all-refs --no-cache -f json
 fi
 if [ -n "${BENCH_PROFILE:-}" ]; then
-	LEAKGUARD_CPUPROFILE="$BENCH_PROFILE" "$LG" scan --history --all-refs -f json >/dev/null 2>&1 || true
+	LEAKGUARD_CPUPROFILE="$BENCH_PROFILE" "$LG" scan --history --all-refs --no-cache -f json >/dev/null 2>&1 || true
 	echo "cpu profile: $BENCH_PROFILE (go tool pprof $LG $BENCH_PROFILE)"
 fi
 echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.leakguard" | tr -dc 0-9)"
-"$LG" scan --history --all-refs -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
+"$LG" scan --history --all-refs --no-cache -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
 
 if [ -n "${BENCH_GITLEAKS:-}" ]; then
 	GITLEAKS=""
