@@ -62,7 +62,7 @@ fi
 cd "$REPO"
 echo "repository: $(git ls-files | wc -l) files in the index, $(git rev-list --all | wc -l) commits, pack $(du -sh .git/objects | cut -f1)"
 
-body=$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9_-' | head -c 93)
+body=$(head -c 600 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 93) # alphanumeric: both scanners must see it
 f=$(git ls-files | sed -n 1p)
 printf '    new_value = 1\n    token = "sk-ant-api03-%sAA"\n' "$body" >>"$f"
 echo "print(1)" >new_file.py
