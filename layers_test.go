@@ -182,6 +182,19 @@ func violations(pkgs map[string][]string) []string {
 			}
 		}
 	}
+	// Test kits (fakes, repository builders) are for tests only: no
+	// package of the module imports one (go list -deps leaves test
+	// imports out, so a test may).
+	for _, p := range names {
+		if match("internal/testkit/...", p) {
+			continue
+		}
+		for _, imp := range pkgs[p] {
+			if match("internal/testkit/...", imp) {
+				out = append(out, p+" must not import "+imp+" (test kits are for tests only)")
+			}
+		}
+	}
 	return out
 }
 
@@ -206,7 +219,7 @@ func TestLayersCatch(t *testing.T) {
 		"remediate":     {"scanner"},
 		"hooks":         {"gitscan"},
 		"audit":         {"internal/cli"},
-		"internal/cli":  {"config"},
+		"internal/cli":  {"config", "internal/testkit/fakeapi"},
 	}
 	got := strings.Join(violations(bad), "\n")
 	for _, want := range []string{
@@ -216,6 +229,7 @@ func TestLayersCatch(t *testing.T) {
 		"remediate/x must not import config",
 		"hooks must not import gitscan",
 		"audit must not import internal/cli",
+		"internal/cli must not import internal/testkit/fakeapi (test kits are for tests only)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("violations lack %q; got:\n%s", want, got)

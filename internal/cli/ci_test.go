@@ -9,17 +9,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner/report"
 )
@@ -437,102 +434,26 @@ func TestCIOutsideGitHub(t *testing.T) {
 	}
 }
 
-// fakeIssues is the part of GitHub's REST API (under /api/v3, as GitHub
-// Enterprise Server and $GITHUB_API_URL serve it) that audit issues use.
-type fakeIssues struct {
-	t      *testing.T
-	mu     sync.Mutex
-	issues []map[string]any
-	bodies []string
-}
-
-func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, _ := io.ReadAll(r.Body)
-	f.bodies = append(f.bodies, r.Method+" "+r.URL.String()+"\n"+string(b))
-	if r.Header.Get("Authorization") == "" {
-		http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
-	const repo = "/repos/acme/widgets/issues"
-	switch {
-	case r.Method == "GET" && p == "/user":
-		// A workflow's GITHUB_TOKEN is an installation token: GitHub
-		// refuses it /user, and its issues are github-actions[bot]'s.
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
-	case r.Method == "GET" && p == "/search/issues":
-		fmt.Fprint(w, `{"total_count":0,"items":[]}`)
-	case r.Method == "GET" && p == repo:
-		if pg := r.URL.Query().Get("page"); pg != "" && pg != "1" {
-			fmt.Fprint(w, `[]`)
-			return
-		}
-		json.NewEncoder(w).Encode(f.issues)
-	case r.Method == "POST" && p == repo:
-		var in map[string]any
-		json.Unmarshal(b, &in)
-		n := len(f.issues) + 1
-		in["number"], in["state"] = n, "open"
-		in["user"] = map[string]string{"login": "github-actions[bot]"}
-		in["html_url"] = fmt.Sprintf("https://github.example/acme/widgets/issues/%d", n)
-		delete(in, "labels")
-		f.issues = append(f.issues, in)
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(in)
-	case strings.HasPrefix(p, repo+"/"):
-		rest := strings.TrimPrefix(p, repo+"/")
-		num, sub, _ := strings.Cut(rest, "/")
-		n := 0
-		fmt.Sscan(num, &n)
-		if n < 1 || n > len(f.issues) {
-			http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
-			return
-		}
-		switch {
-		case sub == "comments" && r.Method == "POST":
-			w.WriteHeader(http.StatusCreated)
-			fmt.Fprint(w, `{"id":1}`)
-		case sub == "comments":
-			fmt.Fprint(w, `[]`)
-		case r.Method == "PATCH":
-			var in map[string]any
-			json.Unmarshal(b, &in)
-			for k, v := range in {
-				if k != "labels" {
-					f.issues[n-1][k] = v
-				}
-			}
-			json.NewEncoder(w).Encode(f.issues[n-1])
-		default:
-			json.NewEncoder(w).Encode(f.issues[n-1])
-		}
-	default:
-		f.t.Errorf("fake GitHub: unexpected %s %s", r.Method, r.URL)
-		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
-	}
-}
-
 func TestCIRemediate(t *testing.T) {
 	r := newCIRepo(t)
-	fake := &fakeIssues{t: t}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
+	// A workflow's GITHUB_TOKEN is an installation token: GitHub refuses
+	// it /user, its issues are github-actions[bot]'s, and it may not
+	// label them. $GITHUB_API_URL has no /api/v3: the client adds it.
+	fake := fakeapi.NewGitHub(t)
+	fake.Token, fake.Owner, fake.Repo = "fake-"+rules.RandString(20, "urlsafe"), "acme", "widgets"
+	fake.InstallationToken, fake.Login, fake.DropLabels, fake.LagSearch = true, "github-actions[bot]", true, true
 	env := r.event("push", pushPayload("refs/heads/main", r.sha["c1"], r.sha["c3"], false))
-	env["GITHUB_API_URL"] = srv.URL
-	env["GITHUB_TOKEN"] = "fake-" + rules.RandString(20, "urlsafe")
+	env["GITHUB_API_URL"] = fake.URL
+	env["GITHUB_TOKEN"] = fake.Token
 
 	cr := r.run(env, "--remediate")
 	if cr.code != ExitFindings {
 		t.Fatalf("exit %d\n%s\n%s", cr.code, cr.stdout, cr.stderr)
 	}
-	if len(fake.issues) != 1 {
-		t.Fatalf("%d issues opened, want 1\n%s", len(fake.issues), cr.stdout)
+	if fake.Count() != 1 {
+		t.Fatalf("%d issues opened, want 1\n%s", fake.Count(), cr.stdout)
 	}
-	url := fake.issues[0]["html_url"].(string)
+	url := "https://github.test/acme/widgets/issues/1"
 	if !strings.Contains(cr.stdout, "incident LG-") || !strings.Contains(cr.stdout, url) {
 		t.Fatalf("playbook not printed:\n%s", cr.stdout)
 	}
@@ -541,13 +462,15 @@ func TestCIRemediate(t *testing.T) {
 	}
 	r.secretsOnlyMasked(cr)
 	for _, k := range r.keys {
-		ciNoLeak(t, k, fake.bodies...)
+		for _, req := range fake.Requests() {
+			ciNoLeak(t, k, req.String())
+		}
 	}
 	ciNoLeak(t, env["GITHUB_TOKEN"], cr.stdout, cr.stderr, cr.summary)
 
 	// A second run extends the same incident: no second issue.
-	if cr := r.run(env, "--remediate"); cr.code != ExitFindings || len(fake.issues) != 1 {
-		t.Fatalf("second run: exit %d, %d issues\n%s", cr.code, len(fake.issues), cr.stderr)
+	if cr := r.run(env, "--remediate"); cr.code != ExitFindings || fake.Count() != 1 {
+		t.Fatalf("second run: exit %d, %d issues\n%s", cr.code, fake.Count(), cr.stderr)
 	}
 	// No token: remediation cannot open the issue, exit 2 with a hint.
 	delete(env, "GITHUB_TOKEN")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/retry"
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -17,19 +18,19 @@ import (
 var testNow = time.Unix(1_700_000_000, 0)
 
 // tracker returns a tracker talking to f whose waits are recorded.
-func tracker(t *testing.T, f *fakeGitHub, mod ...func(*Config)) (*Tracker, *sleeps) {
+func tracker(t *testing.T, f *fakeapi.GitHub, mod ...func(*Config)) (*Tracker, *sleeps) {
 	t.Helper()
 	cfg := Config{
-		Repo:     f.owner + "/" + f.repo,
-		APIURL:   f.srv.URL + f.prefix, // no trailing slash: New adds it
+		Repo:     f.Owner + "/" + f.Repo,
+		APIURL:   f.APIURL(), // no trailing slash: New adds it
 		TokenEnv: "LG_TEST_GH_TOKEN",
 		Labels:   []string{"leakguard", "security"},
 	}
 	for _, m := range mod {
 		m(&cfg)
 	}
-	env := map[string]string{"LG_TEST_GH_TOKEN": f.token}
-	tr, err := New(cfg, func(k string) string { return env[k] }, f.srv.Client())
+	env := map[string]string{"LG_TEST_GH_TOKEN": f.Token}
+	tr, err := New(cfg, func(k string) string { return env[k] }, f.Client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +40,9 @@ func tracker(t *testing.T, f *fakeGitHub, mod ...func(*Config)) (*Tracker, *slee
 	return tr, s
 }
 
-func noToken(t *testing.T, f *fakeGitHub, err error) {
+func noToken(t *testing.T, f *fakeapi.GitHub, err error) {
 	t.Helper()
-	if err != nil && strings.Contains(err.Error(), f.token) {
+	if err != nil && strings.Contains(err.Error(), f.Token) {
 		t.Fatalf("error contains the token: %v", err)
 	}
 }
@@ -99,8 +100,8 @@ func TestAPIBaseURL(t *testing.T) {
 }
 
 func TestEnsureOpensOneIssue(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch = true })
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
 	tr, _ := tracker(t, f)
 	ctx := context.Background()
 
@@ -108,10 +109,10 @@ func TestEnsureOpensOneIssue(t *testing.T) {
 	if err != nil || !created || n != 1 {
 		t.Fatalf("first Ensure = %d, %v, %v", n, created, err)
 	}
-	if url != "https://github.example/acme/app/issues/1" {
+	if url != "https://github.test/acme/app/issues/1" {
 		t.Errorf("url %q", url)
 	}
-	is := f.issue(1)
+	is := f.Issue(1)
 	if !strings.Contains(is.Body, remediate.Marker("inc-20240101-ab12")) || !strings.HasPrefix(is.Body, "- [ ] rotate\n") {
 		t.Errorf("body %q", is.Body)
 	}
@@ -120,53 +121,51 @@ func TestEnsureOpensOneIssue(t *testing.T) {
 	}
 	// GET /user once (whose issues may be adopted), then after the create
 	// a listing for a duplicate opened by a concurrent run.
-	if got, want := f.callLog(), []string{"GET user", "GET search", "GET list", "GET list", "POST create", "GET list"}; !slices.Equal(got, want) {
+	if got, want := f.Calls(), []string{"GET user", "GET search", "GET list", "GET list", "POST create", "GET list"}; !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
-	var q string
-	f.set(func() { q = f.searchQuery[0] })
+	q := f.SearchQueries()[0]
 	if want := `repo:acme/app "leakguard:incident=inc-20240101-ab12" in:body is:issue`; q != want {
 		t.Errorf("query %q, want %q", q, want)
 	}
 
 	// Re-run while the search index lags: the listing finds it.
-	f.resetCalls()
+	f.ResetCalls()
 	n2, _, created, err := tr.Ensure(ctx, "inc-20240101-ab12", "Leaked key: OPENAI_API_KEY", "- [ ] rotate", []string{"openai"})
 	if err != nil || created || n2 != n {
 		t.Fatalf("second Ensure = %d, %v, %v", n2, created, err)
 	}
-	if got, want := f.callLog(), []string{"GET search", "GET list"}; !slices.Equal(got, want) {
+	if got, want := f.Calls(), []string{"GET search", "GET list"}; !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 
 	// Once indexed, search alone finds it.
-	f.index()
-	f.resetCalls()
+	f.Index()
+	f.ResetCalls()
 	n3, _, created, err := tr.Ensure(ctx, "inc-20240101-ab12", "Leaked key: OPENAI_API_KEY", "b", nil)
 	if err != nil || created || n3 != n {
 		t.Fatalf("third Ensure = %d, %v, %v", n3, created, err)
 	}
-	if got := f.callLog(); !slices.Equal(got, []string{"GET search"}) {
+	if got := f.Calls(); !slices.Equal(got, []string{"GET search"}) {
 		t.Errorf("calls %v", got)
 	}
-	if f.count() != 1 {
-		t.Fatalf("%d issues, want 1", f.count())
+	if f.Count() != 1 {
+		t.Fatalf("%d issues, want 1", f.Count())
 	}
-	var saw int
-	f.set(func() { saw = f.sawAuth })
+	saw := f.Authorized()
 	if saw == 0 {
 		t.Error("no request carried the token")
 	}
 }
 
 func TestEnsureBodyWithMarkerUnchanged(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	body := "intro\n" + remediate.Marker("i1") + "\nchecklist"
 	if _, _, _, err := tr.Ensure(context.Background(), "i1", "t", body, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.issue(1).Body; got != body {
+	if got := f.Issue(1).Body; got != body {
 		t.Errorf("body changed: %q", got)
 	}
 }
@@ -174,34 +173,34 @@ func TestEnsureBodyWithMarkerUnchanged(t *testing.T) {
 // A run opens the issue and crashes before recording its number; the next
 // run, a new process, must find that issue although search does not yet.
 func TestEnsureAfterCrash(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch = true })
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
 	first, _ := tracker(t, f)
 	if _, _, _, err := first.Ensure(context.Background(), "inc-7", "t", "b", nil); err != nil {
 		t.Fatal(err)
 	}
 	second, _ := tracker(t, f) // nothing remembered
 	n, _, created, err := second.Ensure(context.Background(), "inc-7", "t", "b", nil)
-	if err != nil || created || n != 1 || f.count() != 1 {
-		t.Fatalf("Ensure after crash = %d, %v, %v; %d issues", n, created, err, f.count())
+	if err != nil || created || n != 1 || f.Count() != 1 {
+		t.Fatalf("Ensure after crash = %d, %v, %v; %d issues", n, created, err, f.Count())
 	}
 }
 
 // GitHub drops labels a token may not apply: the issue is then found among
 // the newest issues.
 func TestEnsureLabelsDropped(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch, f.dropLabels = true, true })
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch, f.DropLabels = true, true })
 	tr, _ := tracker(t, f)
 	if _, _, _, err := tr.Ensure(context.Background(), "inc-8", "t", "b", nil); err != nil {
 		t.Fatal(err)
 	}
-	f.resetCalls()
+	f.ResetCalls()
 	n, _, created, err := tr.Ensure(context.Background(), "inc-8", "t", "b", nil)
-	if err != nil || created || n != 1 || f.count() != 1 {
-		t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.count())
+	if err != nil || created || n != 1 || f.Count() != 1 {
+		t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.Count())
 	}
-	if got, want := f.callLog(), []string{"GET search", "GET list", "GET list"}; !slices.Equal(got, want) {
+	if got, want := f.Calls(), []string{"GET search", "GET list", "GET list"}; !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
 }
@@ -211,22 +210,22 @@ func TestEnsureLabelsDropped(t *testing.T) {
 func TestEnsureCreateReplyLost(t *testing.T) {
 	for _, kind := range []string{"lost-malformed", "lost-502"} {
 		t.Run(kind, func(t *testing.T) {
-			f := newFake(t)
-			f.set(func() { f.lagSearch = true })
+			f := fakeapi.NewGitHub(t)
+			f.Set(func() { f.LagSearch = true })
 			tr, s := tracker(t, f)
-			f.inject("create", fault{kind: kind})
+			f.Inject("create", fakeapi.Fault{Kind: kind})
 			n, _, created, err := tr.Ensure(context.Background(), "inc-9", "t", "b", nil)
-			if err != nil || !created || n != 1 || f.count() != 1 {
-				t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.count())
+			if err != nil || !created || n != 1 || f.Count() != 1 {
+				t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.Count())
 			}
 			creates := 0
-			for _, c := range f.callLog() {
+			for _, c := range f.Calls() {
 				if c == "POST create" {
 					creates++
 				}
 			}
 			if creates != 1 {
-				t.Errorf("%d creates: %v", creates, f.callLog())
+				t.Errorf("%d creates: %v", creates, f.Calls())
 			}
 			if len(s.all()) != 1 {
 				t.Errorf("waits %v, want one backoff", s.all())
@@ -238,20 +237,20 @@ func TestEnsureCreateReplyLost(t *testing.T) {
 // A create rejected outright (500 before anything happened) is retried
 // after looking again.
 func TestEnsureCreate500ThenSuccess(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
-	f.inject("create", fault{kind: "500"})
+	f.Inject("create", fakeapi.Fault{Kind: "500"})
 	n, _, created, err := tr.Ensure(context.Background(), "inc-10", "t", "b", nil)
-	if err != nil || !created || n != 1 || f.count() != 1 {
-		t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.count())
+	if err != nil || !created || n != 1 || f.Count() != 1 {
+		t.Fatalf("Ensure = %d, %v, %v; %d issues", n, created, err, f.Count())
 	}
 }
 
 func TestEnsureFindsClosedIssue(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch = true })
-	f.seed(fakeIssue{Title: "other", Body: "unrelated", Labels: []string{"leakguard", "security"}})
-	want := f.seed(fakeIssue{Title: "old", Body: "x\n" + remediate.Marker("inc-1"), State: "closed", Labels: []string{"leakguard"}}) // opened under an older config
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
+	f.Seed(fakeapi.Issue{Title: "other", Body: "unrelated", Labels: []string{"leakguard", "security"}})
+	want := f.Seed(fakeapi.Issue{Title: "old", Body: "x\n" + remediate.Marker("inc-1"), State: "closed", Labels: []string{"leakguard"}}) // opened under an older config
 	tr, _ := tracker(t, f)
 	n, _, created, err := tr.Ensure(context.Background(), "inc-1", "t", "b", nil)
 	if err != nil || created || n != want {
@@ -263,9 +262,9 @@ func TestEnsureFindsClosedIssue(t *testing.T) {
 // even though search's phrase matching returns both; pull requests do not
 // count.
 func TestEnsureExactMarker(t *testing.T) {
-	f := newFake(t)
-	f.seed(fakeIssue{Body: remediate.Marker("inc-12"), Labels: []string{"leakguard", "security"}})
-	f.seed(fakeIssue{Body: remediate.Marker("inc-1"), PR: true, Labels: []string{"leakguard", "security"}})
+	f := fakeapi.NewGitHub(t)
+	f.Seed(fakeapi.Issue{Body: remediate.Marker("inc-12"), Labels: []string{"leakguard", "security"}})
+	f.Seed(fakeapi.Issue{Body: remediate.Marker("inc-1"), PR: true, Labels: []string{"leakguard", "security"}})
 	tr, _ := tracker(t, f)
 	n, _, created, err := tr.Ensure(context.Background(), "inc-1", "t", "b", nil)
 	if err != nil || !created || n != 3 {
@@ -274,36 +273,36 @@ func TestEnsureExactMarker(t *testing.T) {
 }
 
 func TestEnsurePaginates(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch = true })
-	target := f.seed(fakeIssue{Body: remediate.Marker("inc-p"), Labels: []string{"leakguard", "security"}})
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
+	target := f.Seed(fakeapi.Issue{Body: remediate.Marker("inc-p"), Labels: []string{"leakguard", "security"}})
 	for range 6 {
-		f.seed(fakeIssue{Body: "noise", Labels: []string{"leakguard", "security"}})
+		f.Seed(fakeapi.Issue{Body: "noise", Labels: []string{"leakguard", "security"}})
 	}
-	f.set(func() { f.indexed = map[int]bool{} }) // none searchable
+	f.Unindex() // none searchable
 	tr, _ := tracker(t, f)
 	tr.perPage = 2
 	n, _, created, err := tr.Ensure(context.Background(), "inc-p", "t", "b", nil)
 	if err != nil || created || n != target {
-		t.Fatalf("Ensure = %d, %v, %v; calls %v", n, created, err, f.callLog())
+		t.Fatalf("Ensure = %d, %v, %v; calls %v", n, created, err, f.Calls())
 	}
 	lists := 0
-	for _, c := range f.callLog() {
+	for _, c := range f.Calls() {
 		if c == "GET list" {
 			lists++
 		}
 	}
 	if lists != 4 {
-		t.Errorf("%d list pages, want 4: %v", lists, f.callLog())
+		t.Errorf("%d list pages, want 4: %v", lists, f.Calls())
 	}
 }
 
 // Search is an accelerator: when it fails, the listing decides.
 func TestEnsureSearchFailureFallsBack(t *testing.T) {
-	f := newFake(t)
-	want := f.seed(fakeIssue{Body: remediate.Marker("inc-s"), Labels: []string{"leakguard", "security"}})
+	f := fakeapi.NewGitHub(t)
+	want := f.Seed(fakeapi.Issue{Body: remediate.Marker("inc-s"), Labels: []string{"leakguard", "security"}})
 	tr, _ := tracker(t, f)
-	f.inject("search", fault{kind: "422"})
+	f.Inject("search", fakeapi.Fault{Kind: "422"})
 	n, _, created, err := tr.Ensure(context.Background(), "inc-s", "t", "b", nil)
 	if err != nil || created || n != want {
 		t.Fatalf("Ensure = %d, %v, %v", n, created, err)
@@ -311,47 +310,47 @@ func TestEnsureSearchFailureFallsBack(t *testing.T) {
 }
 
 func TestEnsureRejectsBadID(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	for _, id := range []string{"", "a b", `a"b`, "a-->b", "a\nb"} {
 		if _, _, _, err := tr.Ensure(context.Background(), id, "t", "b", nil); err == nil {
 			t.Errorf("id %q accepted", id)
 		}
 	}
-	if len(f.callLog()) != 0 {
-		t.Errorf("calls made: %v", f.callLog())
+	if len(f.Calls()) != 0 {
+		t.Errorf("calls made: %v", f.Calls())
 	}
 }
 
 func TestUpdateKeepsMarker(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	ctx := context.Background()
 	n, _, _, err := tr.Ensure(ctx, "inc-u", "t", "- [ ] rotate", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.resetCalls()
+	f.ResetCalls()
 	if err := tr.Update(ctx, n, "- [x] rotate"); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.issue(n).Body; got != "- [x] rotate\n\n"+remediate.Marker("inc-u")+"\n" {
+	if got := f.Issue(n).Body; got != "- [x] rotate\n\n"+remediate.Marker("inc-u")+"\n" {
 		t.Errorf("body %q", got)
 	}
-	if got := f.callLog(); !slices.Equal(got, []string{"PATCH edit"}) {
+	if got := f.Calls(); !slices.Equal(got, []string{"PATCH edit"}) {
 		t.Errorf("calls %v", got)
 	}
 
 	// A new process does not know the marker: it reads it from the issue.
 	other, _ := tracker(t, f)
-	f.resetCalls()
+	f.ResetCalls()
 	if err := other.Update(ctx, n, "- [x] rotate\n- [x] verify\n"); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.issue(n).Body; got != "- [x] rotate\n- [x] verify\n\n"+remediate.Marker("inc-u")+"\n" {
+	if got := f.Issue(n).Body; got != "- [x] rotate\n- [x] verify\n\n"+remediate.Marker("inc-u")+"\n" {
 		t.Errorf("body %q", got)
 	}
-	if got := f.callLog(); !slices.Equal(got, []string{"GET get", "PATCH edit"}) {
+	if got := f.Calls(); !slices.Equal(got, []string{"GET get", "PATCH edit"}) {
 		t.Errorf("calls %v", got)
 	}
 
@@ -360,13 +359,13 @@ func TestUpdateKeepsMarker(t *testing.T) {
 	if err := other.Update(ctx, n, body); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.issue(n).Body; got != body {
+	if got := f.Issue(n).Body; got != body {
 		t.Errorf("body %q", got)
 	}
 }
 
 func TestCommentAndClose(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	ctx := context.Background()
 	n, _, _, err := tr.Ensure(ctx, "inc-c", "t", "b", nil)
@@ -379,7 +378,7 @@ func TestCommentAndClose(t *testing.T) {
 	if err := tr.Close(ctx, n, "all targets verified"); err != nil {
 		t.Fatal(err)
 	}
-	is := f.issue(n)
+	is := f.Issue(n)
 	if is.State != "closed" || is.StateReason != "completed" {
 		t.Errorf("state %q reason %q", is.State, is.StateReason)
 	}
@@ -390,8 +389,8 @@ func TestCommentAndClose(t *testing.T) {
 	if err := tr.Close(ctx, n, ""); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if f.issue(n).State != "closed" || len(f.issue(n).Comments) != 2 {
-		t.Errorf("after second close: %+v", f.issue(n))
+	if f.Issue(n).State != "closed" || len(f.Issue(n).Comments) != 2 {
+		t.Errorf("after second close: %+v", f.Issue(n))
 	}
 	// An unknown issue is an error that names it.
 	err = tr.Comment(ctx, 99, "x")
@@ -401,15 +400,15 @@ func TestCommentAndClose(t *testing.T) {
 }
 
 func TestRetry5xx(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
-	f.inject("list", fault{kind: "500"}, fault{kind: "500"})
-	f.inject("comment", fault{kind: "500"})
-	f.inject("edit", fault{kind: "500"})
+	f.Inject("list", fakeapi.Fault{Kind: "500"}, fakeapi.Fault{Kind: "500"})
+	f.Inject("comment", fakeapi.Fault{Kind: "500"})
+	f.Inject("edit", fakeapi.Fault{Kind: "500"})
 	ctx := context.Background()
 	n, _, _, err := tr.Ensure(ctx, "inc-r", "t", "b", nil)
-	if err != nil || f.count() != 1 {
-		t.Fatalf("Ensure: %v, %d issues", err, f.count())
+	if err != nil || f.Count() != 1 {
+		t.Fatalf("Ensure: %v, %d issues", err, f.Count())
 	}
 	if err := tr.Close(ctx, n, "done"); err != nil {
 		t.Fatal(err)
@@ -425,10 +424,10 @@ func TestRetry5xx(t *testing.T) {
 }
 
 func TestRetryGivesUp(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
 	tr.MaxRetries = 2
-	f.inject("edit", fault{kind: "malformed"}, fault{kind: "500"}, fault{kind: "malformed"})
+	f.Inject("edit", fakeapi.Fault{Kind: "malformed"}, fakeapi.Fault{Kind: "500"}, fakeapi.Fault{Kind: "malformed"})
 	err := tr.Update(context.Background(), 1, remediate.Marker("x"))
 	if err == nil || !strings.Contains(err.Error(), "after 2 retries") || !strings.Contains(err.Error(), "acme/app") {
 		t.Fatalf("got %v", err)
@@ -440,31 +439,31 @@ func TestRetryGivesUp(t *testing.T) {
 }
 
 func TestMalformedJSONRetried(t *testing.T) {
-	f := newFake(t)
-	f.set(func() { f.lagSearch = true })
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
 	tr, _ := tracker(t, f)
-	f.inject("search", fault{kind: "malformed"})
-	f.inject("list", fault{kind: "malformed"})
+	f.Inject("search", fakeapi.Fault{Kind: "malformed"})
+	f.Inject("list", fakeapi.Fault{Kind: "malformed"})
 	if _, _, created, err := tr.Ensure(context.Background(), "inc-m", "t", "b", nil); err != nil || !created {
 		t.Fatalf("Ensure: %v %v", created, err)
 	}
-	if f.count() != 1 {
-		t.Fatalf("%d issues", f.count())
+	if f.Count() != 1 {
+		t.Fatalf("%d issues", f.Count())
 	}
 }
 
 func TestPrimaryRateLimitWaitsForReset(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
-	f.inject("create", fault{kind: "ratelimit", reset: testNow.Add(30 * time.Second).Unix()})
+	f.Inject("create", fakeapi.Fault{Kind: "ratelimit", Reset: testNow.Add(30 * time.Second).Unix()})
 	if _, _, created, err := tr.Ensure(context.Background(), "inc-rl", "t", "b", nil); err != nil || !created {
 		t.Fatalf("Ensure: %v %v", created, err)
 	}
 	if ds := s.all(); !slices.Equal(ds, []time.Duration{31 * time.Second}) {
 		t.Errorf("waits %v, want [31s]", ds)
 	}
-	if f.count() != 1 {
-		t.Fatalf("%d issues", f.count())
+	if f.Count() != 1 {
+		t.Fatalf("%d issues", f.Count())
 	}
 }
 
@@ -473,52 +472,52 @@ func TestPrimaryRateLimitWaitsForReset(t *testing.T) {
 // defeated by that memory: with the real clock and a reset in the future,
 // the retry still reaches the server.
 func TestPrimaryRateLimitRealClock(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
 	tr.Now = time.Now
-	f.seed(fakeIssue{Body: "b"})
-	f.inject("comment", fault{kind: "ratelimit", reset: time.Now().Add(30 * time.Second).Unix()})
+	f.Seed(fakeapi.Issue{Body: "b"})
+	f.Inject("comment", fakeapi.Fault{Kind: "ratelimit", Reset: time.Now().Add(30 * time.Second).Unix()})
 	if err := tr.Comment(context.Background(), 1, "x"); err != nil {
 		t.Fatal(err)
 	}
 	if ds := s.all(); len(ds) != 1 || ds[0] < 25*time.Second || ds[0] > 32*time.Second {
 		t.Errorf("waits %v, want about 31s", ds)
 	}
-	if got := f.issue(1).Comments; len(got) != 1 {
+	if got := f.Issue(1).Comments; len(got) != 1 {
 		t.Errorf("comments %q", got)
 	}
 }
 
 func TestPrimaryRateLimitTooLong(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
-	f.inject("comment", fault{kind: "ratelimit", reset: testNow.Add(time.Hour).Unix()})
+	f.Inject("comment", fakeapi.Fault{Kind: "ratelimit", Reset: testNow.Add(time.Hour).Unix()})
 	err := tr.Comment(context.Background(), 1, "x")
 	if !errors.Is(err, ErrRateLimited) || !strings.Contains(hint.Of(err), "retry later") || strings.Contains(err.Error(), "hint:") {
 		t.Fatalf("got %v (hint %q): want the rate limit, with its hint apart from the message", err, hint.Of(err))
 	}
 	noToken(t, f, err)
-	if len(s.all()) != 0 || len(f.callLog()) != 1 {
-		t.Errorf("waits %v calls %v", s.all(), f.callLog())
+	if len(s.all()) != 0 || len(f.Calls()) != 1 {
+		t.Errorf("waits %v calls %v", s.all(), f.Calls())
 	}
 }
 
 func TestSecondaryRateLimitHonoursRetryAfter(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
-	f.seed(fakeIssue{Body: "b"})
-	f.inject("edit", fault{kind: "abuse", after: 7}, fault{kind: "429", after: 3})
+	f.Seed(fakeapi.Issue{Body: "b"})
+	f.Inject("edit", fakeapi.Fault{Kind: "abuse", After: 7}, fakeapi.Fault{Kind: "429", After: 3})
 	if err := tr.Close(context.Background(), 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	if ds := s.all(); !slices.Equal(ds, []time.Duration{7 * time.Second, 3 * time.Second}) {
 		t.Errorf("waits %v, want [7s 3s]", ds)
 	}
-	if f.issue(1).State != "closed" {
+	if f.Issue(1).State != "closed" {
 		t.Error("not closed")
 	}
 	// Longer than MaxWait: fail at once.
-	f.inject("comment", fault{kind: "abuse", after: 600})
+	f.Inject("comment", fakeapi.Fault{Kind: "abuse", After: 600})
 	err := tr.Comment(context.Background(), 1, "x")
 	if !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("got %v", err)
@@ -526,20 +525,20 @@ func TestSecondaryRateLimitHonoursRetryAfter(t *testing.T) {
 }
 
 func TestContextCancelled(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	ctx, cancel := context.WithCancel(context.Background())
 	tr.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel()
 		return ctx.Err()
 	}
-	f.inject("comment", fault{kind: "500"})
-	f.seed(fakeIssue{Body: "b"})
+	f.Inject("comment", fakeapi.Fault{Kind: "500"})
+	f.Seed(fakeapi.Issue{Body: "b"})
 	err := tr.Comment(ctx, 1, "x")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
-	if len(f.issue(1).Comments) != 0 {
+	if len(f.Issue(1).Comments) != 0 {
 		t.Error("commented after cancel")
 	}
 	if _, _, _, err := tr.Ensure(ctx, "inc-x", "t", "b", nil); !errors.Is(err, context.Canceled) {
@@ -548,10 +547,10 @@ func TestContextCancelled(t *testing.T) {
 }
 
 func TestTokenNeverInErrors(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
-	f.seed(fakeIssue{Body: "b"})
-	f.inject("comment", fault{kind: "echo"})
+	f.Seed(fakeapi.Issue{Body: "b"})
+	f.Inject("comment", fakeapi.Fault{Kind: "echo"})
 	err := tr.Comment(context.Background(), 1, "x")
 	if err == nil {
 		t.Fatal("no error")
@@ -563,12 +562,12 @@ func TestTokenNeverInErrors(t *testing.T) {
 }
 
 func TestForbid(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	ctx := context.Background()
 	leaked := "sk-" + strings.Repeat("Q7", 20) // built at test time
 	tr.Forbid(secret.New(leaked), secret.Value{})
-	n := f.seed(fakeIssue{Body: remediate.Marker("inc-f")})
+	n := f.Seed(fakeapi.Issue{Body: remediate.Marker("inc-f")})
 
 	check := func(name string, err error) {
 		t.Helper()
@@ -587,9 +586,9 @@ func TestForbid(t *testing.T) {
 	check("Update", tr.Update(ctx, n, "x"+leaked))
 	check("Comment", tr.Comment(ctx, n, leaked))
 	check("Close", tr.Close(ctx, n, "closing "+leaked))
-	check("token in body", tr.Comment(ctx, n, "token: "+f.token))
-	if len(f.callLog()) != 0 {
-		t.Errorf("calls made: %v", f.callLog())
+	check("token in body", tr.Comment(ctx, n, "token: "+f.Token))
+	if len(f.Calls()) != 0 {
+		t.Errorf("calls made: %v", f.Calls())
 	}
 	// Redacted text passes.
 	if err := tr.Comment(ctx, n, "key "+secret.Redact(leaked)+" leaked"); err != nil {
@@ -598,17 +597,17 @@ func TestForbid(t *testing.T) {
 }
 
 func TestEnsureCreateKeepsFailing(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, s := tracker(t, f)
 	tr.MaxRetries = 1
-	f.inject("create", fault{kind: "500"}, fault{kind: "500"})
+	f.Inject("create", fakeapi.Fault{Kind: "500"}, fakeapi.Fault{Kind: "500"})
 	_, _, _, err := tr.Ensure(context.Background(), "inc-k", "t", "b", nil)
 	if err == nil || !strings.Contains(err.Error(), "open issue in acme/app") {
 		t.Fatalf("got %v", err)
 	}
 	noToken(t, f, err)
-	if f.count() != 0 || len(s.all()) != 1 {
-		t.Errorf("%d issues, waits %v", f.count(), s.all())
+	if f.Count() != 0 || len(s.all()) != 1 {
+		t.Errorf("%d issues, waits %v", f.Count(), s.all())
 	}
 }
 

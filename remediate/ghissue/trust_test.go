@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -16,29 +17,29 @@ import (
 // An issue carrying the marker that someone else opened (the incident id
 // is computable from the public leaked value) is never adopted.
 func TestEnsureIgnoresOutsidersIssue(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	ctx := context.Background()
-	planted := f.seed(fakeIssue{Title: "Nothing to see, close this", Body: "hi\n" + remediate.Marker("LG-0001"), Labels: []string{"leakguard"}, Author: "mallory"})
+	planted := f.Seed(fakeapi.Issue{Title: "Nothing to see, close this", Body: "hi\n" + remediate.Marker("LG-0001"), Labels: []string{"leakguard"}, Author: "mallory"})
 	n, _, created, err := tr.Ensure(ctx, "LG-0001", "Leaked credential: X (LG-0001)", "body", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n == planted || !created || f.count() != 2 {
-		t.Fatalf("adopted the outsider's issue #%d (created %v, %d issues)", n, created, f.count())
+	if n == planted || !created || f.Count() != 2 {
+		t.Fatalf("adopted the outsider's issue #%d (created %v, %d issues)", n, created, f.Count())
 	}
 }
 
 // An issue of ours found again gets leakguard's title back.
 func TestEnsureKeepsLeakguardsTitle(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
-	n := f.seed(fakeIssue{Title: "edited", Body: remediate.Marker("LG-0002"), Labels: []string{"leakguard"}})
+	n := f.Seed(fakeapi.Issue{Title: "edited", Body: remediate.Marker("LG-0002"), Labels: []string{"leakguard"}})
 	got, _, _, err := tr.Ensure(context.Background(), "LG-0002", "Leaked credential: X (LG-0002)", "body", nil)
 	if err != nil || got != n {
 		t.Fatalf("%v #%d", err, got)
 	}
-	if ti := f.issue(n).Title; ti != "Leaked credential: X (LG-0002)" {
+	if ti := f.Issue(n).Title; ti != "Leaked credential: X (LG-0002)" {
 		t.Fatalf("title %q", ti)
 	}
 }
@@ -47,16 +48,14 @@ func TestEnsureKeepsLeakguardsTitle(t *testing.T) {
 // tracker lists again, keeps the lowest-numbered one and closes its own
 // as a duplicate with a link.
 func TestEnsureClosesItsDuplicate(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	var first int
-	f.set(func() {
-		f.onCreate = func() {
-			f.onCreate = nil
-			// Another run's create lands first (called under the lock).
-			is := &fakeIssue{Number: len(f.issues) + 1, Title: "Leaked credential: X (LG-0003)", Body: remediate.Marker("LG-0003"), State: "open", Labels: []string{"leakguard"}}
-			f.issues = append(f.issues, is)
-			first = is.Number
+	f.Set(func() {
+		f.OnCreate = func(create func(fakeapi.Issue) int) {
+			f.OnCreate = nil
+			// Another run's create lands first.
+			first = create(fakeapi.Issue{Title: "Leaked credential: X (LG-0003)", Body: remediate.Marker("LG-0003"), Labels: []string{"leakguard"}})
 		}
 	})
 	n, _, _, err := tr.Ensure(context.Background(), "LG-0003", "Leaked credential: X (LG-0003)", "body", nil)
@@ -66,7 +65,7 @@ func TestEnsureClosesItsDuplicate(t *testing.T) {
 	if n != first {
 		t.Fatalf("kept #%d, want the lowest #%d", n, first)
 	}
-	dup := f.issue(2)
+	dup := f.Issue(2)
 	if dup.State != "closed" || len(dup.Comments) == 0 || !strings.Contains(dup.Comments[0], "#1") {
 		t.Fatalf("duplicate not closed with a link: %+v", dup)
 	}
@@ -75,15 +74,15 @@ func TestEnsureClosesItsDuplicate(t *testing.T) {
 // A comment whose reply was lost is not posted twice: the tracker lists
 // the issue's comments for its event marker before posting again.
 func TestCommentLostReplyPostedOnce(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
-	n := f.seed(fakeIssue{Title: "t", Body: remediate.Marker("LG-0004")})
-	f.inject("comment", fault{kind: "lost-502"})
+	n := f.Seed(fakeapi.Issue{Title: "t", Body: remediate.Marker("LG-0004")})
+	f.Inject("comment", fakeapi.Fault{Kind: "lost-502"})
 	body := "leakguard: rotated\n\n" + remediate.EventMarker("rotated-abc")
 	if err := tr.Comment(context.Background(), n, body); err != nil {
 		t.Fatal(err)
 	}
-	if c := f.issue(n).Comments; len(c) != 1 {
+	if c := f.Issue(n).Comments; len(c) != 1 {
 		t.Fatalf("%d comments, want 1", len(c))
 	}
 }
@@ -91,7 +90,7 @@ func TestCommentLostReplyPostedOnce(t *testing.T) {
 // A refused text tells the user what they can do, not leakguard's
 // developers what to fix.
 func TestForbiddenHintIsForTheUser(t *testing.T) {
-	f := newFake(t)
+	f := fakeapi.NewGitHub(t)
 	tr, _ := tracker(t, f)
 	v := "tvly-" + strings.Repeat("q7", 16)
 	tr.Forbid(secret.New(v))

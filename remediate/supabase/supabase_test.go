@@ -2,101 +2,37 @@ package supabase
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
 
-// fake is the Management API's secrets subset; anything else fails the
-// test.
-type fake struct {
-	t       *testing.T
-	token   string
-	ref     string
-	mu      sync.Mutex
-	secrets map[string]string // name → plain value
-	calls   int
-	inject  func(w http.ResponseWriter, r *http.Request) bool
-}
-
-func newFake(t *testing.T) (*fake, *Target, *[]time.Duration) {
+func newFake(t *testing.T) (*fakeapi.Supabase, *Target, *[]time.Duration) {
 	t.Helper()
-	f := &fake{t: t, token: "sbp" + rules.RandString(20, "hex"), ref: "abcdefghijklmnopqrst", secrets: map[string]string{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
+	f := fakeapi.NewSupabase(t, "abcdefghijklmnopqrst", "sbp"+rules.RandString(20, "hex"))
 	var waits []time.Duration
 	c := &httpx.Client{
-		BaseURL: srv.URL, HTTP: srv.Client(), Timeout: 2 * time.Second,
-		Token:  httpx.TokenFromEnv(func(string) string { return f.token }, "SUPABASE_ACCESS_TOKEN"),
+		BaseURL: f.URL, HTTP: f.Client, Timeout: 2 * time.Second,
+		Token:  httpx.TokenFromEnv(func(string) string { return f.Token }, "SUPABASE_ACCESS_TOKEN"),
 		Sleep:  func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() },
 		Jitter: func(d time.Duration) time.Duration { return d },
 	}
-	tg, err := New(Config{Name: "supa", ProjectRef: f.ref}, c)
+	tg, err := New(Config{Name: "supa", ProjectRef: f.Ref}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f, tg, &waits
-}
-
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	if f.inject != nil && f.inject(w, r) {
-		return
-	}
-	if r.Header.Get("Authorization") != "Bearer "+f.token {
-		w.WriteHeader(401)
-		fmt.Fprint(w, `{"message":"Unauthorized"}`)
-		return
-	}
-	if r.URL.Path != "/v1/projects/"+f.ref+"/secrets" {
-		f.t.Errorf("unexpected call %s %s", r.Method, r.URL.Path)
-		w.WriteHeader(404)
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		var out []map[string]string
-		for n, v := range f.secrets {
-			s := sha256.Sum256([]byte(v))
-			out = append(out, map[string]string{"name": n, "value": hex.EncodeToString(s[:])})
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i]["name"] < out[j]["name"] })
-		json.NewEncoder(w).Encode(out)
-	case http.MethodPost:
-		var in []item
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			w.WriteHeader(400)
-			fmt.Fprint(w, `{"message":"body must be an array"}`)
-			return
-		}
-		for _, it := range in {
-			if strings.HasPrefix(it.Name, "SUPABASE_") {
-				f.t.Errorf("reserved name %s reached the API", it.Name)
-			}
-			f.secrets[it.Name] = it.Value
-		}
-		w.WriteHeader(201)
-	default:
-		f.t.Errorf("unexpected call %s %s", r.Method, r.URL.Path)
-		w.WriteHeader(405)
-	}
 }
 
 func newValue() secret.Value { return secret.New("s_" + rules.RandString(40, "alnum")) }
@@ -123,7 +59,7 @@ func TestWriteAndVerify(t *testing.T) {
 	if err := tg.Put(ctx, "API_KEY", v); err != nil {
 		t.Fatal(err)
 	}
-	if f.secrets["API_KEY"] != v.Reveal() {
+	if f.Secrets()["API_KEY"] != v.Reveal() {
 		t.Fatal("not written")
 	}
 	if err := tg.Verify(ctx, "API_KEY", v); err != nil {
@@ -141,15 +77,15 @@ func TestReservedPrefixRefused(t *testing.T) {
 	f, tg, _ := newFake(t)
 	v := newValue()
 	err := tg.Put(context.Background(), "SUPABASE_SERVICE_KEY", v)
-	if err == nil || !strings.Contains(err.Error(), "SUPABASE_") || f.calls != 0 {
-		t.Fatalf("err %v, calls %d", err, f.calls)
+	if err == nil || !strings.Contains(err.Error(), "SUPABASE_") || f.Calls() != 0 {
+		t.Fatalf("err %v, calls %d", err, f.Calls())
 	}
 	noLeak(t, err, v)
 	if _, err := New(Config{ProjectRef: "x", KeyName: "supabase_x"}, &httpx.Client{}); err == nil {
 		t.Fatal("reserved name override accepted")
 	}
 	tg.cfg.KeyName = "SERVICE_KEY"
-	if err := tg.Put(context.Background(), "SUPABASE_SERVICE_KEY", v); err != nil || f.secrets["SERVICE_KEY"] != v.Reveal() {
+	if err := tg.Put(context.Background(), "SUPABASE_SERVICE_KEY", v); err != nil || f.Secrets()["SERVICE_KEY"] != v.Reveal() {
 		t.Fatalf("renamed: %v", err)
 	}
 }
@@ -157,7 +93,7 @@ func TestReservedPrefixRefused(t *testing.T) {
 func TestRateLimited(t *testing.T) {
 	f, tg, waits := newFake(t)
 	n := 0
-	f.inject = func(w http.ResponseWriter, r *http.Request) bool {
+	f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 		n++
 		if n <= 2 {
 			w.Header().Set("Retry-After", "2")
@@ -180,7 +116,7 @@ func TestFaults(t *testing.T) {
 	t.Run("500 then success", func(t *testing.T) {
 		f, tg, _ := newFake(t)
 		n := 0
-		f.inject = func(w http.ResponseWriter, r *http.Request) bool {
+		f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 			n++
 			if n == 1 {
 				w.WriteHeader(502)
@@ -200,16 +136,14 @@ func TestFaults(t *testing.T) {
 		f, tg, _ := newFake(t)
 		tg.client.Timeout = 50 * time.Millisecond
 		n := 0
-		f.inject = func(w http.ResponseWriter, r *http.Request) bool {
+		f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 			n++
 			if n == 1 {
 				io.Copy(io.Discard, r.Body) // so the server notices the client hanging up
-				f.mu.Unlock()
 				select {
 				case <-r.Context().Done():
 				case <-time.After(2 * time.Second):
 				}
-				f.mu.Lock()
 				return true
 			}
 			return false
@@ -220,7 +154,7 @@ func TestFaults(t *testing.T) {
 	})
 	t.Run("malformed JSON", func(t *testing.T) {
 		f, tg, _ := newFake(t)
-		f.inject = func(w http.ResponseWriter, r *http.Request) bool {
+		f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 			fmt.Fprint(w, `[{"name":"K",`)
 			return true
 		}
@@ -236,15 +170,15 @@ func TestFaults(t *testing.T) {
 		tg.client.Token = func() (string, error) { return "bad", nil }
 		v := newValue()
 		err := tg.Put(ctx, "K", v)
-		if httpx.StatusOf(err) != 401 || f.calls != 1 || len(*waits) != 0 {
-			t.Fatalf("err %v calls %d", err, f.calls)
+		if httpx.StatusOf(err) != 401 || f.Calls() != 1 || len(*waits) != 0 {
+			t.Fatalf("err %v calls %d", err, f.Calls())
 		}
 		noLeak(t, err, v)
 	})
 	t.Run("plain value returned instead of digest", func(t *testing.T) {
 		f, tg, _ := newFake(t)
 		v := newValue()
-		f.inject = func(w http.ResponseWriter, r *http.Request) bool {
+		f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 			json.NewEncoder(w).Encode([]item{{Name: "K", Value: v.Reveal()}})
 			return true
 		}

@@ -1,0 +1,151 @@
+// Package fakeapi holds in-memory fakes of the SaaS APIs leakguard calls
+// (GitHub issues, Vercel environment variables, Supabase secrets,
+// Anthropic's key check), served by httptest and shared by every test
+// that needs one instead of a copy per package.
+//
+// Each fake speaks the documented subset leakguard uses, keeps its state
+// in memory, records every request (for "did this value reach that
+// host" checks), reports any other call to its T, and lets a test inject
+// faults. Only tests import this package (layers_test.go checks it).
+package fakeapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// T is what a fake needs of a test: *testing.T satisfies it, and a
+// testscript command can pass a small adapter (see Collect).
+type T interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Request is one recorded call.
+type Request struct {
+	Method string
+	Path   string
+	Query  string
+	Header http.Header
+	Body   string
+}
+
+// String is the request as text: method, URL, headers and body, to check
+// that a value did (or did not) reach a host.
+func (r Request) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s?%s\n", r.Method, r.Path, r.Query)
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range r.Header {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(r.Header[k], ","))
+	}
+	b.WriteString(r.Body)
+	return b.String()
+}
+
+// recorder keeps the requests a fake received and copies each body to
+// Log when it is set.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []Request
+	imu  sync.Mutex // serializes intercepts
+	// Log, when set, receives "METHOD URL\nbody\n" for every request.
+	Log io.Writer
+}
+
+// record reads the body, records the request, puts the body back for
+// the handler and returns it. The caller holds no lock.
+func (rc *recorder) record(r *http.Request) []byte {
+	b, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.reqs = append(rc.reqs, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(b)})
+	if rc.Log != nil {
+		fmt.Fprintf(rc.Log, "%s %s\n%s\n", r.Method, r.URL.String(), b)
+	}
+	return b
+}
+
+// Requests returns the requests received so far.
+func (rc *recorder) Requests() []Request {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.reqs)
+}
+
+// Saw reports whether any request carried s (in its URL, headers or body).
+func (rc *recorder) Saw(s string) bool {
+	for _, r := range rc.Requests() {
+		if strings.Contains(r.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteJSON writes v as a JSON reply with the status code.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// Collect is a T for a test runner without *testing.T (a testscript
+// command): it records errors for Errors and runs cleanups through
+// defer.
+type Collect struct {
+	Defer func(func())
+
+	mu   sync.Mutex
+	errs []string
+}
+
+// Helper does nothing.
+func (c *Collect) Helper() {}
+
+// Errorf records an error.
+func (c *Collect) Errorf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+}
+
+// Cleanup hands fn to Defer.
+func (c *Collect) Cleanup(fn func()) { c.Defer(fn) }
+
+// Errors returns the errors recorded so far.
+func (c *Collect) Errors() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.errs)
+}
+
+// bearer reports whether r carries "Bearer TOKEN" (any token when token
+// is empty).
+func bearer(r *http.Request, token string) bool {
+	h, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && h != "" && (token == "" || h == token)
+}
+
+// intercept runs fn, when set, one call at a time.
+func (rc *recorder) intercept(fn func(http.ResponseWriter, *http.Request) bool, w http.ResponseWriter, r *http.Request) bool {
+	if fn == nil {
+		return false
+	}
+	rc.imu.Lock()
+	defer rc.imu.Unlock()
+	return fn(w, r)
+}
