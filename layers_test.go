@@ -29,6 +29,7 @@ var layers = []layer{
 	{from: "secret", only: []string{}, why: "the secret type and its hashes are the bottom layer"},
 	{from: "config", only: []string{"rules", "secret"}, why: "config is a leaf: the command layer turns it into objects"},
 	{from: "internal/gitdir", only: []string{}, why: "finding a repository needs nothing else"},
+	{from: "internal/markdown", only: []string{}, why: "every report escapes Markdown the same way, from the bottom layer"},
 	{from: "keyfile", only: []string{"secret"}, why: "key files are read and written knowing only secrets"},
 	{from: "scanner/...", never: []string{"config", "remediate/...", "hooks", "gitscan/...", "audit/...", "internal/cli", "verify/...", "keyfile"},
 		why: "the engine knows rules and secrets, not where findings go"},

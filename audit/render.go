@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/markdown"
 	"github.com/leakguard/leakguard/scanner/report"
 )
 
@@ -347,12 +348,6 @@ func writeText(w io.Writer, r *Report, color bool) error {
 	return p.err
 }
 
-// mdEsc keeps text inside Markdown: no table breaks, no HTML.
-func mdEsc(s string) string {
-	s = strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "`", "'", "\n", " ", "\r", " ").Replace(s)
-	return strings.TrimSpace(s)
-}
-
 // CommitURL is the commit's page on GitHub, or "".
 func (r *Report) CommitURL(commit string) string {
 	if r.GitHub == "" || commit == "" {
@@ -379,24 +374,22 @@ func (r *Report) BlobURL(commit, path string, line int) string {
 
 func (r *Report) mdCommit(c string) string {
 	if u := r.CommitURL(c); u != "" {
-		return "[" + mdCode(short(c)) + "](" + mdURL(u) + ")"
+		return "[" + markdown.Code(short(c)) + "](" + mdURL(u) + ")"
 	}
-	return mdCode(short(c))
+	return markdown.Code(short(c))
 }
 
 func (r *Report) mdBlob(commit, path, text string) string {
 	if u := r.BlobURL(commit, path, 0); u != "" {
-		return "[" + mdCode(text) + "](" + mdURL(u) + ")"
+		return "[" + markdown.Code(text) + "](" + mdURL(u) + ")"
 	}
-	return mdCode(text)
+	return markdown.Code(text)
 }
 
 // mdURL keeps a URL from ending the Markdown link it is in.
 func mdURL(u string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
 }
-
-func mdCode(s string) string { return "`" + strings.ReplaceAll(mdEsc(s), "`", "'") + "`" }
 
 // Markdown renders the report as GitHub-flavoured Markdown (the audit
 // issue's body).
@@ -411,7 +404,7 @@ func Markdown(r *Report) string {
 		verdict = fmt.Sprintf("🟠 %d exposure(s) removed but still in history", s.Exposures)
 	}
 	fmt.Fprintf(&b, "%s · %d removed · checks: %d failed, %d warnings, %d passed · %d commits, %d refs scanned on %s\n\n",
-		verdict, s.Removed, s.ChecksFailed, s.ChecksWarned, s.ChecksPassed, s.Commits, s.Refs, mdCode(r.Head))
+		verdict, s.Removed, s.ChecksFailed, s.ChecksWarned, s.ChecksPassed, s.Commits, s.Refs, markdown.Code(r.Head))
 	if len(r.Exposures) > 0 {
 		b.WriteString("### Exposures\n\n| | secret | status | introduced | removed | where now | next |\n|---|---|---|---|---|---|---|\n")
 		for i, e := range r.Exposures {
@@ -425,7 +418,7 @@ func Markdown(r *Report) string {
 				if where == "" {
 					where = "commit message"
 				}
-				intro = fmt.Sprintf("%s %s by %s in %s", r.mdCommit(in.Commit), day(in.Date), mdEsc(in.Author), r.mdBlob(in.Commit, in.Path, where))
+				intro = fmt.Sprintf("%s %s by %s in %s", r.mdCommit(in.Commit), day(in.Date), markdown.Text(in.Author), r.mdBlob(in.Commit, in.Path, where))
 			}
 			rm := ""
 			if e.Removed != nil {
@@ -438,16 +431,16 @@ func Markdown(r *Report) string {
 			if places := e.places(); len(places) > 0 {
 				var ps []string
 				for _, p := range places {
-					ps = append(ps, mdCode(p))
+					ps = append(ps, markdown.Code(p))
 				}
 				where = fmt.Sprintf("<details><summary>%s</summary>%s</details>", english.Count(len(places), "place"), strings.Join(ps, "<br>"))
 			}
 			what := e.title()
-			next := mdEsc(e.next())
+			next := markdown.Text(e.next())
 			if e.RotateURL != "" {
 				next += " · [rotate](" + mdURL(e.RotateURL) + ")"
 			}
-			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, mdCode(what), mdEsc(e.status()), intro, rm, where, next)
+			fmt.Fprintf(&b, "| %s %d | %s | %s | %s | %s | %s | %s |\n", mark, i+1, markdown.Code(what), markdown.Text(e.status()), intro, rm, where, next)
 		}
 		b.WriteString("\n")
 	}
@@ -460,10 +453,10 @@ func Markdown(r *Report) string {
 		case Skip:
 			box = "- [x] ~~"
 		}
-		line := box + mdEsc(c.Title)
+		line := box + markdown.Text(c.Title)
 		switch {
 		case c.Waived != "":
-			line += "~~ (waived: " + mdEsc(c.Waived) + ")"
+			line += "~~ (waived: " + markdown.Text(c.Waived) + ")"
 		case c.Status == Skip:
 			line += "~~ (skipped)"
 		}
@@ -473,10 +466,10 @@ func Markdown(r *Report) string {
 		b.WriteString(line + "\n")
 		if c.Status != Pass {
 			for _, d := range c.Details {
-				fmt.Fprintf(&b, "  - %s\n", mdEsc(d))
+				fmt.Fprintf(&b, "  - %s\n", markdown.Text(d))
 			}
 			if c.Fix != "" {
-				fmt.Fprintf(&b, "  - **fix:** %s\n", mdEsc(c.Fix))
+				fmt.Fprintf(&b, "  - **fix:** %s\n", markdown.Text(c.Fix))
 			}
 		}
 	}
@@ -495,9 +488,9 @@ func Markdown(r *Report) string {
 			}
 			var incs []string
 			for _, i := range k.Incidents {
-				incs = append(incs, mdCode(i.ID)+" "+i.Status)
+				incs = append(incs, markdown.Code(i.ID)+" "+i.Status)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s |\n", mdCode(k.Name), mdEsc(k.Provider), rot, age, k.Exposures, strings.Join(incs, ", "))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s |\n", markdown.Code(k.Name), markdown.Text(k.Provider), rot, age, k.Exposures, strings.Join(incs, ", "))
 		}
 	}
 	b.WriteString("\nSecrets are redacted. A removed secret stays in every clone and fork: rotate it. Generated by `leakguard audit`.\n")

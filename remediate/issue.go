@@ -2,8 +2,9 @@ package remediate
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
+
+	"github.com/leakguard/leakguard/internal/markdown"
 )
 
 // issueBody renders an incident's audit issue: what leaked, where, and
@@ -11,30 +12,30 @@ import (
 // secret; previews are redacted.
 func (p *Playbook) issueBody(in *Incident) string {
 	var b strings.Builder
-	what := "`" + in.RuleID + "`"
+	what := markdown.Code(in.RuleID)
 	if in.Key != "" {
-		what = "managed key `" + in.Key + "` (rule `" + in.RuleID + "`)"
+		what = "managed key " + markdown.Code(in.Key) + " (rule " + markdown.Code(in.RuleID) + ")"
 	}
-	fmt.Fprintf(&b, "## Leaked credential: %s\n\n", issueSubject(in))
+	fmt.Fprintf(&b, "## Leaked credential: %s\n\n", markdown.Text(issueSubject(in)))
 	fmt.Fprintf(&b, "leakguard found %s", what)
 	if in.Provider != "" {
-		fmt.Fprintf(&b, ", provider **%s**", in.Provider)
+		fmt.Fprintf(&b, ", provider **%s**", markdown.Text(in.Provider))
 	}
 	if in.Description != "" {
-		fmt.Fprintf(&b, " — %s", in.Description)
+		fmt.Fprintf(&b, " — %s", markdown.Text(in.Description))
 	}
 	b.WriteString(".\n\n")
 	if in.MappedBy != "" && in.MappedBy != "name" {
-		fmt.Fprintf(&b, "Tied to the key by: %s.\n\n", in.MappedBy)
+		fmt.Fprintf(&b, "Tied to the key by: %s.\n\n", markdown.Text(in.MappedBy))
 	}
 	status := "open"
 	if in.Status == "closed" {
 		status = "closed"
 		if in.CloseReason != "" {
-			status += " — " + in.CloseReason
+			status += " — " + markdown.Text(in.CloseReason)
 		}
 	}
-	fmt.Fprintf(&b, "Incident `%s`, opened %s, %s.\n\n", in.ID, in.Opened.Format("2006-01-02 15:04 UTC"), status)
+	fmt.Fprintf(&b, "Incident %s, opened %s, %s.\n\n", markdown.Code(in.ID), in.Opened.Format("2006-01-02 15:04 UTC"), status)
 
 	b.WriteString("### Where\n\n| location | commit | author | date | preview |\n|---|---|---|---|---|\n")
 	for i, l := range in.Locations {
@@ -42,7 +43,7 @@ func (p *Playbook) issueBody(in *Incident) string {
 			fmt.Fprintf(&b, "| … %d more | | | | |\n", len(in.Locations)-50)
 			break
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.locationLink(l), short(l.Commit), mdCell(l.Author), mdCell(l.Date), "`"+mdCell(strings.ReplaceAll(l.Preview, "`", "'"))+"`")
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.locationLink(l), short(l.Commit), markdown.Text(l.Author), markdown.Text(l.Date), markdown.Code(l.Preview))
 	}
 	b.WriteString("\n### Checklist\n\n")
 	for _, s := range in.Steps {
@@ -53,17 +54,17 @@ func (p *Playbook) issueBody(in *Incident) string {
 		if s.Status == StepDone || s.Status == StepSkipped {
 			box = "[x]"
 		}
-		line := "- " + box + " " + mdText(s.Title)
+		line := "- " + box + " " + markdown.Text(s.Title)
 		switch s.Status {
 		case StepFailed:
-			line += " — **failed**: " + mdText(s.Detail)
+			line += " — **failed**: " + markdown.Text(s.Detail)
 		case StepRunning:
 			line += " — in progress"
 		case StepSkipped:
-			line += " — skipped: " + mdText(s.Detail)
+			line += " — skipped: " + markdown.Text(s.Detail)
 		case StepDone:
 			if s.Detail != "" && !strings.HasPrefix(s.Detail, "http") {
-				line += " — " + mdText(s.Detail)
+				line += " — " + markdown.Text(s.Detail)
 			}
 		}
 		b.WriteString(line + "\n")
@@ -94,32 +95,8 @@ func (p *Playbook) locationLink(l Location) string {
 	if l.Line > 0 {
 		text += fmt.Sprintf(":%d", l.Line)
 	}
-	text = mdCell(text)
 	if p.Repo == "" || l.Commit == "" || l.File == "" {
-		return text
+		return markdown.Text(text)
 	}
-	server := p.Server
-	if server == "" {
-		server = "https://github.com"
-	}
-	var parts []string
-	for _, seg := range strings.Split(l.File, "/") {
-		parts = append(parts, url.PathEscape(seg))
-	}
-	link := fmt.Sprintf("%s/%s/blob/%s/%s", strings.TrimRight(server, "/"), p.Repo, l.Commit, strings.Join(parts, "/"))
-	if l.Line > 0 {
-		link += fmt.Sprintf("#L%d", l.Line)
-	}
-	return "[" + text + "](" + link + ")"
-}
-
-// mdCell keeps text inside one Markdown table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// mdText neutralises Markdown that could break the checklist.
-func mdText(s string) string {
-	return strings.Join(strings.Fields(strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)), " ")
+	return markdown.Link(text, markdown.BlobURL(p.Server, p.Repo, l.Commit, l.File, l.Line, 0))
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakguard/leakguard/internal/markdown"
 	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner/report"
@@ -54,7 +55,7 @@ func TestCIEvents(t *testing.T) {
 			if got := r.found(cr); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Fatalf("found %v, want %v\n%s", got, tc.want, cr.stdout)
 			}
-			if !strings.Contains(cr.stderr, tc.what) || !strings.Contains(cr.summary, report.MarkdownText(tc.what)) {
+			if !strings.Contains(cr.stderr, tc.what) || !strings.Contains(cr.summary, markdown.Text(tc.what)) {
 				t.Fatalf("want %q in the log and summary:\n%s\n%s", tc.what, cr.stderr, cr.summary)
 			}
 			if tc.note != "" && !regexp.MustCompile(`(?m)^::notice title=leakguard::.*`+tc.note).MatchString(cr.stdout) {

@@ -2,11 +2,11 @@ package report
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/markdown"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -33,19 +33,6 @@ type SummaryIncident struct {
 
 func plural(n int, word string) string { return english.Count(n, word) }
 
-// MarkdownText keeps repository text (file names, commit authors) from being
-// read as Markdown or HTML.
-func MarkdownText(s string) string {
-	var b strings.Builder
-	for _, r := range strings.Join(strings.Fields(s), " ") {
-		if strings.ContainsRune("\\`*_[]<>|~&#!", r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 func (in *JobSummary) server() string {
 	if in.Server != "" {
 		return strings.TrimRight(in.Server, "/")
@@ -68,20 +55,9 @@ func (in *JobSummary) findingLink(f *scanner.Finding) string {
 		commit = in.SHA
 	}
 	if repo == "" || commit == "" {
-		return MarkdownText(text)
+		return markdown.Text(text)
 	}
-	var parts []string
-	for _, seg := range strings.Split(f.File, "/") {
-		parts = append(parts, url.PathEscape(seg))
-	}
-	link := fmt.Sprintf("%s/%s/blob/%s/%s", in.server(), repo, commit, strings.Join(parts, "/"))
-	if f.StartLine > 0 {
-		link += fmt.Sprintf("#L%d", f.StartLine)
-		if f.EndLine > f.StartLine {
-			link += fmt.Sprintf("-L%d", f.EndLine)
-		}
-	}
-	return "[" + MarkdownText(text) + "](" + link + ")"
+	return markdown.Link(text, markdown.BlobURL(in.Server, repo, commit, f.File, f.StartLine, f.EndLine))
 }
 
 func (in *JobSummary) commitLink(c string) string {
@@ -104,12 +80,12 @@ func GitHubJobSummary(in JobSummary) string {
 	} else {
 		fmt.Fprintf(&b, "## leakguard: %s\n\n", plural(n, "leaked secret"))
 	}
-	fmt.Fprintf(&b, "Scanned %s: %s.\n\n", MarkdownText(in.What), MarkdownText(in.Summary))
+	fmt.Fprintf(&b, "Scanned %s: %s.\n\n", markdown.Text(in.What), markdown.Text(in.Summary))
 	for _, note := range in.Notes {
-		fmt.Fprintf(&b, "> [!NOTE]\n> %s\n\n", MarkdownText(note))
+		fmt.Fprintf(&b, "> [!NOTE]\n> %s\n\n", markdown.Text(note))
 	}
 	for _, w := range in.Warnings {
-		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", MarkdownText(w))
+		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", markdown.Text(w))
 	}
 	if n == 0 {
 		return b.String()
@@ -119,10 +95,10 @@ func GitHubJobSummary(in JobSummary) string {
 		fd := &in.Findings[i]
 		author := ""
 		if fd.Author != "" {
-			author = " by " + MarkdownText(fd.Author)
+			author = " by " + markdown.Text(fd.Author)
 		}
 		fmt.Fprintf(&b, "| %d | **%s** %s — %s | %s | %s%s | %s |\n", i+1,
-			MarkdownText(Title(fd)), MarkdownText(fd.Description), MarkdownText(fd.Secret.Redacted()),
+			markdown.Text(Title(fd)), markdown.Text(fd.Description), markdown.Text(fd.Secret.Redacted()),
 			in.findingLink(fd), in.commitLink(fd.Commit), author, fd.Confidence)
 	}
 	b.WriteString("\n### What to do now\n\n")
@@ -155,16 +131,16 @@ func GitHubJobSummary(in JobSummary) string {
 		if r.url != "" {
 			u = "<" + r.url + ">"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d |\n", MarkdownText(r.title), u, r.n)
+		fmt.Fprintf(&b, "| %s | %s | %d |\n", markdown.Text(r.title), u, r.n)
 	}
 	b.WriteString("\n")
 	switch {
 	case in.Remediate && in.RemediateErr != nil:
-		fmt.Fprintf(&b, "> [!CAUTION]\n> Remediation is incomplete: %s\n\n", MarkdownText(in.RemediateErr.Error()))
+		fmt.Fprintf(&b, "> [!CAUTION]\n> Remediation is incomplete: %s\n\n", markdown.Text(in.RemediateErr.Error()))
 	case in.Remediate:
 		b.WriteString("### Incidents\n\n")
 		for _, inc := range in.Incidents {
-			line := "- `" + inc.ID + "` " + MarkdownText(inc.Name)
+			line := "- " + markdown.Code(inc.ID) + " " + markdown.Text(inc.Name)
 			if inc.IssueURL != "" {
 				line += ": audit issue <" + inc.IssueURL + ">"
 			}
