@@ -17,6 +17,18 @@ const maxGapCells = 1 << 16
 // subsequence, O(n log n)), matches are extended over equal neighbours,
 // and small regions between anchors get an exact LCS. It never takes
 // quadratic time on large files.
+//
+// Why not sergi/go-diff, which the module already uses for the config
+// preview: its line mode (DiffLinesToChars, then DiffMain) is Myers'
+// O(ND) diff, quadratic in time and memory when a big file changes a
+// lot, and bounded only by a deadline after which its answer depends on
+// the machine's speed; it also copies both blobs into strings and
+// rebuilds the text of every run, where a staged scan needs only the
+// added line numbers, on every commit of a hook, within the hook's time.
+// go-diff is instead this diff's test oracle: FuzzAddedLines
+// (linediff_test.go) checks that the lines kept here appear in the old
+// blob in order and, where the exact LCS runs, that as many are kept as
+// go-diff's minimal diff keeps; BenchmarkAddedLines compares the two.
 func addedLines(a, b []byte) map[int]bool {
 	x, y := splitLines(a), splitLines(b)
 	ids := map[string]int{}
