@@ -8,6 +8,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/leakguard/leakguard/internal/hint"
 )
 
 // # CI event planning
@@ -24,20 +25,17 @@ import (
 const hintFetchDepth = "set fetch-depth: 0 on actions/checkout (locally: git fetch --unshallow)"
 
 // PlanError is a plan that cannot be made: an unknown revision, a commit
-// the clone lacks, a payload without what its event needs.
-type PlanError struct {
-	Err      error
-	HintText string
-}
+// the clone lacks, a payload without what its event needs. It wraps a
+// [hint.Error], so its hint reaches the command layer the way every
+// other hint does (hint.Of), and its type says the plan, not the scan,
+// failed (a usage error).
+type PlanError struct{ err error }
 
-func (e *PlanError) Error() string { return e.Err.Error() }
-func (e *PlanError) Unwrap() error { return e.Err }
+func (e *PlanError) Error() string { return e.err.Error() }
+func (e *PlanError) Unwrap() error { return e.err }
 
-// Hint says what to do.
-func (e *PlanError) Hint() string { return e.HintText }
-
-func planErr(hint, format string, a ...any) error {
-	return &PlanError{Err: fmt.Errorf(format, a...), HintText: hint}
+func planErr(text, format string, a ...any) error {
+	return &PlanError{hint.Errorf(text, format, a...)}
 }
 
 // Planner plans CI scans of one repository.
@@ -141,7 +139,7 @@ func (pn *Planner) missingErr(what, sha, hint string) error {
 	if pn.shallow() || hint == "" {
 		hint = hintFetchDepth
 	}
-	return &PlanError{Err: fmt.Errorf("the clone lacks %s %s", what, short(sha)), HintText: hint}
+	return planErr(hint, "the clone lacks %s %s", what, short(sha))
 }
 
 // pushPlan: before..after; a new branch: the commits not on the default
@@ -305,7 +303,7 @@ func (pn *Planner) CheckShallow(pl *CIPlan) error {
 		return nil
 	}
 	fail := func() error {
-		return &PlanError{Err: fmt.Errorf("the clone is shallow and lacks commits of %s", pl.What), HintText: hintFetchDepth}
+		return planErr(hintFetchDepth, "the clone is shallow and lacks commits of %s", pl.What)
 	}
 	if pl.Full {
 		return fail()

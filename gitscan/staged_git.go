@@ -42,7 +42,11 @@ func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats,
 			// git would fetch missing objects from the promisor remote.
 			return r.stagedGoGit(ctx, o)
 		}
-		if r.smallObjectStore() {
+		small := r.smallObjectStore
+		if r.goGitFaster != nil {
+			small = r.goGitFaster
+		}
+		if small() {
 			// go-git starts faster than two git processes.
 			return r.stagedGoGit(ctx, o)
 		}
@@ -74,8 +78,7 @@ func (r *Repo) partialCloneConfig() bool {
 // smallPackIndexes is the total size of pack indexes under which go-git
 // reads HEAD faster than git's processes start (go-git loads every pack
 // index whole: ~12 ms per MB measured).
-// A variable for the tests.
-var smallPackIndexes int64 = 256 << 10
+const smallPackIndexes = 256 << 10
 
 // smallObjectStore reports whether the repository's pack indexes are
 // small enough for go-git to be the faster reader. Alternates and

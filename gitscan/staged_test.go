@@ -375,9 +375,9 @@ func TestStagedDefaultBackend(t *testing.T) {
 	if _, st, _ := open(t, dir).Staged(t.Context(), Options{Detector: detector(t)}); st.Backend != "go-git" {
 		t.Fatalf("small repository: backend = %q, want go-git", st.Backend)
 	}
-	defer func(n int64) { smallPackIndexes = n }(smallPackIndexes)
-	smallPackIndexes = -1
+	// A large one (the heuristic says so): git.
 	r := open(t, dir)
+	r.goGitFaster = func() bool { return false }
 	fs, st, err := r.Staged(t.Context(), Options{Detector: detector(t)})
 	if err != nil {
 		t.Fatal(err)
