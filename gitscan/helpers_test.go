@@ -3,14 +3,12 @@ package gitscan
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/testkit/gitrepo"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -18,57 +16,28 @@ import (
 // key returns a format-valid fake Anthropic key, built at run time.
 func key() string { return "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA" }
 
-func gitEnv(home string) []string {
-	env := []string{
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home,
-		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
-		"GIT_COMMITTER_NAME=Ada Lovelace", "GIT_COMMITTER_EMAIL=ada@example.com",
-		"GIT_AUTHOR_DATE=2024-01-02T03:04:05+01:00", "GIT_COMMITTER_DATE=2024-01-02T03:04:05+01:00",
-		"PATH=" + os.Getenv("PATH"), "LC_ALL=C",
-	}
-	return env
+// ada is the identity and clock of this package's commits.
+var ada = []string{
+	"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
+	"GIT_COMMITTER_NAME=Ada Lovelace", "GIT_COMMITTER_EMAIL=ada@example.com",
+	"GIT_AUTHOR_DATE=2024-01-02T03:04:05+01:00", "GIT_COMMITTER_DATE=2024-01-02T03:04:05+01:00",
 }
 
+// run runs git as Ada (internal/testkit/gitrepo).
 func run(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv(dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return gitrepo.GitEnv(t, dir, ada, args...)
 }
 
 // runOK runs git and ignores failure (merge conflicts).
 func runOK(t *testing.T, dir string, args ...string) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv(dir)
-	_ = cmd.Run()
+	_ = gitCmd(dir, args...).Run()
 }
 
-func newRepo(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	run(t, dir, "init", "-q")
-	return dir
-}
-
-func write(t *testing.T, dir, name, content string) {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+var (
+	newRepo = gitrepo.New
+	write   = gitrepo.Write
+)
 
 func commitAll(t *testing.T, dir, msg string) string {
 	t.Helper()
@@ -146,11 +115,6 @@ func where(fs []scanner.Finding) []string {
 	return out
 }
 
-func gitCmd(dir string, args ...string) *exec.Cmd {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv(dir)
-	return cmd
-}
+func gitCmd(dir string, args ...string) *exec.Cmd { return gitrepo.Cmd(dir, ada, args...) }
 
 func itoaTest(n int) string { return strconv.Itoa(n) }

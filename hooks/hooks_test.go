@@ -6,30 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakguard/leakguard/internal/testkit/gitrepo"
 )
 
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = []string{"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH"),
-		"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func newRepo(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	git(t, dir, "init", "-q")
-	return dir
-}
+var (
+	git     = gitrepo.Git
+	newRepo = gitrepo.New
+)
 
 // fakeLeakguard is a stand-in executable recording its arguments and
 // standard input.
@@ -266,10 +250,7 @@ func TestTemporaryBuildUsesPath(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "f"), []byte("x\n"), 0o644)
 	git(t, dir, "add", "f")
 	// Not installed: the commit fails, saying why.
-	cmd := exec.Command("git", "commit", "-q", "-m", "c")
-	cmd.Dir = dir
-	cmd.Env = []string{"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir, "PATH=/usr/bin:/bin",
-		"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"}
+	cmd := gitrepo.Cmd(dir, []string{"PATH=/usr/bin:/bin"}, "commit", "-q", "-m", "c")
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "leakguard: not found") {
 		t.Fatalf("commit without leakguard on PATH: %v\n%s", err, out)
 	}

@@ -3,19 +3,13 @@ package gitdir
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/leakguard/leakguard/internal/testkit/gitrepo"
 )
 
-func git(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-}
+var git = gitrepo.Git
 
 func TestFind(t *testing.T) {
 	tmp, _ := filepath.EvalSymlinks(t.TempDir())
