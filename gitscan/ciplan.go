@@ -247,12 +247,17 @@ func (pn *Planner) RangePlan(rng, what string) (*CIPlan, error) {
 		}
 		return h, nil
 	}
-	if a, b, ok := strings.Cut(rng, "..."); ok {
+	// ends resolves both ends of a range.
+	ends := func(a, b string) (plumbing.Hash, plumbing.Hash, error) {
 		ha, err := res(a)
 		if err != nil {
-			return nil, err
+			return ha, ha, err
 		}
 		hb, err := res(b)
+		return ha, hb, err
+	}
+	if a, b, ok := strings.Cut(rng, "..."); ok {
+		ha, hb, err := ends(a, b)
 		if err != nil {
 			return nil, err
 		}
@@ -269,11 +274,7 @@ func (pn *Planner) RangePlan(rng, what string) (*CIPlan, error) {
 		return pl, nil
 	}
 	if a, b, ok := strings.Cut(rng, ".."); ok {
-		ha, err := res(a)
-		if err != nil {
-			return nil, err
-		}
-		hb, err := res(b)
+		ha, hb, err := ends(a, b)
 		if err != nil {
 			return nil, err
 		}
