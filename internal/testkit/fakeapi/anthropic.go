@@ -12,10 +12,6 @@ import (
 type Anthropic struct {
 	URL    string
 	Client *http.Client
-	// Intercept, when set, may answer a request itself (fault
-	// injection). It runs outside the fake's lock, one call at a time,
-	// so it may block and may keep state.
-	Intercept func(w http.ResponseWriter, r *http.Request) bool
 
 	recorder
 	t    T
@@ -51,11 +47,7 @@ func (f *Anthropic) Revoke(key string) {
 
 // ServeHTTP answers one call.
 func (f *Anthropic) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.record(r)
-	f.mu.Lock()
-	intercept := f.Intercept
-	f.mu.Unlock()
-	if f.intercept(intercept, w, r) {
+	if f.begin(w, r) {
 		return
 	}
 	f.mu.Lock()

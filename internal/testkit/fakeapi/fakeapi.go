@@ -63,6 +63,10 @@ type recorder struct {
 	imu  sync.Mutex // serializes intercepts
 	// Log, when set, receives "METHOD URL\nbody\n" for every request.
 	Log io.Writer
+	// Intercept, when set, may answer a request itself (fault
+	// injection). It runs outside the fake's lock, one call at a time,
+	// so it may block and may keep state.
+	Intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // record reads the body, records the request, puts the body back for
@@ -140,8 +144,14 @@ func bearer(r *http.Request, token string) bool {
 	return ok && h != "" && (token == "" || h == token)
 }
 
-// intercept runs fn, when set, one call at a time.
-func (rc *recorder) intercept(fn func(http.ResponseWriter, *http.Request) bool, w http.ResponseWriter, r *http.Request) bool {
+// begin records the request and runs Intercept, if set, one call at a
+// time; it reports whether Intercept answered. The fake then takes its
+// lock and answers.
+func (rc *recorder) begin(w http.ResponseWriter, r *http.Request) bool {
+	rc.record(r)
+	rc.mu.Lock()
+	fn := rc.Intercept
+	rc.mu.Unlock()
 	if fn == nil {
 		return false
 	}

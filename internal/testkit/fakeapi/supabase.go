@@ -27,15 +27,10 @@ type Supabase struct {
 	Token string
 	// Ref is the only project served.
 	Ref string
-	// Intercept, when set, may answer a request itself (fault
-	// injection). It runs outside the fake's lock, one call at a time,
-	// so it may block and may keep state.
-	Intercept func(w http.ResponseWriter, r *http.Request) bool
 
 	recorder
 	t       T
 	secrets map[string]string // name → plain value
-	calls   int
 }
 
 // NewSupabase starts a fake Supabase serving project ref; the server
@@ -51,12 +46,7 @@ func NewSupabase(t T, ref, token string) *Supabase {
 
 // ServeHTTP answers one call.
 func (f *Supabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.record(r)
-	f.mu.Lock()
-	f.calls++
-	intercept := f.Intercept
-	f.mu.Unlock()
-	if f.intercept(intercept, w, r) {
+	if f.begin(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -108,8 +98,4 @@ func (f *Supabase) Secrets() map[string]string {
 }
 
 // Calls counts the calls so far.
-func (f *Supabase) Calls() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls
-}
+func (f *Supabase) Calls() int { return len(f.Requests()) }

@@ -29,10 +29,6 @@ type Vercel struct {
 	// Project is the only project served; Team, when set, must come as
 	// ?teamId=.
 	Project, Team string
-	// Intercept, when set, may answer a request itself (fault
-	// injection). It runs outside the fake's lock, one call at a time,
-	// so it may block and may keep state.
-	Intercept func(w http.ResponseWriter, r *http.Request) bool
 	// NoDecrypt makes the list return encrypted blobs even with decrypt.
 	NoDecrypt bool
 
@@ -40,7 +36,6 @@ type Vercel struct {
 	t      T
 	envs   []Env
 	nextID int
-	calls  []string
 }
 
 // Env is one environment variable held by the fake.
@@ -68,12 +63,7 @@ func NewVercel(t T, project, token string) *Vercel {
 
 // ServeHTTP answers one call.
 func (f *Vercel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.record(r)
-	f.mu.Lock()
-	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-	intercept := f.Intercept
-	f.mu.Unlock()
-	if f.intercept(intercept, w, r) {
+	if f.begin(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -275,7 +265,9 @@ func (f *Vercel) Holds(key, value string) bool {
 
 // Calls lists the calls so far as "METHOD path".
 func (f *Vercel) Calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
+	var out []string
+	for _, r := range f.Requests() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
 }
