@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -19,19 +20,16 @@ import (
 // could only see that the key is present (a Vercel sensitive variable):
 // failed on the main of a322c24.
 func TestDoctorVerifierPresenceOnly(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"envs":[{"id":"e1","key":"TAVILY_API_KEY","type":"sensitive","target":["production"]}]}`))
-	}))
-	defer srv.Close()
-	cfg := &config.Config{Targets: map[string]config.Target{"vercel": {Type: "vercel", Project: "p", Environments: []string{"production"}, APIURL: srv.URL}}}
+	f := fakeapi.NewVercel(t, "p", "test-token")
+	f.Add("TAVILY_API_KEY", "", "sensitive", "production")
+	cfg := &config.Config{Targets: map[string]config.Target{"vercel": {Type: "vercel", Project: "p", Environments: []string{"production"}, APIURL: f.URL}}}
 	env := func(k string) string {
 		if k == "VERCEL_TOKEN" {
 			return "test-token"
 		}
 		return ""
 	}
-	check := verifierOf(cfg, t.TempDir(), env, srv.Client())
+	check := verifierOf(cfg, t.TempDir(), env, f.Client)
 	err := check(context.Background(), "vercel", "TAVILY_API_KEY", secret.New("tvly-"+rules.RandString(32, "alnum")))
 	if !errors.Is(err, remediate.ErrNotReadable) {
 		t.Fatalf("presence-only target: %v, want ErrNotReadable", err)

@@ -2,16 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -93,24 +91,15 @@ func TestErrorMapping(t *testing.T) {
 func TestVercelPresenceOnlyAndNote(t *testing.T) {
 	v := secret.New(rules.RandString(40, "alnum"))
 	token := rules.RandString(24, "alnum")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || r.URL.Path != "/v10/projects/app/env" || r.Header.Get("Authorization") != "Bearer "+token {
-			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-			w.WriteHeader(400)
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]any{"envs": []map[string]any{
-			{"id": "e1", "key": "K", "type": "sensitive", "value": "", "target": []string{"production", "preview"}},
-		}})
-	}))
-	defer srv.Close()
+	f := fakeapi.NewVercel(t, "app", token)
+	f.Add("K", v.Reveal(), "sensitive", "production", "preview")
 	getenv := func(k string) string {
 		if k == "MY_VERCEL" {
 			return token
 		}
 		return ""
 	}
-	tg, err := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL, TokenEnv: "MY_VERCEL", Environments: []string{"production", "preview"}, Sensitive: true}, "", getenv, srv.Client())
+	tg, err := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: f.URL, TokenEnv: "MY_VERCEL", Environments: []string{"production", "preview"}, Sensitive: true}, "", getenv, f.Client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +114,7 @@ func TestVercelPresenceOnlyAndNote(t *testing.T) {
 		t.Fatalf("note %q", n)
 	}
 	// Missing token variable.
-	tg2, _ := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: srv.URL}, "", noEnv, srv.Client())
+	tg2, _ := newTarget("vc", config.Target{Type: "vercel", Project: "app", APIURL: f.URL}, "", noEnv, f.Client)
 	if err := tg2.Put(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "VERCEL_TOKEN is not set") {
 		t.Fatalf("no token: %v", err)
 	}
