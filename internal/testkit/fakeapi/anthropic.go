@@ -2,7 +2,6 @@ package fakeapi
 
 import (
 	"net/http"
-	"net/http/httptest"
 )
 
 // Anthropic speaks the call leakguard verifies Anthropic keys with
@@ -23,9 +22,7 @@ type Anthropic struct {
 func NewAnthropic(t T) *Anthropic {
 	t.Helper()
 	f := &Anthropic{t: t, live: map[string]bool{}}
-	srv := httptest.NewServer(f)
-	f.URL, f.Client = srv.URL, srv.Client()
-	t.Cleanup(srv.Close)
+	f.URL, f.Client = serve(t, f)
 	return f
 }
 

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -158,4 +159,11 @@ func (rc *recorder) begin(w http.ResponseWriter, r *http.Request) bool {
 	rc.imu.Lock()
 	defer rc.imu.Unlock()
 	return fn(w, r)
+}
+
+// serve starts h on a test server closed when the test ends.
+func serve(t T, h http.Handler) (string, *http.Client) {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL, srv.Client()
 }

@@ -109,9 +109,7 @@ func NewGitHub(t T) *GitHub {
 	mux.HandleFunc("GET /user", f.wrap("user", f.user))
 	mux.HandleFunc("/", f.unexpected)
 	f.mux = mux
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	f.URL, f.Client = f.srv.URL, f.srv.Client()
-	t.Cleanup(f.srv.Close)
+	f.URL, f.Client = serve(t, http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -408,6 +406,18 @@ func (f *GitHub) list(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// decode reads the request's JSON body into v; a body that does not
+// decode, or fails ok, is reported and answered 422.
+func (f *GitHub) decode(w http.ResponseWriter, r *http.Request, what string, v any, ok func() bool) bool {
+	err := json.NewDecoder(r.Body).Decode(v)
+	if err == nil && (ok == nil || ok()) {
+		return true
+	}
+	f.t.Errorf("fake github: bad %s request: %v", what, err)
+	WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
+	return false
+}
+
 type issueReq struct {
 	Title       *string   `json:"title"`
 	Body        *string   `json:"body"`
@@ -418,9 +428,7 @@ type issueReq struct {
 
 func (f *GitHub) create(w http.ResponseWriter, r *http.Request) bool {
 	var req issueReq
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Title == nil {
-		f.t.Errorf("fake github: bad create request: %v", err)
-		WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
+	if !f.decode(w, r, "create", &req, func() bool { return req.Title != nil }) {
 		return false
 	}
 	f.mu.Lock()
@@ -469,9 +477,7 @@ func (f *GitHub) get(w http.ResponseWriter, r *http.Request) bool {
 
 func (f *GitHub) edit(w http.ResponseWriter, r *http.Request) bool {
 	var req issueReq
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		f.t.Errorf("fake github: bad edit request: %v", err)
-		WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
+	if !f.decode(w, r, "edit", &req, nil) {
 		return false
 	}
 	f.mu.Lock()
@@ -503,9 +509,7 @@ func (f *GitHub) comment(w http.ResponseWriter, r *http.Request) bool {
 	var req struct {
 		Body *string `json:"body"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Body == nil {
-		f.t.Errorf("fake github: bad comment request: %v", err)
-		WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
+	if !f.decode(w, r, "comment", &req, func() bool { return req.Body != nil }) {
 		return false
 	}
 	f.mu.Lock()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 )
@@ -38,9 +37,7 @@ type Supabase struct {
 func NewSupabase(t T, ref, token string) *Supabase {
 	t.Helper()
 	f := &Supabase{t: t, Ref: ref, Token: token, secrets: map[string]string{}}
-	srv := httptest.NewServer(f)
-	f.URL, f.Client = srv.URL, srv.Client()
-	t.Cleanup(srv.Close)
+	f.URL, f.Client = serve(t, f)
 	return f
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,9 +54,7 @@ var (
 func NewVercel(t T, project, token string) *Vercel {
 	t.Helper()
 	f := &Vercel{t: t, Project: project, Token: token}
-	srv := httptest.NewServer(f)
-	f.URL, f.Client = srv.URL, srv.Client()
-	t.Cleanup(srv.Close)
+	f.URL, f.Client = serve(t, f)
 	return f
 }
 
