@@ -32,3 +32,14 @@ func TestIssueBodyEscapes(t *testing.T) {
 		t.Errorf("no blob link:\n%s", body)
 	}
 }
+
+// A progress comment's detail (key names, target errors) stays text too.
+func TestEventCommentEscapes(t *testing.T) {
+	c := eventComment("sync-1|sync failed: vercel said <b>@octocat</b> | retry")
+	if strings.Contains(c, "<b>") || strings.Contains(c, "@octocat") || strings.Contains(c, " | ") {
+		t.Fatalf("comment %q", c)
+	}
+	if !strings.HasSuffix(c, "\n\n"+EventMarker("sync-1")) {
+		t.Fatalf("comment %q lost its marker", c)
+	}
+}

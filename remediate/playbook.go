@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/internal/markdown"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -113,7 +114,7 @@ func issueSubject(in *Incident) string {
 // hidden marker so a re-run can tell it was posted.
 func eventComment(event string) string {
 	kind, detail, _ := strings.Cut(event, "|")
-	return "leakguard: " + detail + "\n\n" + EventMarker(kind)
+	return "leakguard: " + markdown.Text(detail) + "\n\n" + EventMarker(kind)
 }
 
 // errText is an error's message for the ledger: errors from targets never
