@@ -50,7 +50,6 @@ type GitHub struct {
 
 	recorder
 	t       T
-	srv     *httptest.Server
 	issues  []*Issue // number = index + 1
 	calls   []string // "GET list", "POST create", …
 	faults  map[string][]Fault
