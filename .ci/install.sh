@@ -166,7 +166,11 @@ mv="v0.0.1-ci.$(date +%s)"
 proxy="$work/proxy/github.com/leakguard/leakguard/@v"
 stage="$work/modzip/github.com/leakguard/leakguard@$mv"
 mkdir -p "$proxy" "$stage"
-git ls-files -z | xargs -0 cp --parents -t "$stage"
+# Nested modules (.ci/goreleaser-check) are not part of this one: a module
+# zip that holds another go.mod is refused.
+nested=()
+while IFS= read -r m; do nested+=(":(exclude)$(dirname "$m")/"); done < <(git ls-files '*/go.mod')
+git ls-files -z -- . "${nested[@]}" | xargs -0 cp --parents -t "$stage"
 (cd "$work/modzip" && zip -q -r -X "$proxy/$mv.zip" "github.com/leakguard/leakguard@$mv")
 cp go.mod "$proxy/$mv.mod"
 printf '{"Version":"%s","Time":"%s"}\n' "$mv" "$(date -u +%FT%TZ)" > "$proxy/$mv.info"
