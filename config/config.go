@@ -202,7 +202,8 @@ type Config struct {
 	// UserPath is the user-level file merged under Path ("" for none).
 	UserPath string
 
-	keyLayer map[string]string // key name -> the file that defines it
+	keyLayer map[string]string   // key name -> the file that defines it
+	ownFPs   map[string][]string // file + "\x00" + key name -> its fingerprints there
 }
 
 // Defaults of the [scan] settings.
@@ -375,7 +376,7 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 	c := &Config{
 		Path: path, MaxSize: int64(f.Scan.MaxSize), DecodeDepth: DefaultDecodeDepth,
 		Targets: f.Targets, GitHub: f.GitHub, State: f.State, Policy: f.Policy, Verify: f.Verify,
-		Allowlist: &rules.Allowlist{}, keyLayer: map[string]string{},
+		Allowlist: &rules.Allowlist{}, keyLayer: map[string]string{}, ownFPs: map[string][]string{},
 	}
 	if u != nil {
 		c.UserPath = u.path
@@ -454,6 +455,7 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 	if u != nil { // checked when it was read
 		for _, k := range u.f.Keys {
 			c.keyLayer[k.Name] = u.path
+			c.ownFPs[u.path+"\x00"+k.Name] = k.Fingerprints
 			if j, ok := byName[k.Name]; ok {
 				c.Keys[j] = mergeKey(c.Keys[j], k)
 				continue
@@ -483,6 +485,7 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 		}
 		if path != "" {
 			c.keyLayer[k.Name] = path
+			c.ownFPs[path+"\x00"+k.Name] = k.Fingerprints
 		}
 		if j, ok := byName[k.Name]; ok {
 			c.Keys[j] = mergeKey(c.Keys[j], k)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -126,6 +127,17 @@ func relativeSource(src string) (string, bool) {
 // writes its fingerprints and rotation date: the repository's file, the
 // user-level file, or "" when only the embedded defaults know it.
 func (c *Config) LayerOf(name string) string { return c.keyLayer[name] }
+
+// FingerprintsWith is the fingerprints list to write for key name in the
+// file at path: those that file gives the key, and fp. The merged key
+// holds every layer's; a user file's are not copied into a repository's.
+func (c *Config) FingerprintsWith(name, path, fp string) []string {
+	own := slices.Clone(c.ownFPs[path+"\x00"+name])
+	if !slices.Contains(own, fp) {
+		own = append(own, fp)
+	}
+	return own
+}
 
 // underlay lays the user layer u under the file's settings (see the
 // package's user-level inventory).

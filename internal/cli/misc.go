@@ -135,12 +135,12 @@ short should be rotated to a longer one.`,
 				path := configPathFor(e, r.Key)
 				if dryRun {
 					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", r.Key, src, r.Fingerprint[:19])
-					if d, err := config.PreviewKeyField(path, r.Key, "fingerprints", config.TOMLStrings(r.Fingerprints)); err == nil {
+					if d, err := config.PreviewKeyField(path, r.Key, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(r.Key, path, r.Fingerprint))); err == nil {
 						previews = append(previews, d)
 					}
 					continue
 				}
-				if err := setKeyField(path, r.Key, "fingerprints", config.TOMLStrings(r.Fingerprints)); err != nil {
+				if err := setKeyField(path, r.Key, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(r.Key, path, r.Fingerprint))); err != nil {
 					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", r.Key, src, err)
 					failed++
 					continue

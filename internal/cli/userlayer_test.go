@@ -153,3 +153,30 @@ func noLeakOf(t *testing.T, secrets []string, outs ...string) {
 		}
 	}
 }
+
+// A key both files define is written to the repository's file, with the
+// repository's own fingerprints and the new one: the user file's
+// fingerprints (of values that serve every project) are not copied into a
+// file that is committed.
+func TestKeyInBothLayersWritesItsOwnFingerprints(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	userOnly := secret.Fingerprint(rules.RandString(40, "alnum"))
+	if err := os.MkdirAll(filepath.Join(xdg, "leakguard"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeT(t, filepath.Join(xdg, "leakguard"), "leakguard.toml", "[[keys]]\nname = \"SHARED_KEY\"\nsource = \"env:LG_TEST_SHARED\"\nfingerprints = [\""+userOnly+"\"]\n")
+	repo := gitRepo(t)
+	writeT(t, repo, "leakguard.toml", "[[keys]]\nname = \"SHARED_KEY\"\nprovider = \"acme\"\n")
+	v := rules.RandString(40, "alnum")
+	t.Setenv("LG_TEST_SHARED", v)
+	code, out, errs := runCLI(t, "", "keys", "fingerprint", "-C", repo, "SHARED_KEY")
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	repoText := readT(t, filepath.Join(repo, "leakguard.toml"))
+	if !strings.Contains(repoText, secret.Fingerprint(v)) || strings.Contains(repoText, userOnly) {
+		t.Fatalf("the repository's file:\n%s", repoText)
+	}
+}

@@ -200,14 +200,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 	}
 	p.OnRotated = func(name, fp string) error {
 		cfgPath := configPathFor(e, name)
-		var fps []string
-		for _, k := range e.cfg.Keys {
-			if k.Name == name {
-				fps = append(fps, k.Fingerprints...)
-			}
-		}
-		fps = append(fps, fp)
-		if err := setKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(fps)); err != nil {
+		if err := setKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(name, cfgPath, fp))); err != nil {
 			return err
 		}
 		return setKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
