@@ -39,7 +39,7 @@ type fakeAPIs struct {
 	// faults are injected into the next calls of a route (see route).
 	faults  map[string][]string
 	hung    chan struct{}  // a "hang" fault holds a request
-	release chan struct{}  // closed by "fakeapis release"
+	release chan struct{}  // closed, and renewed, by "fakeapis release"
 	planted map[int]string // planted issue -> its body as planted
 }
 
@@ -81,7 +81,10 @@ func startAPIs(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return
 		case "release":
+			f.mu.Lock()
 			close(f.release)
+			f.release = make(chan struct{})
+			f.mu.Unlock()
 			return
 		}
 		f.mu.Lock()
@@ -252,9 +255,12 @@ func (f *fakeAPIs) withFaults(h http.HandlerFunc) http.HandlerFunc {
 		case "lost", "hang":
 			h(httptest.NewRecorder(), r) // carried out; the reply never arrives
 			if kind == "hang" {
+				f.mu.Lock()
+				release := f.release
+				f.mu.Unlock()
 				f.hung <- struct{}{}
 				select {
-				case <-f.release:
+				case <-release:
 				case <-r.Context().Done():
 				case <-time.After(2 * time.Minute):
 				}
