@@ -91,18 +91,9 @@ func (t *Tracker) remember(number int, marker string) {
 // find returns the lowest-numbered issue (any state) whose body holds
 // marker, or nil.
 func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) (*github.Issue, error) {
-	self, err := t.whoami(ctx)
+	o, err := t.ours(ctx, marker)
 	if err != nil {
 		return nil, err
-	}
-	var best *github.Issue
-	consider := func(iss *github.Issue) {
-		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) || !strings.EqualFold(iss.GetUser().GetLogin(), self) {
-			return
-		}
-		if best == nil || iss.GetNumber() < best.GetNumber() {
-			best = iss
-		}
 	}
 
 	// 1. Search: sees the whole repository, but lags.
@@ -118,46 +109,61 @@ func (t *Tracker) find(ctx context.Context, id, marker string, labels []string) 
 	}
 	if err == nil && res != nil {
 		for _, iss := range res.Issues {
-			consider(iss)
+			o.consider(iss)
 		}
 	}
-	if best != nil {
-		return best, nil
+	if o.best != nil {
+		return o.best, nil
 	}
-
-	return t.listFind(ctx, labels, consider, func() bool { return best != nil }, func() *github.Issue { return best })
+	return t.listFind(ctx, labels, o)
 }
 
 // list1 finds the lowest-numbered issue of ours holding marker by listing
 // only (consistent, unlike search).
 func (t *Tracker) list1(ctx context.Context, marker string, labels []string) (*github.Issue, error) {
+	o, err := t.ours(ctx, marker)
+	if err != nil {
+		return nil, err
+	}
+	return t.listFind(ctx, labels, o)
+}
+
+// ourIssue keeps the lowest-numbered issue holding marker that the
+// token's own user opened: only those are adopted (anyone can compute an
+// incident's marker from a public leak and open a look-alike).
+type ourIssue struct {
+	self, marker string
+	best         *github.Issue
+}
+
+func (t *Tracker) ours(ctx context.Context, marker string) (*ourIssue, error) {
 	self, err := t.whoami(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var best *github.Issue
-	consider := func(iss *github.Issue) {
-		if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), marker) || !strings.EqualFold(iss.GetUser().GetLogin(), self) {
-			return
-		}
-		if best == nil || iss.GetNumber() < best.GetNumber() {
-			best = iss
-		}
+	return &ourIssue{self: self, marker: marker}, nil
+}
+
+func (o *ourIssue) consider(iss *github.Issue) {
+	if iss == nil || iss.IsPullRequest() || !strings.Contains(iss.GetBody(), o.marker) || !strings.EqualFold(iss.GetUser().GetLogin(), o.self) {
+		return
 	}
-	return t.listFind(ctx, labels, consider, func() bool { return best != nil }, func() *github.Issue { return best })
+	if o.best == nil || iss.GetNumber() < o.best.GetNumber() {
+		o.best = iss
+	}
 }
 
 // listFind runs the two listings of find.
-func (t *Tracker) listFind(ctx context.Context, labels []string, consider func(*github.Issue), found func() bool, best func() *github.Issue) (*github.Issue, error) {
+func (t *Tracker) listFind(ctx context.Context, labels []string, o *ourIssue) (*github.Issue, error) {
 	// 2. Listing: consistent. Every issue with the first label (the
 	// configured ones come first), in every state. One label, so that an
 	// issue opened with other labels by another configuration still counts.
 	if len(labels) > 0 {
-		if err := t.list(ctx, labels[:1], 0, consider); err != nil {
+		if err := t.list(ctx, labels[:1], 0, o.consider); err != nil {
 			return nil, err
 		}
-		if found() {
-			return best(), nil
+		if o.best != nil {
+			return o.best, nil
 		}
 	}
 	// 3. The newest issues whatever their labels, in case the labels were
@@ -166,10 +172,10 @@ func (t *Tracker) listFind(ctx context.Context, labels []string, consider func(*
 	if len(labels) == 0 {
 		pages = 0 // no label filter: scan everything
 	}
-	if err := t.list(ctx, nil, pages, consider); err != nil {
+	if err := t.list(ctx, nil, pages, o.consider); err != nil {
 		return nil, err
 	}
-	return best(), nil
+	return o.best, nil
 }
 
 // list pages through the repository's issues in every state, newest
