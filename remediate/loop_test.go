@@ -312,3 +312,29 @@ func stepIDs(in *Incident) []string {
 }
 
 var _ = scanner.Finding{}
+
+// A scan marks the exposures of the ledger's incidents when there is a
+// ledger, and creates no state directory when there is none.
+func TestAnnotateFromLedger(t *testing.T) {
+	ctx := context.Background()
+	p, _, _, _ := testPlaybook(t)
+	leaked := tvly()
+	o, _, err := p.Open(ctx, leak(leaked), false)
+	if err != nil || len(o) != 1 {
+		t.Fatalf("open: %d incidents, %v", len(o), err)
+	}
+	if err := p.Close(ctx, o[0].Incident.ID, "deleted", true); err != nil {
+		t.Fatal(err)
+	}
+	fs := leak(leaked)
+	if n := AnnotateFrom(p.Ledger.Dir, fs, p.Keys); n != 1 || !strings.HasPrefix(fs[0].Exposure, "closed ") {
+		t.Errorf("with the ledger: %d marked, exposure %q", n, fs[0].Exposure)
+	}
+	none := filepath.Join(t.TempDir(), "state")
+	if n := AnnotateFrom(none, leak(leaked), p.Keys); n != 0 {
+		t.Errorf("without a ledger: %d marked", n)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("the state directory was created: %v", err)
+	}
+}

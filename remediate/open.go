@@ -53,6 +53,14 @@ func Annotate(fs []scanner.Finding, keys []rules.Key, st *State) int {
 	return n
 }
 
+// AnnotateFrom is [Annotate] with the ledger kept in dir, when there is
+// one that can be read; it creates nothing (a scan never makes the state
+// directory).
+func AnnotateFrom(dir string, fs []scanner.Finding, keys []rules.Key) int {
+	st, _ := (&Ledger{Dir: dir}).Read()
+	return Annotate(fs, keys, st)
+}
+
 func exposureOf(f scanner.Finding, keys []rules.Key, st *State) string {
 	h := secretHashOf(f)
 	if st != nil && h != "" {

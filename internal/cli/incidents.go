@@ -342,7 +342,7 @@ func runRevoke(ctx context.Context, s *IO, f *scanFlags, id string, noIssue, yes
 	if err != nil {
 		return err
 	}
-	creds := credentials(e, found)
+	creds := verify.Credentials(found, e.cfg.Keys)
 	guide := verify.GuideFor(creds[0])
 	if guide.Revoke != "" && !yes && isTerminal(s.Err) && isTerminalReader(s.In) {
 		if !ask(s, fmt.Sprintf("revoke %s's leaked value through %s? This cannot be undone", subjectOf(in), guide.Revoke)) {

@@ -3,15 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/rules"
-	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/verify"
 )
 
@@ -46,26 +41,6 @@ func newChecker(e *env) (*verify.Checker, error) {
 	return c, nil
 }
 
-// credentials are the findings as the verifier sees them.
-func credentials(e *env, fs []scanner.Finding) []verify.Credential {
-	keys := map[string]rules.Key{}
-	for _, k := range e.cfg.Keys {
-		keys[k.Name] = k
-	}
-	creds := make([]verify.Credential, len(fs))
-	for i := range fs {
-		f := &fs[i]
-		creds[i] = verify.Credential{Rule: f.RuleID, Provider: f.Provider, Value: f.Secret, Key: f.KeyName,
-			// Halves of a pair (an AWS key id and its secret) are looked
-			// for where they were found together.
-			Group: f.File + "\x00" + f.Commit}
-		if k, ok := keys[f.KeyName]; ok {
-			creds[i].KeyProvider, creds[i].BaseURL = k.Provider, k.BaseURL
-		}
-	}
-	return creds
-}
-
 // afterScan verifies the findings when asked (--verify, [verify]
 // enabled) and marks the exposures of values remediation rotated away or
 // revoked (the committed inventory's past fingerprints; the local
@@ -75,48 +50,14 @@ func (f *scanFlags) afterScan(ctx context.Context, s *IO, e *env, res *scanResul
 		return nil
 	}
 	if f.shouldVerify(e) {
-		sum, err := verifyFindings(ctx, e, res.found)
+		c, err := newChecker(e)
 		if err != nil {
 			return err
 		}
-		res.summary += "; verified: " + sum
+		res.summary += "; verified: " + c.Findings(ctx, res.found, e.cfg.Keys)
 	}
-	if n := annotateExposures(s, e, res.found); n > 0 {
+	if n := remediate.AnnotateFrom(stateDir(s.Getenv, e.cfg), res.found, e.cfg.Keys); n > 0 {
 		res.summary += fmt.Sprintf("; %d no longer live (rotated or revoked)", n)
 	}
 	return nil
-}
-
-// annotateExposures sets Exposure on findings whose value is known dead
-// or replaced. The ledger is read only when it exists: a scan never
-// creates the state directory.
-func annotateExposures(s *IO, e *env, fs []scanner.Finding) int {
-	var st *remediate.State
-	l := &remediate.Ledger{Dir: stateDir(s.Getenv, e.cfg)}
-	if _, err := os.Stat(filepath.Join(l.Dir, "incidents.json")); err == nil {
-		st, _ = l.Read()
-	}
-	return remediate.Annotate(fs, e.cfg.Keys, st)
-}
-
-// verifyFindings fills each finding's Validity and ValidityDetail and
-// returns a summary ("2 live, 1 invalid, 3 unknown").
-func verifyFindings(ctx context.Context, e *env, fs []scanner.Finding) (string, error) {
-	c, err := newChecker(e)
-	if err != nil {
-		return "", err
-	}
-	creds := credentials(e, fs)
-	counts := map[verify.Validity]int{}
-	for i, r := range c.Check(ctx, creds) {
-		fs[i].Validity, fs[i].ValidityDetail = string(r.Validity), r.Detail
-		counts[r.Validity]++
-	}
-	var parts []string
-	for _, v := range []verify.Validity{verify.Live, verify.Invalid, verify.Unknown} {
-		if counts[v] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
-		}
-	}
-	return strings.Join(parts, ", "), nil
 }
