@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -84,11 +85,11 @@ source = "env:LG_TEST_REPO_KEY"
 	if code != ExitClean {
 		t.Fatalf("keys list: exit %d\n%s%s", code, out, errs)
 	}
-	var list []keyListEntry
+	var list []remediate.KeyStatus
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	got := map[string]keyListEntry{}
+	got := map[string]remediate.KeyStatus{}
 	for _, k := range list {
 		got[k.Name] = k
 	}
@@ -128,7 +129,7 @@ func TestKeysListDue(t *testing.T) {
 	if code != ExitClean {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	var list []keyListEntry
+	var list []remediate.KeyStatus
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatal(err)
 	}
