@@ -4,13 +4,65 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
 
 // SourceWriter writes a new value to a key's source of truth.
 type SourceWriter func(spec keyfile.Spec, value secret.Value) error
+
+// FindKey returns the managed key called name, or nil.
+func FindKey(keys []rules.Key, name string) *rules.Key {
+	for i := range keys {
+		if keys[i].Name == name {
+			return &keys[i]
+		}
+	}
+	return nil
+}
+
+// KeyNames lists the managed keys for a hint.
+func KeyNames(keys []rules.Key) string {
+	var ns []string
+	for _, k := range keys {
+		ns = append(ns, k.Name)
+	}
+	if len(ns) == 0 {
+		return "none; list them under [[keys]] in leakguard.toml"
+	}
+	return strings.Join(ns, ", ")
+}
+
+// CheckFormat checks a new value of key k against its provider's
+// high-confidence rules among rs, found by det: it returns the rule it
+// matches, "" with no error when the provider publishes no format (or the
+// key names a gateway with base_url), and an error when the provider has
+// a format the value does not have.
+func CheckFormat(det *scanner.Detector, rs []*rules.Rule, k rules.Key, v secret.Value) (string, error) {
+	if k.Provider == "" || k.BaseURL != "" {
+		return "", nil
+	}
+	var ids []string
+	for _, r := range rs {
+		if r.Provider == k.Provider && r.Confidence == rules.High {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	line := "LEAKGUARD_ROTATE_CHECK=" + v.Reveal() + "\n"
+	for _, f := range det.Detect(scanner.Fragment{Path: "rotate", Content: []byte(line)}) {
+		if f.Secret.Equal(v) && f.Provider == k.Provider && f.RuleID != "known-value" {
+			return f.RuleID, nil
+		}
+	}
+	return "", fmt.Errorf("the new value of %s (%s) does not match %s's key format (%s)", k.Name, v.Redacted(), k.Provider, strings.Join(ids, ", "))
+}
 
 // RotateSecretCheck refuses a new value that is empty or known to be
 // leaked: a past fingerprint of the key, or the value of any incident.

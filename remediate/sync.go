@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/leakguard/leakguard/keyfile"
@@ -310,4 +312,22 @@ func (p *Playbook) recordSynced(key, tname, id, vh string, v Verification) {
 		}
 		return nil
 	})
+}
+
+// WriteSync writes the table of sync results and counts the targets that
+// failed and those that refused a leaked value.
+func WriteSync(w io.Writer, res []SyncResult) (failed, refused int) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tTARGET\tRESULT\tDETAIL")
+	for _, r := range res {
+		switch r.Status {
+		case SyncFailed:
+			failed++
+		case SyncRefused:
+			refused++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Key, r.Target, r.Status, r.Detail)
+	}
+	tw.Flush()
+	return failed, refused
 }

@@ -465,7 +465,7 @@ func leakedValues(e *env, stateDir string, in *remediate.Incident) []scanner.Fin
 		}
 	}
 	// The rotations' backups of the key's source hold its old values.
-	if k := keyOf(e, in.Key); k != nil && k.Source != "" && len(seen) < len(want) {
+	if k := remediate.FindKey(e.cfg.Keys, in.Key); k != nil && k.Source != "" && len(seen) < len(want) {
 		spec, err := keyfile.Parse(k.Source)
 		if err == nil && spec.Path != "" {
 			matches, _ := filepath.Glob(filepath.Join(stateDir, "backups", "*"))

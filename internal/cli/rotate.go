@@ -2,20 +2,18 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/rules"
-	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -51,15 +49,15 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 			if err != nil {
 				return err
 			}
-			k := keyOf(e, name)
+			k := remediate.FindKey(e.cfg.Keys, name)
 			if k == nil {
-				return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: name}, Hint: "the managed keys are: " + keyNames(e) + " (leakguard keys list)"}
+				return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: name}, Hint: "the managed keys are: " + remediate.KeyNames(e.cfg.Keys) + " (leakguard keys list)"}
 			}
 			v, err := readNewValue(s, name, fromEnv, stdin)
 			if err != nil {
 				return err
 			}
-			rule, err := checkFormat(e, *k, v)
+			rule, err := remediate.CheckFormat(newDetector(e.cfg, nil), e.cfg.Rules, *k, v)
 			if err != nil && !force {
 				return &Error{Code: ExitUsage, Err: err, Hint: "paste the key the provider generated; if it is right and its format is new, pass --force"}
 			}
@@ -71,7 +69,7 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 				preview += ", does not match " + k.Provider + "'s format (--force)"
 			}
 			fmt.Fprintf(s.Err, "leakguard: %s: %s\n", name, preview)
-			fmt.Fprintf(s.Err, "leakguard: writes %s, then syncs %s\n", orDash(k.Source), orDash(strings.Join(k.Targets, ", ")))
+			fmt.Fprintf(s.Err, "leakguard: writes %s, then syncs %s\n", cmp.Or(k.Source, "-"), cmp.Or(strings.Join(k.Targets, ", "), "-"))
 			if dryRun {
 				fmt.Fprintln(s.Err, "leakguard: --dry-run: nothing written")
 				return nil
@@ -107,53 +105,6 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 	c.Flags().BoolVar(&force, "force", false, "accept a value that does not match the provider's format")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
 	return c
-}
-
-func keyOf(e *env, name string) *rules.Key {
-	for i := range e.cfg.Keys {
-		if e.cfg.Keys[i].Name == name {
-			return &e.cfg.Keys[i]
-		}
-	}
-	return nil
-}
-
-func keyNames(e *env) string {
-	var ns []string
-	for _, k := range e.cfg.Keys {
-		ns = append(ns, k.Name)
-	}
-	if len(ns) == 0 {
-		return "none; list them under [[keys]] in leakguard.toml"
-	}
-	return strings.Join(ns, ", ")
-}
-
-// checkFormat checks a new value against the key's provider rules: it
-// returns the rule it matches, "" with no error when the provider
-// publishes no format (or the key names a gateway with base_url), and an
-// error when the provider has a format the value does not have.
-func checkFormat(e *env, k rules.Key, v secret.Value) (string, error) {
-	if k.Provider == "" || k.BaseURL != "" {
-		return "", nil
-	}
-	var ids []string
-	for _, r := range e.cfg.Rules {
-		if r.Provider == k.Provider && r.Confidence == rules.High {
-			ids = append(ids, r.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return "", nil
-	}
-	det := newDetector(e.cfg, nil)
-	line := "LEAKGUARD_ROTATE_CHECK=" + v.Reveal() + "\n"
-	for _, f := range det.Detect(scanner.Fragment{Path: "rotate", Content: []byte(line)}) {
-		if f.Secret.Equal(v) && f.Provider == k.Provider && f.RuleID != "known-value" {
-			return f.RuleID, nil
-		}
-	}
-	return "", fmt.Errorf("the new value of %s (%s) does not match %s's key format (%s)", k.Name, v.Redacted(), k.Provider, strings.Join(ids, ", "))
 }
 
 // readNewValue reads a rotated value without echoing it.
@@ -193,19 +144,7 @@ func readNewValue(s *IO, name, fromEnv string, stdin bool) (secret.Value, error)
 
 // printSync prints the per-target table and maps failures to exit 3.
 func printSync(s *IO, res []remediate.SyncResult) error {
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tTARGET\tRESULT\tDETAIL")
-	failed, refused := 0, 0
-	for _, r := range res {
-		switch r.Status {
-		case remediate.SyncFailed:
-			failed++
-		case remediate.SyncRefused:
-			refused++
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Key, r.Target, r.Status, r.Detail)
-	}
-	tw.Flush()
+	failed, refused := remediate.WriteSync(s.Out, res)
 	if refused > 0 {
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("%s refused: the source holds a leaked value", plural(refused, "target")), Hint: "regenerate the key at its provider and run leakguard rotate NAME (--force pushes the leaked value anyway)"}
 	}
@@ -234,8 +173,8 @@ It also finishes a rotate that was interrupted.`,
 				return err
 			}
 			for _, n := range args {
-				if keyOf(e, n) == nil {
-					return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: n}, Hint: "the managed keys are: " + keyNames(e)}
+				if remediate.FindKey(e.cfg.Keys, n) == nil {
+					return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: n}, Hint: "the managed keys are: " + remediate.KeyNames(e.cfg.Keys)}
 				}
 			}
 			p, err := newPlaybook(s, e, noIssue || dryRun)
