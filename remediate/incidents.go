@@ -156,7 +156,7 @@ func (p *Playbook) Revoked(ctx context.Context, id string, o RevokeOutcome) (*In
 	if p.Issues != nil {
 		ev := ""
 		if o.Validity == "invalid" {
-			ev = "revoked|the leaked value of " + issueSubject(out) + " no longer works (verified invalid)"
+			ev = "revoked|the leaked value of " + out.Subject() + " no longer works (verified invalid)"
 		}
 		if err := p.syncIssue(ctx, id, ev); err != nil {
 			return out, err
@@ -349,7 +349,7 @@ func (p *Playbook) eventPosted(in *Incident, event string) error {
 }
 
 func issueTitle(in *Incident) string {
-	return "Leaked credential: " + issueSubject(in) + " (" + in.ID + ")"
+	return "Leaked credential: " + in.Subject() + " (" + in.ID + ")"
 }
 
 // Recover moves a corrupt ledger aside (incidents.json.bad-TIME), tells

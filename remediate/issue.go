@@ -16,7 +16,7 @@ func (p *Playbook) issueBody(in *Incident) string {
 	if in.Key != "" {
 		what = "managed key " + markdown.Code(in.Key) + " (rule " + markdown.Code(in.RuleID) + ")"
 	}
-	fmt.Fprintf(&b, "## Leaked credential: %s\n\n", markdown.Text(issueSubject(in)))
+	fmt.Fprintf(&b, "## Leaked credential: %s\n\n", markdown.Text(in.Subject()))
 	fmt.Fprintf(&b, "leakguard found %s", what)
 	if in.Provider != "" {
 		fmt.Fprintf(&b, ", provider **%s**", markdown.Text(in.Provider))

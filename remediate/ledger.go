@@ -111,6 +111,14 @@ func (in *Incident) Exposure() string {
 	return ""
 }
 
+// Subject is what leaked: the managed key, else the rule.
+func (in *Incident) Subject() string {
+	if in.Key != "" {
+		return in.Key
+	}
+	return in.RuleID
+}
+
 // Location is where a leak was found: never the secret itself.
 type Location struct {
 	File    string `json:"file,omitempty"`

@@ -103,13 +103,6 @@ func (p *Playbook) audit(in *Incident, action, target, result, detail string) {
 	}
 }
 
-func issueSubject(in *Incident) string {
-	if in.Key != "" {
-		return in.Key
-	}
-	return in.RuleID
-}
-
 // eventComment renders a progress comment: the event id is kept in a
 // hidden marker so a re-run can tell it was posted.
 func eventComment(event string) string {

@@ -16,7 +16,6 @@ import (
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
-	"github.com/leakguard/leakguard/secret"
 )
 
 // remediateOptions are remediate's own flags.
@@ -71,22 +70,6 @@ leakguard incidents close ID.`,
 	return c
 }
 
-// remediateJSON is remediate -f json: a stable contract.
-type remediateJSON struct {
-	Incidents   []incidentJSON   `json:"incidents"`
-	Skipped     []remediate.Skip `json:"skipped"`
-	NotSelected []notSelected    `json:"not_selected"`
-}
-
-type notSelected struct {
-	RuleID     string `json:"rule_id"`
-	File       string `json:"file,omitempty"`
-	Line       int    `json:"line,omitempty"`
-	Commit     string `json:"commit,omitempty"`
-	Confidence string `json:"confidence"`
-	Preview    string `json:"preview"`
-}
-
 func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions, args []string) error {
 	switch f.format {
 	case "text", "json":
@@ -130,18 +113,14 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		found = res.found
 		fmt.Fprintln(s.Err, "leakguard: "+res.summary)
 	}
-	act, rest := selectFindings(found, e.cfg.Keys, minConf)
-	for _, r := range summarizeRest(rest) {
+	act, rest := remediate.Select(found, e.cfg.Keys, minConf)
+	for _, r := range remediate.SummarizeRest(rest) {
 		fmt.Fprintln(s.Err, "leakguard: not acted on: "+r)
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(s.Err, "leakguard: %s outside the inventory below %s confidence not acted on; include them with --min-confidence medium|low or --include-unmanaged\n", plural(len(rest), "finding"), minConf)
 	}
-	out := remediateJSON{Incidents: []incidentJSON{}, Skipped: []remediate.Skip{}, NotSelected: []notSelected{}}
-	for i := range rest {
-		r := &rest[i]
-		out.NotSelected = append(out.NotSelected, notSelected{RuleID: r.RuleID, File: r.File, Line: r.StartLine, Commit: r.Commit, Confidence: string(r.Confidence), Preview: r.RedactedLine()})
-	}
+	out := remediate.NewOpenReport(rest)
 	if len(act) == 0 {
 		fmt.Fprintln(s.Err, "leakguard: nothing to remediate")
 		if f.format == "json" {
@@ -149,13 +128,7 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		}
 		return nil
 	}
-	var leaked []secret.Value
-	for _, f := range act {
-		if !f.Secret.IsZero() {
-			leaked = append(leaked, f.Secret)
-		}
-	}
-	p, err := newPlaybook(s, e, o.noIssue || o.dryRun, leaked...)
+	p, err := newPlaybook(s, e, o.noIssue || o.dryRun, remediate.Secrets(act)...)
 	if err != nil {
 		return err
 	}
@@ -163,16 +136,17 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		p.Out = io.Discard
 	}
 	if p.Issues != nil && !o.yes && isTerminal(s.Err) && isTerminalReader(s.In) {
-		if err := confirmIssues(ctx, s, p, act); err != nil {
+		n, err := p.IssuesToOpen(ctx, act)
+		if err != nil {
 			return err
+		}
+		if n > 0 && !ask(s, fmt.Sprintf("this will open %s in %s; continue?", plural(n, "GitHub issue"), p.Repo)) {
+			return usageErr("pass --no-issue to record the incidents without GitHub, or --yes not to be asked", "cancelled: no issue opened")
 		}
 	}
 	opened, skips, err := p.Open(ctx, act, o.dryRun)
 	if f.format == "json" {
-		for _, op := range opened {
-			out.Incidents = append(out.Incidents, toIncidentJSON(op.Incident, op.New))
-		}
-		out.Skipped = append(out.Skipped, skips...)
+		out.Add(opened, skips)
 		if werr := writeJSONOut(s.Out, out); werr != nil {
 			return werr
 		}
@@ -193,30 +167,6 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 	return &Error{Code: ExitFindings, Err: errSilent}
 }
 
-// confirmIssues says how many issues remediate will open and asks.
-func confirmIssues(ctx context.Context, s *IO, p *remediate.Playbook, act []scanner.Finding) error {
-	out := p.Out
-	p.Out = io.Discard
-	dry, _, err := p.Open(ctx, append([]scanner.Finding(nil), act...), true)
-	p.Out = out
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, o := range dry {
-		if o.Incident.Issue == nil {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	if !ask(s, fmt.Sprintf("this will open %s in %s; continue?", plural(n, "GitHub issue"), p.Repo)) {
-		return usageErr("pass --no-issue to record the incidents without GitHub, or --yes not to be asked", "cancelled: no issue opened")
-	}
-	return nil
-}
-
 // ask asks a yes/no question on the terminal; no is the default.
 func ask(s *IO, q string) bool {
 	fmt.Fprintf(s.Err, "leakguard: %s [y/N] ", q)
@@ -235,52 +185,4 @@ func writeJSONOut(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// selectFindings splits findings into those remediate acts on — managed
-// keys (by name, known value, or the only managed key of the provider)
-// and findings at or above min — and the rest.
-func selectFindings(fs []scanner.Finding, keys []rules.Key, min rules.Confidence) (act, rest []scanner.Finding) {
-	providers := map[string]int{}
-	for _, k := range keys {
-		if k.Provider != "" {
-			providers[k.Provider]++
-		}
-	}
-	for _, f := range fs {
-		if f.KeyName != "" || providers[f.Provider] == 1 || f.Confidence.Rank() >= min.Rank() {
-			act = append(act, f)
-		} else {
-			rest = append(rest, f)
-		}
-	}
-	return act, rest
-}
-
-// summarizeRest lists the findings not acted on, one line per rule.
-func summarizeRest(rest []scanner.Finding) []string {
-	type acc struct {
-		n    int
-		conf rules.Confidence
-		loc  string
-	}
-	by := map[string]*acc{}
-	var order []string
-	for i := range rest {
-		f := &rest[i]
-		a := by[f.RuleID]
-		if a == nil {
-			a = &acc{conf: f.Confidence, loc: report.Location(f)}
-			by[f.RuleID] = a
-			order = append(order, f.RuleID)
-		}
-		a.n++
-	}
-	var out []string
-	for _, r := range order {
-		a := by[r]
-		line := fmt.Sprintf("%s (%s confidence), %s, e.g. %s", r, a.conf, plural(a.n, "finding"), a.loc)
-		out = append(out, line)
-	}
-	return out
 }
