@@ -9,6 +9,7 @@ import (
 
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/verify"
 )
 
@@ -98,20 +99,21 @@ func playbookFor(ctx context.Context, s *IO, f *scanFlags, noIssue bool) (*env, 
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := newPlaybook(s, e, noIssue)
-	if err != nil {
-		return nil, nil, err
-	}
-	return e, p, recoverLedger(ctx, p)
+	p, err := recoveredPlaybook(ctx, s, e, noIssue)
+	return e, p, err
 }
 
-// recoverLedger moves a corrupt ledger aside and rebuilds it (see
-// remediate.Playbook.Recover).
-func recoverLedger(ctx context.Context, p *remediate.Playbook) error {
-	if _, err := p.Recover(ctx); err != nil {
-		return &Error{Code: ExitIncomplete, Err: err, Hint: "the corrupt file was kept; check the GitHub token, or pass --no-issue to start from an empty ledger"}
+// recoveredPlaybook is newPlaybook once a corrupt ledger was moved aside
+// and rebuilt (see remediate.Playbook.Recover).
+func recoveredPlaybook(ctx context.Context, s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
+	p, err := newPlaybook(s, e, noIssue, forbid...)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if _, err := p.Recover(ctx); err != nil {
+		return nil, &Error{Code: ExitIncomplete, Err: err, Hint: "the corrupt file was kept; check the GitHub token, or pass --no-issue to start from an empty ledger"}
+	}
+	return p, nil
 }
 
 // incidentFor is incident id of the ledger, with playbookFor's playbook

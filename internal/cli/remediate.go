@@ -152,9 +152,6 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		}
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return &Error{Code: ExitIncomplete, Err: err, Hint: "the incidents are recorded; fix the cause and run leakguard remediate again: it finds the issue again instead of opening a second one (--no-issue records without GitHub)"}
 	}
 	if len(skips) > 0 {

@@ -77,19 +77,13 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 			if !yes && isTerminal(s.Err) && isTerminalReader(s.In) && !ask(s, "write it?") {
 				return usageErr("run it again and answer y, or pass --yes", "cancelled: nothing written")
 			}
-			p, err := newPlaybook(s, e, noIssue, v)
+			p, err := recoveredPlaybook(c.Context(), s, e, noIssue, v)
 			if err != nil {
-				return err
-			}
-			if err := recoverLedger(c.Context(), p); err != nil {
 				return err
 			}
 			p.Force = force
 			res, err := p.Rotate(c.Context(), name, v, keyfile.Write)
 			if err != nil {
-				if c.Context().Err() != nil {
-					return c.Context().Err()
-				}
 				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "nothing was synced; fix the cause and run leakguard rotate again")}
 			}
 			fmt.Fprintf(s.Err, "leakguard: %s written to its source\n", name)
@@ -177,19 +171,13 @@ It also finishes a rotate that was interrupted.`,
 					return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: n}, Hint: "the managed keys are: " + remediate.KeyNames(e.cfg.Keys)}
 				}
 			}
-			p, err := newPlaybook(s, e, noIssue || dryRun)
+			p, err := recoveredPlaybook(c.Context(), s, e, noIssue || dryRun)
 			if err != nil {
-				return err
-			}
-			if err := recoverLedger(c.Context(), p); err != nil {
 				return err
 			}
 			p.Force = force
 			res, err := p.Sync(c.Context(), args, dryRun)
 			if err != nil {
-				if c.Context().Err() != nil {
-					return c.Context().Err()
-				}
 				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "check the [[keys]] entries in leakguard.toml")}
 			}
 			if len(res) == 0 {
