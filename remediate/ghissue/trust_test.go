@@ -2,8 +2,10 @@ package ghissue
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
@@ -98,5 +100,37 @@ func TestForbiddenHintIsForTheUser(t *testing.T) {
 	h := hint.Of(err)
 	if err == nil || strings.Contains(h, "before calling") || !strings.Contains(h, "--no-issue") {
 		t.Fatalf("hint %q (%v)", h, err)
+	}
+}
+
+// A create and a comment that GitHub carried out but answered after the
+// client's timeout: the timeout is an unknown outcome, so leakguard looks
+// before trying again, and there is one issue with one comment.
+func TestTimeoutsCreateOnceCommentOnce(t *testing.T) {
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.LagSearch = true })
+	cfg := Config{Repo: f.Owner + "/" + f.Repo, APIURL: f.APIURL(), TokenEnv: "LG_TEST_GH_TOKEN"}
+	hc := &http.Client{Timeout: 300 * time.Millisecond, Transport: f.Client.Transport}
+	tr, err := New(cfg, func(k string) string {
+		if k == "LG_TEST_GH_TOKEN" {
+			return f.Token
+		}
+		return ""
+	}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Sleep = func(ctx context.Context, d time.Duration) error { return nil }
+	f.Inject("create", fakeapi.Fault{Kind: "slow"})
+	n, _, _, err := tr.Ensure(context.Background(), "LG-0005", "t", "b\n\n"+remediate.Marker("LG-0005"), nil)
+	if err != nil || f.Count() != 1 || n != 1 {
+		t.Fatalf("Ensure = %d, %v; %d issues", n, err, f.Count())
+	}
+	f.Inject("comment", fakeapi.Fault{Kind: "slow"})
+	if err := tr.Comment(context.Background(), n, "leakguard: synced\n\n"+remediate.EventMarker("synced-1")); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.Issue(n).Comments; len(c) != 1 {
+		t.Fatalf("%d comments, want 1", len(c))
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // T is what a fake needs of a test: *testing.T satisfies it, and a
@@ -68,6 +69,9 @@ type recorder struct {
 	// injection). It runs outside the fake's lock, one call at a time,
 	// so it may block and may keep state.
 	Intercept func(w http.ResponseWriter, r *http.Request) bool
+	// Hold is where "hang" faults wait; nil makes one on first use. Fakes
+	// may share one.
+	Hold *Hold
 }
 
 // record reads the body, records the request, puts the body back for
@@ -166,4 +170,88 @@ func serve(t T, h http.Handler) (string, *http.Client) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL, srv.Client()
+}
+
+// Hold is where requests answered with a "hang" fault wait: a test waits
+// until one is held, then releases them.
+type Hold struct {
+	held    chan struct{}
+	mu      sync.Mutex
+	release chan struct{}
+}
+
+// NewHold returns an empty Hold.
+func NewHold() *Hold {
+	return &Hold{held: make(chan struct{}, 16), release: make(chan struct{})}
+}
+
+// Wait blocks until a request is held, or d has passed; it reports
+// whether one was.
+func (h *Hold) Wait(d time.Duration) bool {
+	select {
+	case <-h.held:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// Release lets the held requests go (their connections drop); later
+// ones are held again.
+func (h *Hold) Release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	close(h.release)
+	h.release = make(chan struct{})
+}
+
+func (h *Hold) wait(r *http.Request) {
+	h.mu.Lock()
+	release := h.release
+	h.mu.Unlock()
+	h.held <- struct{}{}
+	select {
+	case <-release:
+	case <-r.Context().Done():
+	case <-time.After(2 * time.Minute):
+	}
+}
+
+func (rc *recorder) hold() *Hold {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.Hold == nil {
+		rc.Hold = NewHold()
+	}
+	return rc.Hold
+}
+
+// late carries out a call whose reply never comes in time, for the kinds
+// every fake injects: "lost" (the connection drops), "hang" (held until
+// Hold.Release, then dropped) and "slow" (answered 504 after the client
+// gave up, or after 10 s). It reports false for any other kind.
+func (rc *recorder) late(kind string, w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) bool {
+	switch kind {
+	case "lost", "hang", "slow":
+	default:
+		return false
+	}
+	h(httptest.NewRecorder(), r) // carried out; the reply is lost
+	switch kind {
+	case "slow":
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		WriteJSON(w, http.StatusGatewayTimeout, map[string]string{"message": "too late"})
+		return true
+	case "hang":
+		rc.hold().wait(r)
+	}
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			c.Close()
+		}
+	}
+	return true
 }

@@ -76,10 +76,11 @@ type Issue struct {
 }
 
 // Fault is injected into the next call of a route ("search", "list",
-// "create", "get", "edit", "comment", "comments", "user"). For "lost-*"
-// kinds the call is carried out before the reply fails.
+// "create", "get", "edit", "comment", "comments", "user"). For "lost*",
+// "hang" and "slow" the call is carried out before the reply fails (see
+// late).
 type Fault struct {
-	Kind  string // 500, lost-502, ratelimit, abuse, 429, malformed, lost-malformed, echo, 422
+	Kind  string // 500, lost-502, lost, hang, slow, ratelimit, abuse, 429, malformed, lost-malformed, echo, 422
 	Reset int64  // ratelimit: X-RateLimit-Reset
 	After int    // abuse, 429: Retry-After seconds
 }
@@ -308,6 +309,9 @@ func (f *GitHub) wrap(route string, h handler) http.HandlerFunc {
 		case "422":
 			WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
 		default:
+			if f.late(ft.Kind, w, r, func(w http.ResponseWriter, r *http.Request) { h(w, r) }) {
+				return
+			}
 			f.t.Errorf("fake github: unknown fault %q", ft.Kind)
 			WriteJSON(w, 500, map[string]string{"message": "unknown fault"})
 		}
