@@ -377,10 +377,7 @@ func (t *Tracker) Ensure(ctx context.Context, id, title, body string, labels []s
 // Update replaces the body of issue number. The incident marker is kept:
 // when body lacks one, the issue's current marker is appended.
 func (t *Tracker) Update(ctx context.Context, number int, body string) error {
-	if number <= 0 {
-		return fmt.Errorf("ghissue: update issue: invalid number %d", number)
-	}
-	if err := t.check("issue body", body); err != nil {
+	if err := t.checkIssue("update issue", number, "issue body", body); err != nil {
 		return err
 	}
 	if !strings.Contains(body, markerPrefix) {
@@ -403,6 +400,15 @@ func (t *Tracker) Update(ctx context.Context, number int, body string) error {
 		_, resp, err := c.Issues.Edit(ctx, t.owner, t.name, number, req)
 		return resp, err
 	})
+}
+
+// checkIssue is the check before op on issue number: a valid number, and
+// text (the field sent) free of forbidden values.
+func (t *Tracker) checkIssue(op string, number int, field, text string) error {
+	if number <= 0 {
+		return fmt.Errorf("ghissue: %s: invalid number %d", op, number)
+	}
+	return t.check(field, text)
 }
 
 // markerPrefix starts every incident marker.
@@ -444,10 +450,7 @@ func (t *Tracker) markerOf(ctx context.Context, number int) (string, error) {
 // outcome (a 5xx, a lost reply) the issue's comments are read for the
 // marker before it is posted again. Others are retried like any call.
 func (t *Tracker) Comment(ctx context.Context, number int, body string) error {
-	if number <= 0 {
-		return fmt.Errorf("ghissue: comment on issue: invalid number %d", number)
-	}
-	if err := t.check("comment", body); err != nil {
+	if err := t.checkIssue("comment on issue", number, "comment", body); err != nil {
 		return err
 	}
 	c := &github.IssueComment{Body: &body}
@@ -566,10 +569,7 @@ func (t *Tracker) List(ctx context.Context) ([]remediate.IssueInfo, error) {
 // completed. Closing an issue that is already closed succeeds; the comment
 // is posted again, so callers record that they closed it.
 func (t *Tracker) Close(ctx context.Context, number int, comment string) error {
-	if number <= 0 {
-		return fmt.Errorf("ghissue: close issue: invalid number %d", number)
-	}
-	if err := t.check("comment", comment); err != nil {
+	if err := t.checkIssue("close issue", number, "comment", comment); err != nil {
 		return err
 	}
 	return t.closeAs(ctx, number, comment, "completed")
