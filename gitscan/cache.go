@@ -403,40 +403,24 @@ func (r *Repo) commitGraph(ctx context.Context, be historyBackend, tips []plumbi
 		return nil, nil
 	}
 	if g, ok := be.(*gitBackend); ok {
-		var in bytes.Buffer
-		for _, t := range tips {
-			fmt.Fprintln(&in, t)
-		}
-		cmd := g.command(ctx, "rev-list", "--parents", "--stdin")
-		cmd.Stdin = &in
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
+		var graph []*commitInfo
+		err := g.stream(ctx, "git rev-list", revs(tips, nil), func(out io.Reader) error {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				f := strings.Fields(sc.Text())
+				if len(f) == 0 {
+					continue
+				}
+				c := &commitInfo{hash: plumbing.NewHash(f[0])}
+				for _, p := range f[1:] {
+					c.parents = append(c.parents, plumbing.NewHash(p))
+				}
+				graph = append(graph, c)
+			}
+			return nil
+		}, "rev-list", "--parents", "--stdin")
 		if err != nil {
 			return nil, err
-		}
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		var graph []*commitInfo
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) == 0 {
-				continue
-			}
-			c := &commitInfo{hash: plumbing.NewHash(f[0])}
-			for _, p := range f[1:] {
-				c.parents = append(c.parents, plumbing.NewHash(p))
-			}
-			graph = append(graph, c)
-		}
-		io.Copy(io.Discard, out)
-		if err := cmd.Wait(); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("git rev-list: %v: %s", err, strings.TrimSpace(stderr.String()))
 		}
 		return graph, nil
 	}
@@ -461,11 +445,7 @@ func (r *Repo) loadCommits(ctx context.Context, be historyBackend, hs []plumbing
 		return nil, nil
 	}
 	if g, ok := be.(*gitBackend); ok {
-		var in bytes.Buffer
-		for _, h := range hs {
-			fmt.Fprintln(&in, h)
-		}
-		return g.log(ctx, &in, nil, missing, "--no-walk=unsorted")
+		return g.log(ctx, revs(hs, nil), nil, missing, "--no-walk=unsorted")
 	}
 	out := make([]*commitInfo, 0, len(hs))
 	for _, h := range hs {

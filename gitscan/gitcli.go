@@ -69,6 +69,12 @@ func (g *gitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, m
 	if len(tips) == 0 {
 		return nil, nil
 	}
+	return g.log(ctx, revs(tips, excludes), progress, missing)
+}
+
+// revs is the input of a git command's --stdin: tips, then excludes as
+// ^HASH.
+func revs(tips, excludes []plumbing.Hash) *bytes.Buffer {
 	var in bytes.Buffer
 	for _, t := range tips {
 		fmt.Fprintln(&in, t)
@@ -76,7 +82,49 @@ func (g *gitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, m
 	for _, e := range excludes {
 		fmt.Fprintf(&in, "^%s\n", e)
 	}
-	return g.log(ctx, &in, progress, missing)
+	return &in
+}
+
+// gitExit is a git command's failure: what ran, how it ended, what it
+// said.
+type gitExit struct {
+	what   string
+	err    error
+	stderr string
+}
+
+func (e *gitExit) Error() string {
+	return fmt.Sprintf("%s: %v: %s", e.what, e.err, strings.TrimSpace(e.stderr))
+}
+
+// stream runs git with args and stdin in (nil: none), hands its stdout
+// to read, drains what read left and waits. The error is ctx's when it
+// ended, else git's failure (*gitExit), else read's (as "what: err").
+func (g *gitBackend) stream(ctx context.Context, what string, in io.Reader, read func(io.Reader) error, args ...string) error {
+	cmd := g.command(ctx, args...)
+	cmd.Stdin = in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	rerr := read(out)
+	io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if werr != nil {
+		return &gitExit{what: what, err: werr, stderr: stderr.String()}
+	}
+	if rerr != nil {
+		return fmt.Errorf("%s: %w", what, rerr)
+	}
+	return nil
 }
 
 // logArgs are the arguments of the 'git log' parseLog reads.
@@ -87,33 +135,20 @@ var logArgs = []string{"--raw", "-c", "--root", "--no-abbrev", "--no-renames", "
 // log runs 'git log --stdin' with logArgs (and extra arguments before
 // them) on the revisions in in.
 func (g *gitBackend) log(ctx context.Context, in io.Reader, progress func(int), missing func(plumbing.Hash), extra ...string) ([]*commitInfo, error) {
-	cmd := g.command(ctx, append(append([]string{"log", "--stdin"}, extra...), logArgs...)...)
-	cmd.Stdin = in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	commits, perr := parseLog(bufio.NewReaderSize(out, 1<<20), progress)
-	if perr != nil {
-		io.Copy(io.Discard, out)
-	}
-	werr := cmd.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if werr != nil {
-		if oe := gitObjectError("git log", stderr.String()); oe != nil {
+	var commits []*commitInfo
+	err := g.stream(ctx, "git log", in, func(out io.Reader) error {
+		var err error
+		commits, err = parseLog(bufio.NewReaderSize(out, 1<<20), progress)
+		return err
+	}, append(append([]string{"log", "--stdin"}, extra...), logArgs...)...)
+	var ge *gitExit
+	if errors.As(err, &ge) {
+		if oe := gitObjectError(ge.what, ge.stderr); oe != nil {
 			return nil, oe
 		}
-		return nil, fmt.Errorf("git log: %v: %s", werr, strings.TrimSpace(stderr.String()))
 	}
-	if perr != nil {
-		return nil, fmt.Errorf("git log: %w", perr)
+	if err != nil {
+		return nil, err
 	}
 	// Shallow clones: git shows boundary commits without parents; their
 	// real parents are missing.
@@ -304,26 +339,19 @@ func (g *gitBackend) present(ctx context.Context, want []plumbing.Hash, fn func(
 	for _, h := range want {
 		wanted[h] = false
 	}
-	cmd := g.command(ctx, "cat-file", "--batch-check=%(objectname)", "--batch-all-objects", "--unordered")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if h := plumbing.NewHash(sc.Text()); !h.IsZero() {
-			if _, ok := wanted[h]; ok {
-				wanted[h] = true
+	err := g.stream(ctx, "git cat-file --batch-all-objects", nil, func(out io.Reader) error {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if h := plumbing.NewHash(sc.Text()); !h.IsZero() {
+				if _, ok := wanted[h]; ok {
+					wanted[h] = true
+				}
 			}
 		}
-	}
-	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("git cat-file --batch-all-objects: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return nil
+	}, "cat-file", "--batch-check=%(objectname)", "--batch-all-objects", "--unordered")
+	if err != nil {
+		return nil, err
 	}
 	here := want[:0:0]
 	for _, h := range want {
