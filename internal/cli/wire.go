@@ -30,10 +30,48 @@ import (
 // client of the run. Packages below take small, explicit configs and
 // never see the config file's struct.
 
-// httpClient is the run's one HTTP client (IO.HTTP when a test set it).
+// httpTimeoutEnv names the variable that bounds each HTTP request of
+// the run (a Go duration: "30s", "2m"); unset, defaultHTTPTimeout.
+const (
+	httpTimeoutEnv     = "LEAKGUARD_HTTP_TIMEOUT"
+	defaultHTTPTimeout = 30 * time.Second
+)
+
+// httpTimeout is $LEAKGUARD_HTTP_TIMEOUT, else the default; anything but
+// a positive Go duration is an error with a hint.
+func httpTimeout(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(httpTimeoutEnv))
+	if v == "" {
+		return defaultHTTPTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, hint.Errorf("set it to a Go duration such as 30s or 2m, or unset it for the default ("+defaultHTTPTimeout.String()+")",
+			"%s=%q is not a positive duration", httpTimeoutEnv, v)
+	}
+	return d, nil
+}
+
+// checkHTTP refuses a run whose HTTP settings are invalid (a usage
+// error): every builder of something that calls an API checks it first,
+// so no request goes out with a timeout the user did not ask for.
+func checkHTTP(getenv func(string) string) error {
+	if _, err := httpTimeout(getenv); err != nil {
+		return &Error{Code: ExitUsage, Err: err, Hint: hint.Of(err)}
+	}
+	return nil
+}
+
+// httpClient is the run's one HTTP client (IO.HTTP when a test set it),
+// with $LEAKGUARD_HTTP_TIMEOUT's timeout (see checkHTTP for an invalid
+// value).
 func (s *IO) httpClient() *http.Client {
 	if s.HTTP == nil {
-		s.HTTP = &http.Client{Timeout: 30 * time.Second}
+		d, err := httpTimeout(s.Getenv)
+		if err != nil {
+			d = defaultHTTPTimeout // unused: the builders refuse the run
+		}
+		s.HTTP = &http.Client{Timeout: d}
 	}
 	return s.HTTP
 }
@@ -146,6 +184,9 @@ func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub 
 
 // newTracker builds the GitHub issue tracker of the [github] table.
 func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
+	if err := checkHTTP(getenv); err != nil {
+		return nil, err
+	}
 	cfg := ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}
 	if getenv("GITHUB_ACTIONS") == "true" {
 		// The workflow's token cannot read GET /user: its issues are
@@ -168,6 +209,9 @@ func (e *env) root() string {
 // and (unless noIssue) the GitHub audit issues. forbid lists values that
 // must never reach GitHub (the leaked and the new secrets).
 func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
+	if err := checkHTTP(s.Getenv); err != nil {
+		return nil, err
+	}
 	l, err := remediate.OpenLedger(stateDir(s.Getenv, e.cfg))
 	if err != nil {
 		return nil, &Error{Code: ExitUsage, Err: err, Hint: "set [state] dir in leakguard.toml to a writable directory"}
@@ -230,7 +274,11 @@ func configPathFor(e *env, name string) string {
 // target that can confirm presence only answers remediate.ErrNotReadable.
 func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
 	targets := targetsOf(cfg, root, getenv, hc)
+	bad := checkHTTP(getenv)
 	return func(ctx context.Context, name, key string, v secret.Value) error {
+		if bad != nil {
+			return bad
+		}
 		tg, err := targets(name)
 		if err != nil {
 			return err

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
@@ -122,5 +124,37 @@ func TestVercelPresenceOnlyAndNote(t *testing.T) {
 	tg3, _ := newTarget("db", config.Target{Type: "postgres", DSNEnv: "APP_DSN"}, "", noEnv, nil)
 	if err := tg3.Verify(context.Background(), "K", v); err == nil || !strings.Contains(err.Error(), "APP_DSN is not set") {
 		t.Fatalf("no DSN: %v", err)
+	}
+}
+
+// $LEAKGUARD_HTTP_TIMEOUT sets the run's HTTP client timeout (a Go
+// duration); unset, 30 s; anything else is refused.
+func TestHTTPTimeoutFromEnv(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 30 * time.Second, "250ms": 250 * time.Millisecond, " 2m ": 2 * time.Minute} {
+		s := &IO{Getenv: func(k string) string {
+			if k == "LEAKGUARD_HTTP_TIMEOUT" {
+				return v
+			}
+			return ""
+		}}
+		if got := s.httpClient().Timeout; got != want {
+			t.Errorf("%q: timeout %s, want %s", v, got, want)
+		}
+	}
+	for _, v := range []string{"soon", "30", "0", "-1s"} {
+		if _, err := httpTimeout(func(string) string { return v }); err == nil || !strings.Contains(err.Error(), "LEAKGUARD_HTTP_TIMEOUT") || hint.Of(err) == "" {
+			t.Errorf("%q: %v (hint %q)", v, err, hint.Of(err))
+		}
+	}
+}
+
+// An invalid $LEAKGUARD_HTTP_TIMEOUT stops any command that would call an
+// API with a usage error (exit 2) and a hint, before anything is sent.
+func TestHTTPTimeoutInvalidIsUsage(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"LEAKGUARD_HTTP_TIMEOUT": "soon", "XDG_STATE_HOME": filepath.Join(dir, "state"), "HOME": dir}
+	code, _, stderr := runWithEnv(t, env, false, "incidents", "-C", dir)
+	if code != ExitUsage || !strings.Contains(stderr, `LEAKGUARD_HTTP_TIMEOUT="soon"`) || !strings.Contains(stderr, "hint: ") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
