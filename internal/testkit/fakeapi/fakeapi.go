@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,76 @@ type recorder struct {
 	// Hold is where "hang" faults wait; nil makes one on first use. Fakes
 	// may share one.
 	Hold *Hold
+
+	faults map[string][]Fault // by route, under mu
+}
+
+// Fault is injected into the next call of a route (each fake names its
+// routes). Every fake knows "pass" (to let a call through before the
+// next fault), "500", "429" (with Retry-After: After) and
+// the late replies of late ("lost", "hang", "slow"), in which the call is
+// carried out; GitHub knows more (see GitHub.wrap).
+type Fault struct {
+	Kind  string // pass (no fault: the call is answered), 500, 429, lost, hang, slow; GitHub: lost-502, ratelimit, abuse, malformed, lost-malformed, echo, 422
+	Reset int64  // ratelimit: X-RateLimit-Reset
+	After int    // abuse, 429: Retry-After seconds
+	// Then are faults queued (by route) when this one is applied: "the
+	// listing after this create fails", whatever came before.
+	Then map[string][]Fault
+}
+
+// Inject queues faults for the next calls of a route.
+func (rc *recorder) Inject(route string, fs ...Fault) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.faults == nil {
+		rc.faults = map[string][]Fault{}
+	}
+	rc.faults[route] = append(rc.faults[route], fs...)
+}
+
+// nextFault pops the fault queued for route; the caller holds mu.
+func (rc *recorder) nextFault(route string) *Fault {
+	q := rc.faults[route]
+	if len(q) == 0 {
+		return nil
+	}
+	rc.faults[route] = q[1:]
+	for r, fs := range q[0].Then {
+		rc.faults[r] = append(rc.faults[r], fs...)
+	}
+	return &q[0]
+}
+
+// fault answers r with the next fault queued for route, if any; h
+// carries the call out (for the late kinds). It reports whether it
+// answered.
+func (rc *recorder) fault(t T, name, route string, w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) bool {
+	rc.mu.Lock()
+	ft := rc.nextFault(route)
+	rc.mu.Unlock()
+	if ft == nil || ft.Kind == "pass" {
+		return false
+	}
+	if !rc.apply(*ft, w, r, h) {
+		t.Errorf("fake %s: unknown fault %q", name, ft.Kind)
+		WriteJSON(w, 500, map[string]string{"message": "unknown fault"})
+	}
+	return true
+}
+
+// apply answers with a fault every fake knows; false for another kind.
+func (rc *recorder) apply(ft Fault, w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) bool {
+	switch ft.Kind {
+	case "500":
+		WriteJSON(w, 500, map[string]string{"message": "Server Error"})
+		return true
+	case "429":
+		w.Header().Set("Retry-After", strconv.Itoa(ft.After))
+		WriteJSON(w, 429, map[string]string{"message": "Too Many Requests"})
+		return true
+	}
+	return rc.late(ft.Kind, w, r, h)
 }
 
 // record reads the body, records the request, puts the body back for
@@ -86,6 +157,13 @@ func (rc *recorder) record(r *http.Request) []byte {
 		fmt.Fprintf(rc.Log, "%s %s\n%s\n", r.Method, r.URL.String(), b)
 	}
 	return b
+}
+
+// Set runs fn under the fake's lock, to change its settings.
+func (rc *recorder) Set(fn func()) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	fn()
 }
 
 // Requests returns the requests received so far.
@@ -226,24 +304,34 @@ func (rc *recorder) hold() *Hold {
 	return rc.Hold
 }
 
-// late carries out a call whose reply never comes in time, for the kinds
-// every fake injects: "lost" (the connection drops), "hang" (held until
-// Hold.Release, then dropped) and "slow" (answered 504 after the client
-// gave up, or after 10 s). It reports false for any other kind.
+// SlowReply is how late a "slow" fault answers: longer than a test's
+// client timeout, shorter than leakguard's default (30 s).
+const SlowReply = 10 * time.Second
+
+// late carries out a call whose reply does not come in time, for the
+// kinds every fake injects: "lost" (the connection drops), "hang" (held
+// until Hold.Release, then dropped) and "slow" (the real reply, after
+// SlowReply, unless the client gave up first). It reports false for any
+// other kind.
 func (rc *recorder) late(kind string, w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) bool {
 	switch kind {
 	case "lost", "hang", "slow":
 	default:
 		return false
 	}
-	h(httptest.NewRecorder(), r) // carried out; the reply is lost
+	rec := httptest.NewRecorder()
+	h(rec, r) // carried out
 	switch kind {
 	case "slow":
 		select {
 		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
+		case <-time.After(SlowReply):
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
 		}
-		WriteJSON(w, http.StatusGatewayTimeout, map[string]string{"message": "too late"})
 		return true
 	case "hang":
 		rc.hold().wait(r)
@@ -254,4 +342,13 @@ func (rc *recorder) late(kind string, w http.ResponseWriter, r *http.Request, h 
 		}
 	}
 	return true
+}
+
+// methodRoute is the fault route of a fake with two: "read" for GET,
+// "write" for the rest.
+func methodRoute(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return "read"
+	}
+	return "write"
 }

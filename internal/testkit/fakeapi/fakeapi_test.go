@@ -76,3 +76,23 @@ func TestVercelHolds(t *testing.T) {
 		t.Fatalf("bad token: %d", code)
 	}
 }
+
+// Faults every fake knows, by route; Then queues more once one fires.
+func TestFaultsByRoute(t *testing.T) {
+	vc := NewVercel(t, "p", "")
+	vc.Inject("write", Fault{Kind: "500"})
+	if code := call(t, vc.Client, "GET", vc.URL+"/v10/projects/p/env", "Bearer v", ""); code != 200 {
+		t.Fatalf("read: %d", code)
+	}
+	if code := call(t, vc.Client, "POST", vc.URL+"/v10/projects/p/env", "Bearer v", `{"key":"K","value":"v","type":"encrypted","target":["preview"]}`); code != 500 {
+		t.Fatalf("write: %d", code)
+	}
+	gh := NewGitHub(t)
+	gh.Inject("list", Fault{Kind: "pass", Then: map[string][]Fault{"get": {{Kind: "429", After: 1}}}})
+	if code := call(t, gh.Client, "GET", gh.APIURL()+"/repos/acme/app/issues?state=all", "Bearer "+gh.Token, ""); code != 200 {
+		t.Fatalf("list: %d", code)
+	}
+	if code := call(t, gh.Client, "GET", gh.APIURL()+"/repos/acme/app/issues/1", "Bearer "+gh.Token, ""); code != 429 {
+		t.Fatalf("get after list: %d", code)
+	}
+}

@@ -52,7 +52,6 @@ type GitHub struct {
 	t       T
 	issues  []*Issue // number = index + 1
 	calls   []string // "GET list", "POST create", …
-	faults  map[string][]Fault
 	indexed map[int]bool
 	queries []string
 	authOK  int
@@ -75,16 +74,6 @@ type Issue struct {
 	repo string // owner/name it was opened in
 }
 
-// Fault is injected into the next call of a route ("search", "list",
-// "create", "get", "edit", "comment", "comments", "user"). For "lost*",
-// "hang" and "slow" the call is carried out before the reply fails (see
-// late).
-type Fault struct {
-	Kind  string // 500, lost-502, lost, hang, slow, ratelimit, abuse, 429, malformed, lost-malformed, echo, 422
-	Reset int64  // ratelimit: X-RateLimit-Reset
-	After int    // abuse, 429: Retry-After seconds
-}
-
 // NewGitHub starts a fake GitHub for repository acme/app with a token
 // made at run time; the server closes when the test ends.
 func NewGitHub(t T) *GitHub {
@@ -95,7 +84,6 @@ func NewGitHub(t T) *GitHub {
 		t: t, Owner: "acme", Repo: "app", Prefix: "/api/v3",
 		Token:   "tok" + "_" + hex.EncodeToString(b),
 		Login:   "leakguard-bot",
-		faults:  map[string][]Fault{},
 		indexed: map[int]bool{},
 	}
 	mux := http.NewServeMux()
@@ -138,20 +126,6 @@ func (f *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 func (f *GitHub) unexpected(w http.ResponseWriter, r *http.Request) {
 	f.t.Errorf("fake github: unexpected call %s %s", r.Method, r.URL)
 	WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
-}
-
-// Inject queues faults for the next calls of a route.
-func (f *GitHub) Inject(route string, fs ...Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults[route] = append(f.faults[route], fs...)
-}
-
-// Set runs fn under the fake's lock, to change its settings.
-func (f *GitHub) Set(fn func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn()
 }
 
 // Index makes every issue searchable (see LagSearch); Unindex none.
@@ -221,6 +195,18 @@ func (f *GitHub) Issue(n int) Issue {
 	return is
 }
 
+// Issues returns a copy of every issue, by number.
+func (f *GitHub) Issues() []Issue {
+	f.mu.Lock()
+	n := len(f.issues)
+	f.mu.Unlock()
+	out := make([]Issue, 0, n)
+	for i := 1; i <= n; i++ {
+		out = append(out, f.Issue(i))
+	}
+	return out
+}
+
 // Seed adds an issue directly, as if opened long ago (and indexed), and
 // returns its number.
 func (f *GitHub) Seed(is Issue) int {
@@ -245,17 +231,15 @@ func (f *GitHub) authorized(h string) bool {
 	return h == "Bearer "+f.Token
 }
 
-// wrap records the call, checks auth and repository and applies faults.
+// wrap records the call, checks auth and repository and applies faults
+// (Inject; routes "search", "list", "create", "get", "edit", "comment",
+// "comments", "user").
 // A handler returns false when it wrote an error itself.
 func (f *GitHub) wrap(route string, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+route)
-		var ft *Fault
-		if q := f.faults[route]; len(q) > 0 {
-			ft = &q[0]
-			f.faults[route] = q[1:]
-		}
+		ft := f.nextFault(route)
 		authOK := f.authorized(r.Header.Get("Authorization"))
 		if authOK {
 			f.authOK++
@@ -275,13 +259,11 @@ func (f *GitHub) wrap(route string, h handler) http.HandlerFunc {
 		}
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Remaining", "4999")
-		if ft == nil {
+		if ft == nil || ft.Kind == "pass" {
 			h(w, r)
 			return
 		}
 		switch ft.Kind {
-		case "500":
-			WriteJSON(w, 500, map[string]string{"message": "Server Error"})
 		case "lost-502":
 			h(httptest.NewRecorder(), r)
 			w.WriteHeader(502)
@@ -293,9 +275,6 @@ func (f *GitHub) wrap(route string, h handler) http.HandlerFunc {
 		case "abuse":
 			w.Header().Set("Retry-After", strconv.Itoa(ft.After))
 			WriteJSON(w, 403, map[string]string{"message": "You have exceeded a secondary rate limit", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"})
-		case "429":
-			w.Header().Set("Retry-After", strconv.Itoa(ft.After))
-			WriteJSON(w, 429, map[string]string{"message": "Too Many Requests"})
 		case "malformed":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"number": 1, "body": "trunc`)
@@ -309,7 +288,7 @@ func (f *GitHub) wrap(route string, h handler) http.HandlerFunc {
 		case "422":
 			WriteJSON(w, 422, map[string]string{"message": "Validation Failed"})
 		default:
-			if f.late(ft.Kind, w, r, func(w http.ResponseWriter, r *http.Request) { h(w, r) }) {
+			if f.apply(*ft, w, r, func(w http.ResponseWriter, r *http.Request) { h(w, r) }) {
 				return
 			}
 			f.t.Errorf("fake github: unknown fault %q", ft.Kind)

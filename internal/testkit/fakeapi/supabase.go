@@ -41,11 +41,16 @@ func NewSupabase(t T, ref, token string) *Supabase {
 	return f
 }
 
-// ServeHTTP answers one call.
+// ServeHTTP answers one call, or a fault injected for its route: "read"
+// (GET) or "write" (any other method).
 func (f *Supabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.begin(w, r) {
+	if f.begin(w, r) || f.fault(f.t, "supabase", methodRoute(r), w, r, f.serve) {
 		return
 	}
+	f.serve(w, r)
+}
+
+func (f *Supabase) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !bearer(r, f.Token) {

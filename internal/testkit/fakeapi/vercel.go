@@ -58,11 +58,16 @@ func NewVercel(t T, project, token string) *Vercel {
 	return f
 }
 
-// ServeHTTP answers one call.
+// ServeHTTP answers one call, or a fault injected for its route: "read"
+// (GET) or "write" (any other method).
 func (f *Vercel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.begin(w, r) {
+	if f.begin(w, r) || f.fault(f.t, "vercel", methodRoute(r), w, r, f.serve) {
 		return
 	}
+	f.serve(w, r)
+}
+
+func (f *Vercel) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !bearer(r, f.Token) {
@@ -223,6 +228,20 @@ func (f *Vercel) Add(key, value, typ string, target ...string) {
 	defer f.mu.Unlock()
 	f.nextID++
 	f.envs = append(f.envs, Env{ID: fmt.Sprintf("env%d", f.nextID), Key: key, Value: value, Type: typ, Target: target})
+}
+
+// Edit sets every variable of key to value, as a dashboard edit would;
+// it reports whether there was one.
+func (f *Vercel) Edit(key, value string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	found := false
+	for i := range f.envs {
+		if f.envs[i].Key == key {
+			f.envs[i].Value, found = value, true
+		}
+	}
+	return found
 }
 
 // Envs returns a copy of the variables.
