@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -15,8 +16,8 @@ func githubWithFault(t *testing.T, o Options, fault func(n int, w http.ResponseW
 	t.Helper()
 	w := newWorld(t)
 	v := examples(t, "github-pat", 1)[0]
-	w.fakes["github"].accept(v)
-	w.fakes["github"].fault = fault
+	w.fakes["github"].Accept(v)
+	w.fakes["github"].Fault = fault
 	c := w.checker(o)
 	r := c.Check(context.Background(), []Credential{{Rule: "github-pat", Provider: "github", Value: secret.New(v)}})[0]
 	mustNotLeak(t, "fault", r.Detail, v)
@@ -27,29 +28,29 @@ func TestFaults(t *testing.T) {
 	t.Run("5xx then success is retried", func(t *testing.T) {
 		r, w, _ := githubWithFault(t, Options{}, func(n int, rw http.ResponseWriter, _ *http.Request) bool {
 			if n <= 2 {
-				writeJSON(rw, 502, `{"message":"Server Error"}`)
+				fakeapi.Reply(rw, 502, `{"message":"Server Error"}`)
 				return true
 			}
 			return false
 		})
-		if r.Validity != Live || w.fakes["github"].count() != 3 || len(w.slept) != 2 {
-			t.Fatalf("%+v after %d requests, %d waits", r, w.fakes["github"].count(), len(w.slept))
+		if r.Validity != Live || w.fakes["github"].Count() != 3 || len(w.slept) != 2 {
+			t.Fatalf("%+v after %d requests, %d waits", r, w.fakes["github"].Count(), len(w.slept))
 		}
 	})
 	t.Run("5xx throughout is unknown", func(t *testing.T) {
 		r, w, _ := githubWithFault(t, Options{}, func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
-			writeJSON(rw, 503, `{}`)
+			fakeapi.Reply(rw, 503, `{}`)
 			return true
 		})
-		if r.Validity != Unknown || !strings.Contains(r.Detail, "server error") || w.fakes["github"].count() != maxAttempts {
-			t.Fatalf("%+v after %d requests", r, w.fakes["github"].count())
+		if r.Validity != Unknown || !strings.Contains(r.Detail, "server error") || w.fakes["github"].Count() != maxAttempts {
+			t.Fatalf("%+v after %d requests", r, w.fakes["github"].Count())
 		}
 	})
 	t.Run("429 with a short Retry-After is waited out", func(t *testing.T) {
 		r, w, _ := githubWithFault(t, Options{}, func(n int, rw http.ResponseWriter, _ *http.Request) bool {
 			if n == 1 {
 				rw.Header().Set("Retry-After", "2")
-				writeJSON(rw, 429, `{"message":"slow down"}`)
+				fakeapi.Reply(rw, 429, `{"message":"slow down"}`)
 				return true
 			}
 			return false
@@ -61,18 +62,18 @@ func TestFaults(t *testing.T) {
 	t.Run("429 with a long Retry-After is unknown, not waited", func(t *testing.T) {
 		r, w, _ := githubWithFault(t, Options{}, func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
 			rw.Header().Set("Retry-After", "3600")
-			writeJSON(rw, 429, `{}`)
+			fakeapi.Reply(rw, 429, `{}`)
 			return true
 		})
 		if r.Validity != Unknown || !strings.Contains(r.Detail, "rate limited") || !strings.Contains(r.Detail, "1h0m0s") ||
-			len(w.slept) != 0 || w.fakes["github"].count() != 1 {
-			t.Fatalf("%+v, waits %v, %d requests", r, w.slept, w.fakes["github"].count())
+			len(w.slept) != 0 || w.fakes["github"].Count() != 1 {
+			t.Fatalf("%+v, waits %v, %d requests", r, w.slept, w.fakes["github"].Count())
 		}
 	})
 	t.Run("GitHub's 403 with no requests left is a rate limit", func(t *testing.T) {
 		r, _, _ := githubWithFault(t, Options{}, func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
 			rw.Header().Set("X-RateLimit-Remaining", "0")
-			writeJSON(rw, 403, `{"message":"API rate limit exceeded"}`)
+			fakeapi.Reply(rw, 403, `{"message":"API rate limit exceeded"}`)
 			return true
 		})
 		if r.Validity != Unknown || !strings.Contains(r.Detail, "rate limited") {
@@ -104,29 +105,29 @@ func TestFaults(t *testing.T) {
 			}
 			return false
 		})
-		if r.Validity != Live || w.fakes["github"].count() != 2 {
-			t.Fatalf("%+v after %d requests", r, w.fakes["github"].count())
+		if r.Validity != Live || w.fakes["github"].Count() != 2 {
+			t.Fatalf("%+v after %d requests", r, w.fakes["github"].Count())
 		}
 	})
 	t.Run("a redirect is not followed", func(t *testing.T) {
 		w := newWorld(t)
 		v := examples(t, "anthropic-api-key", 1)[0]
-		other := w.fakes["openai"].srv.URL
-		w.fakes["anthropic"].fault = func(_ int, rw http.ResponseWriter, r *http.Request) bool {
+		other := w.fakes["openai"].URL
+		w.fakes["anthropic"].Fault = func(_ int, rw http.ResponseWriter, r *http.Request) bool {
 			http.Redirect(rw, r, other+"/v1/models", http.StatusFound)
 			return true
 		}
 		r := w.checker(Options{}).Check(context.Background(), []Credential{{Rule: "anthropic-api-key", Provider: "anthropic", Value: secret.New(v)}})[0]
-		if r.Validity != Unknown || !strings.Contains(r.Detail, "redirect") || w.fakes["openai"].count() != 0 {
-			t.Fatalf("%+v; the redirect target got %d requests", r, w.fakes["openai"].count())
+		if r.Validity != Unknown || !strings.Contains(r.Detail, "redirect") || w.fakes["openai"].Count() != 0 {
+			t.Fatalf("%+v; the redirect target got %d requests", r, w.fakes["openai"].Count())
 		}
 	})
 	t.Run("malformed JSON is unknown, not live", func(t *testing.T) {
 		w := newWorld(t)
 		v := examples(t, "slack-bot-token", 1)[0]
-		w.fakes["slack"].accept(v)
-		w.fakes["slack"].fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
-			writeJSON(rw, 200, `{"ok":tru`)
+		w.fakes["slack"].Accept(v)
+		w.fakes["slack"].Fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
+			fakeapi.Reply(rw, 200, `{"ok":tru`)
 			return true
 		}
 		r := w.checker(Options{}).Check(context.Background(), []Credential{{Rule: "slack-bot-token", Provider: "slack", Value: secret.New(v)}})[0]
@@ -148,7 +149,7 @@ func TestFaults(t *testing.T) {
 		w := newWorld(t)
 		in, peak := 0, 0
 		var mu = make(chan struct{}, 1)
-		w.fakes["npm"].fault = func(_ int, _ http.ResponseWriter, _ *http.Request) bool {
+		w.fakes["npm"].Fault = func(_ int, _ http.ResponseWriter, _ *http.Request) bool {
 			mu <- struct{}{}
 			in++
 			peak = max(peak, in)
@@ -175,13 +176,13 @@ func TestFaults(t *testing.T) {
 func TestEchoedSecretIsScrubbed(t *testing.T) {
 	w := newWorld(t)
 	v := examples(t, "openai-project-key", 1)[0]
-	w.fakes["openai"].fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
-		writeJSON(rw, 401, `{"error":{"message":"bad key `+v+`","code":"`+v[:40]+`"}}`)
+	w.fakes["openai"].Fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
+		fakeapi.Reply(rw, 401, `{"error":{"message":"bad key `+v+`","code":"`+v[:40]+`"}}`)
 		return true
 	}
 	sv := examples(t, "slack-bot-token", 1)[0]
-	w.fakes["slack"].fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
-		writeJSON(rw, 200, `{"ok":false,"error":"`+sv+`"}`)
+	w.fakes["slack"].Fault = func(_ int, rw http.ResponseWriter, _ *http.Request) bool {
+		fakeapi.Reply(rw, 200, `{"ok":false,"error":"`+sv+`"}`)
 		return true
 	}
 	c := w.checker(Options{})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakguard/leakguard/internal/testkit/fakeapi"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -21,10 +22,10 @@ func TestAWSPairs(t *testing.T) {
 		return Credential{Rule: rule, Provider: "aws", Value: secret.New(v), Group: group}
 	}
 	liveID, liveSec := awsPair()
-	sts.pairs[liveID] = liveSec
+	sts.Pair(liveID, liveSec)
 	goneID, goneSec := awsPair() // deleted: STS does not know the id
 	otherID, otherSec := awsPair()
-	sts.pairs[otherID] = otherSec
+	sts.Pair(otherID, otherSec)
 	_, wrongSec := awsPair()
 	res := c.Check(context.Background(), []Credential{
 		cred("aws-access-key-id", liveID, "a"),            // 0
@@ -55,9 +56,9 @@ func TestAWSPairs(t *testing.T) {
 		t.Errorf("mismatched single pair: %+v", r)
 	}
 	// Each request is signed: the secret itself is never sent.
-	for _, rq := range sts.requests() {
+	for _, rq := range sts.Requests() {
 		for _, s := range []string{liveSec, goneSec, otherSec, wrongSec, bad} {
-			if strings.Contains(rq.all(), s) {
+			if strings.Contains(rq.String(), s) {
 				t.Fatal("a secret access key was sent to STS")
 			}
 		}
@@ -70,7 +71,7 @@ func TestRevokeGitHub(t *testing.T) {
 	w := newWorld(t)
 	gh := w.fakes["github"]
 	vs := append(examples(t, "github-pat", 2), examples(t, "github-fine-grained-pat", 1)...)
-	gh.accept(vs...)
+	gh.Accept(vs...)
 	c := w.checker(Options{})
 	var creds []Credential
 	for _, v := range vs {
@@ -85,22 +86,22 @@ func TestRevokeGitHub(t *testing.T) {
 		}
 	}
 	out := c.Revoke(context.Background(), creds)
-	var posts []recorded
-	for _, rq := range gh.requests() {
-		if rq.path == "/credentials/revoke" {
+	var posts []fakeapi.Request
+	for _, rq := range gh.Requests() {
+		if rq.Path == "/credentials/revoke" {
 			posts = append(posts, rq)
 		}
 	}
 	if len(posts) != 1 {
 		t.Fatalf("%d revocation requests, want 1", len(posts))
 	}
-	if posts[0].header.Get("Authorization") != "" {
+	if posts[0].Header.Get("Authorization") != "" {
 		t.Fatal("the revocation request was authenticated")
 	}
 	var body struct {
 		Credentials []string `json:"credentials"`
 	}
-	if err := json.Unmarshal([]byte(posts[0].body), &body); err != nil || len(body.Credentials) != 3 {
+	if err := json.Unmarshal([]byte(posts[0].Body), &body); err != nil || len(body.Credentials) != 3 {
 		t.Fatalf("body %v (%v)", body, err)
 	}
 	for i, o := range out {
@@ -118,7 +119,7 @@ func TestRevokeGitHub(t *testing.T) {
 // request is refused.
 func TestGitHubRevokeFakeRefusesAuthentication(t *testing.T) {
 	w := newWorld(t)
-	req, _ := http.NewRequest("POST", w.fakes["github"].srv.URL+"/credentials/revoke", bytes.NewReader([]byte(`{"credentials":["x"]}`)))
+	req, _ := http.NewRequest("POST", w.fakes["github"].URL+"/credentials/revoke", bytes.NewReader([]byte(`{"credentials":["x"]}`)))
 	req.Header.Set("Authorization", "Bearer something")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -143,7 +144,7 @@ func TestRevokeThroughAPIs(t *testing.T) {
 		t.Run(tc.rule, func(t *testing.T) {
 			w := newWorld(t)
 			v := examples(t, tc.rule, 1)[0]
-			w.fakes[tc.endpoint].accept(v)
+			w.fakes[tc.endpoint].Accept(v)
 			c := w.checker(Options{})
 			cr := Credential{Rule: tc.rule, Provider: tc.provider, Value: secret.New(v)}
 			if g := GuideFor(cr); g.Revoke == "" {
@@ -157,7 +158,7 @@ func TestRevokeThroughAPIs(t *testing.T) {
 			if o.Method != "api" || !o.Accepted || o.After.Validity != want {
 				t.Fatalf("%+v", o)
 			}
-			if w.fakes[tc.endpoint].isLive(v) {
+			if w.fakes[tc.endpoint].Live(v) {
 				t.Fatal("the fake still accepts it")
 			}
 			mustNotLeak(t, tc.rule, o.Detail+o.After.Detail, v)
@@ -199,10 +200,10 @@ func TestRevokeManual(t *testing.T) {
 func TestRevokeFailure(t *testing.T) {
 	w := newWorld(t)
 	v := examples(t, "github-pat", 1)[0]
-	w.fakes["github"].accept(v)
-	w.fakes["github"].fault = func(_ int, rw http.ResponseWriter, r *http.Request) bool {
+	w.fakes["github"].Accept(v)
+	w.fakes["github"].Fault = func(_ int, rw http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/credentials/revoke" {
-			writeJSON(rw, 422, `{"message":"Validation Failed"}`)
+			fakeapi.Reply(rw, 422, `{"message":"Validation Failed"}`)
 			return true
 		}
 		return false

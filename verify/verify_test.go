@@ -133,21 +133,21 @@ func TestEveryCheckAgainstItsProvider(t *testing.T) {
 			}
 			f := w.fakes[chk.endpoint]
 			vs := examples(t, id, 2)
-			f.accept(liveForm(id, vs[0]))
+			f.Accept(liveForm(id, vs[0]))
 			before := map[string]int{}
 			for n, o := range w.fakes {
-				before[n] = o.count()
+				before[n] = o.Count()
 			}
 			res := c.Check(context.Background(), []Credential{
 				{Rule: id, Provider: chk.prov.id, Value: secret.New(vs[0])},
 				{Rule: id, Provider: chk.prov.id, Value: secret.New(vs[1])},
 			})
 			for n, o := range w.fakes {
-				if n != chk.endpoint && o.count() != before[n] {
-					t.Fatalf("%s: %d requests went to %s", id, o.count()-before[n], n)
+				if n != chk.endpoint && o.Count() != before[n] {
+					t.Fatalf("%s: %d requests went to %s", id, o.Count()-before[n], n)
 				}
 			}
-			if f.count() == before[chk.endpoint] {
+			if f.Count() == before[chk.endpoint] {
 				t.Fatalf("%s: nothing reached %s", id, chk.endpoint)
 			}
 			if res[0].Validity != Live {
@@ -218,17 +218,17 @@ func TestSecretsGoOnlyToTheirOwnProvider(t *testing.T) {
 			continue
 		}
 		for _, v := range examples(t, id, 2) {
-			w.fakes[chk.endpoint].accept(liveForm(id, v))
+			w.fakes[chk.endpoint].Accept(liveForm(id, v))
 			items = append(items, item{Credential{Rule: id, Provider: chk.prov.id, Value: secret.New(v), Group: id}, chk.endpoint})
 		}
 	}
 	// A managed key routed to its gateway, and an AWS pair.
 	mimoKey := "mimo-" + rules.RandString(40, "alnum")
-	w.fakes["mimo"].accept(mimoKey)
+	w.fakes["mimo"].Accept(mimoKey)
 	items = append(items, item{Credential{Rule: "managed-key", Provider: "anthropic", Key: "ANTHROPIC_API_KEY", KeyProvider: "anthropic",
-		BaseURL: w.fakes["mimo"].srv.URL + "/anthropic", Value: secret.New(mimoKey)}, "mimo"})
+		BaseURL: w.fakes["mimo"].URL + "/anthropic", Value: secret.New(mimoKey)}, "mimo"})
 	id, sec := awsPair()
-	w.fakes["aws"].pairs[id] = sec
+	w.fakes["aws"].Pair(id, sec)
 	items = append(items,
 		item{Credential{Rule: "aws-access-key-id", Provider: "aws", Value: secret.New(id), Group: "creds"}, "aws"},
 		item{Credential{Rule: "aws-secret-access-key", Provider: "aws", Value: secret.New(sec), Group: "creds"}, "aws"})
@@ -243,8 +243,8 @@ func TestSecretsGoOnlyToTheirOwnProvider(t *testing.T) {
 		}
 	}
 	for name, f := range w.fakes {
-		for _, rq := range f.requests() {
-			all := rq.all()
+		for _, rq := range f.Requests() {
+			all := rq.String()
 			for _, it := range items {
 				v := it.cr.Value.Reveal()
 				in := strings.Contains(all, v) || strings.Contains(all, url.QueryEscape(v)) || strings.Contains(all, url.PathEscape(v))
@@ -254,8 +254,8 @@ func TestSecretsGoOnlyToTheirOwnProvider(t *testing.T) {
 			}
 		}
 	}
-	if w.fakes["anthropic"].count() == 0 || w.fakes["mimo"].count() != 1 {
-		t.Errorf("anthropic %d requests, mimo %d; want the MiMo key at MiMo only", w.fakes["anthropic"].count(), w.fakes["mimo"].count())
+	if w.fakes["anthropic"].Count() == 0 || w.fakes["mimo"].Count() != 1 {
+		t.Errorf("anthropic %d requests, mimo %d; want the MiMo key at MiMo only", w.fakes["anthropic"].Count(), w.fakes["mimo"].Count())
 	}
 }
 
@@ -296,8 +296,8 @@ func TestGatewayKey(t *testing.T) {
 	w := newWorld(t)
 	c := w.checker(Options{})
 	live, dead := "mimo-"+rules.RandString(40, "alnum"), "mimo-"+rules.RandString(40, "alnum")
-	w.fakes["mimo"].accept(live)
-	base := w.fakes["mimo"].srv.URL + "/anthropic"
+	w.fakes["mimo"].Accept(live)
+	base := w.fakes["mimo"].URL + "/anthropic"
 	res := c.Check(context.Background(), []Credential{
 		{Rule: "managed-key", Key: "ANTHROPIC_API_KEY", KeyProvider: "anthropic", BaseURL: base, Value: secret.New(live)},
 		{Rule: "known-value", Key: "ANTHROPIC_API_KEY", KeyProvider: "anthropic", BaseURL: base + "/", Value: secret.New(dead)},
@@ -308,20 +308,20 @@ func TestGatewayKey(t *testing.T) {
 	if !strings.Contains(res[0].Detail, "base_url (127.0.0.1") {
 		t.Errorf("detail %q does not name the base_url's host", res[0].Detail)
 	}
-	for _, rq := range w.fakes["mimo"].requests() {
-		if rq.path != "/anthropic/v1/models" || rq.header.Get("anthropic-version") != "2023-06-01" {
-			t.Errorf("gateway got %s %s", rq.method, rq.path)
+	for _, rq := range w.fakes["mimo"].Requests() {
+		if rq.Path != "/anthropic/v1/models" || rq.Header.Get("anthropic-version") != "2023-06-01" {
+			t.Errorf("gateway got %s %s", rq.Method, rq.Path)
 		}
 	}
-	if w.fakes["anthropic"].count() != 0 {
+	if w.fakes["anthropic"].Count() != 0 {
 		t.Error("the gateway key reached Anthropic")
 	}
 	// An Anthropic-format value under the same key goes to Anthropic.
 	ak := examples(t, "anthropic-api-key", 1)[0]
-	w.fakes["anthropic"].accept(ak)
+	w.fakes["anthropic"].Accept(ak)
 	r := c.Check(context.Background(), []Credential{{Rule: "managed-key", Key: "ANTHROPIC_API_KEY", KeyProvider: "anthropic", BaseURL: base, Value: secret.New(ak)}})
-	if r[0].Validity != Live || w.fakes["anthropic"].count() != 1 {
-		t.Fatalf("an Anthropic key under a gateway's name: %+v, anthropic saw %d", r[0], w.fakes["anthropic"].count())
+	if r[0].Validity != Live || w.fakes["anthropic"].Count() != 1 {
+		t.Fatalf("an Anthropic key under a gateway's name: %+v, anthropic saw %d", r[0], w.fakes["anthropic"].Count())
 	}
 	g := GuideFor(Credential{Rule: "managed-key", Key: "ANTHROPIC_API_KEY", KeyProvider: "anthropic",
 		BaseURL: "https://api.xiaomimimo.com/anthropic", Value: secret.New(live)})
@@ -336,7 +336,7 @@ func TestManagedKeyWithoutFormat(t *testing.T) {
 	w := newWorld(t)
 	c := w.checker(Options{})
 	v := rules.RandString(60, "urlsafe")
-	w.fakes["skyvern"].accept(v)
+	w.fakes["skyvern"].Accept(v)
 	r := c.Check(context.Background(), []Credential{
 		{Rule: "managed-key", Key: "SKYVERN_API_KEY", KeyProvider: "skyvern", Value: secret.New(v)},
 		{Rule: "managed-key", Key: "SKYVERN_API_KEY", KeyProvider: "skyvern", Value: secret.New(v + "x")},
@@ -345,7 +345,7 @@ func TestManagedKeyWithoutFormat(t *testing.T) {
 	if r[0].Validity != Live || r[1].Validity != Invalid || r[2].Validity != Unknown {
 		t.Fatalf("%+v", r)
 	}
-	if w.fakes["tavily"].count() != 0 {
+	if w.fakes["tavily"].Count() != 0 {
 		t.Error("a value not in Tavily's format was sent to Tavily")
 	}
 }
@@ -355,8 +355,8 @@ func TestSupabaseProjectFromJWT(t *testing.T) {
 	w := newWorld(t)
 	f := w.fakes["supabase-project"]
 	var hosts []string
-	f.fault = func(_ int, _ http.ResponseWriter, r *http.Request) bool { hosts = append(hosts, r.Host); return false }
-	addr := strings.TrimPrefix(f.srv.URL, "http://")
+	f.Fault = func(_ int, _ http.ResponseWriter, r *http.Request) bool { hosts = append(hosts, r.Host); return false }
+	addr := strings.TrimPrefix(f.URL, "http://")
 	_, port, _ := net.SplitHostPort(addr)
 	// Every host dials the fake: the Host header shows where it was sent.
 	tr := &http.Transport{DialContext: func(ctx context.Context, n, _ string) (net.Conn, error) {
@@ -368,7 +368,7 @@ func TestSupabaseProjectFromJWT(t *testing.T) {
 	}
 	ref := rules.RandString(20, "alnumlower")
 	v := jwt(`{"iss":"supabase","ref":"` + ref + `","role":"service_role"}`)
-	f.accept(v)
+	f.Accept(v)
 	noRef := jwt(`{"iss":"someone","role":"service_role"}`)
 	r := c.Check(context.Background(), []Credential{
 		{Rule: "supabase-service-role-key", Provider: "supabase", Value: secret.New(v)},
@@ -387,7 +387,7 @@ func TestSupabaseProjectFromJWT(t *testing.T) {
 func TestCachePerRun(t *testing.T) {
 	w := newWorld(t)
 	v := examples(t, "tavily-api-key", 1)[0]
-	w.fakes["tavily"].accept(v)
+	w.fakes["tavily"].Accept(v)
 	c := w.checker(Options{})
 	var creds []Credential
 	for i := 0; i < 5; i++ {
@@ -400,11 +400,11 @@ func TestCachePerRun(t *testing.T) {
 		}
 	}
 	c.Check(context.Background(), creds[:1])
-	if n := w.fakes["tavily"].count(); n != 1 {
+	if n := w.fakes["tavily"].Count(); n != 1 {
 		t.Fatalf("%d requests for one value, want 1", n)
 	}
 	w.checker(Options{}).Check(context.Background(), creds[:1])
-	if n := w.fakes["tavily"].count(); n != 2 {
+	if n := w.fakes["tavily"].Count(); n != 2 {
 		t.Fatalf("a new run made %d requests in all, want 2", n)
 	}
 }

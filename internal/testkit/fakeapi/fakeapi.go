@@ -1,7 +1,7 @@
 // Package fakeapi holds in-memory fakes of the SaaS APIs leakguard calls
-// (GitHub issues, Vercel environment variables, Supabase secrets,
-// Anthropic's key check), served by httptest and shared by every test
-// that needs one instead of a copy per package.
+// (GitHub issues, Vercel environment variables, Supabase secrets, and
+// every provider's validity check and revocation), served by httptest
+// and shared by every test that needs one instead of a copy per package.
 //
 // Each fake speaks the documented subset leakguard uses, keeps its state
 // in memory, records every request (for "did this value reach that

@@ -36,7 +36,7 @@ func TestFakesReportUnexpectedCalls(t *testing.T) {
 	gh := NewGitHub(c)
 	vc := NewVercel(c, "p", "")
 	sb := NewSupabase(c, "ref", "")
-	an := NewAnthropic(c)
+	an := NewProvider(c, "anthropic")
 	call(t, gh.Client, "DELETE", gh.APIURL()+"/repos/acme/app", "Bearer "+gh.Token, "")
 	call(t, vc.Client, "DELETE", vc.URL+"/v9/projects/p/env/x", "Bearer v", "")
 	call(t, sb.Client, "GET", sb.URL+"/v1/projects/ref/functions", "Bearer s", "")
