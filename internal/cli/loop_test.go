@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,18 +38,13 @@ func TestDoctorVerifierPresenceOnly(t *testing.T) {
 // value"; a readable target that holds the value says so (issue 11 item 4).
 func TestDoctorOnlinePresenceOnly(t *testing.T) {
 	v := "tvly-" + rules.RandString(32, "alnum")
-	typ := "sensitive"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		env := map[string]any{"id": "e1", "key": "TAVILY_API_KEY", "type": typ, "target": []string{"production"}}
-		if typ != "sensitive" && r.URL.Query().Get("decrypt") == "true" {
-			env["value"], env["decrypted"] = v, true
-		}
-		json.NewEncoder(w).Encode(map[string]any{"envs": []any{env}})
-	}))
-	defer srv.Close()
+	sensitive := fakeapi.NewVercel(t, "p", "test-token")
+	sensitive.Add("TAVILY_API_KEY", v, "sensitive", "production")
+	readable := fakeapi.NewVercel(t, "p", "test-token")
+	readable.Add("TAVILY_API_KEY", v, "encrypted", "production")
 	repo := gitRepo(t)
-	writeT(t, repo, "leakguard.toml", `[[keys]]
+	config := func(apiURL string) {
+		writeT(t, repo, "leakguard.toml", `[[keys]]
 name = "TAVILY_API_KEY"
 source = "env:LG_TEST_TV"
 targets = ["vercel"]
@@ -62,8 +54,10 @@ type = "vercel"
 project = "p"
 environments = ["production"]
 token_env = "LG_TEST_VERCEL_TOKEN"
-api_url = "`+srv.URL+`"
+api_url = "`+apiURL+`"
 `)
+	}
+	config(sensitive.URL)
 	t.Setenv("LG_TEST_TV", v)
 	t.Setenv("LG_TEST_VERCEL_TOKEN", "test-token")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
@@ -72,7 +66,7 @@ api_url = "`+srv.URL+`"
 		t.Fatalf("sensitive variable:\n%s%s", out, errs)
 	}
 	noLeakOf(t, []string{v}, out, errs)
-	typ = "encrypted"
+	config(readable.URL)
 	_, out, errs = runCLI(t, "", "doctor", "--online", "-C", repo)
 	if !strings.Contains(out, "TAVILY_API_KEY: holds the current value") || strings.Contains(out, "not readable") {
 		t.Fatalf("readable variable:\n%s%s", out, errs)
