@@ -344,11 +344,27 @@ func (rc *recorder) late(kind string, w http.ResponseWriter, r *http.Request, h 
 	return true
 }
 
-// methodRoute is the fault route of a fake with two: "read" for GET,
-// "write" for the rest.
-func methodRoute(r *http.Request) string {
-	if r.Method == http.MethodGet {
-		return "read"
+// serveRW answers a call of a fake with two fault routes, "read" (GET)
+// and "write" (the rest): record and Intercept (begin), an injected
+// fault, then, under the fake's lock, the "Bearer *token" check (401
+// with unauthorized as the body) and h.
+func (rc *recorder) serveRW(t T, name string, token *string, unauthorized string, w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) {
+	locked := func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if !bearer(r, *token) {
+			w.WriteHeader(401)
+			io.WriteString(w, unauthorized)
+			return
+		}
+		h(w, r)
 	}
-	return "write"
+	route := "write"
+	if r.Method == http.MethodGet {
+		route = "read"
+	}
+	if rc.begin(w, r) || rc.fault(t, name, route, w, r, locked) {
+		return
+	}
+	locked(w, r)
 }

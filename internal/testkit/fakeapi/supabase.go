@@ -44,20 +44,10 @@ func NewSupabase(t T, ref, token string) *Supabase {
 // ServeHTTP answers one call, or a fault injected for its route: "read"
 // (GET) or "write" (any other method).
 func (f *Supabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.begin(w, r) || f.fault(f.t, "supabase", methodRoute(r), w, r, f.serve) {
-		return
-	}
-	f.serve(w, r)
+	f.serveRW(f.t, "supabase", &f.Token, `{"message":"Unauthorized"}`, w, r, f.serve)
 }
 
 func (f *Supabase) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !bearer(r, f.Token) {
-		w.WriteHeader(401)
-		fmt.Fprint(w, `{"message":"Unauthorized"}`)
-		return
-	}
 	if r.URL.Path != "/v1/projects/"+f.Ref+"/secrets" {
 		f.t.Errorf("fake supabase: unexpected call %s %s", r.Method, r.URL.Path)
 		w.WriteHeader(404)

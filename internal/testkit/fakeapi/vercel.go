@@ -61,20 +61,10 @@ func NewVercel(t T, project, token string) *Vercel {
 // ServeHTTP answers one call, or a fault injected for its route: "read"
 // (GET) or "write" (any other method).
 func (f *Vercel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.begin(w, r) || f.fault(f.t, "vercel", methodRoute(r), w, r, f.serve) {
-		return
-	}
-	f.serve(w, r)
+	f.serveRW(f.t, "vercel", &f.Token, `{"error":{"code":"forbidden","message":"Not authorized"}}`, w, r, f.serve)
 }
 
 func (f *Vercel) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !bearer(r, f.Token) {
-		w.WriteHeader(401)
-		fmt.Fprint(w, `{"error":{"code":"forbidden","message":"Not authorized"}}`)
-		return
-	}
 	if f.Team != "" && r.URL.Query().Get("teamId") != f.Team {
 		f.t.Errorf("fake vercel: %s %s without teamId", r.Method, r.URL.Path)
 	}
