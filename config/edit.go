@@ -18,7 +18,7 @@ var (
 // the rest of the file as it is. The entry is appended when missing; a
 // missing file is an empty one. The result must load as a valid config,
 // or EditKeyField fails. Writing it is the caller's (atomically, keeping
-// the file's mode: keyfile.WriteAtomic).
+// the file's mode: atomicfile.Replace).
 func EditKeyField(path, name, field, value string) ([]byte, error) {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {

@@ -14,11 +14,10 @@
 //
 // # Writing
 //
-// [WriteAtomic] is leakguard's one writer of files that hold secrets or
-// settings: a temporary file in the same directory, synced, given the old
-// file's mode and owner, renamed over it; a symbolic link is followed and
-// its target replaced, the link kept. [Write] edits a source of truth
-// through it; [Lock] serialises edits of one file within the process.
+// [Write] edits a source of truth through leakguard's one file writer,
+// [atomicfile.Replace] (a symbolic link is followed and its target
+// replaced, the old file's mode and owner kept); [Lock] serialises edits
+// of one file within the process.
 package keyfile
 
 import (

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -98,7 +98,7 @@ func saveBlockRecord(state string, rec *blockRecord) error {
 	if err != nil {
 		return err
 	}
-	return keyfile.WriteAtomic(p, append(b, '\n'), 0o600)
+	return atomicfile.Replace(p, append(b, '\n'), 0o600)
 }
 
 // loadBlockRecord reads the last blocked scan of the repository at root;

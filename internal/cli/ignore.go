@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -262,7 +262,7 @@ func appendIgnore(s *IO, out string, entries []ignoreEntry, reason string) error
 	if added == 0 {
 		return nil
 	}
-	if err := keyfile.WriteAtomic(out, b.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Replace(out, b.Bytes(), 0o644); err != nil {
 		return &Error{Code: ExitIncomplete, Err: err}
 	}
 	fmt.Fprintf(s.Err, "leakguard: added %s to %s; commit it with your change (git add %s): CI reads it from the repository\n",

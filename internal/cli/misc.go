@@ -11,7 +11,7 @@ import (
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/keyfile"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -226,7 +226,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if err := scanner.WriteBaseline(&b, found, key); err != nil {
 				return err
 			}
-			if err := keyfile.WriteAtomic(out, []byte(b.String()), 0o644); err != nil {
+			if err := atomicfile.Replace(out, []byte(b.String()), 0o644); err != nil {
 				return &Error{Code: ExitIncomplete, Err: err}
 			}
 			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(len(found), "entry"), out)

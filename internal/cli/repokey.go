@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -21,6 +22,10 @@ import (
 // repository can derive it): a weak secret in a public repository can
 // still be guessed from its entry by someone who targets that
 // repository. SECURITY.md says so.
+
+// writeReportFile writes a report file (atomicfile.WriteReport: 0600 when
+// it holds secrets, never through a link).
+var writeReportFile = atomicfile.WriteReport
 
 // repoKey derives the fingerprint key of the repository at root.
 func repoKey(ctx context.Context, root string) ([]byte, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
@@ -298,5 +299,5 @@ func setKeyField(path, name, field, value string) error {
 	if err != nil {
 		return err
 	}
-	return keyfile.WriteAtomic(path, b, 0o644)
+	return atomicfile.Replace(path, b, 0o644)
 }

@@ -10,7 +10,7 @@
 //
 // # Writing
 //
-// [keyfile.WriteAtomic] writes a temporary file in the same directory,
+// [atomicfile.Replace] writes a temporary file in the same directory,
 // syncs it, gives it the old file's mode (0600 for a new file) and owner
 // and renames it over the old one, so a reader sees the old or the new
 // file and never a half-written one. A symbolic link is followed and its
@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
@@ -124,7 +125,7 @@ func (t *Target) Put(ctx context.Context, key string, value secret.Value) error 
 	defer unlock()
 	old, err := os.ReadFile(t.path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %w", t.where(name), keyfile.PathErr(err))
+		return fmt.Errorf("%s: %w", t.where(name), atomicfile.PathErr(err))
 	}
 	var out []byte
 	switch t.cfg.Kind {
@@ -139,7 +140,7 @@ func (t *Target) Put(ctx context.Context, key string, value secret.Value) error 
 	if old != nil && bytes.Equal(old, out) {
 		return nil
 	}
-	if err := keyfile.WriteAtomic(t.path, out, 0o600); err != nil {
+	if err := atomicfile.Replace(t.path, out, 0o600); err != nil {
 		return fmt.Errorf("%s: %w", t.where(name), err)
 	}
 	return nil
@@ -156,7 +157,7 @@ func (t *Target) Verify(ctx context.Context, key string, value secret.Value) err
 		return fmt.Errorf("%s: %w (no such file)", t.where(name), remediate.ErrMissing)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", t.where(name), keyfile.PathErr(err))
+		return fmt.Errorf("%s: %w", t.where(name), atomicfile.PathErr(err))
 	}
 	var got string
 	var ok bool

@@ -1,0 +1,161 @@
+// Package atomicfile is leakguard's one writer of whole files. Data goes
+// to a temporary file in the same directory (created 0600), synced, given
+// its mode and renamed over the path, so no reader ever sees a partial
+// file; the directory is synced; on failure no temporary file is left
+// behind.
+//
+// [Replace] writes files that hold secrets or settings (key files, the
+// config, the ignore file, the state directory's records): a symbolic
+// link is followed (its target replaced, the link kept) and the old
+// file's mode and owner are kept.
+//
+// [WriteReport] writes reports (-o FILE, ci --report and --sarif). A
+// report that holds secrets is written 0600, whatever mode a file at
+// that path had; a redacted report is an ordinary 0644 file. A symbolic
+// link at the path is refused, never followed (a link planted in a
+// shared or checked-out directory would otherwise send the report,
+// secrets and all, wherever it points). A device or a pipe (-o
+// /dev/null) is written as it is.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/leakguard/leakguard/internal/hint"
+)
+
+// Modes of report files.
+const (
+	ReportMode       fs.FileMode = 0o644
+	SecretReportMode fs.FileMode = 0o600
+)
+
+// RefusedError is a path that cannot take a report: a link or a directory.
+// It is the caller's mistake (a usage error), with a hint.
+type RefusedError struct {
+	Path, Reason, hint string
+}
+
+func (e *RefusedError) Error() string { return e.Path + " " + e.Reason }
+
+// Hint says what to pass instead.
+func (e *RefusedError) Hint() string { return e.hint }
+
+// PathErr keeps an *fs.PathError's operation and cause, for messages that
+// already name the path.
+func PathErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+// Replace replaces path with data, given path's mode (newMode when path
+// does not exist) and owner where possible. A symbolic link at path is
+// followed: its target is replaced and the link kept. Missing parent
+// directories are created with mode 0700.
+func Replace(path string, data []byte, newMode fs.FileMode) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	mode := newMode
+	fi, statErr := os.Stat(path)
+	if statErr == nil {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", path)
+		}
+		mode = fi.Mode().Perm()
+	} else {
+		fi = nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return PathErr(err)
+	}
+	return PathErr(write(path, data, mode, fi))
+}
+
+// WriteReport writes the report data to path, 0600 when it holds secrets.
+// A link or a directory at path is a [*RefusedError]; other failures carry
+// a hint.
+func WriteReport(path string, data []byte, secrets bool) error {
+	mode := ReportMode
+	if secrets {
+		mode = SecretReportMode
+	}
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode()&os.ModeSymlink != 0:
+		return &RefusedError{path, "is a symbolic link: reports are never written through links", "remove the link, or pass the path it points to"}
+	case err == nil && fi.IsDir():
+		return &RefusedError{path, "is a directory", "pass a file name"}
+	case err == nil && !fi.Mode().IsRegular():
+		return writeSpecial(path, data)
+	}
+	if err := write(path, data, mode, nil); err != nil {
+		return hint.Wrap(err, "check that the output directory exists and is writable")
+	}
+	return nil
+}
+
+// write replaces path with data through a temporary file of the given
+// mode, with old's owner when old is set. Its errors name the temporary
+// file or the path.
+func write(path string, data []byte, mode fs.FileMode, old fs.FileInfo) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".leakguard-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if old != nil {
+		keepOwner(tmp, old)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: not every file system syncs directories
+		d.Close()
+	}
+	return nil
+}
+
+// writeSpecial writes to an existing device or named pipe.
+func writeSpecial(path string, data []byte) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		_, err = fh.Write(data)
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return hint.Wrap(err, "check that the output is writable")
+	}
+	return nil
+}

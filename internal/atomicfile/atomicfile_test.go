@@ -1,0 +1,110 @@
+package atomicfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/internal/hint"
+)
+
+func mode(t *testing.T, p string) os.FileMode {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode()
+}
+
+func noTemp(t *testing.T, dir string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".leakguard-") {
+			t.Errorf("left %s", e.Name())
+		}
+	}
+}
+
+// A report with secrets is 0600 over a 0644 file; a redacted one 0644;
+// a link or a directory is refused (a usage error with a hint) and the
+// link's target is untouched.
+func TestWriteReport(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(rep, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteReport(rep, []byte("secret\n"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, rep); m.Perm() != 0o600 {
+		t.Errorf("secret report over a 0644 file is %v, want 0600", m)
+	}
+	if err := WriteReport(rep, []byte("redacted\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(rep); string(b) != "redacted\n" || mode(t, rep).Perm() != 0o644 {
+		t.Errorf("redacted report %q %v, want 0644", b, mode(t, rep))
+	}
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, dir} {
+		err := WriteReport(p, []byte("x"), true)
+		var re *RefusedError
+		if !errors.As(err, &re) || hint.Of(err) == "" {
+			t.Errorf("%s: err %v, want a refusal with a hint", p, err)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" || mode(t, link)&os.ModeSymlink == 0 {
+		t.Fatalf("wrote through the link or replaced it: %q", b)
+	}
+	if err := WriteReport(os.DevNull, []byte("x"), false); err != nil {
+		t.Errorf("%s: %v", os.DevNull, err)
+	}
+	err := WriteReport(filepath.Join(dir, "missing", "r.json"), []byte("x"), false)
+	if err == nil || hint.Of(err) == "" || errors.As(err, new(*RefusedError)) {
+		t.Errorf("missing directory: err %v, want an I/O error with a hint", err)
+	}
+	noTemp(t, dir)
+}
+
+// Replace follows a link (the link kept), keeps the old file's mode,
+// gives a new file newMode and creates missing directories 0700.
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.env")
+	if err := os.WriteFile(real, []byte("A=1\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, ".env")
+	if err := os.Symlink("real.env", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Replace(link, []byte("A=2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "A=2\n" || mode(t, real).Perm() != 0o640 || mode(t, link)&os.ModeSymlink == 0 {
+		t.Fatalf("target %q %v, link %v", b, mode(t, real), mode(t, link))
+	}
+	p := filepath.Join(dir, "state", "new.json")
+	if err := Replace(p, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if mode(t, p).Perm() != 0o600 || mode(t, filepath.Dir(p)).Perm() != 0o700 {
+		t.Errorf("new file %v in %v, want 0600 in 0700", mode(t, p), mode(t, filepath.Dir(p)))
+	}
+	if err := Replace(dir, []byte("x"), 0o600); err == nil {
+		t.Error("replaced a directory")
+	}
+	noTemp(t, dir)
+}
