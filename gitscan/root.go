@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/leakguard/leakguard/secret"
 )
 
 // ErrShallow is returned where a shallow clone cannot give a true answer.
@@ -53,4 +55,32 @@ func (r *Repo) RootCommit(ctx context.Context) (string, error) {
 		}
 		h = c.ParentHashes[0]
 	}
+}
+
+// RepoKey derives the fingerprint key of the repository at root
+// ([secret.RepoKey] of its root commit). Hashes of secrets written to
+// files that are committed or published (.leakguardignore entries, SARIF
+// partialFingerprints) are keyed by it: every clone and CI checkout
+// derives it without setup, and a dictionary of hashes computed once is
+// worth nothing in another repository. It is not a secret (anyone who
+// can read a public repository can derive it): a weak secret in a public
+// repository can still be guessed from its entry by someone who targets
+// that repository. SECURITY.md says so.
+func RepoKey(ctx context.Context, root string) ([]byte, error) {
+	if root == "" {
+		return nil, errors.New("not inside a git repository")
+	}
+	r, err := Open(root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	id, err := r.RootCommit(ctx)
+	if errors.Is(err, ErrShallow) {
+		return nil, fmt.Errorf("%w: the key is derived from the root commit (fetch-depth: 0 on actions/checkout; locally: git fetch --unshallow)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return secret.RepoKey(id), nil
 }

@@ -1,12 +1,15 @@
 package gitscan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/leakguard/leakguard/secret"
 )
 
 // ReadAt reads a commit's file, never the work tree's; an absent path is
@@ -36,5 +39,17 @@ func TestReadAtReadsTheCommitNotTheWorkTree(t *testing.T) {
 	}
 	if root, err := r.RootCommit(context.Background()); err != nil || root != base {
 		t.Errorf("RootCommit = %s, %v; want %s", root, err, base)
+	}
+	if k, err := RepoKey(context.Background(), dir); err != nil || !bytes.Equal(k, secret.RepoKey(base)) {
+		t.Errorf("RepoKey = %x, %v; want the key of %s", k, err, base)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git", "shallow"), []byte(head+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RepoKey(context.Background(), dir); !errors.Is(err, ErrShallow) {
+		t.Errorf("RepoKey of a shallow clone: %v, want ErrShallow", err)
+	}
+	if _, err := RepoKey(context.Background(), ""); err == nil {
+		t.Error("RepoKey outside a repository: no error")
 	}
 }

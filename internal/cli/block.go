@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -138,7 +139,7 @@ func recordBlocked(ctx context.Context, s *IO, f *scanFlags, e *env, found []sca
 	if !f.staged {
 		hook = "pre-push"
 	}
-	key, _ := repoKey(ctx, e.repoRoot)
+	key, _ := gitscan.RepoKey(ctx, e.repoRoot)
 	bs := toBlocked(found, key)
 	if e.repoRoot != "" {
 		rec := &blockRecord{Repo: e.repoRoot, Hook: hook, Findings: bs}

@@ -176,7 +176,7 @@ func fingerprintEntry(ctx context.Context, s *IO, e *env, rec *blockRecord, fp s
 			}
 		}
 	}
-	key, kerr := repoKey(ctx, e.repoRoot)
+	key, kerr := gitscan.RepoKey(ctx, e.repoRoot)
 	if keyed {
 		if kerr != nil {
 			return ignoreEntry{}, usageErr("run it in the repository the fingerprint was printed in", "%s is keyed by a repository, and here there is none to check it against (%v)", fp, kerr)

@@ -206,7 +206,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 				}
 				out = filepath.Join(root, scanner.IgnoreFile)
 			}
-			key, kerr := repoKey(c.Context(), e.repoRoot)
+			key, kerr := gitscan.RepoKey(c.Context(), e.repoRoot)
 			if kerr != nil {
 				fmt.Fprintf(s.Err, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
 			}

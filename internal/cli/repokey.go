@@ -2,50 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/scanner"
-	"github.com/leakguard/leakguard/secret"
 )
-
-// # Per-repository fingerprint keys
-//
-// Hashes of secrets written to files that are committed or published
-// (.leakguardignore entries, SARIF partialFingerprints) are keyed by the
-// repository ([secret.RepoKey]): the key is derived from the id of the
-// root commit, so every clone and CI checkout derives it without setup,
-// and a dictionary of hashes computed once is worth nothing in another
-// repository. It is not a secret (anyone who can read a public
-// repository can derive it): a weak secret in a public repository can
-// still be guessed from its entry by someone who targets that
-// repository. SECURITY.md says so.
 
 // writeReportFile writes a report file (atomicfile.WriteReport: 0600 when
 // it holds secrets, never through a link).
 var writeReportFile = atomicfile.WriteReport
-
-// repoKey derives the fingerprint key of the repository at root.
-func repoKey(ctx context.Context, root string) ([]byte, error) {
-	if root == "" {
-		return nil, errors.New("not inside a git repository")
-	}
-	r, err := gitscan.Open(root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	id, err := r.RootCommit(ctx)
-	if errors.Is(err, gitscan.ErrShallow) {
-		return nil, fmt.Errorf("%w: the key is derived from the root commit (fetch-depth: 0 on actions/checkout; locally: git fetch --unshallow)", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return secret.RepoKey(id), nil
-}
 
 // keyIgnore gives ig the repository's key, derived when a finding first
 // needs it; when it cannot be, the keyed entries hide nothing (their
@@ -62,7 +28,7 @@ func keyIgnore(s *IO, ig *scanner.Ignore, root, path string) {
 		return
 	}
 	ig.SetKey(func() []byte {
-		k, err := repoKey(context.Background(), root)
+		k, err := gitscan.RepoKey(context.Background(), root)
 		if err != nil {
 			fmt.Fprintf(s.Err, "leakguard: warning: %s: keyed entries are not applied (%v): their findings are reported\n", path, err)
 			return nil
@@ -78,7 +44,7 @@ func sarifKey(s *IO, e *env) []byte {
 	if e.repoRoot == "" {
 		return nil
 	}
-	k, err := repoKey(context.Background(), e.repoRoot)
+	k, err := gitscan.RepoKey(context.Background(), e.repoRoot)
 	if err != nil && s != nil {
 		fmt.Fprintf(s.Err, "leakguard: warning: SARIF fingerprints hold no secret hash (%v): code scanning tracks results by position\n", err)
 	}
