@@ -34,17 +34,6 @@ const (
 	SecretReportMode fs.FileMode = 0o600
 )
 
-// RefusedError is a path that cannot take a report: a link or a directory.
-// It is the caller's mistake (a usage error), with a hint.
-type RefusedError struct {
-	Path, Reason, hint string
-}
-
-func (e *RefusedError) Error() string { return e.Path + " " + e.Reason }
-
-// Hint says what to pass instead.
-func (e *RefusedError) Hint() string { return e.hint }
-
 // PathErr keeps an *fs.PathError's operation and cause, for messages that
 // already name the path.
 func PathErr(err error) error {
@@ -83,8 +72,8 @@ func Replace(path string, data []byte, newMode fs.FileMode) error {
 }
 
 // WriteReport writes the report data to path, 0600 when it holds secrets.
-// A link or a directory at path is a [*RefusedError]; other failures carry
-// a hint.
+// A link or a directory at path is a usage error ([hint.IsUsage]); other
+// failures carry a hint too.
 func WriteReport(path string, data []byte, secrets bool) error {
 	mode := ReportMode
 	if secrets {
@@ -93,9 +82,9 @@ func WriteReport(path string, data []byte, secrets bool) error {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode()&os.ModeSymlink != 0:
-		return &RefusedError{path, "is a symbolic link: reports are never written through links", "remove the link, or pass the path it points to"}
+		return hint.Usagef("remove the link, or pass the path it points to", "%s is a symbolic link: reports are never written through links", path)
 	case err == nil && fi.IsDir():
-		return &RefusedError{path, "is a directory", "pass a file name"}
+		return hint.Usagef("pass a file name", "%s is a directory", path)
 	case err == nil && !fi.Mode().IsRegular():
 		return writeSpecial(path, data)
 	}

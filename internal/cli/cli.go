@@ -23,7 +23,6 @@ import (
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/spf13/cobra"
@@ -201,7 +200,7 @@ func classify(err error) (code int, msg, hnt string) {
 			hnt = "fix the config file (see 'Configuration' in README.md)"
 		}
 	case errors.As(err, new(*gitscan.PlanError)), errors.As(err, new(*remediate.UnknownKeyError)),
-		errors.As(err, new(*atomicfile.RefusedError)):
+		hint.IsUsage(err):
 		code = ExitUsage
 	case errors.Is(err, gitscan.ErrNotRepository):
 		code = ExitUsage

@@ -10,8 +10,9 @@ import (
 
 // Error is an error with a hint.
 type Error struct {
-	Err  error
-	Text string
+	Err   error
+	Text  string
+	usage bool // see Usagef
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -36,4 +37,17 @@ func Of(err error) string {
 		return h.Hint()
 	}
 	return ""
+}
+
+// Usagef is [Errorf] for a mistake in what the user passed (an argument,
+// a flag, a file to fix first): the command layer exits with its usage
+// code ([IsUsage]).
+func Usagef(text, format string, a ...any) error {
+	return &Error{Err: fmt.Errorf(format, a...), Text: text, usage: true}
+}
+
+// IsUsage reports whether err's chain holds an error of [Usagef].
+func IsUsage(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.usage
 }

@@ -18,4 +18,10 @@ func TestOf(t *testing.T) {
 	if e := Errorf("h", "x %d", 1); e.Error() != "x 1" || Of(e) != "h" {
 		t.Fatalf("Errorf: %v %q", e, Of(e))
 	}
+	if e := fmt.Errorf("wrapped: %w", Usagef("h", "x %d", 2)); !IsUsage(e) || e.Error() != "wrapped: x 2" || Of(e) != "h" {
+		t.Fatalf("Usagef: %v %q", e, Of(e))
+	}
+	if IsUsage(Errorf("h", "x")) || IsUsage(base) || IsUsage(nil) {
+		t.Fatal("a usage error from Errorf, a plain error or nil")
+	}
 }
