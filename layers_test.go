@@ -42,6 +42,8 @@ var layers = []layer{
 		why: "installing hooks needs only where the repository is"},
 	{from: "verify/...", never: []string{"config", "internal/cli", "remediate/...", "gitscan/...", "audit/...", "hooks"},
 		why: "verifiers take small configs; the command layer wires them"},
+	{from: "accept", never: []string{"config", "remediate/...", "hooks", "gitscan/...", "audit/...", "internal/cli", "verify/..."},
+		why: "accepting a finding knows findings and the ignore file, not where they were found"},
 	{from: "audit/...", never: []string{"internal/cli"}, why: "nothing imports the command layer"},
 }
 

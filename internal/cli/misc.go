@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/leakguard/leakguard/accept"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -210,28 +210,13 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if kerr != nil {
 				fmt.Fprintf(s.Err, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
 			}
-			var refused []scanner.Finding
-			if !includeHigh {
-				kept := found[:0:0]
-				for _, fd := range found {
-					if fd.KeyName != "" || fd.Confidence == rules.High {
-						refused = append(refused, fd)
-					} else {
-						kept = append(kept, fd)
-					}
-				}
-				found = kept
-			}
-			var b strings.Builder
-			if err := scanner.WriteBaseline(&b, found, key); err != nil {
+			n, refused, err := accept.Baseline(out, found, key, includeHigh)
+			if err != nil {
 				return err
 			}
-			if err := atomicfile.Replace(out, []byte(b.String()), 0o644); err != nil {
-				return &Error{Code: ExitIncomplete, Err: err}
-			}
-			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(len(found), "entry"), out)
+			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(n, "entry"), out)
 			if len(refused) > 0 {
-				refusedNote(s, toBlocked(refused, key))
+				accept.WriteRefused(s.Err, refused)
 				return outcome(len(refused), len(st.Errors))
 			}
 			if len(st.Errors) > 0 {

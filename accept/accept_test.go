@@ -1,0 +1,141 @@
+package accept
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// finding is a finding of rule with a value made at run time.
+func finding(rule, file string, conf rules.Confidence) scanner.Finding {
+	return scanner.Finding{RuleID: rule, File: file, StartLine: 3, Confidence: conf,
+		Secret: secret.New(rules.RandString(24, "alnum"))}
+}
+
+// The record keeps fingerprints, never the secret, and is read back.
+func TestBlockRecordsFingerprints(t *testing.T) {
+	state, key := t.TempDir(), secret.RepoKey("abc")
+	f := finding("generic-password", "app.py", rules.Medium)
+	bs, err := Block(state, "/repo", "pre-commit", []scanner.Finding{f}, key)
+	if err != nil || len(bs) != 1 || bs[0].Fingerprint() != f.KeyedFingerprint(key) {
+		t.Fatalf("Block = %+v, %v", bs, err)
+	}
+	rec, err := Load(state, "/repo")
+	if err != nil || rec.Hook != "pre-commit" || len(rec.Findings) != 1 || rec.Findings[0] != bs[0] {
+		t.Fatalf("Load = %+v, %v", rec, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(state, "blocked", "*.json"))
+	for _, p := range files {
+		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(f.Secret.Reveal())) {
+			t.Fatal("the record holds the secret")
+		}
+	}
+	if _, err := Load(state, "/other"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of an unrecorded repository: %v", err)
+	}
+	if bs, err := Block(state, "", "pre-push", []scanner.Finding{f}, nil); err != nil || bs[0].Fingerprint() != f.ContentFingerprint() {
+		t.Errorf("outside a repository: %+v, %v", bs, err)
+	}
+}
+
+// Managed keys and high-confidence findings are accepted in bulk only
+// with includeHigh; no record is a usage error.
+func TestLast(t *testing.T) {
+	if _, _, err := Last(nil, true); !hint.IsUsage(err) {
+		t.Fatalf("no record: %v", err)
+	}
+	rec := &Record{Findings: Findings([]scanner.Finding{
+		finding("generic-password", "a.py", rules.Medium), finding("stripe", "b.py", rules.High)}, nil)}
+	entries, refused, err := Last(rec, false)
+	if err != nil || len(entries) != 1 || entries[0].Glob != "a.py" || len(refused) != 1 || refused[0].File != "b.py" {
+		t.Fatalf("Last = %+v, %+v, %v", entries, refused, err)
+	}
+	if entries, refused, _ := Last(rec, true); len(entries) != 2 || len(refused) != 0 {
+		t.Fatalf("includeHigh: %+v, %+v", entries, refused)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	key := secret.RepoKey("abc")
+	f := finding("generic-password", "app.py", rules.Medium)
+	rs := []*rules.Rule{{RuleSpec: rules.RuleSpec{ID: "generic-password"}}}
+	noKey := func() ([]byte, error) { return nil, errors.New("no repository") }
+	l := &Lookup{Rules: rs, Key: noKey}
+	for _, fp := range []string{"nonsense", "no-such-rule:" + strings.Repeat("a", 16), "generic-password:" + strings.Repeat("a", 32)} {
+		if _, err := l.Entry(fp); !hint.IsUsage(err) {
+			t.Errorf("%s: %v, want a usage error", fp, err)
+		}
+	}
+	// Unkeyed without a key: written as given, saying why.
+	if en, err := l.Entry(f.ContentFingerprint()); err != nil || en.Fingerprint != f.ContentFingerprint() || en.KeyErr == nil {
+		t.Errorf("unkeyed, no key: %+v, %v", en, err)
+	}
+	// Unkeyed with a key: keyed through the work tree's finding.
+	l = &Lookup{Rules: rs, Key: func() ([]byte, error) { return key, nil },
+		Scan: func() ([]scanner.Finding, error) { return []scanner.Finding{f}, nil }}
+	if en, err := l.Entry(f.ContentFingerprint()); err != nil || en.Fingerprint != f.KeyedFingerprint(key) || en.Glob != "app.py" {
+		t.Errorf("keyed through the work tree: %+v, %v", en, err)
+	}
+	if _, err := l.Entry("generic-password:" + strings.Repeat("0", 16)); !hint.IsUsage(err) {
+		t.Errorf("not in the work tree: %v", err)
+	}
+	// In the last blocked scan: its entry, with its file.
+	l.Record = &Record{Findings: Findings([]scanner.Finding{f}, key)}
+	l.Scan = nil
+	if en, err := l.Entry(f.ContentFingerprint()); err != nil || en.Fingerprint != f.KeyedFingerprint(key) || en.Blocked == nil {
+		t.Errorf("from the record: %+v, %v", en, err)
+	}
+}
+
+func TestAppend(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".leakguardignore")
+	en := Entry{Fingerprint: "generic-password:" + strings.Repeat("a", 32), Glob: "app.py", Where: "app.py:3 generic-password"}
+	if n, dups, err := Append(p, []Entry{en}, "test fixture"); n != 1 || len(dups) != 0 || err != nil {
+		t.Fatalf("Append = %d, %v, %v", n, dups, err)
+	}
+	if n, dups, err := Append(p, []Entry{en}, ""); n != 0 || len(dups) != 1 || err != nil {
+		t.Fatalf("again: %d, %v, %v", n, dups, err)
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), "# reason: test fixture\n"+en.Fingerprint+" app.py\n") {
+		t.Fatalf("file:\n%s", b)
+	}
+	if err := os.WriteFile(p, []byte("not an entry at all\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Append(p, []Entry{en}, ""); !hint.IsUsage(err) {
+		t.Errorf("a broken file: %v, want a usage error", err)
+	}
+}
+
+func TestBaselineLeavesOutSerious(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".leakguardignore")
+	low, high := finding("generic-password", "a.py", rules.Low), finding("stripe", "b.py", rules.High)
+	n, refused, err := Baseline(p, []scanner.Finding{low, high}, nil, false)
+	b, _ := os.ReadFile(p)
+	if err != nil || n != 1 || len(refused) != 1 || !strings.Contains(string(b), low.ContentFingerprint()) || strings.Contains(string(b), high.ContentFingerprint()) {
+		t.Fatalf("Baseline = %d, %+v, %v\n%s", n, refused, err, b)
+	}
+}
+
+func TestWriteAdvice(t *testing.T) {
+	var b strings.Builder
+	WriteAdvice(&b, false, Findings([]scanner.Finding{finding("generic-password", "conf/.env", rules.Medium)}, nil))
+	for _, want := range []string{"this push is blocked", "git rm --cached conf/.env && echo .env >> .gitignore", "leakguard ignore generic-password:", "git push --no-verify"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("advice lacks %q:\n%s", want, b.String())
+		}
+	}
+	if ShellQuote("it's") != `'it'\''s'` || ShellQuote("a.env") != "a.env" {
+		t.Error("ShellQuote")
+	}
+}

@@ -1,0 +1,198 @@
+package accept
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/leakguard/leakguard/internal/atomicfile"
+	"github.com/leakguard/leakguard/internal/hint"
+	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/secret"
+)
+
+// fingerprintRe is a fingerprint as reports and the block message print
+// it: rule:hash, the hash keyed (32 hex digits) or not (16).
+var fingerprintRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*):([0-9a-f]{32}|[0-9a-f]{16})$`)
+
+// Entry is one entry of the ignore file.
+type Entry struct {
+	Fingerprint, Glob string
+	Where             string // file:line rule, for the comment
+	// Blocked is the blocked finding the entry was made from, if any.
+	Blocked *Finding
+	// KeyErr says why the entry holds an unkeyed hash when the
+	// repository's key could not be derived.
+	KeyErr error
+}
+
+func entryOf(b *Finding) Entry {
+	return Entry{Fingerprint: b.Fingerprint(), Glob: b.File, Where: fmt.Sprintf("%s:%d %s", b.File, b.Line, b.RuleID), Blocked: b}
+}
+
+// Last are the entries of the last blocked scan, and the findings left
+// out: managed keys and high-confidence findings are accepted only with
+// includeHigh.
+func Last(rec *Record, includeHigh bool) (entries []Entry, refused []Finding, err error) {
+	if rec == nil || len(rec.Findings) == 0 {
+		return nil, nil, hint.Usagef("run it after a blocked commit or push, or pass the fingerprint the report prints", "no blocked commit or push recorded for this repository")
+	}
+	for i := range rec.Findings {
+		b := &rec.Findings[i]
+		if b.Serious() && !includeHigh {
+			refused = append(refused, *b)
+			continue
+		}
+		entries = append(entries, entryOf(b))
+	}
+	return entries, refused, nil
+}
+
+// Lookup finds the finding a fingerprint names.
+type Lookup struct {
+	Rules  []*rules.Rule // the configuration's rules
+	Record *Record       // the last blocked scan, or nil
+	// Key derives the repository's key; Scan finds the work tree's
+	// findings.
+	Key  func() ([]byte, error)
+	Scan func() ([]scanner.Finding, error)
+}
+
+// Entry is the entry of fingerprint fp: a keyed fingerprint is written as
+// given (with the file of the blocked finding it names, when recorded);
+// an unkeyed one is looked up in the last blocked scan, then in the work
+// tree, to key it.
+func (l *Lookup) Entry(fp string) (Entry, error) {
+	m := fingerprintRe.FindStringSubmatch(fp)
+	if m == nil {
+		return Entry{}, hint.Usagef("copy it from the block message or the report (rule:hash)", "%q is not a fingerprint", fp)
+	}
+	if !l.knownRule(m[1]) {
+		return Entry{}, hint.Usagef("check the rule id ('leakguard rules list')", "%s: no rule %q", fp, m[1])
+	}
+	keyed := len(m[2]) == secret.KeyedHashLen
+	if l.Record != nil {
+		for i, b := range l.Record.Findings {
+			if b.Keyed == fp || b.Content == fp {
+				return entryOf(&l.Record.Findings[i]), nil
+			}
+		}
+	}
+	key, kerr := l.Key()
+	if keyed {
+		if kerr != nil {
+			return Entry{}, hint.Usagef("run it in the repository the fingerprint was printed in", "%s is keyed by a repository, and here there is none to check it against (%v)", fp, kerr)
+		}
+		return Entry{Fingerprint: fp, Where: m[1]}, nil
+	}
+	if kerr != nil {
+		return Entry{Fingerprint: fp, Where: m[1], KeyErr: kerr}, nil
+	}
+	// Key it: find the finding in the work tree.
+	found, err := l.Scan()
+	if err != nil {
+		return Entry{}, err
+	}
+	for i := range found {
+		if found[i].ContentFingerprint() == fp {
+			f := &found[i]
+			return Entry{Fingerprint: f.KeyedFingerprint(key), Glob: f.File, Where: fmt.Sprintf("%s:%d %s", f.File, f.StartLine, f.RuleID)}, nil
+		}
+	}
+	return Entry{}, hint.Usagef("pass the keyed fingerprint the block message prints (rule and 32 hex digits)",
+		"%s: no such finding in the work tree or the last blocked scan, and an unkeyed fingerprint cannot be keyed without it", fp)
+}
+
+// knownRule reports whether id names a rule of the configuration or a
+// finding kind of the managed keys.
+func (l *Lookup) knownRule(id string) bool {
+	if id == "managed-key" || id == "known-value" {
+		return true
+	}
+	for _, r := range l.Rules {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Append adds entries to the ignore file at path, each with a comment
+// saying what it is and why (reason, when given); entries already there
+// are left and returned as dups (their lines).
+func Append(path string, entries []Entry, reason string) (added int, dups []string, err error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return 0, nil, err
+	}
+	have := map[string]bool{}
+	if len(old) > 0 {
+		if _, err := scanner.ParseIgnore(bytes.NewReader(old)); err != nil {
+			return 0, nil, hint.Usagef("fix the file first", "%s: %v", path, err)
+		}
+		for _, l := range strings.Split(string(old), "\n") {
+			l = strings.TrimSpace(l)
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			fp := strings.Fields(l)[0]
+			have[fp+" "+strings.TrimSpace(l[len(fp):])] = true
+		}
+	}
+	var b bytes.Buffer
+	b.Write(old)
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	for _, en := range entries {
+		line := strings.TrimSpace(en.Fingerprint + " " + en.Glob)
+		if have[en.Fingerprint+" "+en.Glob] {
+			dups = append(dups, line)
+			continue
+		}
+		have[en.Fingerprint+" "+en.Glob] = true
+		fmt.Fprintf(&b, "\n# %s, accepted %s with 'leakguard ignore'\n", en.Where, time.Now().UTC().Format("2006-01-02"))
+		if reason != "" {
+			fmt.Fprintf(&b, "# reason: %s\n", reason)
+		}
+		b.WriteString(line + "\n")
+		added++
+	}
+	if added == 0 {
+		return 0, dups, nil
+	}
+	return added, dups, atomicfile.Replace(path, b.Bytes(), 0o644)
+}
+
+// Baseline writes found to the ignore file at path as a baseline
+// (scanner.WriteBaseline, keyed by key when set), leaving out the
+// findings that must not be accepted in bulk unless includeHigh: those
+// are returned.
+func Baseline(path string, found []scanner.Finding, key []byte, includeHigh bool) (written int, refused []Finding, err error) {
+	var left []scanner.Finding
+	if !includeHigh {
+		kept := found[:0:0]
+		for _, fd := range found {
+			if fd.KeyName != "" || fd.Confidence == rules.High {
+				left = append(left, fd)
+			} else {
+				kept = append(kept, fd)
+			}
+		}
+		found = kept
+	}
+	var b strings.Builder
+	if err := scanner.WriteBaseline(&b, found, key); err != nil {
+		return 0, nil, err
+	}
+	if err := atomicfile.Replace(path, []byte(b.String()), 0o644); err != nil {
+		return 0, nil, err
+	}
+	return len(found), Findings(left, key), nil
+}
