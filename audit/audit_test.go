@@ -409,7 +409,7 @@ fingerprints = ["`+secret.Fingerprint("old-value-"+rules.RandString(20, "alnum")
 		t.Errorf("state dir: %+v", c)
 	}
 	var b bytes.Buffer
-	if err := WriteChecks(&b, cs, false); err != nil {
+	if err := WriteChecks(&b, cs, false, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range []string{value, env["YT"], env["YT"][8:20], value[5:17]} {

@@ -30,7 +30,8 @@ type DoctorInput struct {
 	// Online contacts each target through Verify (nil: not available).
 	Online bool
 	Verify func(ctx context.Context, target, key string, value secret.Value) error
-	// ReadSource reads a key source (default keyfile.Read).
+	// ReadSource reads a key source (default keyfile.Read, a relative
+	// path in Root).
 	ReadSource func(keyfile.Spec) (secret.Value, error)
 }
 
@@ -43,7 +44,10 @@ func Doctor(ctx context.Context, in DoctorInput) []Check {
 		in.Getenv = os.Getenv
 	}
 	if in.ReadSource == nil {
-		in.ReadSource = keyfile.Read
+		in.ReadSource = func(spec keyfile.Spec) (secret.Value, error) {
+			spec.Path = inRoot(in.Root, spec.Path)
+			return keyfile.Read(spec)
+		}
 	}
 	var out []Check
 	cfg := Check{ID: "config", Title: "Configuration is valid"}
@@ -301,12 +305,13 @@ func doctorStateDir(dir string) Check {
 	return c
 }
 
-// Failed reports whether any check failed.
-func Failed(cs []Check) bool {
+// Failed counts the checks that failed.
+func Failed(cs []Check) int {
+	n := 0
 	for _, c := range cs {
 		if c.Status == Fail {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }

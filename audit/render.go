@@ -41,8 +41,17 @@ func Write(w io.Writer, r *Report, o Options) error {
 	return fmt.Errorf("unknown format %q (use %s)", o.Format, strings.Join(Formats, ", "))
 }
 
-// WriteChecks renders doctor's checklist as text.
-func WriteChecks(w io.Writer, cs []Check, color bool) error {
+// WriteChecks renders doctor's checklist as text, or as JSON (the checks
+// and whether one failed) when asJSON.
+func WriteChecks(w io.Writer, cs []Check, asJSON, color bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Checks []Check `json:"checks"`
+			Failed bool    `json:"failed"`
+		}{cs, Failed(cs) > 0})
+	}
 	p := &printer{w: w, color: color}
 	for _, c := range cs {
 		p.check(c)

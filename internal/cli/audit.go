@@ -3,14 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,12 +14,8 @@ import (
 	"github.com/leakguard/leakguard/audit"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/hooks"
 	"github.com/leakguard/leakguard/internal/gitdir"
-	"github.com/leakguard/leakguard/keyfile"
-	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
-	"github.com/leakguard/leakguard/secret"
 )
 
 // auditOptions are the audit command's flags and dependencies.
@@ -108,31 +100,11 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		}
 	}
 
-	// The working tree is scanned while the history is read. Tracked
-	// files that are HEAD's version (clean) are not read again: their
-	// findings are HEAD's, which the history scan already has.
 	tracked, err := repo.TrackedFiles()
 	if err != nil {
 		fmt.Fprintf(s.Err, "leakguard: warning: reading the index: %v\n", err)
 	}
-	clean, err := repo.CleanFiles()
-	if err != nil {
-		clean = nil
-	}
-	var (
-		wt    []scanner.Finding
-		wtSt  gitscan.WorkTreeStats
-		wtErr error
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		wt, wtSt, wtErr = gitscan.ScanWorkTree(ctx, det, []string{root}, gitscan.WorkTreeOptions{
-			DirOptions: scanner.DirOptions{MaxSize: e.maxSize}, Skip: clean})
-	}()
-	ex, st, err := repo.HistoryWithExposure(ctx, gopt, gitscan.HistoryOptions{AllRefs: o.scan.allRefs})
-	wg.Wait()
+	sc, err := audit.ScanRepo(ctx, repo, gopt, gitscan.HistoryOptions{AllRefs: o.scan.allRefs}, e.maxSize)
 	if gopt.Progress != nil {
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
@@ -140,37 +112,16 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
+		return &Error{Code: ExitIncomplete, Err: err}
 	}
-	if wtErr != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scanning the working tree: %w", wtErr)}
-	}
-	for _, f := range ex.Head {
-		if clean[f.File] {
-			wt = append(wt, f)
-		}
-	}
-	scanner.SortFindings(wt)
 	// --verify and the exposures remediation retired, on every finding.
-	all := append(append([]scanner.Finding(nil), ex.Findings...), wt...)
-	vres := &scanResult{found: all}
-	if err := o.scan.afterScan(ctx, s, e, vres); err != nil {
+	all := sc.Findings()
+	if err := o.scan.afterScan(ctx, s, e, &scanResult{found: all}); err != nil {
 		return err
 	}
-	copy(ex.Findings, all[:len(ex.Findings)])
-	copy(wt, all[len(ex.Findings):])
-	in := audit.Input{
-		Now: o.now(), Version: Version(), Root: root, Head: headName(ex), Config: e.cfg,
-		History: ex, Stats: st, WorkTree: wt,
-	}
-	in.Tracked = tracked
-	in.Hooks, in.HooksErr = hookStates(s, root)
-	in.Incidents, in.LedgerErr = readIncidents(s, e.cfg)
-	in.KeyFiles = keyFiles(e.cfg, root)
-	in.CI = s.Getenv("GITHUB_ACTIONS") == "true" || s.Getenv("CI") == "true"
+	sc.SetFindings(all)
+	in := sc.Input(audit.Sources{Root: root, Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv})
+	in.Now, in.Version, in.Tracked = o.now(), Version(), tracked
 	in.GitHub = githubPage(ctx, s, root)
 	rep := audit.Build(in)
 
@@ -191,28 +142,21 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
 		return err
 	}
-	for _, w := range wtSt.Warnings {
+	for _, w := range sc.WorkTreeStats.Warnings {
 		fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
 	}
-	for _, err := range wtSt.Errors {
+	for _, err := range sc.WorkTreeStats.Errors {
 		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
 	}
-	if st.Missing > 0 {
-		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", plural(st.Missing, "object"))
+	if sc.Stats.Missing > 0 {
+		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", plural(sc.Stats.Missing, "object"))
 	}
 	sum := rep.Summary
 	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %s in the working tree) in %s\n",
 		plural(sum.Exposures, "exposure"), sum.Live, plural(sum.ChecksFailed, "check"), root,
-		plural(st.Commits, "commit"), plural(wtSt.Files+wtSt.Known, "file"), time.Since(start).Round(time.Millisecond))
+		plural(sc.Stats.Commits, "commit"), plural(sc.WorkTreeStats.Files+sc.WorkTreeStats.Known, "file"), time.Since(start).Round(time.Millisecond))
 	if o.openIssue {
-		var leaked []secret.Value
-		for _, f := range ex.Findings {
-			leaked = append(leaked, f.Secret)
-		}
-		for _, f := range wt {
-			leaked = append(leaked, f.Secret)
-		}
-		if err := openAuditIssue(ctx, s, e.cfg, rep, leaked); err != nil {
+		if err := openAuditIssue(ctx, s, e.cfg, rep, all); err != nil {
 			return err
 		}
 	}
@@ -222,64 +166,9 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	return nil
 }
 
-func headName(ex *gitscan.Exposure) string {
-	if ex.HeadRef != "" {
-		return strings.TrimPrefix(ex.HeadRef, "refs/heads/")
-	}
-	for _, r := range ex.Refs {
-		if r.Name == "HEAD" {
-			return "detached at " + r.Commit[:12]
-		}
-	}
-	return ""
-}
-
-// hookStates reads the repository's hooks.
-func hookStates(s *IO, root string) ([]audit.HookState, error) {
-	_, _, rs, err := hooks.Status(hooks.Options{Dir: root, Getenv: s.Getenv})
-	if err != nil {
-		return nil, err
-	}
-	var out []audit.HookState
-	for _, r := range rs {
-		out = append(out, audit.HookState{Hook: r.Hook, State: string(r.State), Path: r.Path})
-	}
-	return out, nil
-}
-
-// readIncidents reads the ledger without creating it.
-func readIncidents(s *IO, cfg *config.Config) ([]*remediate.Incident, error) {
-	l := &remediate.Ledger{Dir: stateDir(s.Getenv, cfg)}
-	st, err := l.Read()
-	if err != nil {
-		return nil, err
-	}
-	return st.Incidents, nil
-}
-
-// keyFiles are the local files that hold managed keys' values.
-func keyFiles(cfg *config.Config, root string) []string {
-	var out []string
-	for _, k := range cfg.Keys {
-		if k.Source == "" {
-			continue
-		}
-		spec, err := keyfile.Parse(k.Source)
-		if err != nil || spec.Path == "" {
-			continue
-		}
-		p := spec.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, p)
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
 // openAuditIssue opens or updates the day's audit issue. The marker makes
 // a re-run on the same day update the issue instead of opening another.
-func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.Report, leaked []secret.Value) error {
+func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.Report, found []scanner.Finding) error {
 	gh := githubConfig(cfg, s.Getenv)
 	if gh.Repo == "" {
 		return usageErr("set repo = \"owner/name\" in the [github] table, or $GITHUB_REPOSITORY", "--open-issue: no GitHub repository configured")
@@ -288,27 +177,17 @@ func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.R
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
 	}
-	tr.Forbid(leaked...)
-	var issues remediate.IssueTracker = tr
-	day := rep.Generated.Format("2006-01-02")
-	id := "audit-" + day
-	title := fmt.Sprintf("leakguard audit %s: %s (%d live), %s failed", day, plural(rep.Summary.Exposures, "exposure"), rep.Summary.Live, plural(rep.Summary.ChecksFailed, "check"))
-	body := audit.Markdown(rep) + "\n" + remediate.Marker(id) + "\n"
-	labels := gh.Labels
-	if len(labels) == 0 {
-		labels = []string{"security", "leakguard-audit"}
+	for _, f := range found {
+		tr.Forbid(f.Secret)
 	}
-	num, url, created, err := issues.Ensure(ctx, id, title, body, labels)
+	url, created, err := audit.OpenIssue(ctx, tr, rep, gh.Labels)
 	if err != nil {
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("audit issue: %w", err), Hint: "check the token's permission to write issues, then run again (the issue is found again, not duplicated)"}
+		return &Error{Code: ExitIncomplete, Err: err}
 	}
-	if !created {
-		if err := issues.Update(ctx, num, body); err != nil {
-			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("audit issue #%d: %w", num, err), Hint: "run again"}
-		}
-		fmt.Fprintf(s.Err, "leakguard: updated audit issue %s\n", url)
-	} else {
+	if created {
 		fmt.Fprintf(s.Err, "leakguard: opened audit issue %s\n", url)
+	} else {
+		fmt.Fprintf(s.Err, "leakguard: updated audit issue %s\n", url)
 	}
 	return nil
 }
@@ -370,17 +249,11 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	in.ConfigPath = cfgPath
 	in.Config, in.ConfigErr = config.LoadLayers(cfgPath, config.UserPath(s.Getenv), nil)
 	if root != "" {
-		in.Hooks, in.HooksErr = hookStates(s, root)
+		in.Hooks, in.HooksErr = audit.HookStates(root, s.Getenv)
 	} else {
 		in.HooksErr = errors.New("not inside a git repository")
 	}
 	in.StateDir = stateDir(s.Getenv, in.Config)
-	in.ReadSource = func(spec keyfile.Spec) (secret.Value, error) {
-		if spec.Path != "" && !filepath.IsAbs(spec.Path) && root != "" {
-			spec.Path = filepath.Join(root, spec.Path)
-		}
-		return keyfile.Read(spec)
-	}
 	if o.online && in.Config != nil {
 		in.Verify = verifierOf(in.Config, root, s.Getenv, s.httpClient())
 	}
@@ -388,25 +261,10 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var w io.Writer = s.Out
-	if o.format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Checks []audit.Check `json:"checks"`
-			Failed bool          `json:"failed"`
-		}{checks, audit.Failed(checks)}); err != nil {
-			return err
-		}
-	} else if err := audit.WriteChecks(w, checks, s.colorOn(s.Out)); err != nil {
+	if err := audit.WriteChecks(s.Out, checks, o.format == "json", s.colorOn(s.Out)); err != nil {
 		return err
 	}
-	failed := 0
-	for _, c := range checks {
-		if c.Status == audit.Fail {
-			failed++
-		}
-	}
+	failed := audit.Failed(checks)
 	if failed > 0 {
 		fmt.Fprintf(s.Err, "leakguard: %s failed; fix them as shown and run leakguard doctor again\n", plural(failed, "check"))
 		return &Error{Code: ExitFindings, Err: errSilent}
