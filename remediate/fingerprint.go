@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
@@ -118,4 +120,92 @@ func fingerprintOne(k rules.Key, override string, getenv func(string) string) Fi
 	r.Status = FPAdded
 	r.Fingerprints = append(append([]string{}, k.Fingerprints...), r.Fingerprint)
 	return r
+}
+
+// FingerprintStore keeps the inventory's fingerprints (the config files).
+type FingerprintStore interface {
+	// Add adds fp to the fingerprints of the key name and says where.
+	Add(name, fp string) (where string, err error)
+	// Preview is the change Add would make.
+	Preview(name, fp string) (string, error)
+}
+
+// FingerprintRow is one line of the fingerprinting table.
+type FingerprintRow struct{ Key, Source, Result string }
+
+// FingerprintOutcome is what [ApplyFingerprints] did.
+type FingerprintOutcome struct {
+	Rows     []FingerprintRow
+	Warnings []string // for the user, in order
+	Previews []string // dry run: the changes Add would make
+	// Failed counts the keys not read or not written; Refused the weak
+	// values left out.
+	Failed, Refused int
+}
+
+// ApplyFingerprints adds the new fingerprint of each of res to store (a
+// dry run previews it). The fingerprint of a weak value is refused unless
+// weak: kept in a committed file, it gives the value away to a
+// dictionary.
+func ApplyFingerprints(res []FingerprintResult, store FingerprintStore, dryRun, weak bool) FingerprintOutcome {
+	var o FingerprintOutcome
+	for _, r := range res {
+		if r.Unfindable {
+			o.Warnings = append(o.Warnings, fmt.Sprintf("%s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)", r.Key))
+		}
+		src := r.Source
+		if src == "" {
+			src = "-"
+		}
+		row := func(format string, a ...any) {
+			o.Rows = append(o.Rows, FingerprintRow{r.Key, src, fmt.Sprintf(format, a...)})
+		}
+		if r.Weak && r.Status == FPAdded {
+			if !weak {
+				row("refused: shorter than %d bytes", secret.MinFingerprintLen)
+				o.Refused++
+				continue
+			}
+			o.Warnings = append(o.Warnings, fmt.Sprintf("%s's value is shorter than %d bytes: its fingerprint (a plain SHA-256 in a file you commit) lets anyone who reads the file guess it with a dictionary; rotate it to a longer value", r.Key, secret.MinFingerprintLen))
+		}
+		switch r.Status {
+		case FPSkipped:
+			row("skipped: %s", r.Detail)
+			continue
+		case FPFailed:
+			row("failed: %s", r.Detail)
+			o.Failed++
+			continue
+		case FPUpToDate:
+			row("up to date")
+			continue
+		}
+		if dryRun {
+			row("would add %s…", r.Fingerprint[:19])
+			if d, err := store.Preview(r.Key, r.Fingerprint); err == nil {
+				o.Previews = append(o.Previews, d)
+			}
+			continue
+		}
+		where, err := store.Add(r.Key, r.Fingerprint)
+		if err != nil {
+			row("failed: %v", err)
+			o.Failed++
+			continue
+		}
+		row("added %s… to %s", r.Fingerprint[:19], where)
+	}
+	return o
+}
+
+// Err is the outcome's error: keys not read or not written, or weak
+// values refused (a usage error: --weak writes them).
+func (o *FingerprintOutcome) Err() error {
+	if o.Failed > 0 {
+		return hint.Wrap(fmt.Errorf("%s could not be read", english.Count(o.Failed, "key")), "check each key's source")
+	}
+	if o.Refused > 0 {
+		return hint.Usagef("rotate the key to a longer value, or pass --weak to write the fingerprint anyway", "%s shorter than %d bytes: not fingerprinted, because a fingerprint kept in a committed file gives a short value away to a dictionary", english.Count(o.Refused, "value"), secret.MinFingerprintLen)
+	}
+	return nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
-	"github.com/leakguard/leakguard/secret"
 )
 
 func newRulesCmd(s *IO) *cobra.Command {
@@ -100,64 +99,20 @@ short should be rotated to a longer one.`,
 			if err != nil {
 				return err
 			}
+			out := remediate.ApplyFingerprints(res, inventory{e}, dryRun, weak)
+			for _, w := range out.Warnings {
+				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
+			}
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
-			failed, refused := 0, 0
-			var previews []string // --dry-run: the config lines that would change
-			for _, r := range res {
-				if r.Unfindable {
-					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than 8 bytes, or shorter than 16 and letters only: its fingerprint is kept, but the value will not be found by it (a real key this short should be rotated to a longer one)\n", r.Key)
-				}
-				src := r.Source
-				if src == "" {
-					src = "-"
-				}
-				if r.Weak && r.Status == remediate.FPAdded {
-					if !weak {
-						fmt.Fprintf(tw, "%s\t%s\trefused: shorter than %d bytes\n", r.Key, src, secret.MinFingerprintLen)
-						refused++
-						continue
-					}
-					fmt.Fprintf(s.Err, "leakguard: warning: %s's value is shorter than %d bytes: its fingerprint (a plain SHA-256 in a file you commit) lets anyone who reads the file guess it with a dictionary; rotate it to a longer value\n", r.Key, secret.MinFingerprintLen)
-				}
-				switch r.Status {
-				case remediate.FPSkipped:
-					fmt.Fprintf(tw, "%s\t%s\tskipped: %s\n", r.Key, src, r.Detail)
-					continue
-				case remediate.FPFailed:
-					fmt.Fprintf(tw, "%s\t%s\tfailed: %s\n", r.Key, src, r.Detail)
-					failed++
-					continue
-				case remediate.FPUpToDate:
-					fmt.Fprintf(tw, "%s\t%s\tup to date\n", r.Key, src)
-					continue
-				}
-				path := configPathFor(e, r.Key)
-				if dryRun {
-					fmt.Fprintf(tw, "%s\t%s\twould add %s…\n", r.Key, src, r.Fingerprint[:19])
-					if d, err := config.PreviewKeyField(path, r.Key, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(r.Key, path, r.Fingerprint))); err == nil {
-						previews = append(previews, d)
-					}
-					continue
-				}
-				if err := setKeyField(path, r.Key, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(r.Key, path, r.Fingerprint))); err != nil {
-					fmt.Fprintf(tw, "%s\t%s\tfailed: %v\n", r.Key, src, err)
-					failed++
-					continue
-				}
-				fmt.Fprintf(tw, "%s\t%s\tadded %s… to %s\n", r.Key, src, r.Fingerprint[:19], path)
+			for _, r := range out.Rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, r.Source, r.Result)
 			}
 			tw.Flush()
-			for _, d := range previews {
+			for _, d := range out.Previews {
 				fmt.Fprint(s.Out, "\n"+d)
 			}
-			if failed > 0 {
-				return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s could not be read", plural(failed, "key")), Hint: "check each key's source"}
-			}
-			if refused > 0 {
-				return &Error{Code: ExitUsage, Err: fmt.Errorf("%s shorter than %d bytes: not fingerprinted, because a fingerprint kept in a committed file gives a short value away to a dictionary", plural(refused, "value"), secret.MinFingerprintLen), Hint: "rotate the key to a longer value, or pass --weak to write the fingerprint anyway"}
-			}
-			return nil
+			return out.Err()
 		},
 	}
 	fp.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE` to read and update")
@@ -167,6 +122,25 @@ short should be rotated to a longer one.`,
 	fp.Flags().BoolVar(&weak, "weak", false, "write fingerprints of values shorter than 16 bytes too (a dictionary can recover them from the committed file)")
 	c.AddCommand(fp, newKeysListCmd(s))
 	return c
+}
+
+// inventory keeps managed keys' fingerprints in the config file that
+// defines each key (configPathFor).
+type inventory struct{ e *env }
+
+func (v inventory) fingerprints(name, fp string) (path, list string) {
+	path = configPathFor(v.e, name)
+	return path, config.TOMLStrings(v.e.cfg.FingerprintsWith(name, path, fp))
+}
+
+func (v inventory) Add(name, fp string) (string, error) {
+	path, list := v.fingerprints(name, fp)
+	return path, setKeyField(path, name, "fingerprints", list)
+}
+
+func (v inventory) Preview(name, fp string) (string, error) {
+	path, list := v.fingerprints(name, fp)
+	return config.PreviewKeyField(path, name, "fingerprints", list)
 }
 
 func newBaselineCmd(s *IO) *cobra.Command {

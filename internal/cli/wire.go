@@ -244,8 +244,8 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		}
 	}
 	p.OnRotated = func(name, fp string) error {
-		cfgPath := configPathFor(e, name)
-		if err := setKeyField(cfgPath, name, "fingerprints", config.TOMLStrings(e.cfg.FingerprintsWith(name, cfgPath, fp))); err != nil {
+		cfgPath, err := inventory{e}.Add(name, fp)
+		if err != nil {
 			return err
 		}
 		return setKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
