@@ -3,7 +3,6 @@ package accept
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +38,7 @@ func TestBlockRecordsFingerprints(t *testing.T) {
 			t.Fatal("the record holds the secret")
 		}
 	}
-	if _, err := Load(state, "/other"); !errors.Is(err, fs.ErrNotExist) {
+	if rec, err := Load(state, "/other"); rec != nil || err != nil {
 		t.Errorf("Load of an unrecorded repository: %v", err)
 	}
 	if bs, err := Block(state, "", "pre-push", []scanner.Finding{f}, nil); err != nil || bs[0].Fingerprint() != f.ContentFingerprint() {
@@ -99,20 +98,26 @@ func TestLookup(t *testing.T) {
 func TestAppend(t *testing.T) {
 	p := filepath.Join(t.TempDir(), ".leakguardignore")
 	en := Entry{Fingerprint: "generic-password:" + strings.Repeat("a", 32), Glob: "app.py", Where: "app.py:3 generic-password"}
-	if n, dups, err := Append(p, []Entry{en}, "test fixture"); n != 1 || len(dups) != 0 || err != nil {
+	if n, dups, err := Append(p, []Entry{en}, "", "test fixture"); n != 1 || len(dups) != 0 || err != nil {
 		t.Fatalf("Append = %d, %v, %v", n, dups, err)
 	}
-	if n, dups, err := Append(p, []Entry{en}, ""); n != 0 || len(dups) != 1 || err != nil {
+	if n, dups, err := Append(p, []Entry{en}, "", ""); n != 0 || len(dups) != 1 || err != nil {
 		t.Fatalf("again: %d, %v, %v", n, dups, err)
 	}
 	b, _ := os.ReadFile(p)
 	if !strings.Contains(string(b), "# reason: test fixture\n"+en.Fingerprint+" app.py\n") {
 		t.Fatalf("file:\n%s", b)
 	}
+	if n, _, err := Append(p, []Entry{en}, "src/*.py", ""); n != 1 || err != nil {
+		t.Fatalf("with a glob: %d, %v", n, err)
+	}
+	if b, _ := os.ReadFile(p); !strings.HasSuffix(string(b), en.Fingerprint+" src/*.py\n") {
+		t.Fatalf("the glob is not the entry's:\n%s", b)
+	}
 	if err := os.WriteFile(p, []byte("not an entry at all\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Append(p, []Entry{en}, ""); !hint.IsUsage(err) {
+	if _, _, err := Append(p, []Entry{en}, "", ""); !hint.IsUsage(err) {
 		t.Errorf("a broken file: %v, want a usage error", err)
 	}
 }

@@ -19,8 +19,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -109,10 +111,13 @@ func Block(state, root, hook string, found []scanner.Finding, key []byte) ([]Fin
 	return bs, atomicfile.Replace(recordPath(state, root), append(b, '\n'), 0o600)
 }
 
-// Load reads the last blocked scan of the repository at root;
-// fs.ErrNotExist when there was none.
+// Load reads the last blocked scan of the repository at root; nil when
+// there was none.
 func Load(state, root string) (*Record, error) {
 	b, err := os.ReadFile(recordPath(state, root))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

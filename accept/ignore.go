@@ -123,10 +123,11 @@ func (l *Lookup) knownRule(id string) bool {
 	return false
 }
 
-// Append adds entries to the ignore file at path, each with a comment
-// saying what it is and why (reason, when given); entries already there
-// are left and returned as dups (their lines).
-func Append(path string, entries []Entry, reason string) (added int, dups []string, err error) {
+// Append adds entries to the ignore file at path, each limited to glob
+// when set (else to its own), with a comment saying what it is and why
+// (reason, when given); entries already there are left and returned as
+// dups (their lines).
+func Append(path string, entries []Entry, glob, reason string) (added int, dups []string, err error) {
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return 0, nil, err
@@ -151,6 +152,9 @@ func Append(path string, entries []Entry, reason string) (added int, dups []stri
 		b.WriteByte('\n')
 	}
 	for _, en := range entries {
+		if glob != "" {
+			en.Glob = glob
+		}
 		line := strings.TrimSpace(en.Fingerprint + " " + en.Glob)
 		if have[en.Fingerprint+" "+en.Glob] {
 			dups = append(dups, line)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -51,23 +50,15 @@ repository.`,
 			if err != nil {
 				return err
 			}
-			root := e.repoRoot
-			if root == "" {
-				root = e.anchor
-			}
 			out := f.ignoreFile
 			if out == "" {
-				out = filepath.Join(root, scanner.IgnoreFile)
+				out = e.ignoreFile()
 			} else if !filepath.IsAbs(out) && f.dir != "" {
 				out = filepath.Join(e.base, out)
 			}
 			var rec *accept.Record
 			if e.repoRoot != "" {
-				r, err := accept.Load(stateDir(s.Getenv, e.cfg), e.repoRoot)
-				switch {
-				case err == nil:
-					rec = r
-				case !errors.Is(err, fs.ErrNotExist):
+				if rec, err = accept.Load(stateDir(s.Getenv, e.cfg), e.repoRoot); err != nil {
 					fmt.Fprintf(s.Err, "leakguard: warning: the last blocked scan cannot be read: %v\n", err)
 				}
 			}
@@ -82,12 +73,7 @@ repository.`,
 			if err != nil {
 				return err
 			}
-			if glob != "" {
-				for i := range entries {
-					entries[i].Glob = glob
-				}
-			}
-			added, dups, err := accept.Append(out, entries, reason)
+			added, dups, err := accept.Append(out, entries, glob, reason)
 			for _, d := range dups {
 				fmt.Fprintf(s.Err, "leakguard: %s is already in %s\n", d, out)
 			}
@@ -108,6 +94,16 @@ repository.`,
 	c.Flags().BoolVar(&includeHigh, "include-high", false, "with --last: accept managed keys and high-confidence findings too")
 	f.format = "text"
 	return c
+}
+
+// ignoreFile is the ignore file at the repository root (outside one,
+// where the run is anchored).
+func (e *env) ignoreFile() string {
+	root := e.repoRoot
+	if root == "" {
+		root = e.anchor
+	}
+	return filepath.Join(root, scanner.IgnoreFile)
 }
 
 // lastEntries are the entries of the last blocked scan; managed keys and

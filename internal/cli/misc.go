@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -174,11 +173,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			}
 			out := f.output
 			if out == "" {
-				root := e.repoRoot
-				if root == "" {
-					root = e.anchor
-				}
-				out = filepath.Join(root, scanner.IgnoreFile)
+				out = e.ignoreFile()
 			}
 			key, kerr := gitscan.RepoKey(c.Context(), e.repoRoot)
 			if kerr != nil {
