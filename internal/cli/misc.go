@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -29,26 +27,15 @@ func newRulesCmd(s *IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			byProv := map[string][]*rules.Rule{}
-			for _, r := range e.cfg.Rules {
-				if provider != "" && !strings.EqualFold(r.Provider, provider) {
-					continue
-				}
-				byProv[r.Provider] = append(byProv[r.Provider], r)
-			}
-			if provider != "" && len(byProv) == 0 {
+			provs := rules.ByProvider(e.cfg.Rules, provider)
+			if provider != "" && len(provs) == 0 {
 				return usageErr("run 'leakguard rules list' to see the providers", "no rules for provider %q", provider)
 			}
-			var provs []string
-			for p := range byProv {
-				provs = append(provs, p)
-			}
-			sort.Strings(provs)
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			n := 0
 			for _, p := range provs {
-				fmt.Fprintf(tw, "%s\n", p)
-				for _, r := range byProv[p] {
+				fmt.Fprintf(tw, "%s\n", p.Provider)
+				for _, r := range p.Rules {
 					fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.ID, r.Confidence, r.Description)
 					n++
 				}
