@@ -422,4 +422,8 @@ fingerprints = ["`+secret.Fingerprint("old-value-"+rules.RandString(20, "alnum")
 	if c := find(cs, "config"); c.Status != Fail || !strings.Contains(c.Details[0], "leakguard.toml:3") {
 		t.Errorf("config: %+v", c)
 	}
+	// Outside a repository the hooks cannot be read.
+	if c := find(cs, "hooks"); c.Status != Warn || !strings.Contains(strings.Join(c.Details, " "), "not inside a git repository") {
+		t.Errorf("hooks outside a repository: %+v", c)
+	}
 }

@@ -23,10 +23,12 @@ type DoctorInput struct {
 	ConfigErr  error
 	ConfigPath string // "" for the embedded defaults
 	Root       string // the work tree, "" outside a repository
-	Hooks      []HookState
-	HooksErr   error
-	StateDir   string
-	Getenv     func(string) string
+	// Hooks are the repository's hooks, or HooksErr why they could not
+	// be read; read from Root when both are unset.
+	Hooks    []HookState
+	HooksErr error
+	StateDir string
+	Getenv   func(string) string
 	// Online contacts each target through Verify (nil: not available).
 	Online bool
 	Verify func(ctx context.Context, target, key string, value secret.Value) error
@@ -42,6 +44,13 @@ type DoctorInput struct {
 func Doctor(ctx context.Context, in DoctorInput) []Check {
 	if in.Getenv == nil {
 		in.Getenv = os.Getenv
+	}
+	if in.Hooks == nil && in.HooksErr == nil {
+		if in.Root == "" {
+			in.HooksErr = errors.New("not inside a git repository")
+		} else {
+			in.Hooks, in.HooksErr = HookStates(in.Root, in.Getenv)
+		}
 	}
 	if in.ReadSource == nil {
 		in.ReadSource = func(spec keyfile.Spec) (secret.Value, error) {

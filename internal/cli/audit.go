@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -248,11 +247,6 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	}
 	in.ConfigPath = cfgPath
 	in.Config, in.ConfigErr = config.LoadLayers(cfgPath, config.UserPath(s.Getenv), nil)
-	if root != "" {
-		in.Hooks, in.HooksErr = audit.HookStates(root, s.Getenv)
-	} else {
-		in.HooksErr = errors.New("not inside a git repository")
-	}
 	in.StateDir = stateDir(s.Getenv, in.Config)
 	if o.online && in.Config != nil {
 		in.Verify = verifierOf(in.Config, root, s.Getenv, s.httpClient())
