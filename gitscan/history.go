@@ -160,12 +160,14 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 	switch {
 	case h.Range != "":
 		rg := strings.TrimSpace(h.Range)
-		if a, b, ok := strings.Cut(rg, "..."); ok {
-			ha, err := r.resolve(a)
-			if err != nil {
-				return nil, nil, bad(err)
+		ends := func(a, b string) (ha, hb plumbing.Hash, err error) {
+			if ha, err = r.resolve(a); err == nil {
+				hb, err = r.resolve(b)
 			}
-			hb, err := r.resolve(b)
+			return ha, hb, err
+		}
+		if a, b, ok := strings.Cut(rg, "..."); ok {
+			ha, hb, err := ends(a, b)
 			if err != nil {
 				return nil, nil, bad(err)
 			}
@@ -181,11 +183,7 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 				}
 			}
 		} else if a, b, ok := strings.Cut(rg, ".."); ok {
-			ha, err := r.resolve(a)
-			if err != nil {
-				return nil, nil, bad(err)
-			}
-			hb, err := r.resolve(b)
+			ha, hb, err := ends(a, b)
 			if err != nil {
 				return nil, nil, bad(err)
 			}

@@ -2,7 +2,9 @@ package gitscan
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +118,16 @@ func TestHistorySelection(t *testing.T) {
 		if len(fs) != 1 || fs[0].Commit != c["unmerged"] {
 			t.Errorf("%s range: %v", backend, where(fs))
 		}
+		// A...B: what either end has and the other does not.
+		ab, _ := history(t, dir, backend, HistoryOptions{Range: "unmerged..main"})
+		sym, _ := history(t, dir, backend, HistoryOptions{Range: "main...unmerged"})
+		want := append(where(fs), where(ab)...)
+		slices.Sort(want)
+		got := where(sym)
+		slices.Sort(got)
+		if len(ab) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s symmetric range: %v, want %v", backend, got, want)
+		}
 		fs, _ = history(t, dir, backend, HistoryOptions{Branch: "side"})
 		if n := len(fs); n != 3 { // the config secret twice and the side one
 			t.Errorf("%s branch: %v", backend, where(fs))
@@ -125,9 +137,10 @@ func TestHistorySelection(t *testing.T) {
 			t.Errorf("%s since-commit: %v", backend, where(fs))
 		}
 	}
-	_, _, err := open(t, dir).History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{Range: "nope..main"})
-	if err == nil {
-		t.Fatal("bad revision accepted")
+	for _, rg := range []string{"nope..main", "main..nope", "nope...main", "main...nope"} {
+		if _, _, err := open(t, dir).History(context.Background(), Options{Detector: detector(t)}, HistoryOptions{Range: rg}); !errors.Is(err, ErrBadRevision) {
+			t.Errorf("%s: %v, want ErrBadRevision", rg, err)
+		}
 	}
 }
 
