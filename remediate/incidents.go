@@ -196,27 +196,54 @@ func (p *Playbook) Close(ctx context.Context, id, reason string, force bool) err
 		in.Status, in.Closed, in.CloseReason, in.ForcedOpen = "closed", &now, reason, ids
 		return nil
 	})
-	if err != nil || already {
+	if err != nil {
 		return err
 	}
-	p.audit(in, "close", "", "ok", reason)
-	if p.Issues != nil && in.Issue != nil {
-		msg := "leakguard closed incident " + in.ID + "."
-		if reason != "" {
-			msg += " Reason: " + reason
+	if !already {
+		p.audit(in, "close", "", "ok", reason)
+	}
+	if p.Issues == nil || in.Issue == nil || in.Issue.Closed {
+		return nil
+	}
+	return p.closeIssue(ctx, in)
+}
+
+// closeIssue closes a closed incident's audit issue: its checklist is
+// updated, the closing comment posted unless an earlier, interrupted
+// close already posted it, and the issue closed; the ledger records it
+// only once GitHub confirmed, so a failed close is finished by the next.
+func (p *Playbook) closeIssue(ctx context.Context, in *Incident) error {
+	n := in.Issue.Number
+	if err := p.Issues.Update(ctx, n, p.issueBody(in)); err != nil {
+		return fmt.Errorf("updating issue #%d: %w", n, err)
+	}
+	posted, err := p.Issues.HasComment(ctx, n, EventMarker("closed"))
+	if err != nil {
+		return fmt.Errorf("reading issue #%d's comments: %w", n, err)
+	}
+	msg := ""
+	if !posted {
+		msg = "leakguard closed incident " + in.ID + "."
+		if in.CloseReason != "" {
+			msg += " Reason: " + in.CloseReason
 		}
 		if len(in.ForcedOpen) > 0 {
 			msg += "\n\nClosed with open steps (--force): " + strings.Join(in.ForcedOpen, ", ")
 		}
 		msg += "\n\n" + EventMarker("closed")
-		if err := p.Issues.Update(ctx, in.Issue.Number, p.issueBody(in)); err != nil {
-			return fmt.Errorf("updating issue #%d: %w", in.Issue.Number, err)
-		}
-		if err := p.Issues.Close(ctx, in.Issue.Number, msg); err != nil {
-			return fmt.Errorf("closing issue #%d: %w", in.Issue.Number, err)
-		}
-		p.audit(in, "issue-close", "github", "ok", fmt.Sprintf("#%d", in.Issue.Number))
 	}
+	if err := p.Issues.Close(ctx, n, msg); err != nil {
+		return fmt.Errorf("closing issue #%d: %w", n, err)
+	}
+	if err := p.Ledger.Update(func(st *State) error {
+		if x := st.Incident(in.ID); x != nil && x.Issue != nil && x.Issue.Number == n {
+			x.Issue.Closed = true
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	p.audit(in, "issue-close", "github", "ok", fmt.Sprintf("#%d", n))
 	return nil
 }
 

@@ -134,6 +134,9 @@ type Location struct {
 type IssueRef struct {
 	Number int    `json:"number"`
 	URL    string `json:"url"`
+	// Closed is set once GitHub confirmed the issue closed; until then a
+	// closed incident's close is finished by the next 'incidents close'.
+	Closed bool `json:"closed,omitempty"`
 }
 
 // Step is one item of the playbook.

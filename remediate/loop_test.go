@@ -338,3 +338,41 @@ func TestAnnotateFromLedger(t *testing.T) {
 		t.Errorf("the state directory was created: %v", err)
 	}
 }
+
+// A close whose GitHub call fails leaves the incident closed in the
+// ledger but its issue open: the close fails (the run is incomplete), and
+// running it again closes the issue, posting the closing comment once.
+func TestCloseFinishesTheIssueOnRerun(t *testing.T) {
+	ctx := context.Background()
+	p, tr, _, _ := testPlaybook(t)
+	o, _, _ := p.Open(ctx, leak(tvly()), false)
+	id := o[0].Incident.ID
+	n := o[0].Incident.Issue.Number
+	tr.closeFail = 1
+	if err := p.Close(ctx, id, "key deleted at the provider", true); err == nil {
+		t.Fatal("Close succeeded while GitHub refused to close the issue")
+	}
+	if tr.closed[n] {
+		t.Fatal("the fake closed the issue")
+	}
+	if err := p.Close(ctx, id, "key deleted at the provider", true); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if !tr.closed[n] {
+		t.Fatal("the issue is still open after the second close")
+	}
+	closing := 0
+	for _, c := range tr.comments[n] {
+		if strings.Contains(c, EventMarker("closed")) {
+			closing++
+		}
+	}
+	if closing != 1 {
+		t.Errorf("%d closing comments, want 1", closing)
+	}
+	// Once closed on GitHub, a third close calls GitHub no more.
+	tr.closeFail = 5
+	if err := p.Close(ctx, id, "again", true); err != nil {
+		t.Errorf("third close: %v", err)
+	}
+}

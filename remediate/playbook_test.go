@@ -48,6 +48,9 @@ type memTracker struct {
 	comments map[int][]string
 	creates  int
 	failOnce error
+	// closeFail makes Close post its comment and then fail to close,
+	// as a lost or refused PATCH would, this many times.
+	closeFail int
 }
 
 func newTracker() *memTracker {
@@ -99,8 +102,14 @@ func (m *memTracker) List(context.Context) ([]IssueInfo, error) {
 	return out, nil
 }
 func (m *memTracker) Close(_ context.Context, n int, c string) error {
+	if c != "" {
+		m.comments[n] = append(m.comments[n], c)
+	}
+	if m.closeFail > 0 {
+		m.closeFail--
+		return errors.New("github: 502 bad gateway")
+	}
 	m.closed[n] = true
-	m.comments[n] = append(m.comments[n], c)
 	return nil
 }
 
