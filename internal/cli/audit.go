@@ -74,6 +74,12 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	default:
 		return usageErr("use text, json, markdown or html", "--format: unknown format %q", o.format)
 	}
+	if o.openIssue {
+		// Refused before the scan, not after it.
+		if _, err := s.httpClient(); err != nil {
+			return err
+		}
+	}
 	e, err := o.scan.resolve(s, true)
 	if err != nil {
 		return err
@@ -172,7 +178,11 @@ func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.R
 	if gh.Repo == "" {
 		return usageErr("set repo = \"owner/name\" in the [github] table, or $GITHUB_REPOSITORY", "--open-issue: no GitHub repository configured")
 	}
-	tr, err := newTracker(gh, s.Getenv, s.httpClient())
+	hc, err := s.httpClient()
+	if err != nil {
+		return err
+	}
+	tr, err := newTracker(gh, s.Getenv, hc)
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
 	}
@@ -249,7 +259,11 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	in.Config, in.ConfigErr = config.LoadLayers(cfgPath, config.UserPath(s.Getenv), nil)
 	in.StateDir = stateDir(s.Getenv, in.Config)
 	if o.online && in.Config != nil {
-		in.Verify = verifierOf(in.Config, root, s.Getenv, s.httpClient())
+		hc, err := s.httpClient()
+		if err != nil {
+			return err
+		}
+		in.Verify = verifierOf(in.Config, root, s.Getenv, hc)
 	}
 	checks := audit.Doctor(ctx, in)
 	if err := ctx.Err(); err != nil {

@@ -53,28 +53,19 @@ func httpTimeout(getenv func(string) string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkHTTP refuses a run whose HTTP settings are invalid (a usage
-// error): every builder of something that calls an API checks it first,
-// so no request goes out with a timeout the user did not ask for.
-func checkHTTP(getenv func(string) string) error {
-	if _, err := httpTimeout(getenv); err != nil {
-		return &Error{Code: ExitUsage, Err: err, Hint: hint.Of(err)}
-	}
-	return nil
-}
-
 // httpClient is the run's one HTTP client (IO.HTTP when a test set it),
-// with $LEAKGUARD_HTTP_TIMEOUT's timeout (see checkHTTP for an invalid
-// value).
-func (s *IO) httpClient() *http.Client {
+// with $LEAKGUARD_HTTP_TIMEOUT's timeout. An invalid value is a usage
+// error: whatever would call an API gets the client here, so no request
+// goes out with a timeout the user did not ask for.
+func (s *IO) httpClient() (*http.Client, error) {
 	if s.HTTP == nil {
 		d, err := httpTimeout(s.Getenv)
 		if err != nil {
-			d = defaultHTTPTimeout // unused: the builders refuse the run
+			return nil, &Error{Code: ExitUsage, Err: err, Hint: hint.Of(err)}
 		}
 		s.HTTP = &http.Client{Timeout: d}
 	}
-	return s.HTTP
+	return s.HTTP, nil
 }
 
 // newDetector builds the detector of a configuration and an ignore file.
@@ -185,9 +176,6 @@ func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub 
 
 // newTracker builds the GitHub issue tracker of the [github] table.
 func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
-	if err := checkHTTP(getenv); err != nil {
-		return nil, err
-	}
 	cfg := ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}
 	if getenv("GITHUB_ACTIONS") == "true" {
 		// The workflow's token cannot read GET /user: its issues are
@@ -210,7 +198,8 @@ func (e *env) root() string {
 // and (unless noIssue) the GitHub audit issues. forbid lists values that
 // must never reach GitHub (the leaked and the new secrets).
 func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
-	if err := checkHTTP(s.Getenv); err != nil {
+	hc, err := s.httpClient()
+	if err != nil {
 		return nil, err
 	}
 	l, err := remediate.OpenLedger(stateDir(s.Getenv, e.cfg))
@@ -222,12 +211,12 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Keys:   e.cfg.Keys,
 		Out:    s.Out,
 		Err:    s.Err,
-		Target: targetsOf(e.cfg, e.root(), s.Getenv, s.httpClient()),
+		Target: targetsOf(e.cfg, e.root(), s.Getenv, hc),
 		Root:   e.root(),
 	}
 	gh := githubConfig(e.cfg, s.Getenv)
 	if !noIssue && gh.Repo != "" {
-		tr, err := newTracker(gh, s.Getenv, s.httpClient())
+		tr, err := newTracker(gh, s.Getenv, hc)
 		if err != nil {
 			return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("audit issues: %w", err), Hint: "export the token named by [github] token_env, or pass --no-issue"}
 		}
@@ -275,11 +264,7 @@ func configPathFor(e *env, name string) string {
 // target that can confirm presence only answers remediate.ErrNotReadable.
 func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
 	targets := targetsOf(cfg, root, getenv, hc)
-	bad := checkHTTP(getenv)
 	return func(ctx context.Context, name, key string, v secret.Value) error {
-		if bad != nil {
-			return bad
-		}
 		tg, err := targets(name)
 		if err != nil {
 			return err

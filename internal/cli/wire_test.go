@@ -137,7 +137,11 @@ func TestHTTPTimeoutFromEnv(t *testing.T) {
 			}
 			return ""
 		}}
-		if got := s.httpClient().Timeout; got != want {
+		hc, err := s.httpClient()
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if got := hc.Timeout; got != want {
 			t.Errorf("%q: timeout %s, want %s", v, got, want)
 		}
 	}
@@ -156,5 +160,19 @@ func TestHTTPTimeoutInvalidIsUsage(t *testing.T) {
 	code, _, stderr := runWithEnv(t, env, false, "incidents", "-C", dir)
 	if code != ExitUsage || !strings.Contains(stderr, `LEAKGUARD_HTTP_TIMEOUT="soon"`) || !strings.Contains(stderr, "hint: ") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	// Every command that would call an API refuses the same way, with the
+	// duration's hint, before any request: doctor --online and audit
+	// --open-issue too.
+	repo := gitRepo(t)
+	writeT(t, repo, "leakguard.toml", "[github]\nrepo = \"acme/infra\"\n\n[[keys]]\nname = \"DEPLOY_TOKEN\"\nsource = \"env:DEPLOY_TOKEN\"\ntargets = [\"local\"]\n\n[targets.local]\ntype = \"dotenv\"\npath = \".env.local\"\n")
+	gitT(t, repo, "add", ".")
+	gitT(t, repo, "commit", "-qm", "config")
+	env["LG_TOKEN"] = "x"
+	for _, args := range [][]string{{"doctor", "--online", "-C", repo}, {"audit", "--open-issue", "-C", repo}} {
+		code, _, stderr := runWithEnv(t, env, false, args...)
+		if code != ExitUsage || !strings.Contains(stderr, `LEAKGUARD_HTTP_TIMEOUT="soon"`) || !strings.Contains(stderr, "hint: set it to a Go duration") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
+		}
 	}
 }
