@@ -12,12 +12,8 @@ set -euo pipefail
 COMMITS=${1:-10000}
 FILES=${2:-2000}
 RUNS=${3:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-bench-audit.XXXXXX")
-if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+. "$(dirname "$0")/lib.sh"
+bench_setup leakguard-bench-audit
 # The audit reads the ledger: keep it away from the user's.
 export XDG_STATE_HOME="$WORK/state" NO_COLOR=1
 
@@ -46,13 +42,9 @@ measure() {
 	if [ -z "$bc" ] || awk -v t="$cpu" -v b="$bc" 'BEGIN { exit !(t < b) }'; then eval "C_$key=$cpu"; fi
 }
 
-echo "== building leakguard"
-(cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
-LG="$WORK/leakguard"
-
-echo "== generating $COMMITS commits over $FILES files"
+bench_build
 REPO="$WORK/repo"
-bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
+BENCH_REPO='' bench_repo "$REPO" "$COMMITS" "$FILES"
 echo "commits: $(git -C "$REPO" rev-list --all | wc -l)  refs: $(git -C "$REPO" for-each-ref | wc -l)"
 
 cd "$REPO"

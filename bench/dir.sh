@@ -12,18 +12,14 @@ cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 dir=${1:-$(go env GOROOT)/src}
 runs=${2:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
-
-go build -o "$work/leakguard" ./cmd/leakguard
-gitleaks=$(command -v gitleaks || true)
-if [ -z "$gitleaks" ]; then
-  echo "bench: installing gitleaks v8.30.1 ..." >&2
-  GOBIN="$work/bin" go install github.com/zricethezav/gitleaks/v8@v8.30.1
-  gitleaks="$work/bin/gitleaks"
-fi
+. bench/lib.sh
+bench_setup leakguard-dir
+work=$WORK
+bench_gnu_time
+bench_build
+bench_gitleaks
+gitleaks=$GITLEAKS
+[ -n "$gitleaks" ] || { echo "bench: gitleaks is not on PATH and go install failed" >&2; exit 2; }
 
 # measure NAME CMD...: runs CMD $runs times, prints "median_seconds max_rss_kb".
 measure() {

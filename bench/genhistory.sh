@@ -6,17 +6,8 @@
 # Usage: bench/genhistory.sh REPO COMMITS FILES
 set -euo pipefail
 REPO=$1 COMMITS=$2 FILES=$3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-gen.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-
-randkey() { # an Anthropic-format key, random at run time
-	local body
-	body=$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9_-' | head -c 93)
-	printf 'sk-ant-api03-%sAA' "$body"
-}
+. "$(dirname "$0")/lib.sh"
+BENCH_KEEP='' bench_setup leakguard-gen
 
 git init -q -b main "$REPO"
 KEYS="$(randkey) $(randkey) $(randkey) $(randkey)"

@@ -28,18 +28,10 @@ set -euo pipefail
 COMMITS=${1:-20000}
 FILES=${2:-2000}
 RUNS=${3:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-bench.XXXXXX")
-if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+. "$(dirname "$0")/lib.sh"
+bench_setup leakguard-bench
 
-if ! /usr/bin/time -f %M true 2>/dev/null; then
-	echo "installing GNU time" >&2
-	(apt-get install -y time >/dev/null 2>&1 || sudo apt-get install -y time >/dev/null 2>&1) || true
-fi
-TIME=/usr/bin/time
+bench_gnu_time
 
 # measure NAME CMD...: runs CMD (stdout discarded), prints wall seconds,
 # CPU seconds (user + system, children included) and peak RSS, and appends
@@ -71,18 +63,9 @@ print("ratio=%.2f %s (median of %d runs, spread %.2f-%.2f; %.2f against %.2f)" %
 PY
 }
 
-echo "== building leakguard"
-(cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
-LG="$WORK/leakguard"
-
+bench_build
 REPO="$WORK/repo"
-if [ -n "${BENCH_REPO:-}" ]; then
-	echo "== copying $BENCH_REPO"
-	git clone -q --mirror "$BENCH_REPO" "$REPO/.git" && git -C "$REPO" config core.bare false && git -C "$REPO" checkout -q -f
-else
-	echo "== generating $COMMITS commits over $FILES files"
-	bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
-fi
+bench_repo "$REPO" "$COMMITS" "$FILES"
 cd "$REPO"
 echo "commits: $(git rev-list --all | wc -l)  refs: $(git for-each-ref | wc -l)  pack: $(du -sh .git/objects/pack | cut -f1)"
 
@@ -103,14 +86,7 @@ echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(gre
 "$LG" scan --history --all-refs --no-cache -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
 
 if [ -n "${BENCH_GITLEAKS:-}" ]; then
-	GITLEAKS=""
-	if command -v gitleaks >/dev/null; then
-		GITLEAKS=$(command -v gitleaks)
-	elif [ -x "$(go env GOPATH)/bin/gitleaks" ]; then
-		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
-	elif (cd "$WORK" && GOFLAGS= go install github.com/zricethezav/gitleaks/v8@v8.30.1 >/dev/null 2>&1); then
-		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
-	fi
+	bench_gitleaks
 	if [ -n "$GITLEAKS" ]; then
 		measure gitleaks-git "$GITLEAKS" git --no-banner --exit-code 0 -r "$WORK/gl.json" -f json .
 		grep -c '"RuleID"' "$WORK/gl.json" | sed 's/^/gitleaks findings: /' || true

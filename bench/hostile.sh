@@ -33,11 +33,11 @@ declare -A limits=([a-9.5MiB]=150 [a-100MB]=400 [text-100MB]=400 [b64-100MB]=400
 for name in "${inputs[@]}"; do
   [ -n "${limits[$name]:-}" ] || { echo "bench: unknown input $name (a-9.5MiB, a-100MB, text-100MB, b64-100MB)" >&2; exit 2; }
 done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
-
-go build -o "$work/leakguard" ./cmd/leakguard
+. bench/lib.sh
+bench_setup leakguard-hostile
+work=$WORK
+bench_gnu_time
+bench_build
 gitleaks=$(command -v gitleaks || true)
 [ "${LEAKGUARD_BENCH_GITLEAKS:-1}" != 0 ] || gitleaks=
 

@@ -17,18 +17,8 @@ set -euo pipefail
 COMMITS=${1:-20000}
 FILES=${2:-2000}
 ROUNDS=${3:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-incr.XXXXXX")
-if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-
-randkey() { # an Anthropic-format key, random at run time
-	local body
-	body=$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9_-' | head -c 93)
-	printf 'sk-ant-api03-%sAA' "$body"
-}
+. "$(dirname "$0")/lib.sh"
+bench_setup leakguard-incr
 
 # secs CMD...: wall seconds of CMD (its stdout to $WORK/out, stderr to
 # $WORK/err; exit 0 or 1 expected).
@@ -56,13 +46,9 @@ stats() {
 		      printf "ratio=%.3f %s (median of %d; spread %.3f-%.3f)\n", m, n, NR, v[1], v[NR] }'
 }
 
-echo "== building leakguard"
-(cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
-LG="$WORK/leakguard"
-
-echo "== generating $COMMITS commits over $FILES files"
+bench_build
 REPO="$WORK/repo"
-bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
+BENCH_REPO='' bench_repo "$REPO" "$COMMITS" "$FILES"
 echo "commits: $(git -C "$REPO" rev-list --all | wc -l)  pack: $(du -sh "$REPO/.git/objects/pack" | cut -f1)"
 cd "$REPO"
 export XDG_STATE_HOME="$WORK/state"

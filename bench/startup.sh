@@ -23,48 +23,20 @@ set -euo pipefail
 RUNS=${1:-20}
 COMMITS=${2:-2000}
 FILES=${3:-10000}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-startup.XXXXXX")
-if [ -z "${BENCH_KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "work dir: $WORK"; fi
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+. "$(dirname "$0")/lib.sh"
+bench_setup leakguard-startup
 
-echo "== building leakguard and an empty Go binary"
-(cd "$ROOT" && go build -o "$WORK/leakguard" ./cmd/leakguard)
-mkdir -p "$WORK/empty"
-printf 'module empty\n\ngo 1.22\n' >"$WORK/empty/go.mod"
-printf 'package main\n\nfunc main() {}\n' >"$WORK/empty/main.go"
-(cd "$WORK/empty" && GOFLAGS= go build -o "$WORK/empty-go" .)
-LG="$WORK/leakguard"
-EMPTY="$WORK/empty-go"
-
-GITLEAKS=""
-if command -v gitleaks >/dev/null; then
-	GITLEAKS=$(command -v gitleaks)
-elif [ -x "$(go env GOPATH)/bin/gitleaks" ]; then
-	GITLEAKS="$(go env GOPATH)/bin/gitleaks"
-else
-	echo "installing gitleaks v8.30.1" >&2
-	if (cd "$WORK" && GOFLAGS= go install github.com/zricethezav/gitleaks/v8@v8.30.1 >/dev/null 2>&1); then
-		GITLEAKS="$(go env GOPATH)/bin/gitleaks"
-	fi
-fi
+bench_build
+bench_empty_go
+bench_gitleaks
 
 REPO="$WORK/repo"
-if [ -n "${BENCH_REPO:-}" ]; then
-	echo "== copying $BENCH_REPO"
-	git clone -q --no-local "$BENCH_REPO" "$REPO"
-else
-	echo "== generating $COMMITS commits over $FILES files"
-	bash "$ROOT/bench/genhistory.sh" "$REPO" "$COMMITS" "$FILES"
-fi
+bench_repo "$REPO" "$COMMITS" "$FILES"
 cd "$REPO"
 echo "repository: $(git ls-files | wc -l) files in the index, $(git rev-list --all | wc -l) commits, pack $(du -sh .git/objects | cut -f1)"
 
-body=$(head -c 600 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 93) # alphanumeric: both scanners must see it
 f=$(git ls-files | sed -n 1p)
-printf '    new_value = 1\n    token = "sk-ant-api03-%sAA"\n' "$body" >>"$f"
+printf '    new_value = 1\n    token = "%s"\n' "$(randkey)" >>"$f"
 echo "print(1)" >new_file.py
 git add "$f" new_file.py
 echo "staged: $(git diff --cached --shortstat)"
