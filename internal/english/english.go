@@ -3,15 +3,28 @@ package english
 
 import "strconv"
 
-// irregular are the plurals the rules below get wrong.
-var irregular = map[string]string{
-	"was": "were", "is": "are", "has": "have", "this": "these", "it": "they",
+// irregular is the plural of a word the rules below get wrong ("" for
+// others). A switch, not a map: nothing to build at start-up.
+func irregular(word string) string {
+	switch word {
+	case "was":
+		return "were"
+	case "is":
+		return "are"
+	case "has":
+		return "have"
+	case "this":
+		return "these"
+	case "it":
+		return "they"
+	}
+	return ""
 }
 
 // Plural is the noun's plural: entry → entries, match → matches, key →
 // keys, exposure → exposures.
 func Plural(noun string) string {
-	if p, ok := irregular[noun]; ok {
+	if p := irregular(noun); p != "" {
 		return p
 	}
 	n := len(noun)
