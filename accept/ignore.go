@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakguard/leakguard/internal/atomicfile"
@@ -19,7 +20,9 @@ import (
 
 // fingerprintRe is a fingerprint as reports and the block message print
 // it: rule:hash, the hash keyed (32 hex digits) or not (16).
-var fingerprintRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*):([0-9a-f]{32}|[0-9a-f]{16})$`)
+var fingerprintRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*):([0-9a-f]{32}|[0-9a-f]{16})$`)
+})
 
 // Entry is one entry of the ignore file.
 type Entry struct {
@@ -69,7 +72,7 @@ type Lookup struct {
 // an unkeyed one is looked up in the last blocked scan, then in the work
 // tree, to key it.
 func (l *Lookup) Entry(fp string) (Entry, error) {
-	m := fingerprintRe.FindStringSubmatch(fp)
+	m := fingerprintRe().FindStringSubmatch(fp)
 	if m == nil {
 		return Entry{}, hint.Usagef("copy it from the block message or the report (rule:hash)", "%q is not a fingerprint", fp)
 	}

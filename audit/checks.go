@@ -269,7 +269,7 @@ func checkRotation(in Input, r *Report) Check {
 	return c
 }
 
-var wordSep = regexp.MustCompile(`[^A-Za-z0-9]+`)
+var wordSep = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9]+`) })
 
 var envWords = map[string]string{
 	"prod": "production", "production": "production", "prd": "production",
@@ -281,7 +281,7 @@ var envWords = map[string]string{
 // envOfPath guesses the environment a file configures from its name:
 // .env.production, config/prod/…, settings.dev.json.
 func envOfPath(p string) string {
-	for _, part := range wordSep.Split(strings.ToLower(p), -1) {
+	for _, part := range wordSep().Split(strings.ToLower(p), -1) {
 		if e, ok := envWords[part]; ok {
 			return e
 		}

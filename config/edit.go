@@ -6,11 +6,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var (
-	tableHeaderRe = regexp.MustCompile(`^\s*\[`)
-	keysHeaderRe  = regexp.MustCompile(`^\s*\[\[\s*keys\s*\]\]\s*(#.*)?$`)
+	tableHeaderRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[`) })
+	keysHeaderRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\[\s*keys\s*\]\]\s*(#.*)?$`) })
 )
 
 // EditKeyField returns the file at path with field = value (value
@@ -36,12 +37,12 @@ func setKeyField(doc, name, field, value string) string {
 	nameRe := regexp.MustCompile(`^\s*name\s*=\s*["']` + regexp.QuoteMeta(name) + `["']\s*(#.*)?$`)
 	fieldRe := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(field) + `\s*=`)
 	for i := 0; i < len(lines); i++ {
-		if !keysHeaderRe.MatchString(lines[i]) {
+		if !keysHeaderRe().MatchString(lines[i]) {
 			continue
 		}
 		end := len(lines)
 		for j := i + 1; j < len(lines); j++ {
-			if tableHeaderRe.MatchString(lines[j]) {
+			if tableHeaderRe().MatchString(lines[j]) {
 				end = j
 				break
 			}

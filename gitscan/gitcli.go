@@ -481,7 +481,7 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 	return nil
 }
 
-var objectID = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+var objectID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b[0-9a-f]{40}\b`) })
 
 // gitObjectError reads git's report of an object it could not read
 // (corrupt, or missing) into an [*ObjectError]; nil when git said
@@ -504,9 +504,9 @@ func gitObjectError(what, stderr string) *ObjectError {
 	default:
 		return nil
 	}
-	id := objectID.FindString(msg)
+	id := objectID().FindString(msg)
 	if id == "" {
-		id = objectID.FindString(stderr)
+		id = objectID().FindString(stderr)
 	}
 	return &ObjectError{What: what, Hash: plumbing.NewHash(id), Corrupt: corrupt, Err: errors.New(strings.TrimSpace(msg))}
 }

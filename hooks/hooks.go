@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/config"
 
@@ -590,8 +591,8 @@ func globalConfigPath(o Options) string {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 var (
-	sectionRe   = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9.-]+)\s*(?:"[^"]*")?\s*\]`)
-	hooksPathRe = regexp.MustCompile(`(?i)^\s*hookspath\s*=`)
+	sectionRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9.-]+)\s*(?:"[^"]*")?\s*\]`) })
+	hooksPathRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^\s*hookspath\s*=`) })
 )
 
 // editGlobal rewrites core.hooksPath in the global config file by text
@@ -609,7 +610,7 @@ func editGlobal(path, value string) error {
 	var out []string
 	inCore, done, coreAt := false, false, -1
 	for _, l := range lines {
-		if m := sectionRe.FindStringSubmatch(l); m != nil {
+		if m := sectionRe().FindStringSubmatch(l); m != nil {
 			inCore = strings.EqualFold(m[1], "core") && !strings.Contains(l, `"`)
 			if inCore && coreAt < 0 {
 				coreAt = len(out)
@@ -617,7 +618,7 @@ func editGlobal(path, value string) error {
 			out = append(out, l)
 			continue
 		}
-		if inCore && hooksPathRe.MatchString(l) {
+		if inCore && hooksPathRe().MatchString(l) {
 			if value != "" && !done {
 				out = append(out, "\thooksPath = "+value+"\n")
 				done = true

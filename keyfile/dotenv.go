@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // DotenvName matches the names a dotenv file may assign.
-var DotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var DotenvName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`) })
 
 // SetDotenv sets name to value in dotenv content and returns the new
 // content. Every assignment of name (NAME=…, export NAME=…, with spaces
@@ -25,7 +26,7 @@ var DotenvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 // quotes with \\, \" and \n escapes. A single-quoted assignment keeps its
 // quotes when they can hold the value.
 func SetDotenv(content []byte, name, value string) ([]byte, error) {
-	if !DotenvName.MatchString(name) {
+	if !DotenvName().MatchString(name) {
 		return nil, fmt.Errorf("%q is not a valid variable name", name)
 	}
 	if strings.ContainsRune(value, 0) {
@@ -97,7 +98,7 @@ func parseAssignment(b []byte, i, le int) (assignment, bool) {
 		return assignment{}, false
 	}
 	name := strings.TrimSpace(string(b[j : j+eq]))
-	if !DotenvName.MatchString(name) {
+	if !DotenvName().MatchString(name) {
 		return assignment{}, false
 	}
 	vs := skipBlank(b, j+eq+1, le)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // GitleaksIgnoreFile is gitleaks's ignore file, read so that a repository
@@ -29,7 +30,7 @@ type GitleaksIgnore struct {
 }
 
 // commitRe is a commit id at the start of a gitleaks fingerprint.
-var commitRe = regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64}):`)
+var commitRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64}):`) })
 
 // ParseGitleaksIgnore reads a .gitleaksignore. ruleIDs maps a rule id
 // an entry names to the leakguard rule ids it stands for. Lines that are
@@ -49,7 +50,7 @@ func ParseGitleaksIgnore(r io.Reader, ruleIDs func(string) []string) (*GitleaksI
 		}
 		line = strings.ReplaceAll(line, `\`, "/") // gitleaks on Windows
 		commit := ""
-		if m := commitRe.FindString(line); m != "" {
+		if m := commitRe().FindString(line); m != "" {
 			commit = strings.ToLower(m[:len(m)-1])
 			line = line[len(m):]
 		}

@@ -111,7 +111,9 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 
 // entryRe is an ignore entry's fingerprint at the start of its line:
 // <rule-id>:<secret-hash>, the hash as [SecretHash] writes it.
-var entryRe = regexp.MustCompile(`^[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*:(?:[0-9a-f]{32}|[0-9a-f]{16})(?:[ \t]|$)`)
+var entryRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*:(?:[0-9a-f]{32}|[0-9a-f]{16})(?:[ \t]|$)`)
+})
 
 // inIgnoreEntry reports whether content[s:e] lies inside the fingerprint
 // of an entry of an ignore file: a hash, never a secret. An ignore file is
@@ -126,7 +128,7 @@ func inIgnoreEntry(p string, content []byte, s, e int) bool {
 	if i := bytes.IndexByte(content[ls:], '\n'); i >= 0 {
 		le = ls + i
 	}
-	m := entryRe.FindIndex(content[ls:le])
+	m := entryRe().FindIndex(content[ls:le])
 	return m != nil && e <= ls+m[1]
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/leakguard/leakguard/secret"
@@ -221,11 +222,13 @@ func fill(marks []byte, s, e int, m byte) {
 	}
 }
 
-var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+var urlScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`) })
 
 // credFlag is a command-line flag that takes a credential as its next
 // word, and the words that precede a credential in an HTTP header.
-var credFlag = regexp.MustCompile(`(?i)(?:--?[a-z0-9_.-]*(?:pass|pwd|token|secret|key|auth|cred)[a-z0-9_.-]*|\bbearer|\bbasic)[ \t]+`)
+var credFlag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(?:--?[a-z0-9_.-]*(?:pass|pwd|token|secret|key|auth|cred)[a-z0-9_.-]*|\bbearer|\bbasic)[ \t]+`)
+})
 
 // hideByShape marks what looks like a secret in text by its shape alone:
 // assignment values, URL passwords, credential flags' values and random
@@ -242,7 +245,7 @@ func hideByShape(text string, marks []byte) {
 			}
 		}
 	}
-	for _, m := range credFlag.FindAllStringIndex(text, -1) {
+	for _, m := range credFlag().FindAllStringIndex(text, -1) {
 		s, e := valueSpan(text, m[1])
 		fill(marks, s, e, markHide)
 	}
@@ -329,7 +332,7 @@ func valueSpan(text string, vs int) (int, int) {
 	for e < len(text) && !isSpace(text[e]) {
 		e++
 	}
-	if urlScheme.MatchString(text[vs:e]) {
+	if urlScheme().MatchString(text[vs:e]) {
 		return vs, vs // a URL: its password and query values are hidden on their own
 	}
 	return vs, e

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -160,7 +161,7 @@ func incidentIDs(s *IO, c *cobra.Command, id string) []cobra.Completion {
 
 // formatList is the list of values in a --format flag's usage:
 // "output format: text, json or sarif".
-var formatList = regexp.MustCompile(`format: ([a-z-]+(?:, [a-z-]+)*(?:,? or [a-z-]+)?)`)
+var formatList = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`format: ([a-z-]+(?:, [a-z-]+)*(?:,? or [a-z-]+)?)`) })
 
 // flagValues are the values a flag takes, when they are a fixed set.
 func flagValues(fl *pflag.Flag) []string {
@@ -170,7 +171,7 @@ func flagValues(fl *pflag.Flag) []string {
 	case "min-confidence":
 		return []string{"low", "medium", "high"}
 	case "format":
-		m := formatList.FindStringSubmatch(fl.Usage)
+		m := formatList().FindStringSubmatch(fl.Usage)
 		if m == nil {
 			return nil
 		}

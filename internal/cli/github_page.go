@@ -5,11 +5,14 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // githubRemoteRe is a GitHub remote URL: https://github.com/o/r(.git),
 // git@github.com:o/r(.git) or ssh://git@github.com/o/r(.git).
-var githubRemoteRe = regexp.MustCompile(`^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+var githubRemoteRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+})
 
 // githubPage is the repository's page on GitHub, for links in reports:
 // GITHUB_SERVER_URL/GITHUB_REPOSITORY in Actions, else the origin
@@ -29,7 +32,7 @@ func githubPage(ctx context.Context, s *IO, root string) string {
 	if err != nil {
 		return ""
 	}
-	m := githubRemoteRe.FindStringSubmatch(strings.TrimSpace(string(out)))
+	m := githubRemoteRe().FindStringSubmatch(strings.TrimSpace(string(out)))
 	if m == nil {
 		return ""
 	}

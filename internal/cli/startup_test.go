@@ -5,7 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,4 +134,109 @@ func TestStartupLoadsNothing(t *testing.T) {
 	if w := runFresh(t, "providers"); !w.Verifiers || w.Code == 0 {
 		t.Errorf("listing %d providers left the registry unbuilt", w.Code)
 	}
+}
+
+// TestNoRegexpCompiledAtInit: no package of the module compiles a regular
+// expression while it initialises (a package-level var, an init func, a
+// function literal called at init). Every process pays for package
+// initialisation, 'leakguard version' and the pre-commit hook included,
+// whether it uses the expression or not: compile it on first use
+// (sync.OnceValue). The rules' own expressions are compiled lazily per
+// rule (TestStartupLoadsNothing).
+func TestNoRegexpCompiledAtInit(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			// The test kits are never linked into leakguard (layers_test).
+			if path != root && (name == "testdata" || name == "vendor" || name == "testkit" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		for _, at := range initCompiles(f) {
+			rel, _ := filepath.Rel(root, fset.Position(at).Filename)
+			found = append(found, fmt.Sprintf("%s:%d", rel, fset.Position(at).Line))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range found {
+		t.Errorf("%s: a regular expression is compiled at package initialisation: compile it on first use (sync.OnceValue)", at)
+	}
+}
+
+// initCompiles are the positions of the regexp.Compile-family calls in f
+// that run when its package initialises.
+func initCompiles(f *ast.File) []token.Pos {
+	re := ""
+	for _, im := range f.Imports {
+		if p, _ := strconv.Unquote(im.Path.Value); p == "regexp" {
+			re = "regexp"
+			if im.Name != nil {
+				re = im.Name.Name
+			}
+		}
+	}
+	if re == "" {
+		return nil
+	}
+	var at []token.Pos
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false // runs when called, not at init
+			case *ast.CallExpr:
+				if fl, ok := n.Fun.(*ast.FuncLit); ok { // func() { ... }() runs now
+					walk(fl.Body)
+					for _, a := range n.Args {
+						walk(a)
+					}
+					return false
+				}
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+					if id, ok := sel.X.(*ast.Ident); ok && id.Name == re && strings.Contains(sel.Sel.Name, "Compile") {
+						at = append(at, n.Pos())
+					}
+				}
+			}
+			return true
+		})
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			if d.Tok == token.VAR {
+				for _, s := range d.Specs {
+					for _, v := range s.(*ast.ValueSpec).Values {
+						walk(v)
+					}
+				}
+			}
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name == "init" {
+				walk(d.Body)
+			}
+		}
+	}
+	return at
 }

@@ -80,7 +80,7 @@ func New(cfg Config) (*Target, error) {
 	if cfg.Kind == JSON && cfg.Pointer != "" && !strings.HasPrefix(cfg.Pointer, "/") {
 		return nil, fmt.Errorf("pointer %q: a JSON pointer starts with /", cfg.Pointer)
 	}
-	if cfg.Kind == Dotenv && cfg.KeyName != "" && !keyfile.DotenvName.MatchString(cfg.KeyName) {
+	if cfg.Kind == Dotenv && cfg.KeyName != "" && !keyfile.DotenvName().MatchString(cfg.KeyName) {
 		return nil, fmt.Errorf("name %q is not a valid variable name", cfg.KeyName)
 	}
 	return &Target{cfg: cfg, path: keyfile.ExpandHome(cfg.Path)}, nil
