@@ -18,7 +18,12 @@
 #                                                (bench/incremental.sh times the cache)
 # printing wall time and peak RSS of each run, the commit count each side
 # read, and 'ratio=' lines (median of the runs, with the spread of the
-# per-run ratios). Optional: BENCH_GITLEAKS=1 adds gitleaks git (slow),
+# per-run ratios). BENCH_PULL=1 first moves most of the history into
+# pull-request refs, as on a GitHub mirror: every branch becomes
+# refs/pull/N/head and main goes back to the first 40% of its first-parent
+# chain, so the commits only pull refs reach are more than half (the line
+# 'pull refs:' says how many); both sides still read every ref.
+# Optional: BENCH_GITLEAKS=1 adds gitleaks git (slow),
 # BENCH_GOGIT=1 leakguard's go-git backend, BENCH_PROFILE=FILE writes a CPU
 # profile of one more leakguard run (LEAKGUARD_CPUPROFILE). Not run by CI.
 #
@@ -67,6 +72,20 @@ bench_build
 REPO="$WORK/repo"
 bench_repo "$REPO" "$COMMITS" "$FILES"
 cd "$REPO"
+if [ -n "${BENCH_PULL:-}" ]; then
+	n=0
+	git update-ref refs/pull/0/head main
+	for b in $(git for-each-ref --format='%(refname)' refs/heads/ | grep -v '^refs/heads/main$'); do
+		n=$((n + 1))
+		git update-ref refs/pull/$n/head "$b" && git update-ref -d "$b"
+	done
+	chain=$(git rev-list --first-parent --count main)
+	git checkout -q --detach && git update-ref refs/heads/main "main~$((chain * 6 / 10))" && git checkout -q -f main
+	all=$(git rev-list --all | wc -l)
+	only=$(git rev-list --all --not --exclude='refs/pull/*' --all | wc -l)
+	echo "pull refs: $((n + 1)) refs/pull/*/head; $only of $all commits only they reach"
+	[ $((only * 2)) -gt "$all" ] || { echo "bench: pull refs reach only $only of $all commits; want more than half" >&2; exit 1; }
+fi
 echo "commits: $(git rev-list --all | wc -l)  refs: $(git for-each-ref | wc -l)  pack: $(du -sh .git/objects/pack | cut -f1)"
 
 echo "== full history, $RUNS runs each in turn (every ref on both sides: git log --all, leakguard --all-refs)"
@@ -83,6 +102,10 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo "cpu profile: $BENCH_PROFILE (go tool pprof $LG $BENCH_PROFILE)"
 fi
 echo "commits read: git log --all $(git rev-list --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.leakguard" | tr -dc 0-9)"
+if [ -n "${BENCH_PULL:-}" ]; then # without --all-refs leakguard skips them
+	"$LG" scan --history --no-cache -f json >/dev/null 2>"$WORK/err.default" || true
+	echo "commits read without --all-refs: git log --exclude='refs/pull/*' --all $(git rev-list --exclude='refs/pull/*' --all | wc -l), leakguard $(grep -o '([0-9]* commits' "$WORK/err.default" | tr -dc 0-9)"
+fi
 "$LG" scan --history --all-refs --no-cache -f json 2>/dev/null | grep -c '"RuleID"' | sed 's/^/leakguard history findings: /' || true
 
 if [ -n "${BENCH_GITLEAKS:-}" ]; then
