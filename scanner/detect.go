@@ -76,16 +76,25 @@ type Detector struct {
 // NewDetector builds a detector.
 func NewDetector(o Options) *Detector {
 	d := &Detector{rules: o.Rules, allow: o.Allowlist, keys: o.Keys, depth: o.DecodeDepth, ignore: o.Ignore, min: o.MinConfidence, extra: newExtraAllowlists(o.Allowlists)}
-	idx := map[string]int{}
-	var pats []string
+	// Every process builds this once, a pre-commit hook's included: the
+	// tables are sized up front and the rules of all patterns share one
+	// backing array, not ~1,500 small slices grown one rule at a time.
+	n := len(o.Keys)
+	for _, r := range o.Rules {
+		n += len(r.LowerKeywords())
+	}
+	idx := make(map[string]int, n)
+	pats := make([]string, 0, n)
+	d.patKey = make([]int, 0, n)
+	nRules := make([]int, 0, n) // rules per pattern
 	add := func(p string) int {
 		if i, ok := idx[p]; ok {
 			return i
 		}
 		idx[p] = len(pats)
 		pats = append(pats, p)
-		d.patRules = append(d.patRules, nil)
 		d.patKey = append(d.patKey, -1)
+		nRules = append(nRules, 0)
 		return len(pats) - 1
 	}
 	for i, r := range o.Rules {
@@ -94,16 +103,27 @@ func NewDetector(o Options) *Detector {
 			continue
 		}
 		for _, k := range r.LowerKeywords() {
-			p := add(k)
-			d.patRules[p] = append(d.patRules[p], i)
+			nRules[add(k)]++
 		}
 	}
 	for i, k := range o.Keys {
 		if k.Name == "" {
 			continue
 		}
-		p := add(strings.ToLower(k.Name))
-		d.patKey[p] = i
+		d.patKey[add(strings.ToLower(k.Name))] = i
+	}
+	// patRules[p] is a window of one array, filled in rule order.
+	d.patRules = make([][]int, len(pats))
+	all := make([]int, 0, n)
+	for p, c := range nRules {
+		d.patRules[p] = all[len(all) : len(all) : len(all)+c]
+		all = all[:len(all)+c]
+	}
+	for i, r := range o.Rules {
+		for _, k := range r.LowerKeywords() {
+			p := idx[k]
+			d.patRules[p] = append(d.patRules[p], i)
+		}
 	}
 	d.keywords = newPrefilter(pats)
 	d.known = newKnownValues(o.Keys)

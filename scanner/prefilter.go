@@ -53,11 +53,17 @@ func (p *prefilter) add(slot *uint16, k keyword) {
 // the pattern's index.
 func newPrefilter(pats []string) *prefilter {
 	p := &prefilter{n: len(pats)}
+	size := 0
+	for _, s := range pats {
+		size += len(s)
+	}
+	lowered := make([]byte, 0, size) // every keyword's bytes, one allocation
 	for id, s := range pats {
 		if len(s) < 2 {
 			continue
 		}
-		k := keyword{lower: []byte(s), id: id}
+		lowered = append(lowered, s...)
+		k := keyword{lower: lowered[len(lowered)-len(s) : len(lowered) : len(lowered)], id: id}
 		for i, c := range k.lower {
 			k.lower[i] = lowerTable[c]
 			if i < 4 {
