@@ -12,7 +12,9 @@
 #
 # on a large repository (bench/genhistory.sh: COMMITS commits over FILES
 # files; or BENCH_REPO, a repository to copy) with a small staged change: one
-# edited file holding a key made at run time, one new file. gitleaks is
+# edited file holding a key made at run time, one new file; then, as most
+# commits are, the same change without the key (both must pass it: no block
+# record, no repository key to derive). gitleaks is
 # used when on PATH or in GOPATH/bin, else installed with go install; when it
 # cannot be had its lines say so and only the floor is compared.
 # Prints one 'ratio=' line per comparison. Not run by CI.
@@ -35,6 +37,8 @@ bench_repo "$REPO" "$COMMITS" "$FILES"
 cd "$REPO"
 echo "repository: $(git ls-files | wc -l) files in the index, $(git rev-list --all | wc -l) commits, pack $(du -sh .git/objects | cut -f1)"
 
+# A blocked scan records itself in the state directory: not the user's.
+export XDG_STATE_HOME="$WORK/state"
 f=$(git ls-files | sed -n 1p)
 printf '    new_value = 1\n    token = "%s"\n' "$(randkey)" >>"$f"
 echo "print(1)" >new_file.py
@@ -94,5 +98,20 @@ if [ -n "$GITLEAKS" ]; then
 	SIDE_A="$GITLEAKS version" SIDE_B="$EMPTY" pairs "gitleaks version" "empty Go binary"
 else
 	echo "gitleaks: not available (not on PATH, go install failed): compared against the floor only"
+fi
+
+git checkout -q HEAD -- "$f"
+printf '    new_value = 1\n' >>"$f"
+git add "$f"
+echo "== a clean change ($RUNS paired runs each): $(git diff --cached --shortstat)"
+rc=0; "$LG" scan --staged >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || { echo "leakguard scan --staged exited $rc on the clean change, want 0" >&2; exit 1; }
+SIDE_A="$LG scan --staged" SIDE_B="git diff-index --cached -p --no-color HEAD ;; $EMPTY" \
+	pairs "leakguard scan --staged (clean)" "floor (diff-index + empty Go)"
+if [ -n "$GITLEAKS" ]; then
+	rc=0; "$GITLEAKS" git --no-banner --pre-commit --staged . >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { echo "gitleaks exited $rc on the clean change, want 0" >&2; exit 1; }
+	SIDE_A="$LG scan --staged" SIDE_B="$GITLEAKS git --no-banner --pre-commit --staged --exit-code 0 ." \
+		pairs "leakguard scan --staged (clean)" "gitleaks --pre-commit --staged"
 fi
 echo "targets: leakguard version <= 4 ms; scan --staged <= 0.20x gitleaks"
