@@ -422,18 +422,15 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 		seen[r.ID] = true
 		specs = append(specs, r)
 	}
-	c.Rules = make([]*rules.Rule, 0, len(specs))
-	for i, s := range specs {
-		compile := rules.Compile
-		if i < nDefault {
-			compile = rules.CompileLazy // the tests compile every embedded rule
-		}
-		r, err := compile(*s)
+	// The embedded rules compile on first use (the tests compile every one).
+	embedded, err := rules.CompileLazyAll(specs[:nDefault])
+	if err != nil {
+		return nil, fmt.Errorf("embedded %w", err)
+	}
+	c.Rules = append(make([]*rules.Rule, 0, len(specs)), embedded...)
+	for ui, s := range specs[nDefault:] {
+		r, err := rules.Compile(*s)
 		if err != nil {
-			if i < nDefault {
-				return nil, fmt.Errorf("embedded rule %s: %w", s.ID, err)
-			}
-			ui := i - nDefault
 			field, msg, _ := strings.Cut(err.Error(), ": ")
 			return nil, &Error{File: path, Line: lineOfField(b, "rules", ui, field), Field: fmt.Sprintf("rules[%d].%s (id %q)", ui, field, s.ID), Err: errors.New(msg)}
 		}
