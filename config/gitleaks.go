@@ -105,73 +105,75 @@ func IsGitleaks(path string, b []byte) bool {
 // gitleaks rule that leakguard splits by format maps to each part, and
 // generic-api-key (secret-named assignments) to the rules that report
 // such assignments, not to every generic rule.
-var gitleaksIDs = map[string][]string{
-	"generic-api-key":                             {"generic-secret-assignment", "dotenv-password", "php-password-variable", "spring-config-password", "xml-secret-element"},
-	"aws-access-token":                            {"aws-access-key-id"},
-	"private-key":                                 {"private-key-rsa", "private-key-ec", "private-key-dsa", "private-key-pkcs8", "private-key-pkcs8-encrypted", "private-key-openssh", "private-key-ssh2-encrypted", "pgp-private-key-block"},
-	"github-oauth":                                {"github-oauth-token"},
-	"github-app-token":                            {"github-user-to-server-token", "github-server-to-server-token"},
-	"gitlab-runner-authentication-token":          {"gitlab-runner-token"},
-	"gitlab-runner-authentication-token-routable": {"gitlab-runner-token-routable"},
-	"gitlab-kubernetes-agent-token":               {"gitlab-agent-token"},
-	"gitlab-ptt":                                  {"gitlab-pipeline-trigger-token"},
-	"gitlab-rrt":                                  {"gitlab-runner-registration-token"},
-	"slack-legacy-bot-token":                      {"slack-bot-token"},
-	"slack-legacy-workspace-token":                {"slack-workspace-token"},
-	"stripe-access-token":                         {"stripe-live-secret-key", "stripe-test-secret-key", "stripe-restricted-key"},
-	"openai-api-key":                              {"openai-project-key", "openai-service-account-key", "openai-admin-key", "openai-legacy-key"},
-	"anthropic-admin-api-key":                     {"anthropic-admin-key"},
-	"gcp-api-key":                                 {"google-api-key"},
-	"alibaba-secret-key":                          {"alibaba-access-key-secret"},
-	"cloudflare-api-key":                          {"cloudflare-api-token"},
-	"digitalocean-pat":                            {"digitalocean-personal-access-token"},
-	"digitalocean-access-token":                   {"digitalocean-oauth-access-token"},
-	"digitalocean-refresh-token":                  {"digitalocean-oauth-refresh-token"},
-	"doppler-api-token":                           {"doppler-personal-token"},
-	"dropbox-short-lived-api-token":               {"dropbox-short-lived-token"},
-	"dropbox-long-lived-api-token":                {"dropbox-long-lived-token"},
-	"facebook-secret":                             {"facebook-app-secret"},
-	"flutterwave-secret-key":                      {"flutterwave-live-secret-key", "flutterwave-test-secret-key"},
-	"hashicorp-tf-api-token":                      {"terraform-cloud-api-token"},
-	"heroku-api-key":                              {"heroku-api-key-legacy"}, // gitleaks's is the UUID form
-	"heroku-api-key-v2":                           {"heroku-api-key"},
-	"huggingface-organization-api-token":          {"huggingface-org-token"},
-	"hubspot-api-key":                             {"hubspot-api-key-legacy"},
-	"infracost-api-token":                         {"infracost-api-key"},
-	"intercom-api-key":                            {"intercom-access-token"},
-	"artifactory-api-key":                         {"jfrog-api-key"},
-	"artifactory-reference-token":                 {"jfrog-reference-token"},
-	"lob-api-key":                                 {"lob-live-api-key"},
-	"mailgun-private-api-token":                   {"mailgun-api-key-legacy"},
-	"microsoft-teams-webhook":                     {"microsoft-teams-webhook-url"},
-	"new-relic-user-api-key":                      {"newrelic-user-api-key"},
-	"new-relic-insert-key":                        {"newrelic-insights-key"},
-	"new-relic-browser-api-token":                 {"newrelic-browser-api-key"},
-	"okta-access-token":                           {"okta-api-token"},
-	"pulumi-api-token":                            {"pulumi-access-token"},
-	"postman-api-token":                           {"postman-api-key"},
-	"prefect-api-token":                           {"prefect-api-key"},
-	"rubygems-api-token":                          {"rubygems-api-key"},
-	"sendgrid-api-token":                          {"sendgrid-api-key"},
-	"sendinblue-api-token":                        {"brevo-api-key"},
-	"sentry-org-token":                            {"sentry-org-auth-token"},
-	"sentry-user-token":                           {"sentry-user-auth-token"},
-	"shopify-custom-access-token":                 {"shopify-custom-app-token"},
-	"shopify-private-app-access-token":            {"shopify-private-app-token"},
-	"sonar-api-token":                             {"sonarqube-user-token", "sonarqube-global-token", "sonarqube-project-token"},
-	"telegram-bot-api-token":                      {"telegram-bot-token"},
-	"cohere-api-token":                            {"cohere-api-key"},
-	"databricks-api-token":                        {"databricks-access-token"},
-	"airtable-personnal-access-token":             {"airtable-personal-access-token"},
-	"airtable-api-key":                            {"airtable-api-key-legacy"},
-	"curl-auth-user":                              {"curl-user-password"},
-}
+var gitleaksIDs = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"generic-api-key":                             {"generic-secret-assignment", "dotenv-password", "php-password-variable", "spring-config-password", "xml-secret-element"},
+		"aws-access-token":                            {"aws-access-key-id"},
+		"private-key":                                 {"private-key-rsa", "private-key-ec", "private-key-dsa", "private-key-pkcs8", "private-key-pkcs8-encrypted", "private-key-openssh", "private-key-ssh2-encrypted", "pgp-private-key-block"},
+		"github-oauth":                                {"github-oauth-token"},
+		"github-app-token":                            {"github-user-to-server-token", "github-server-to-server-token"},
+		"gitlab-runner-authentication-token":          {"gitlab-runner-token"},
+		"gitlab-runner-authentication-token-routable": {"gitlab-runner-token-routable"},
+		"gitlab-kubernetes-agent-token":               {"gitlab-agent-token"},
+		"gitlab-ptt":                                  {"gitlab-pipeline-trigger-token"},
+		"gitlab-rrt":                                  {"gitlab-runner-registration-token"},
+		"slack-legacy-bot-token":                      {"slack-bot-token"},
+		"slack-legacy-workspace-token":                {"slack-workspace-token"},
+		"stripe-access-token":                         {"stripe-live-secret-key", "stripe-test-secret-key", "stripe-restricted-key"},
+		"openai-api-key":                              {"openai-project-key", "openai-service-account-key", "openai-admin-key", "openai-legacy-key"},
+		"anthropic-admin-api-key":                     {"anthropic-admin-key"},
+		"gcp-api-key":                                 {"google-api-key"},
+		"alibaba-secret-key":                          {"alibaba-access-key-secret"},
+		"cloudflare-api-key":                          {"cloudflare-api-token"},
+		"digitalocean-pat":                            {"digitalocean-personal-access-token"},
+		"digitalocean-access-token":                   {"digitalocean-oauth-access-token"},
+		"digitalocean-refresh-token":                  {"digitalocean-oauth-refresh-token"},
+		"doppler-api-token":                           {"doppler-personal-token"},
+		"dropbox-short-lived-api-token":               {"dropbox-short-lived-token"},
+		"dropbox-long-lived-api-token":                {"dropbox-long-lived-token"},
+		"facebook-secret":                             {"facebook-app-secret"},
+		"flutterwave-secret-key":                      {"flutterwave-live-secret-key", "flutterwave-test-secret-key"},
+		"hashicorp-tf-api-token":                      {"terraform-cloud-api-token"},
+		"heroku-api-key":                              {"heroku-api-key-legacy"}, // gitleaks's is the UUID form
+		"heroku-api-key-v2":                           {"heroku-api-key"},
+		"huggingface-organization-api-token":          {"huggingface-org-token"},
+		"hubspot-api-key":                             {"hubspot-api-key-legacy"},
+		"infracost-api-token":                         {"infracost-api-key"},
+		"intercom-api-key":                            {"intercom-access-token"},
+		"artifactory-api-key":                         {"jfrog-api-key"},
+		"artifactory-reference-token":                 {"jfrog-reference-token"},
+		"lob-api-key":                                 {"lob-live-api-key"},
+		"mailgun-private-api-token":                   {"mailgun-api-key-legacy"},
+		"microsoft-teams-webhook":                     {"microsoft-teams-webhook-url"},
+		"new-relic-user-api-key":                      {"newrelic-user-api-key"},
+		"new-relic-insert-key":                        {"newrelic-insights-key"},
+		"new-relic-browser-api-token":                 {"newrelic-browser-api-key"},
+		"okta-access-token":                           {"okta-api-token"},
+		"pulumi-api-token":                            {"pulumi-access-token"},
+		"postman-api-token":                           {"postman-api-key"},
+		"prefect-api-token":                           {"prefect-api-key"},
+		"rubygems-api-token":                          {"rubygems-api-key"},
+		"sendgrid-api-token":                          {"sendgrid-api-key"},
+		"sendinblue-api-token":                        {"brevo-api-key"},
+		"sentry-org-token":                            {"sentry-org-auth-token"},
+		"sentry-user-token":                           {"sentry-user-auth-token"},
+		"shopify-custom-access-token":                 {"shopify-custom-app-token"},
+		"shopify-private-app-access-token":            {"shopify-private-app-token"},
+		"sonar-api-token":                             {"sonarqube-user-token", "sonarqube-global-token", "sonarqube-project-token"},
+		"telegram-bot-api-token":                      {"telegram-bot-token"},
+		"cohere-api-token":                            {"cohere-api-key"},
+		"databricks-api-token":                        {"databricks-access-token"},
+		"airtable-personnal-access-token":             {"airtable-personal-access-token"},
+		"airtable-api-key":                            {"airtable-api-key-legacy"},
+		"curl-auth-user":                              {"curl-user-password"},
+	}
+})
 
 // GitleaksRuleIDs is the leakguard rules a gitleaks rule id names (in a
 // .gitleaksignore entry): those [gitleaksIDs] maps it to, else the rule of
 // that id (a rule both share, or one of the config's own).
 func GitleaksRuleIDs(id string) []string {
-	if ids, ok := gitleaksIDs[id]; ok {
+	if ids, ok := gitleaksIDs()[id]; ok {
 		return ids
 	}
 	return []string{id}
@@ -208,7 +210,7 @@ func importGitleaks(path string, b []byte, read func(string) ([]byte, error), de
 		if !useDefault {
 			return nil
 		}
-		if ids, ok := gitleaksIDs[id]; ok {
+		if ids, ok := gitleaksIDs()[id]; ok {
 			return ids
 		}
 		if defaultIDs[id] {

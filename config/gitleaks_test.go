@@ -17,7 +17,7 @@ func TestGitleaksIDsNameEmbeddedRules(t *testing.T) {
 	for _, r := range def.Rules {
 		ids[r.ID] = true
 	}
-	for g, ls := range gitleaksIDs {
+	for g, ls := range gitleaksIDs() {
 		if len(ls) == 0 {
 			t.Errorf("%s maps to nothing", g)
 		}
