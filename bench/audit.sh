@@ -63,8 +63,8 @@ done
 "$LG" audit 2>/dev/null | head -n 2 || true
 
 echo "== ratio"
-awk -v a="$B_audit" -v b="$B_scan_history" 'BEGIN { r = a / b; printf "audit / scan --history (wall): %.2fx  (target <= 1.20x) %s\n", r, (r <= 1.2 ? "OK" : "OVER") }'
+awk -v a="$B_audit" -v b="$B_scan_history" 'BEGIN { r = a / b; printf "ratio=%.2f audit/scan-history wall (target <= 1.20) %s\n", r, (r <= 1.2 ? "OK" : "OVER") }'
 if [ -n "$TIME" ]; then
-	awk -v a="$C_audit" -v b="$C_scan_history" 'BEGIN { printf "audit / scan --history (cpu):  %.2fx\n", a / b }'
+	awk -v a="$C_audit" -v b="$C_scan_history" 'BEGIN { printf "ratio=%.2f audit/scan-history cpu\n", a / b }'
 fi
-awk -v a="$B_audit_html" -v b="$B_scan_history" 'BEGIN { printf "audit -f html / scan --history (wall): %.2fx\n", a / b }'
+awk -v a="$B_audit_html" -v b="$B_scan_history" 'BEGIN { printf "ratio=%.2f audit-html/scan-history wall\n", a / b }'

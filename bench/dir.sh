@@ -47,6 +47,6 @@ gf=$(python3 -c "import json;print(len(json.load(open('$work/gl.json'))))" 2>/de
 awk -v lt="$lt" -v gt="$gt" -v lm="$lm" -v gm="$gm" -v lf="$lf" -v gf="$gf" 'BEGIN {
   printf "leakguard: %.2f s, %d KB peak, %s findings\n", lt, lm, lf
   printf "gitleaks:  %.2f s, %d KB peak, %s findings\n", gt, gm, gf
-  printf "time ratio leakguard/gitleaks: %.3f (target <= 0.2)\n", lt / gt
-  printf "memory ratio leakguard/gitleaks: %.3f (target <= 1.0)\n", lm / gm
+  printf "ratio=%.3f leakguard/gitleaks time (target <= 0.2)\n", lt / gt
+  printf "ratio=%.3f leakguard/gitleaks peak memory (target <= 1.0)\n", lm / gm
 }'
