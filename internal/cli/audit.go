@@ -127,7 +127,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	sc.SetFindings(all)
 	in := sc.Input(audit.Sources{Root: root, Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv})
 	in.Now, in.Version, in.Tracked = o.now(), Version(), tracked
-	in.GitHub = githubPage(ctx, s, root)
+	in.GitHub = gitscan.GitHubPage(ctx, s.Getenv, root)
 	rep := audit.Build(in)
 
 	var buf bytes.Buffer

@@ -29,9 +29,13 @@ type ciFlags struct {
 	remediate bool
 	noIssue   bool
 	// changed are the annotations on config and ignore files a pull
-	// request changes (ci_base.go).
+	// request changes.
 	changed []string
 }
+
+// trustedFiles decide what a scan reports (relative to the repository):
+// ci reads them from a pull request's base commit.
+var trustedFiles = []string{"leakguard.toml", ".gitleaks.toml", scanner.IgnoreFile, scanner.GitleaksIgnoreFile}
 
 func newCICmd(s *IO) *cobra.Command {
 	var f ciFlags
@@ -137,12 +141,12 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	}
 	if pl.Base != "" {
 		// A pull request's own config and ignore file do not apply to
-		// it: the base commit's do (ci_base.go).
-		base, err := newBaseSource(dir, pl.Base, pl.Head)
+		// it: the base commit's do (gitscan.BaseSource).
+		base, err := gitscan.OpenBase(dir, pl.Base, pl.Head)
 		if err != nil {
 			return err
 		}
-		defer base.repo.Close()
+		defer base.Close()
 		f.scan.base = base
 	}
 	e, err := f.scan.resolve(s, true)
@@ -150,8 +154,10 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		return err
 	}
 	if f.scan.base != nil {
-		notes, anns := changedNotes(f.scan.base.changed(f.scan.configPath, f.scan.ignoreFile))
-		pl.Notes, f.changed = append(pl.Notes, notes...), anns
+		for _, p := range f.scan.base.Changed(append(trustedFiles, f.scan.configPath, f.scan.ignoreFile)...) {
+			pl.Notes = append(pl.Notes, gitscan.ChangedNote(p))
+			f.changed = append(f.changed, report.GitHubChangedAnnotation(p))
+		}
 	}
 	res := &scanResult{summary: "nothing to scan"}
 	if !pl.Skip {

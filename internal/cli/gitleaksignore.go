@@ -22,7 +22,7 @@ func (f *scanFlags) loadGitleaksIgnore(s *IO, e *env) (*scanner.GitleaksIgnore, 
 	}
 	read := os.ReadFile
 	if f.base != nil {
-		root, read = f.base.root, f.base.read
+		root, read = f.base.Root(), f.base.Read
 	}
 	p := filepath.Join(root, scanner.GitleaksIgnoreFile)
 	b, err := read(p)

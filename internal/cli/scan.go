@@ -58,9 +58,9 @@ type scanFlags struct {
 	// scan's -v, -q and --exit-code (see finish)
 	verbose, quiet bool
 	exitCode       *int
-	// base, when set, is where the config and the ignore file are read
-	// from: a pull request's base commit (see ci_base.go).
-	base *baseSource
+	// base, when set, is where the config and the ignore files are read
+	// from: a pull request's base commit (gitscan.BaseSource).
+	base *gitscan.BaseSource
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -132,12 +132,12 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 	}
 	read := os.ReadFile
 	if f.base != nil {
-		read = f.base.read
+		read = f.base.Read
 		if cfgPath == "" {
 			cfgPath = s.Getenv("LEAKGUARD_CONFIG")
 		}
 		for _, name := range []string{"leakguard.toml", ".gitleaks.toml"} {
-			if p := filepath.Join(f.base.root, name); cfgPath == "" && f.base.exists(p) {
+			if p := filepath.Join(f.base.Root(), name); cfgPath == "" && f.base.Exists(p) {
 				cfgPath = p
 			}
 		}
@@ -205,9 +205,9 @@ func (f *scanFlags) loadIgnore(s *IO, e *env) (*scanner.Ignore, error) {
 	read := os.ReadFile
 	if f.base != nil {
 		if !explicit {
-			p = filepath.Join(f.base.root, scanner.IgnoreFile)
+			p = filepath.Join(f.base.Root(), scanner.IgnoreFile)
 		}
-		read = f.base.read
+		read = f.base.Read
 	}
 	b, err := read(p)
 	if err != nil {

@@ -1,4 +1,4 @@
-package cli
+package gitscan
 
 import (
 	"context"
@@ -14,12 +14,13 @@ var githubRemoteRe = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
 })
 
-// githubPage is the repository's page on GitHub, for links in reports:
-// GITHUB_SERVER_URL/GITHUB_REPOSITORY in Actions, else the origin
-// remote when it is on github.com; "" otherwise.
-func githubPage(ctx context.Context, s *IO, root string) string {
-	if repo := s.Getenv("GITHUB_REPOSITORY"); repo != "" && strings.Count(repo, "/") == 1 {
-		server := strings.TrimRight(s.Getenv("GITHUB_SERVER_URL"), "/")
+// GitHubPage is the repository's page on GitHub, for links in reports:
+// GITHUB_SERVER_URL/GITHUB_REPOSITORY in Actions (read through getenv),
+// else the origin remote of the work tree at root when it is on
+// github.com; "" otherwise.
+func GitHubPage(ctx context.Context, getenv func(string) string, root string) string {
+	if repo := getenv("GITHUB_REPOSITORY"); repo != "" && strings.Count(repo, "/") == 1 {
+		server := strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/")
 		if server == "" {
 			server = "https://github.com"
 		}
