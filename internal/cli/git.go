@@ -100,7 +100,7 @@ func collectGit(ctx context.Context, s *IO, f *scanFlags, e *env, args []string)
 		}
 		return nil, &Error{Code: ExitIncomplete, Err: err, Hint: "check the repository with 'git fsck'"}
 	}
-	found = e.dropGitleaksIgnored(found)
+	found = e.gitleaks.Drop(found, e.base, e.repoRoot)
 	// A hook fails closed: what it cannot read may be what leaks.
 	hook := f.staged || f.prePush
 	res := &scanResult{found: found, missing: st.Missing, strict: f.strict || hook, blocked: hook}

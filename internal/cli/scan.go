@@ -3,11 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,49 +178,45 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		ig, err := f.loadIgnore(s, e)
-		if err != nil {
-			return nil, err
-		}
-		e.ignore = ig
-		if e.gitleaks, err = f.loadGitleaksIgnore(s, e); err != nil {
+		if err := f.loadIgnores(s, e); err != nil {
 			return nil, err
 		}
 	}
 	return e, nil
 }
 
-func (f *scanFlags) loadIgnore(s *IO, e *env) (*scanner.Ignore, error) {
-	p := f.ignoreFile
-	explicit := p != ""
-	if p == "" {
-		root := e.repoRoot
-		if root == "" {
-			root = e.anchor
-		}
+// loadIgnores loads the ignore file (.leakguardignore or --ignore-file)
+// and .gitleaksignore at the root of the repository, else of the
+// scanned directory; from the pull request's base commit in ci, as the
+// config is.
+func (f *scanFlags) loadIgnores(s *IO, e *env) error {
+	root, read := e.repoRoot, os.ReadFile
+	if root == "" {
+		root = e.anchor
+	}
+	if f.base != nil {
+		root, read = f.base.Root(), f.base.Read
+	}
+	p, explicit := f.ignoreFile, f.ignoreFile != ""
+	if !explicit {
 		p = filepath.Join(root, scanner.IgnoreFile)
 	}
-	read := os.ReadFile
-	if f.base != nil {
-		if !explicit {
-			p = filepath.Join(f.base.Root(), scanner.IgnoreFile)
+	var err error
+	if e.ignore, e.ignoreSum, err = scanner.LoadIgnore(read, p, explicit); err != nil {
+		return &Error{Code: ExitUsage, Err: err}
+	}
+	keyIgnore(s, e.ignore, e.repoRoot, p)
+	p = filepath.Join(root, scanner.GitleaksIgnoreFile)
+	var warnings []string
+	if e.gitleaks, warnings, err = scanner.LoadGitleaksIgnore(read, p, config.GitleaksRuleIDs); err != nil {
+		return &Error{Code: ExitUsage, Err: err}
+	}
+	for _, w := range warnings {
+		if !f.quiet {
+			fmt.Fprintf(s.Err, "leakguard: warning: %s: %s\n", p, w)
 		}
-		read = f.base.Read
 	}
-	b, err := read(p)
-	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, usageErr("check the --ignore-file path", "ignore file: %v", err)
-	}
-	e.ignoreSum = sha256.Sum256(b)
-	ig, err := scanner.ParseIgnore(bytes.NewReader(b))
-	if err != nil {
-		return nil, usageErr("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
-	}
-	keyIgnore(s, ig, e.repoRoot, p)
-	return ig, nil
+	return nil
 }
 
 // write sends a report to -o FILE or stdout.
@@ -525,7 +519,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 			st.Notices = append(st.Notices, wst.Notices...)
 			res.warnings = append(res.warnings, wst.Warnings...)
 		}
-		res.found = e.dropGitleaksIgnored(res.found)
+		res.found = e.gitleaks.Drop(res.found, e.base, e.repoRoot)
 		scanner.SortFindings(res.found)
 	}
 	for _, err := range st.Errors {
