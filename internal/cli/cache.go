@@ -1,28 +1,17 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/buildinfo"
 	"github.com/leakguard/leakguard/keyfile"
-	"github.com/leakguard/leakguard/rules"
 )
 
-// # The history cache
-//
-// scan --history, ci on a full scan (schedule, workflow_dispatch) and
-// audit keep an incremental cache of the history they proved clean (see
-// gitscan/cache.go) in the state directory's history/ folder, or in
-// $LEAKGUARD_HISTORY_CACHE (the Action points it at a folder it caches
-// with actions/cache). --no-cache reads everything and leaves the cache
-// alone.
-
-// cacheEnv names the directory of the history cache files.
+// cacheEnv names the directory of the history cache files (the Action
+// points it at a folder it caches with actions/cache); by default they
+// are in the state directory's history/ folder (see gitscan/cache.go).
 const cacheEnv = "LEAKGUARD_HISTORY_CACHE"
 
 // historyCache is the cache a history scan of e uses; nil when it cannot
@@ -37,7 +26,7 @@ func historyCache(s *IO, e *env, quiet bool) *gitscan.Cache {
 	if dir == "" {
 		dir = filepath.Join(stateDir(s.Getenv, e.cfg), "history")
 	}
-	key, err := cacheKey(e, buildinfo.Get())
+	key, err := gitscan.CacheKey(cacheInput(e), buildinfo.Get())
 	if err != nil {
 		warn(fmt.Sprintf("history cache off: %v", err))
 		return nil
@@ -45,46 +34,12 @@ func historyCache(s *IO, e *env, quiet bool) *gitscan.Cache {
 	return &gitscan.Cache{Dir: dir, Key: key, Warn: warn}
 }
 
-// cacheKey digests everything that changes what a history scan finds in
-// a blob or a message: the detector's inputs (rules, allowlists, managed
-// keys' fingerprints, decode depth, minimum confidence: the config after
-// every layer), the ignore file, the size limit, and the build (a
-// development build also by its executable's size and time, so a rebuild
-// invalidates). What only chooses commits (--all-refs, --branch) is not
-// in it: the cache records commits, which any selection can reuse.
-func cacheKey(e *env, bi buildinfo.Info) ([32]byte, error) {
-	in := struct {
-		Format        int
-		Build         buildinfo.Info
-		Exe           string
-		Rules         []*rules.Rule
-		Allowlist     *rules.Allowlist
-		Allowlists    []*rules.Allowlist
-		Keys          []rules.Key
-		DecodeDepth   int
-		MinConfidence rules.Confidence
-		Ignore        [32]byte
-		MaxSize       int64
-	}{Format: 1, Build: bi, Ignore: e.ignoreSum, MaxSize: e.maxSize}
+// cacheInput is what of e decides a history scan's findings.
+func cacheInput(e *env) gitscan.CacheKeyInput {
+	in := gitscan.CacheKeyInput{Ignore: e.ignoreSum, MaxSize: e.maxSize}
 	if c := e.cfg; c != nil {
 		in.Rules, in.Allowlist, in.Allowlists, in.Keys = c.Rules, c.Allowlist, c.Allowlists, c.Keys
 		in.DecodeDepth, in.MinConfidence = c.DecodeDepth, c.MinConfidence
 	}
-	if bi.Modified || bi.Commit == "" {
-		exe, err := os.Executable()
-		if err == nil {
-			var fi os.FileInfo
-			if fi, err = os.Stat(exe); err == nil {
-				in.Exe = fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
-			}
-		}
-		if err != nil {
-			return [32]byte{}, fmt.Errorf("a development build that cannot stat itself: %w", err)
-		}
-	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	return sha256.Sum256(b), nil
+	return in
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/buildinfo"
 )
 
@@ -150,11 +151,11 @@ func TestCacheKeyInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	bi := buildinfo.Info{Version: "v1.2.3", Commit: strings.Repeat("a", 40)}
-	base, err := cacheKey(e, bi)
+	base, err := gitscan.CacheKey(cacheInput(e), bi)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := cacheKey(e, bi); again != base {
+	if again, _ := gitscan.CacheKey(cacheInput(e), bi); again != base {
 		t.Fatal("the key is not stable")
 	}
 	changes := map[string]func(e *env, bi *buildinfo.Info){
@@ -172,7 +173,7 @@ func TestCacheKeyInputs(t *testing.T) {
 		}
 		bi2 := bi
 		change(e2, &bi2)
-		if k, err := cacheKey(e2, bi2); err != nil || k == base {
+		if k, err := gitscan.CacheKey(cacheInput(e2), bi2); err != nil || k == base {
 			t.Errorf("%s: the key did not change (%v)", name, err)
 		}
 	}

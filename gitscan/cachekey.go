@@ -1,0 +1,65 @@
+package gitscan
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/leakguard/leakguard/internal/buildinfo"
+	"github.com/leakguard/leakguard/rules"
+)
+
+// CacheKeyInput is everything that changes what a history scan finds in
+// a blob or a message: the detector's inputs (rules, allowlists, managed
+// keys' fingerprints, decode depth, minimum confidence: the config after
+// every layer), the ignore file's SHA-256 and the size limit. What only
+// chooses commits (--all-refs, --branch) is not in it: the cache records
+// commits, which any selection can reuse.
+type CacheKeyInput struct {
+	Rules         []*rules.Rule
+	Allowlist     *rules.Allowlist
+	Allowlists    []*rules.Allowlist
+	Keys          []rules.Key
+	DecodeDepth   int
+	MinConfidence rules.Confidence
+	Ignore        [32]byte
+	MaxSize       int64
+}
+
+// CacheKey digests in and the build bi into a [Cache]'s Key (a
+// development build also by its executable's size and time, so a rebuild
+// invalidates).
+func CacheKey(in CacheKeyInput, bi buildinfo.Info) ([32]byte, error) {
+	k := struct {
+		Format        int
+		Build         buildinfo.Info
+		Exe           string
+		Rules         []*rules.Rule
+		Allowlist     *rules.Allowlist
+		Allowlists    []*rules.Allowlist
+		Keys          []rules.Key
+		DecodeDepth   int
+		MinConfidence rules.Confidence
+		Ignore        [32]byte
+		MaxSize       int64
+	}{Format: 1, Build: bi, Rules: in.Rules, Allowlist: in.Allowlist, Allowlists: in.Allowlists, Keys: in.Keys,
+		DecodeDepth: in.DecodeDepth, MinConfidence: in.MinConfidence, Ignore: in.Ignore, MaxSize: in.MaxSize}
+	if bi.Modified || bi.Commit == "" {
+		exe, err := os.Executable()
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = os.Stat(exe); err == nil {
+				k.Exe = fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+			}
+		}
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("a development build that cannot stat itself: %w", err)
+		}
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256(b), nil
+}
