@@ -59,18 +59,23 @@ func ScanWorkTree(ctx context.Context, d *scanner.Detector, roots []string, o Wo
 		}
 		found, s, err := scanner.ScanPaths(ctx, d, []string{root}, dop)
 		all = append(all, found...)
-		st.Files += s.Files
-		st.Bytes += s.Bytes
-		st.Skipped += s.Skipped
-		st.Errors = append(st.Errors, s.Errors...)
-		st.Unscanned = append(st.Unscanned, s.Unscanned...)
-		st.Notices = append(st.Notices, s.Notices...)
+		st.add(s)
 		if err != nil {
 			return nil, st, err
 		}
 	}
 	scanner.SortFindings(all)
 	return all, st, nil
+}
+
+// add counts s in st.
+func (st *WorkTreeStats) add(s scanner.Stats) {
+	st.Files += s.Files
+	st.Bytes += s.Bytes
+	st.Skipped += s.Skipped
+	st.Errors = append(st.Errors, s.Errors...)
+	st.Unscanned = append(st.Unscanned, s.Unscanned...)
+	st.Notices = append(st.Notices, s.Notices...)
 }
 
 // workTreeFilter returns the filter of a directory root inside a work

@@ -125,7 +125,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	}
 	pn, err := gitscan.OpenPlanner(dir)
 	if errors.Is(err, gitscan.ErrSHA256) {
-		return &Error{Code: ExitUsage, Err: err, Hint: hintSHA256}
+		return &Error{Code: ExitUsage, Err: err, Hint: gitscan.HintSHA256}
 	}
 	if err != nil {
 		abs, _ := filepath.Abs(dir)
@@ -166,7 +166,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		}
 		sf := f.scan
 		sf.history, sf.revRange, sf.format = true, pl.Range, "text"
-		if res, err = collectGit(ctx, s, &sf, e, nil); err != nil {
+		if res, err = collect(ctx, s, &sf, e, nil); err != nil {
 			return err
 		}
 		if err := f.scan.afterScan(ctx, s, e, res); err != nil {

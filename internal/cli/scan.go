@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -448,132 +447,61 @@ func (f *scanFlags) checkExitCode() error {
 	return nil
 }
 
-// collect runs the scan the flags select: files, stdin or git.
+// collect runs the scan the flags select: files, stdin or git (see
+// gitscan.Collect), and words its result.
 func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*scanResult, error) {
-	if f.staged || f.prePush || f.history {
-		return collectGit(ctx, s, f, e, args)
+	req := gitscan.Request{
+		Dir: f.dir, Paths: args, Stdin: s.In, FollowSymlinks: f.followSymlinks, NoIgnore: f.noIgnore,
+		Staged: f.staged, PrePush: f.prePush, History: f.history, NoCache: f.noCache,
+		HistoryOptions: gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs},
+		NewCache:       func() *gitscan.Cache { return historyCache(s, e, f.quiet) },
+		Options:        gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize},
+		Getenv:         s.Getenv,
 	}
-	if f.revRange != "" || f.sinceCommit != "" || f.branch != "" || f.allRefs || f.noCache {
-		return nil, usageErr("add --history", "--range, --since-commit, --branch, --all-refs and --no-cache apply to --history")
+	progress := f.history && isTerminal(s.Err)
+	if progress {
+		req.Progress = func(st gitscan.Stats) {
+			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %s, %s, %s", plural(st.Commits, "commit"), plural(st.Blobs, "blob"), humanBytes(st.Bytes))
+		}
 	}
-	det := newDetector(e.cfg, e.ignore)
 	start := time.Now()
-	res := &scanResult{}
-	var st scanner.Stats
-	if len(args) == 1 && args[0] == "-" {
-		b, err := io.ReadAll(io.LimitReader(s.In, e.maxSize+1))
-		if err != nil {
-			return nil, &Error{Code: ExitIncomplete, Err: fmt.Errorf("reading stdin: %w", err)}
-		}
-		if int64(len(b)) > e.maxSize {
-			return nil, usageErr("raise --max-size", "stdin is larger than --max-size (%d bytes)", e.maxSize)
-		}
-		res.found = det.Detect(scanner.Fragment{Path: "-", Content: b})
-		st.Files, st.Bytes = 1, int64(len(b))
-	} else {
-		roots := append([]string(nil), args...)
-		if len(roots) == 0 {
-			roots = []string{"."}
-		}
-		for _, r := range roots {
-			if r == "-" {
-				return nil, usageErr("scan stdin alone: leakguard scan -", "- cannot be mixed with paths")
-			}
-		}
-		// One root at a time: each finding's path is shown under the
-		// root it was found in (see shownPath).
-		for _, r := range roots {
-			abs := r
-			if !filepath.IsAbs(r) && f.dir != "" {
-				abs = filepath.Join(e.base, r)
-			}
-			found, wst, err := gitscan.ScanWorkTree(ctx, det, []string{abs}, gitscan.WorkTreeOptions{
-				DirOptions: scanner.DirOptions{MaxSize: e.maxSize, FollowSymlinks: f.followSymlinks},
-				NoIgnore:   f.noIgnore,
-			})
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, &Error{Code: ExitUsage, Err: err, Hint: "pass an existing file or directory"}
-			}
-			isFile := false
-			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-				isFile = true
-			}
-			for i := range found {
-				found[i].File = shownPath(e.base, r, isFile, found[i].File)
-			}
-			for i := range wst.Unscanned {
-				wst.Unscanned[i].Path = shownPath(e.base, r, isFile, wst.Unscanned[i].Path)
-			}
-			for i := range wst.Notices {
-				wst.Notices[i].Path = shownPath(e.base, r, isFile, wst.Notices[i].Path)
-			}
-			res.found = append(res.found, found...)
-			st.Files += wst.Files
-			st.Bytes += wst.Bytes
-			st.Skipped += wst.Skipped
-			st.Errors = append(st.Errors, wst.Errors...)
-			st.Unscanned = append(st.Unscanned, wst.Unscanned...)
-			st.Notices = append(st.Notices, wst.Notices...)
-			res.warnings = append(res.warnings, wst.Warnings...)
-		}
-		res.found = e.gitleaks.Drop(res.found, e.base, e.repoRoot)
-		scanner.SortFindings(res.found)
+	r, err := gitscan.Collect(ctx, req)
+	if progress {
+		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
-	for _, err := range st.Errors {
+	if err != nil {
+		return nil, err
+	}
+	res := &scanResult{found: e.gitleaks.Drop(r.Findings, e.base, e.repoRoot), warnings: r.Warnings,
+		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, blocked: r.Hook}
+	for _, err := range r.Errors {
 		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
 	}
-	res.unscanned(st.Unscanned, false)
-	res.malformed(st.Notices)
-	res.errors = len(st.Errors)
-	res.summary = fmt.Sprintf("%s in %s (%s) in %s%s",
-		plural(len(res.found), "finding"), plural(st.Files, "file"), humanBytes(st.Bytes), time.Since(start).Round(time.Millisecond), skippedNote(st))
+	if r.Missing > 0 {
+		res.warnings = append(res.warnings, fmt.Sprintf("%s missing (partial or shallow clone, or pruned objects): the scan is incomplete", plural(r.Missing, "object")))
+		if r.Hook {
+			res.missingHint = "fetch the missing objects (git fetch), or check the repository with 'git fsck'"
+		}
+	}
+	res.unscanned(r.Unscanned, r.Hook)
+	res.malformed(r.Notices)
+	took := time.Since(start).Round(time.Millisecond)
+	if r.What == "" {
+		res.summary = fmt.Sprintf("%s in %s (%s) in %s%s", plural(len(res.found), "finding"), plural(r.Blobs, "file"), humanBytes(r.Bytes), took,
+			skippedNote(r.Skipped, "links, over --max-size or archive limits"))
+		return res, nil
+	}
+	commits := ""
+	if !f.staged {
+		commits = plural(r.Commits, "commit") + ", "
+	}
+	cached := ""
+	if r.CachedCommits > 0 {
+		cached = fmt.Sprintf("; %s proven clean before, from the history cache", plural(r.CachedCommits, "commit"))
+	}
+	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s%s", plural(len(res.found), "finding"), r.What, commits, plural(r.Blobs, "file"), humanBytes(r.Bytes),
+		took, skippedNote(r.Skipped, "links, submodules, over --max-size or archive limits"), cached)
 	return res, nil
-}
-
-// shownPath is how a file found under root (a path as the user gave it)
-// is shown: the root joined with the file's path within it, relative to
-// the working directory (base) as gitleaks prints them, so that the
-// files of 'scan a b' are told apart. A root given as an absolute path
-// outside the working directory stays absolute; a file root is shown as
-// given (rel is then the file's path, or an archive member under it).
-func shownPath(base, root string, isFile bool, rel string) string {
-	if isFile {
-		// rel is the path scanned itself, or path!/member for a file in
-		// an archive.
-		scanned := []string{root}
-		if !filepath.IsAbs(root) {
-			scanned = append(scanned, filepath.Join(base, root))
-		}
-		for _, p := range scanned {
-			if rest, ok := strings.CutPrefix(rel, filepath.ToSlash(filepath.Clean(p))); ok {
-				return filepath.ToSlash(shownRoot(base, root)) + rest
-			}
-		}
-		return rel
-	}
-	r := shownRoot(base, root)
-	if r == "." {
-		return rel
-	}
-	return filepath.ToSlash(r) + "/" + rel
-}
-
-// shownRoot is root relative to base when it lies inside it.
-func shownRoot(base, root string) string {
-	if !filepath.IsAbs(root) {
-		return filepath.Clean(root)
-	}
-	b, err := filepath.Abs(base)
-	if err != nil {
-		return filepath.Clean(root)
-	}
-	if r, err := filepath.Rel(b, root); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
-		return r
-	}
-	return filepath.Clean(root)
 }
 
 // outcome maps a scan's result to an exit code.
@@ -591,11 +519,12 @@ func outcomeCode(findings, errs, code int) error {
 	return nil
 }
 
-func skippedNote(st scanner.Stats) string {
-	if st.Skipped == 0 {
+// skippedNote ends a summary with the files skipped on purpose and why.
+func skippedNote(n int, why string) string {
+	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d skipped (links, over --max-size or archive limits)", st.Skipped)
+	return fmt.Sprintf("; %d skipped (%s)", n, why)
 }
 
 func plural(n int, word string) string { return english.Count(n, word) }
