@@ -3,13 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -123,19 +121,11 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if dir == "" {
 		dir = "."
 	}
-	pn, err := gitscan.OpenPlanner(dir)
-	if errors.Is(err, gitscan.ErrSHA256) {
-		return &Error{Code: ExitUsage, Err: err, Hint: gitscan.HintSHA256}
-	}
+	pn, err := gitscan.OpenCIPlanner(dir, gha)
 	if err != nil {
-		abs, _ := filepath.Abs(dir)
-		hint := hintNoRepo
-		if gha {
-			hint = "check the repository out first: actions/checkout with fetch-depth: 0"
-		}
-		return &Error{Code: ExitUsage, Err: fmt.Errorf("no git repository at %s: %v", abs, err), Hint: hint}
+		return err
 	}
-	pl, err := ciPlanFor(s, pn, f.scan.revRange, gha)
+	pl, err := pn.Plan(f.scan.revRange, gha, s.Getenv)
 	if err != nil {
 		return err
 	}
@@ -217,43 +207,20 @@ func ciText(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPlan, 
 	return ciOutcome(s, f, res, remErr)
 }
 
-// ciActions reports on GitHub Actions. Masks come first: nothing else is
-// printed before the runner knows every secret.
+// ciActions reports on GitHub Actions.
 func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPlan, res *scanResult) error {
-	var out bytes.Buffer
-	report.WriteGitHubMasks(&out, res.found)
-	if _, err := s.Out.Write(out.Bytes()); err != nil {
-		return err
-	}
-	out.Reset()
-	report.WriteGitHubAnnotations(&out, res.found)
-	for _, a := range f.changed {
-		fmt.Fprintln(&out, a)
-	}
-	for _, n := range pl.Notes {
-		fmt.Fprintf(&out, "::notice title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(n))
-	}
-	for _, w := range res.warnings {
-		fmt.Fprintf(&out, "::warning title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(w))
-	}
-	fmt.Fprint(s.Out, out.String())
-
-	// File names and commit messages come from the repository: stop the
-	// runner from reading workflow commands in them.
-	token := report.GitHubToken()
-	fmt.Fprintf(s.Out, "::group::leakguard: %s\n", report.GitHubEscapeData(plural(len(res.found), "finding")))
-	fmt.Fprintf(s.Out, "::stop-commands::%s\n", token)
-	if err := report.Write(s.Out, res.found, report.Options{Format: "text", Version: Version()}); err != nil {
+	if err := report.WriteGitHubPrelude(s.Out, res.found, f.changed, pl.Notes, res.warnings); err != nil {
 		return err
 	}
 	var opened []remediate.Opened
 	var remErr error
-	if f.remediate && len(res.found) > 0 {
-		opened, remErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
+	if err := report.WriteGitHubLog(s.Out, res.found, report.Options{Format: "text", Version: Version()}, func() {
+		if f.remediate && len(res.found) > 0 {
+			opened, remErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
+		}
+	}); err != nil {
+		return err
 	}
-	fmt.Fprintf(s.Out, "::%s::\n", token)
-	fmt.Fprintln(s.Out, "::endgroup::")
-
 	sarifPath, err := ciWriteReport(e, f.sarif, "sarif", res.found)
 	if err != nil {
 		return err
@@ -270,18 +237,13 @@ func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPla
 		return err
 	}
 	if p := s.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
-		md := report.GitHubJobSummary(ciSummaryInput(s, f, pl, res, opened, remErr))
-		if err := ciAppendFile(p, md); err != nil {
-			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("job summary: %w", err)}
+		if err := report.AppendGitHubFile(p, report.GitHubJobSummary(ciSummaryInput(s, f, pl, res, opened, remErr))); err != nil {
+			return fmt.Errorf("job summary: %w", err)
 		}
 	}
 	if p := s.Getenv("GITHUB_OUTPUT"); p != "" {
-		var b strings.Builder
-		report.WriteGitHubOutput(&b, "findings", strconv.Itoa(len(res.found)))
-		report.WriteGitHubOutput(&b, "sarif", sarifPath)
-		report.WriteGitHubOutput(&b, "report", reportPath)
-		if err := ciAppendFile(p, b.String()); err != nil {
-			return &Error{Code: ExitIncomplete, Err: fmt.Errorf("step outputs: %w", err)}
+		if err := report.AppendGitHubFile(p, report.GitHubOutputs("findings", strconv.Itoa(len(res.found)), "sarif", sarifPath, "report", reportPath)); err != nil {
+			return fmt.Errorf("step outputs: %w", err)
 		}
 	}
 	for _, w := range res.warnings {
@@ -363,49 +325,6 @@ func ciWriteReport(e *env, path, format string, fs []scanner.Finding) (string, e
 		return "", err
 	}
 	return abs, nil
-}
-
-func ciAppendFile(path, s string) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.WriteString(s); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
-}
-
-// ciPlanFor decides what to scan: --range, else the event's commits on
-// GitHub Actions, else origin/HEAD..HEAD.
-func ciPlanFor(s *IO, pn *gitscan.Planner, rng string, gha bool) (*gitscan.CIPlan, error) {
-	if rng != "" {
-		return pn.RangePlan(rng, "commits in "+rng)
-	}
-	if !gha {
-		return pn.DefaultPlan()
-	}
-	name := s.Getenv("GITHUB_EVENT_NAME")
-	var ev gitscan.CIEvent
-	if p := s.Getenv("GITHUB_EVENT_PATH"); p != "" {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("event payload: %v", err), Hint: "run it in a GitHub Actions job, or pass --range"}
-		}
-		if err := json.Unmarshal(b, &ev); err != nil {
-			return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("event payload %s: %v", p, err), Hint: "run it in a GitHub Actions job, or pass --range"}
-		}
-	} else if name == "push" || strings.HasPrefix(name, "pull_request") || name == "merge_group" {
-		return nil, usageErr("run it in a GitHub Actions job, or pass --range", "GITHUB_EVENT_PATH is not set for a %s event", name)
-	}
-	if ev.After == "" {
-		ev.After = s.Getenv("GITHUB_SHA")
-	}
-	if ev.Ref == "" {
-		ev.Ref = s.Getenv("GITHUB_REF")
-	}
-	return pn.EventPlan(name, &ev)
 }
 
 // # Job summary
