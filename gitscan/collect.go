@@ -60,20 +60,33 @@ type Result struct {
 	Stats
 	// Errors are the files and directories that could not be read.
 	Errors []error
-	// Warnings say what could not be established (see [WorkTreeStats]).
-	Warnings []string
+	// Warnings say what was not read or could not be established (see
+	// [WorkTreeStats]); Notes what was read in an unusual way (see
+	// collect_words.go).
+	Warnings, Notes []string
 	// What names a git source: "staged changes", "pushed commits" or
 	// "history"; "" for paths and stdin.
 	What string
 	// Hook is a hook's scan (staged changes, pushed commits): it fails
-	// closed on what it could not read.
+	// closed on what it could not read, Unscanned too.
 	Hook bool
 }
 
 const hintHistory = "add --history"
 
+const stagedChanges = "staged changes"
+
 // Collect runs the scan req selects.
 func Collect(ctx context.Context, req Request) (*Result, error) {
+	res, err := collect(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	res.word()
+	return res, nil
+}
+
+func collect(ctx context.Context, req Request) (*Result, error) {
 	if req.Staged || req.PrePush || req.History {
 		return collectGit(ctx, req)
 	}
@@ -188,7 +201,7 @@ func collectGit(ctx context.Context, req Request) (*Result, error) {
 	res := &Result{Hook: req.Staged || req.PrePush}
 	switch {
 	case req.Staged:
-		res.What = "staged changes"
+		res.What = stagedChanges
 		res.Findings, res.Stats, err = repo.Staged(ctx, o)
 	case req.PrePush:
 		res.What = "pushed commits"

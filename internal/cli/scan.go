@@ -340,35 +340,6 @@ type scanResult struct {
 	tooBig []archive.Skip
 }
 
-// unscanned records files not read for their size or an archive's
-// limits: a hook fails on them (what it did not read may be what
-// leaks), other scans warn.
-func (r *scanResult) unscanned(us []archive.Skip, hook bool) {
-	if hook {
-		r.tooBig = us
-		return
-	}
-	for i, u := range us {
-		if i == 5 {
-			r.warnings = append(r.warnings, fmt.Sprintf("%s not scanned", plural(len(us)-i, "more file")))
-			break
-		}
-		r.warnings = append(r.warnings, fmt.Sprintf("not scanned: %s: %s", report.Printable(u.Path), u.Reason))
-	}
-}
-
-// malformed records the malformed archives that were scanned as binary
-// files: all their bytes were read, so a notice, in a hook too.
-func (r *scanResult) malformed(ns []archive.Skip) {
-	for i, n := range ns {
-		if i == 5 {
-			r.notices = append(r.notices, fmt.Sprintf("%d more malformed archives scanned as binary files", len(ns)-i))
-			break
-		}
-		r.notices = append(r.notices, fmt.Sprintf("%s: %s", report.Printable(n.Path), n.Reason))
-	}
-}
-
 // finish prints the warnings, the summary and what to do, and maps the
 // result to an exit code. A hook that passes prints nothing (-v: its
 // summary); --quiet leaves stderr to errors.
@@ -472,35 +443,15 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if err != nil {
 		return nil, err
 	}
-	res := &scanResult{found: e.gitleaks.Drop(r.Findings, e.base, e.repoRoot), warnings: r.Warnings,
+	found := e.gitleaks.Drop(r.Findings, e.base, e.repoRoot)
+	res := &scanResult{found: found, warnings: r.Warnings, notices: r.Notes, summary: r.Summary(len(found), time.Since(start)),
 		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, blocked: r.Hook}
-	for _, err := range r.Errors {
-		res.warnings = append(res.warnings, fmt.Sprintf("not scanned: %v", err))
-	}
-	if r.Missing > 0 {
-		res.warnings = append(res.warnings, fmt.Sprintf("%s missing (partial or shallow clone, or pruned objects): the scan is incomplete", plural(r.Missing, "object")))
-		if r.Hook {
+	if r.Hook {
+		res.tooBig = r.Unscanned
+		if r.Missing > 0 {
 			res.missingHint = "fetch the missing objects (git fetch), or check the repository with 'git fsck'"
 		}
 	}
-	res.unscanned(r.Unscanned, r.Hook)
-	res.malformed(r.Notices)
-	took := time.Since(start).Round(time.Millisecond)
-	if r.What == "" {
-		res.summary = fmt.Sprintf("%s in %s (%s) in %s%s", plural(len(res.found), "finding"), plural(r.Blobs, "file"), humanBytes(r.Bytes), took,
-			skippedNote(r.Skipped, "links, over --max-size or archive limits"))
-		return res, nil
-	}
-	commits := ""
-	if !f.staged {
-		commits = plural(r.Commits, "commit") + ", "
-	}
-	cached := ""
-	if r.CachedCommits > 0 {
-		cached = fmt.Sprintf("; %s proven clean before, from the history cache", plural(r.CachedCommits, "commit"))
-	}
-	res.summary = fmt.Sprintf("%s in %s (%s%s, %s) in %s%s%s", plural(len(res.found), "finding"), r.What, commits, plural(r.Blobs, "file"), humanBytes(r.Bytes),
-		took, skippedNote(r.Skipped, "links, submodules, over --max-size or archive limits"), cached)
 	return res, nil
 }
 
@@ -519,24 +470,6 @@ func outcomeCode(findings, errs, code int) error {
 	return nil
 }
 
-// skippedNote ends a summary with the files skipped on purpose and why.
-func skippedNote(n int, why string) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; %d skipped (%s)", n, why)
-}
-
 func plural(n int, word string) string { return english.Count(n, word) }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+func humanBytes(n int64) string { return english.Bytes(n) }

@@ -1,7 +1,11 @@
-// Package english spells counts for people: "1 file", "2 entries".
+// Package english spells counts for people: "1 file", "2 entries",
+// "1.5 MiB".
 package english
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // irregular is the plural of a word the rules below get wrong ("" for
 // others). A switch, not a map: nothing to build at start-up.
@@ -55,6 +59,20 @@ func Word(n int, noun string) string {
 		return noun
 	}
 	return Plural(noun)
+}
+
+// Bytes is a size in bytes for people: "512 B", "1.5 KiB", "10.0 MiB",
+// "2.0 GiB".
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 func vowel(c byte) bool {
