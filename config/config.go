@@ -261,6 +261,33 @@ func Find(flag, repoRoot string, getenv func(string) string) string {
 	return ""
 }
 
+// FindFor is the config file of a scan that no -c points at, or "" for
+// the defaults: [Find]'s lookup in the repository at root, then
+// leakguard.toml in the scanned directory anchor. With exists set (a pull
+// request's base commit, whose files it reports), only that commit's
+// files are looked at: $LEAKGUARD_CONFIG, else leakguard.toml, else
+// .gitleaks.toml at root.
+func FindFor(root, anchor string, getenv func(string) string, exists func(string) bool) string {
+	if exists != nil {
+		if env := getenv("LEAKGUARD_CONFIG"); env != "" {
+			return env
+		}
+		for _, name := range []string{"leakguard.toml", ".gitleaks.toml"} {
+			if p := filepath.Join(root, name); exists(p) {
+				return p
+			}
+		}
+		return ""
+	}
+	if p := Find("", root, getenv); p != "" || anchor == "." {
+		return p
+	}
+	if _, err := os.Stat(filepath.Join(anchor, "leakguard.toml")); err == nil {
+		return filepath.Join(anchor, "leakguard.toml")
+	}
+	return ""
+}
+
 // Load reads path (or only the defaults when path is "") and merges it over
 // the embedded defaults.
 func Load(path string) (*Config, error) { return LoadFrom(path, os.ReadFile) }

@@ -127,25 +127,12 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
 		cfgPath = filepath.Join(e.base, cfgPath)
 	}
-	read := os.ReadFile
+	root, read, exists := e.repoRoot, os.ReadFile, (func(string) bool)(nil)
 	if f.base != nil {
-		read = f.base.Read
-		if cfgPath == "" {
-			cfgPath = s.Getenv("LEAKGUARD_CONFIG")
-		}
-		for _, name := range []string{"leakguard.toml", ".gitleaks.toml"} {
-			if p := filepath.Join(f.base.Root(), name); cfgPath == "" && f.base.Exists(p) {
-				cfgPath = p
-			}
-		}
+		root, read, exists = f.base.Root(), f.base.Read, f.base.Exists
 	}
-	if cfgPath == "" && f.base == nil {
-		cfgPath = config.Find("", e.repoRoot, s.Getenv)
-		if cfgPath == "" && e.anchor != "." {
-			if _, err := os.Stat(filepath.Join(e.anchor, "leakguard.toml")); err == nil {
-				cfgPath = filepath.Join(e.anchor, "leakguard.toml")
-			}
-		}
+	if cfgPath == "" {
+		cfgPath = config.FindFor(root, e.anchor, s.Getenv, exists)
 	}
 	cfg, err := config.LoadLayers(cfgPath, config.UserPath(s.Getenv), read)
 	if err != nil {
