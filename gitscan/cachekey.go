@@ -31,20 +31,14 @@ type CacheKeyInput struct {
 // development build also by its executable's size and time, so a rebuild
 // invalidates).
 func CacheKey(in CacheKeyInput, bi buildinfo.Info) ([32]byte, error) {
+	// The embedded fields follow Exe in the JSON, as they did when
+	// they were written out here.
 	k := struct {
-		Format        int
-		Build         buildinfo.Info
-		Exe           string
-		Rules         []*rules.Rule
-		Allowlist     *rules.Allowlist
-		Allowlists    []*rules.Allowlist
-		Keys          []rules.Key
-		DecodeDepth   int
-		MinConfidence rules.Confidence
-		Ignore        [32]byte
-		MaxSize       int64
-	}{Format: 1, Build: bi, Rules: in.Rules, Allowlist: in.Allowlist, Allowlists: in.Allowlists, Keys: in.Keys,
-		DecodeDepth: in.DecodeDepth, MinConfidence: in.MinConfidence, Ignore: in.Ignore, MaxSize: in.MaxSize}
+		Format int
+		Build  buildinfo.Info
+		Exe    string
+		CacheKeyInput
+	}{Format: 1, Build: bi, CacheKeyInput: in}
 	if bi.Modified || bi.Commit == "" {
 		exe, err := os.Executable()
 		if err == nil {
