@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/leakguard/leakguard/internal/buildinfo"
+	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 )
 
@@ -56,4 +58,25 @@ func CacheKey(in CacheKeyInput, bi buildinfo.Info) ([32]byte, error) {
 		return [32]byte{}, err
 	}
 	return sha256.Sum256(b), nil
+}
+
+// CacheEnv names the directory of the history cache files: the Action
+// points it at a folder it caches with actions/cache.
+const CacheEnv = "LEAKGUARD_HISTORY_CACHE"
+
+// NewCache is the history cache of scans keyed by in and the build bi:
+// its files are in $LEAKGUARD_HISTORY_CACHE (read through getenv), else
+// in stateDir's history folder. It is nil, with a warning, when it cannot
+// be keyed (the scan then reads everything).
+func NewCache(getenv func(string) string, stateDir string, in CacheKeyInput, bi buildinfo.Info, warn func(string)) *Cache {
+	dir := keyfile.ExpandHome(getenv(CacheEnv))
+	if dir == "" {
+		dir = filepath.Join(stateDir, "history")
+	}
+	key, err := CacheKey(in, bi)
+	if err != nil {
+		warn(fmt.Sprintf("history cache off: %v", err))
+		return nil
+	}
+	return &Cache{Dir: dir, Key: key, Warn: warn}
 }

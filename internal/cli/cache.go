@@ -2,36 +2,22 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/buildinfo"
-	"github.com/leakguard/leakguard/keyfile"
 )
 
-// cacheEnv names the directory of the history cache files (the Action
-// points it at a folder it caches with actions/cache); by default they
-// are in the state directory's history/ folder (see gitscan/cache.go).
-const cacheEnv = "LEAKGUARD_HISTORY_CACHE"
+// cacheEnv names the directory of the history cache files (gitscan.NewCache).
+const cacheEnv = gitscan.CacheEnv
 
-// historyCache is the cache a history scan of e uses; nil when it cannot
-// be keyed (the scan then reads everything).
+// historyCache is the cache a history scan of e uses (see
+// gitscan/cache.go); nil when it cannot be keyed.
 func historyCache(s *IO, e *env, quiet bool) *gitscan.Cache {
-	warn := func(msg string) {
+	return gitscan.NewCache(s.Getenv, stateDir(s.Getenv, e.cfg), cacheInput(e), buildinfo.Get(), func(msg string) {
 		if !quiet {
 			fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg)
 		}
-	}
-	dir := keyfile.ExpandHome(s.Getenv(cacheEnv))
-	if dir == "" {
-		dir = filepath.Join(stateDir(s.Getenv, e.cfg), "history")
-	}
-	key, err := gitscan.CacheKey(cacheInput(e), buildinfo.Get())
-	if err != nil {
-		warn(fmt.Sprintf("history cache off: %v", err))
-		return nil
-	}
-	return &gitscan.Cache{Dir: dir, Key: key, Warn: warn}
+	})
 }
 
 // cacheInput is what of e decides a history scan's findings.
