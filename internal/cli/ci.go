@@ -15,7 +15,6 @@ import (
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
-	"github.com/leakguard/leakguard/secret"
 )
 
 // ciFlags are the flags of 'leakguard ci'.
@@ -285,13 +284,7 @@ func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.
 		gh.APIURL = s.Getenv("GITHUB_API_URL")
 	}
 	// The leaked values must never reach the audit issue.
-	var leaked []secret.Value
-	for i := range fs {
-		if !fs[i].Secret.IsZero() {
-			leaked = append(leaked, fs[i].Secret)
-		}
-	}
-	p, err := newPlaybook(s, e, noIssue, leaked...)
+	p, err := newPlaybook(s, e, noIssue, remediate.Secrets(fs)...)
 	if err != nil {
 		return nil, err
 	}
