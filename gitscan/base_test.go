@@ -1,10 +1,11 @@
 package gitscan
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakguard/leakguard/internal/hint"
 )
 
 // A base source reads the base commit's files, not the work tree's or the
@@ -35,7 +36,7 @@ func TestBaseSource(t *testing.T) {
 	if strings.Join(changed, " ") != "leakguard.toml .leakguardignore" {
 		t.Fatalf("changed %q", changed)
 	}
-	if _, err := OpenBase(t.TempDir(), base, head); !errors.As(err, new(*UsageError)) {
+	if _, err := OpenBase(t.TempDir(), base, head); !hint.IsUsage(err) {
 		t.Fatalf("no repository: %v, want a usage error", err)
 	}
 }

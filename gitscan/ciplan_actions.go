@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/leakguard/leakguard/internal/hint"
 )
 
 // Plan decides what a CI run scans: rng (--range) when given, else on
@@ -45,12 +43,12 @@ func (pn *Planner) Plan(rng string, actions bool, getenv func(string) string) (*
 }
 
 // OpenCIPlanner is [OpenPlanner] for 'leakguard ci': its errors are
-// [*UsageError]s whose hint, on GitHub Actions (actions), is to check the
+// usage errors whose hint, on GitHub Actions (actions), is to check the
 // repository out first.
 func OpenCIPlanner(dir string, actions bool) (*Planner, error) {
 	pn, err := OpenPlanner(dir)
 	if errors.Is(err, ErrSHA256) {
-		return nil, &UsageError{hint.Wrap(err, HintSHA256)}
+		return nil, usageErr(HintSHA256, "%w", err)
 	}
 	if err != nil {
 		abs, _ := filepath.Abs(dir)

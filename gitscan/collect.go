@@ -18,7 +18,7 @@ import (
 // [Collect] runs the scan a request selects: standard input, files and
 // directories (the work tree), or a git source: the changes staged for
 // commit, the commits a push sends, or the history. It refuses requests
-// that mix sources with a [*UsageError].
+// that mix sources with a usage error.
 
 // Request selects what [Collect] reads.
 type Request struct {
@@ -135,7 +135,7 @@ func collect(ctx context.Context, req Request) (*Result, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, &UsageError{hint.Wrap(err, "pass an existing file or directory")}
+			return nil, usageErr("pass an existing file or directory", "%w", err)
 		}
 		isFile := false
 		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
@@ -239,16 +239,16 @@ func collectGit(ctx context.Context, req Request) (*Result, error) {
 }
 
 // OpenForScan is [Open] for a scan the user asked for: its errors are
-// [*UsageError]s with hints.
+// usage errors with hints.
 func OpenForScan(dir string) (*Repo, error) {
 	repo, err := Open(dir)
 	switch {
 	case err == nil:
 		return repo, nil
 	case errors.Is(err, ErrNotRepository):
-		return nil, &UsageError{hint.Wrap(err, HintNoRepo)}
+		return nil, usageErr(HintNoRepo, "%w", err)
 	case errors.Is(err, ErrSHA256):
-		return nil, &UsageError{hint.Wrap(err, HintSHA256)}
+		return nil, usageErr(HintSHA256, "%w", err)
 	}
 	return nil, usageErr(HintNoRepo, "opening the repository: %w", err)
 }

@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -30,11 +29,11 @@ func TestCollectRefusesMixedSources(t *testing.T) {
 			req.Dir = dir
 		}
 		_, err := Collect(context.Background(), req)
-		if !errors.As(err, new(*UsageError)) || hint.Of(err) == "" {
+		if !hint.IsUsage(err) || hint.Of(err) == "" {
 			t.Errorf("%s: %v (%T), want a usage error with a hint", name, err, err)
 		}
 	}
-	if _, err := Collect(context.Background(), Request{Paths: []string{"-"}, Stdin: strings.NewReader("12345"), Options: Options{Detector: detector(t), MaxSize: 4}}); !errors.As(err, new(*UsageError)) {
+	if _, err := Collect(context.Background(), Request{Paths: []string{"-"}, Stdin: strings.NewReader("12345"), Options: Options{Detector: detector(t), MaxSize: 4}}); !hint.IsUsage(err) {
 		t.Errorf("stdin over the limit: %v", err)
 	}
 }

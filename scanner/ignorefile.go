@@ -15,7 +15,8 @@ import (
 // A scan reads .leakguardignore (or the file --ignore-file names) and
 // .gitleaksignore at the root of the repository it scans, or of the
 // scanned directory. read is how: os.ReadFile, or a pull request's base
-// commit in ci, which the pull request cannot change. Errors carry hints.
+// commit in ci, which the pull request cannot change. Errors are usage
+// errors with hints.
 
 // LoadIgnore reads and parses the ignore file at p through read, and
 // returns it with the SHA-256 of its bytes. A missing file that was not
@@ -26,11 +27,11 @@ func LoadIgnore(read func(string) ([]byte, error), p string, explicit bool) (*Ig
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return nil, [32]byte{}, nil
 		}
-		return nil, [32]byte{}, hint.Errorf("check the --ignore-file path", "ignore file: %v", err)
+		return nil, [32]byte{}, hint.Usagef("check the --ignore-file path", "ignore file: %v", err)
 	}
 	ig, err := ParseIgnore(bytes.NewReader(b))
 	if err != nil {
-		return nil, [32]byte{}, hint.Errorf("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
+		return nil, [32]byte{}, hint.Usagef("fix or regenerate it with 'leakguard baseline'", "%s: %v", p, err)
 	}
 	return ig, sha256.Sum256(b), nil
 }
@@ -44,11 +45,11 @@ func LoadGitleaksIgnore(read func(string) ([]byte, error), p string, ruleIDs fun
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, nil
 		}
-		return nil, nil, hint.Errorf("check the file's permissions", "%s: %v", p, err)
+		return nil, nil, hint.Usagef("check the file's permissions", "%s: %v", p, err)
 	}
 	ig, warnings, err := ParseGitleaksIgnore(bytes.NewReader(b), ruleIDs)
 	if err != nil {
-		return nil, nil, hint.Errorf("fix the file", "%s: %v", p, err)
+		return nil, nil, hint.Usagef("fix the file", "%s: %v", p, err)
 	}
 	return ig, warnings, nil
 }

@@ -199,7 +199,7 @@ func classify(err error) (code int, msg, hnt string) {
 		if hnt == "" {
 			hnt = "fix the config file (see 'Configuration' in README.md)"
 		}
-	case errors.As(err, new(*gitscan.PlanError)), errors.As(err, new(*gitscan.UsageError)), errors.As(err, new(*remediate.UnknownKeyError)),
+	case errors.As(err, new(*gitscan.PlanError)), errors.As(err, new(*remediate.UnknownKeyError)),
 		hint.IsUsage(err):
 		code = ExitUsage
 	case errors.Is(err, gitscan.ErrNotRepository):

@@ -189,13 +189,13 @@ func (f *scanFlags) loadIgnores(s *IO, e *env) error {
 	}
 	var err error
 	if e.ignore, e.ignoreSum, err = scanner.LoadIgnore(read, p, explicit); err != nil {
-		return &Error{Code: ExitUsage, Err: err}
+		return err
 	}
 	keyIgnore(s, e.ignore, e.repoRoot, p)
 	p = filepath.Join(root, scanner.GitleaksIgnoreFile)
 	var warnings []string
 	if e.gitleaks, warnings, err = scanner.LoadGitleaksIgnore(read, p, config.GitleaksRuleIDs); err != nil {
-		return &Error{Code: ExitUsage, Err: err}
+		return err
 	}
 	for _, w := range warnings {
 		if !f.quiet {
