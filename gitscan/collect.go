@@ -67,6 +67,9 @@ type Result struct {
 	// What names a git source: "staged changes", "pushed commits" or
 	// "history"; "" for paths and stdin.
 	What string
+	// Stdin is a scan of standard input: no file of the repository, so
+	// nothing that names files (.gitleaksignore) applies to it.
+	Stdin bool
 	// Hook is a hook's scan (staged changes, pushed commits): it fails
 	// closed on what it could not read, Unscanned too.
 	Hook bool
@@ -103,7 +106,7 @@ func collect(ctx context.Context, req Request) (*Result, error) {
 			return nil, usageErr("raise --max-size", "stdin is larger than --max-size (%d bytes)", req.MaxSize)
 		}
 		res.Findings = req.Detector.Detect(scanner.Fragment{Path: "-", Content: b})
-		res.Blobs, res.Bytes = 1, int64(len(b))
+		res.Blobs, res.Bytes, res.Stdin = 1, int64(len(b)), true
 		return res, nil
 	}
 	roots := append([]string(nil), req.Paths...)

@@ -88,3 +88,16 @@ func TestGitleaksIgnoreDirAndHook(t *testing.T) {
 		t.Fatalf("moved line: exit %d\n%s", code, errs)
 	}
 }
+
+// .gitleaksignore names files of the repository: it never hides what is
+// read from standard input, whatever the entry says (gitleaks' stdin
+// scan reads no ignore file either).
+func TestGitleaksIgnoreNotStdin(t *testing.T) {
+	env := hookEnv(t)
+	dir, _, k := gitleaksRepo(t)
+	writeT(t, dir, ".gitleaksignore", "-:anthropic-api-key:1\n")
+	code, out, errs := runWithEnvStdin(t, env, "ANTHROPIC = \""+k+"\"\n", false, "scan", "-C", dir, "-f", "json", "-")
+	if code != ExitFindings || rulesReported(t, out) != "-:anthropic-api-key" {
+		t.Fatalf("stdin: exit %d, %q\n%s", code, rulesReported(t, out), errs)
+	}
+}

@@ -430,7 +430,10 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if err != nil {
 		return nil, err
 	}
-	found := e.gitleaks.Drop(r.Findings, e.base, e.repoRoot)
+	found := r.Findings
+	if !r.Stdin {
+		found = e.gitleaks.Drop(found, e.base, e.repoRoot)
+	}
 	res := &scanResult{found: found, warnings: r.Warnings, notices: r.Notes, summary: r.Summary(len(found), time.Since(start)),
 		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, blocked: r.Hook}
 	if r.Hook {
