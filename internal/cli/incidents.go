@@ -197,7 +197,7 @@ func runRevoke(ctx context.Context, s *IO, f *scanFlags, id string, noIssue, yes
 	if err != nil {
 		return err
 	}
-	chk, err := newChecker(e)
+	chk, err := newChecker(s, e)
 	if err != nil {
 		return err
 	}

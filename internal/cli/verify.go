@@ -27,9 +27,19 @@ func (f *scanFlags) registerVerify(fl *pflag.FlagSet) {
 	f.verifyFlag = fl.Lookup("verify")
 }
 
-// newChecker builds the run's verifier from [verify.endpoints].
-func newChecker(e *env) (*verify.Checker, error) {
-	c, err := verify.New(verify.Options{Endpoints: e.cfg.Verify.Endpoints, UserAgent: "leakguard/" + Version()})
+// newChecker builds the run's verifier from [verify.endpoints], on the
+// run's HTTP client; $LEAKGUARD_HTTP_TIMEOUT, when set, bounds each
+// request in place of verify's shorter default.
+func newChecker(s *IO, e *env) (*verify.Checker, error) {
+	hc, err := s.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	o := verify.Options{Endpoints: e.cfg.Verify.Endpoints, UserAgent: "leakguard/" + Version(), HTTP: hc}
+	if s.Getenv(httpTimeoutEnv) != "" {
+		o.Timeout = hc.Timeout
+	}
+	c, err := verify.New(o)
 	if err != nil {
 		where := e.cfg.Path
 		if where == "" {
@@ -50,7 +60,7 @@ func (f *scanFlags) afterScan(ctx context.Context, s *IO, e *env, res *scanResul
 		return nil
 	}
 	if f.shouldVerify(e) {
-		c, err := newChecker(e)
+		c, err := newChecker(s, e)
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,5 +178,46 @@ func TestHTTPTimeoutInvalidIsUsage(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, `LEAKGUARD_HTTP_TIMEOUT="soon"`) || !strings.Contains(stderr, "hint: set it to a Go duration") {
 			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
 		}
+	}
+}
+
+// --verify asks providers through the run's HTTP settings: an invalid
+// $LEAKGUARD_HTTP_TIMEOUT refuses it (exit 2) before anything is sent,
+// and a valid one bounds each request to the provider.
+func TestVerifyHonoursHTTPTimeout(t *testing.T) {
+	release := make(chan struct{})
+	calls := 0
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		select { // a provider that answers late
+		case <-release:
+		case <-time.After(2 * time.Second):
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":[]}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	dir := t.TempDir()
+	writeT(t, dir, "leakguard.toml", "[verify.endpoints]\nanthropic = \""+srv.URL+"\"\n")
+	env := hookEnv(t)
+	in := "ANTHROPIC = \"" + testKey() + "\"\n"
+
+	env["LEAKGUARD_HTTP_TIMEOUT"] = "soon"
+	code, _, stderr := runWithEnvStdin(t, env, in, false, "scan", "--verify", "-C", dir, "-")
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if code != ExitUsage || !strings.Contains(stderr, `LEAKGUARD_HTTP_TIMEOUT="soon"`) || n != 0 {
+		t.Fatalf("invalid timeout: exit %d, %d calls, stderr %q", code, n, stderr)
+	}
+
+	env["LEAKGUARD_HTTP_TIMEOUT"] = "100ms"
+	code, _, stderr = runWithEnvStdin(t, env, in, false, "scan", "--verify", "-C", dir, "-")
+	if code != ExitFindings || !strings.Contains(stderr, "verified: 1 unknown") || strings.Contains(stderr, "live") {
+		t.Fatalf("100ms timeout against a 2s provider: exit %d, stderr %q", code, stderr)
 	}
 }
