@@ -209,30 +209,24 @@ func (p *Playbook) Close(ctx context.Context, id, reason string, force bool) err
 }
 
 // closeIssue closes a closed incident's audit issue: its checklist is
-// updated, the closing comment posted unless an earlier, interrupted
-// close already posted it, and the issue closed; the ledger records it
-// only once GitHub confirmed, so a failed close is finished by the next.
+// updated and the closing comment posted once, as every progress comment
+// is (syncIssue: escaped, and looked for before posting again after an
+// interrupted run), then the issue closed. The ledger records the issue
+// closed only once GitHub confirmed, so a failed close is finished by the
+// next.
 func (p *Playbook) closeIssue(ctx context.Context, in *Incident) error {
+	detail := "closed incident " + in.ID + "."
+	if in.CloseReason != "" {
+		detail += " Reason: " + in.CloseReason
+	}
+	if len(in.ForcedOpen) > 0 {
+		detail += " Closed with open steps (--force): " + strings.Join(in.ForcedOpen, ", ")
+	}
+	if err := p.syncIssue(ctx, in.ID, "closed|"+detail); err != nil {
+		return err
+	}
 	n := in.Issue.Number
-	if err := p.Issues.Update(ctx, n, p.issueBody(in)); err != nil {
-		return fmt.Errorf("updating issue #%d: %w", n, err)
-	}
-	posted, err := p.Issues.HasComment(ctx, n, EventMarker("closed"))
-	if err != nil {
-		return fmt.Errorf("reading issue #%d's comments: %w", n, err)
-	}
-	msg := ""
-	if !posted {
-		msg = "leakguard closed incident " + in.ID + "."
-		if in.CloseReason != "" {
-			msg += " Reason: " + in.CloseReason
-		}
-		if len(in.ForcedOpen) > 0 {
-			msg += "\n\nClosed with open steps (--force): " + strings.Join(in.ForcedOpen, ", ")
-		}
-		msg += "\n\n" + EventMarker("closed")
-	}
-	if err := p.Issues.Close(ctx, n, msg); err != nil {
+	if err := p.Issues.Close(ctx, n, ""); err != nil {
 		return fmt.Errorf("closing issue #%d: %w", n, err)
 	}
 	if err := p.Ledger.Update(func(st *State) error {

@@ -349,13 +349,14 @@ func TestCloseFinishesTheIssueOnRerun(t *testing.T) {
 	id := o[0].Incident.ID
 	n := o[0].Incident.Issue.Number
 	tr.closeFail = 1
-	if err := p.Close(ctx, id, "key deleted at the provider", true); err == nil {
+	const reason = "key deleted at the provider, @octocat <b>saw</b> it"
+	if err := p.Close(ctx, id, reason, true); err == nil {
 		t.Fatal("Close succeeded while GitHub refused to close the issue")
 	}
 	if tr.closed[n] {
 		t.Fatal("the fake closed the issue")
 	}
-	if err := p.Close(ctx, id, "key deleted at the provider", true); err != nil {
+	if err := p.Close(ctx, id, reason, true); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
 	if !tr.closed[n] {
@@ -365,6 +366,10 @@ func TestCloseFinishesTheIssueOnRerun(t *testing.T) {
 	for _, c := range tr.comments[n] {
 		if strings.Contains(c, EventMarker("closed")) {
 			closing++
+			// The reason is the user's text: escaped like every comment.
+			if !strings.Contains(c, "key deleted at the provider") || strings.Contains(c, "@octocat") || strings.Contains(c, "<b>") {
+				t.Errorf("closing comment %q: the reason is missing or not escaped", c)
+			}
 		}
 	}
 	if closing != 1 {
