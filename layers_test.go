@@ -30,6 +30,8 @@ var layers = []layer{
 	{from: "config", only: []string{"rules", "secret"}, why: "config is a leaf: the command layer turns it into objects"},
 	{from: "internal/gitdir", only: []string{}, why: "finding a repository needs nothing else"},
 	{from: "internal/markdown", only: []string{}, why: "every report escapes Markdown the same way, from the bottom layer"},
+	{from: "internal/tty", only: []string{}, why: "whether a stream is a terminal needs nothing else"},
+	{from: "internal/gcpause", only: []string{}, why: "pausing the collector at start-up needs nothing else"},
 	{from: "internal/atomicfile", only: []string{"internal/hint"}, why: "writing a file atomically needs nothing else"},
 	{from: "keyfile", only: []string{"secret", "internal/atomicfile", "internal/hint"}, why: "key files are read and written knowing only secrets, through the one file writer"},
 	{from: "scanner/...", never: []string{"config", "remediate/...", "hooks", "gitscan/...", "audit/...", "internal/cli", "verify/...", "keyfile"},

@@ -17,18 +17,17 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/leakguard/leakguard/internal/buildinfo"
+	"github.com/leakguard/leakguard/internal/gcpause"
+	"github.com/leakguard/leakguard/internal/tty"
 )
 
 // Exit codes.
@@ -63,54 +62,22 @@ type IO struct {
 	// HTTP is the run's one HTTP client (see httpClient).
 	HTTP *http.Client
 
-	resumeGC func() // see pauseGC
+	resumeGC func() // see gcOn
 }
 
-// gcOn resumes garbage collection after start-up (see pauseGC).
+// gcOn resumes garbage collection after start-up (see [gcpause.Start]):
+// a scan calls it once its inputs are loaded.
 func (s *IO) gcOn() {
 	if s.resumeGC != nil {
 		s.resumeGC()
 	}
 }
 
-// pauseGC turns the garbage collector off for start-up, unless the user
-// set GOGC: loading the rules allocates a few MB that all stay live, and
-// collecting them twice is a third of a pre-commit hook's time. The
-// returned func (also s.resumeGC) turns it back on; a scan calls it once
-// its inputs are loaded.
-func pauseGC(getenv func(string) string) func() {
-	if getenv("GOGC") != "" {
-		return func() {}
-	}
-	old := debug.SetGCPercent(-1)
-	// A backstop: a large scan that never resumes collects near 512 MiB.
-	oldLimit := debug.SetMemoryLimit(512 << 20)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			debug.SetGCPercent(old)
-			debug.SetMemoryLimit(oldLimit)
-		})
-	}
-}
-
 // isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func isTerminal(w io.Writer) bool { return tty.IsTerminal(w) }
 
-// colorOn decides colour for w: a terminal, unless NO_COLOR; or forced by
-// CLICOLOR_FORCE.
-func (s *IO) colorOn(w io.Writer) bool {
-	if s.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	if v := s.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
-		return true
-	}
-	return isTerminal(w)
-}
+// colorOn decides colour for w (see [tty.Color]).
+func (s *IO) colorOn(w io.Writer) bool { return tty.Color(s.Getenv, w) }
 
 // Version is the module version (see [buildinfo.Info.Version]).
 func Version() string { return buildinfo.Get().Version }
@@ -119,7 +86,7 @@ func Version() string { return buildinfo.Get().Version }
 // exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv}
-	s.resumeGC = pauseGC(s.Getenv)
+	s.resumeGC = gcpause.Start(s.Getenv)
 	defer s.gcOn()
 	root := newRoot(s)
 	root.SetArgs(args)
@@ -232,7 +199,7 @@ func newRoot(s *IO) *cobra.Command {
 		SilenceUsage:  true,
 		Version:       buildinfo.Get().String(),
 		// Only scan keeps the collector paused through start-up (see
-		// pauseGC): every other command may hold much more, for longer.
+		// gcOn): every other command may hold much more, for longer.
 		PersistentPreRun: func(c *cobra.Command, _ []string) {
 			if c.Name() != "scan" {
 				s.gcOn()
