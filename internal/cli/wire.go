@@ -31,39 +31,20 @@ import (
 // client of the run. Packages below take small, explicit configs and
 // never see the config file's struct.
 
-// httpTimeoutEnv names the variable that bounds each HTTP request of
-// the run (a Go duration: "30s", "2m"); unset, defaultHTTPTimeout.
-const (
-	httpTimeoutEnv     = "LEAKGUARD_HTTP_TIMEOUT"
-	defaultHTTPTimeout = 30 * time.Second
-)
+// httpTimeoutEnv bounds each HTTP request of the run (see
+// [httpx.ClientFromEnv]).
+const httpTimeoutEnv = httpx.TimeoutEnv
 
-// httpTimeout is $LEAKGUARD_HTTP_TIMEOUT, else the default; anything but
-// a positive Go duration is an error with a hint.
-func httpTimeout(getenv func(string) string) (time.Duration, error) {
-	v := strings.TrimSpace(getenv(httpTimeoutEnv))
-	if v == "" {
-		return defaultHTTPTimeout, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, hint.Errorf("set it to a Go duration such as 30s or 2m, or unset it for the default ("+defaultHTTPTimeout.String()+")",
-			"%s=%q is not a positive duration", httpTimeoutEnv, v)
-	}
-	return d, nil
-}
-
-// httpClient is the run's one HTTP client (IO.HTTP when a test set it),
-// with $LEAKGUARD_HTTP_TIMEOUT's timeout. An invalid value is a usage
-// error: whatever would call an API gets the client here, so no request
-// goes out with a timeout the user did not ask for.
+// httpClient is the run's one HTTP client (IO.HTTP when a test set it;
+// else [httpx.ClientFromEnv]). Whatever would call an API gets the
+// client here, so an invalid $LEAKGUARD_HTTP_TIMEOUT stops it first.
 func (s *IO) httpClient() (*http.Client, error) {
 	if s.HTTP == nil {
-		d, err := httpTimeout(s.Getenv)
+		hc, err := httpx.ClientFromEnv(s.Getenv)
 		if err != nil {
-			return nil, &Error{Code: ExitUsage, Err: err, Hint: hint.Of(err)}
+			return nil, err
 		}
-		s.HTTP = &http.Client{Timeout: d}
+		s.HTTP = hc
 	}
 	return s.HTTP, nil
 }
