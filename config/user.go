@@ -128,6 +128,24 @@ func relativeSource(src string) (string, bool) {
 // user-level file, or "" when only the embedded defaults know it.
 func (c *Config) LayerOf(name string) string { return c.keyLayer[name] }
 
+// FileFor is the config file leakguard updates for the managed key name:
+// the file that defines it ([Config.LayerOf]); for a key only the
+// defaults know, the repository's file in use (not a gitleaks config),
+// else the user-level file when it is the only one, else leakguard.toml
+// in root (the repository, else the working directory).
+func (c *Config) FileFor(name, root string) string {
+	if p := c.LayerOf(name); p != "" {
+		return p
+	}
+	if c.Path != "" && !IsGitleaks(c.Path, nil) {
+		return c.Path
+	}
+	if c.Path == "" && c.UserPath != "" {
+		return c.UserPath
+	}
+	return filepath.Join(root, "leakguard.toml")
+}
+
 // FingerprintsWith is the fingerprints list to write for key name in the
 // file at path: those that file gives the key, and fp. The merged key
 // holds every layer's; a user file's are not copied into a repository's.

@@ -189,3 +189,42 @@ func keyNamed(t *testing.T, c *Config, name string) rules.Key {
 	t.Fatalf("no key %s", name)
 	return rules.Key{}
 }
+
+// FileFor: the file that defines a key; for a key only the defaults
+// know, the repository's leakguard file, else the user's when it is the
+// only one, else leakguard.toml at the root.
+func TestFileFor(t *testing.T) {
+	user := writeConfig(t, userLayer)
+	repo := writeConfig(t, "[[keys]]\nname = \"TAVILY_API_KEY\"\nsource = \"env:TAVILY_API_KEY\"\n")
+	root := t.TempDir()
+	both, err := LoadLayers(repo, user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	userOnly, err := LoadLayers("", user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	neither, err := LoadLayers("", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gitleaks := &Config{Path: filepath.Join(root, ".gitleaks.toml"), UserPath: user}
+	for _, c := range []struct {
+		name string
+		cfg  *Config
+		key  string
+		want string
+	}{
+		{"defined by the repository", both, "TAVILY_API_KEY", repo},
+		{"defined by the user", both, "PERSONAL_TOKEN", user},
+		{"a default key, with a repository file", both, "OPENCODE_API_KEY", repo},
+		{"a default key, the user's file alone", userOnly, "OPENCODE_API_KEY", user},
+		{"a default key, no file", neither, "OPENCODE_API_KEY", filepath.Join(root, "leakguard.toml")},
+		{"a default key, a gitleaks config", gitleaks, "OPENCODE_API_KEY", filepath.Join(root, "leakguard.toml")},
+	} {
+		if got := c.cfg.FileFor(c.key, root); got != c.want {
+			t.Errorf("%s: FileFor(%s) = %q, want %q", c.name, c.key, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/leakguard/leakguard/keyfile"
 )
 
 // The ledger lives in the state directory (0700):
@@ -231,6 +233,15 @@ func DefaultStateDir(getenv func(string) string) string {
 		home, _ = os.UserHomeDir()
 	}
 	return filepath.Join(home, ".local", "state", "leakguard")
+}
+
+// StateDir is the ledger's directory: dir (the config's [state] dir; a
+// leading ~/ is the home directory) when set, else [DefaultStateDir].
+func StateDir(getenv func(string) string, dir string) string {
+	if dir == "" {
+		dir = DefaultStateDir(getenv)
+	}
+	return keyfile.ExpandHome(dir)
 }
 
 // OpenLedger creates the state directory (0700) if needed and tightens

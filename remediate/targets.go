@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/leakguard/leakguard/secret"
 )
@@ -45,4 +46,22 @@ func NoteOf(t Target) string {
 		return n.Note()
 	}
 	return ""
+}
+
+// VerifyAt returns an online check of one key's value at the target
+// called target, built by targets (as [Playbook.Target] is): nil when the
+// target holds the value; a target that can confirm presence only answers
+// an error wrapping [ErrNotReadable] with its reason.
+func VerifyAt(targets func(name string) (Target, error)) func(ctx context.Context, target, key string, v secret.Value) error {
+	return func(ctx context.Context, target, key string, v secret.Value) error {
+		tg, err := targets(target)
+		if err != nil {
+			return err
+		}
+		d, err := VerifyDetail(ctx, tg, key, v)
+		if err == nil && d.PresenceOnly {
+			return fmt.Errorf("%w: %s", ErrNotReadable, d.Reason)
+		}
+		return err
+	}
 }

@@ -57,16 +57,13 @@ func newDetector(cfg *config.Config, ig *scanner.Ignore) *scanner.Detector {
 	})
 }
 
-// stateDir is the ledger's directory: [state] dir, else the default.
+// stateDir is the ledger's directory of cfg (nil: the default; see
+// [remediate.StateDir]).
 func stateDir(getenv func(string) string, cfg *config.Config) string {
-	dir := ""
-	if cfg != nil {
-		dir = cfg.State.Dir
+	if cfg == nil {
+		return remediate.StateDir(getenv, "")
 	}
-	if dir == "" {
-		dir = remediate.DefaultStateDir(getenv)
-	}
-	return keyfile.ExpandHome(dir)
+	return remediate.StateDir(getenv, cfg.State.Dir)
 }
 
 // newTarget builds the target called name from its table. A relative
@@ -224,38 +221,13 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 }
 
 // configPathFor is the config file leakguard updates for the managed key
-// name: the file that defines it (the repository's or the user-level
-// file); for a key only the defaults know, the repository's file in use,
-// else the user-level file when it is the only one, else leakguard.toml
-// at the repository root or here.
-func configPathFor(e *env, name string) string {
-	if p := e.cfg.LayerOf(name); p != "" {
-		return p
-	}
-	if e.cfg.Path != "" && !config.IsGitleaks(e.cfg.Path, nil) {
-		return e.cfg.Path
-	}
-	if e.cfg.Path == "" && e.cfg.UserPath != "" {
-		return e.cfg.UserPath
-	}
-	return filepath.Join(e.root(), "leakguard.toml")
-}
+// name (see [config.Config.FileFor]).
+func configPathFor(e *env, name string) string { return e.cfg.FileFor(name, e.root()) }
 
-// verifierOf returns doctor's online check of one key at one target: a
-// target that can confirm presence only answers remediate.ErrNotReadable.
+// verifierOf returns doctor's online check of one key at one target (see
+// [remediate.VerifyAt]).
 func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
-	targets := targetsOf(cfg, root, getenv, hc)
-	return func(ctx context.Context, name, key string, v secret.Value) error {
-		tg, err := targets(name)
-		if err != nil {
-			return err
-		}
-		d, err := remediate.VerifyDetail(ctx, tg, key, v)
-		if err == nil && d.PresenceOnly {
-			return fmt.Errorf("%w: %s", remediate.ErrNotReadable, d.Reason)
-		}
-		return err
-	}
+	return remediate.VerifyAt(targetsOf(cfg, root, getenv, hc))
 }
 
 // setKeyField sets field = value in the [[keys]] entry name of the config
