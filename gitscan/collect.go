@@ -42,6 +42,10 @@ type Request struct {
 	// NewCache gives the history cache of a scan of whole histories
 	// (no --range or --since-commit); nil or a nil result: none.
 	NewCache func() *Cache
+	// Early, when set, is the staged scan's git processes, started
+	// before the configuration loaded ([StartStaged]); Collect takes
+	// them when they were started for this Dir and environment.
+	Early *Early
 
 	// Options configure the scan; MaxSize bounds stdin too. IndexFile and
 	// Backend, when unset, come from GIT_INDEX_FILE and
@@ -189,11 +193,6 @@ func collectGit(ctx context.Context, req Request) (*Result, error) {
 	if dir == "" {
 		dir = "."
 	}
-	repo, err := OpenForScan(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer repo.Close()
 	o := req.Options
 	if o.IndexFile == "" {
 		o.IndexFile = req.Getenv("GIT_INDEX_FILE")
@@ -201,6 +200,17 @@ func collectGit(ctx context.Context, req Request) (*Result, error) {
 	if o.Backend == "" {
 		o.Backend = req.Getenv("LEAKGUARD_GIT_BACKEND")
 	}
+	var repo *Repo
+	if req.Staged {
+		repo, o.early = req.Early.take(dir, o)
+	}
+	var err error
+	if repo == nil {
+		if repo, err = OpenForScan(dir); err != nil {
+			return nil, err
+		}
+	}
+	defer repo.Close()
 	res := &Result{Hook: req.Staged || req.PrePush}
 	switch {
 	case req.Staged:

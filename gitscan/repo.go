@@ -90,6 +90,9 @@ type Options struct {
 	// keep, when set, receives a history scan's walk and blob findings
 	// (see exposure.go).
 	keep *historyData
+	// early, when set, is a staged scan's git processes, already started
+	// (see Early).
+	early *stagedRun
 }
 
 func (o *Options) maxSize() int64 {

@@ -28,19 +28,37 @@ import (
 // loading) on large repositories; go-git is the fallback. o.Backend
 // forces either.
 func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats, error) {
-	switch o.Backend {
-	case "go-git":
+	if o.early != nil {
+		defer o.early.close() // when go-git reads after all
+	}
+	g, err := r.stagedBackend(o.Backend)
+	switch {
+	case err != nil:
+		return nil, Stats{Backend: o.Backend}, err
+	case g == nil:
 		return r.stagedGoGit(ctx, o)
+	}
+	fs, st, err := r.stagedGit(ctx, o, g)
+	if err == nil || ctx.Err() != nil || o.Backend == "git" {
+		return fs, st, err
+	}
+	// git failed (an old or broken install, an odd repository): go-git
+	// reads everything itself.
+	return r.stagedGoGit(ctx, o)
+}
+
+// stagedBackend is the git a staged scan reads through, or nil when
+// go-git reads it (see Staged).
+func (r *Repo) stagedBackend(backend string) (*gitBackend, error) {
+	switch backend {
+	case "go-git":
+		return nil, nil
 	case "git":
-		g, err := r.newGitBackend()
-		if err != nil {
-			return nil, Stats{Backend: "git"}, err
-		}
-		return r.stagedGit(ctx, o, g)
+		return r.newGitBackend()
 	case "":
 		if r.partialCloneConfig() {
 			// git would fetch missing objects from the promisor remote.
-			return r.stagedGoGit(ctx, o)
+			return nil, nil
 		}
 		small := r.smallObjectStore
 		if r.goGitFaster != nil {
@@ -48,19 +66,78 @@ func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats,
 		}
 		if small() {
 			// go-git starts faster than two git processes.
-			return r.stagedGoGit(ctx, o)
+			return nil, nil
 		}
-		if g, err := r.newGitBackend(); err == nil {
-			fs, st, err := r.stagedGit(ctx, o, g)
-			if err == nil || ctx.Err() != nil {
-				return fs, st, err
-			}
-			// git failed (an old or broken install, an odd repository):
-			// go-git reads everything itself.
+		g, err := r.newGitBackend()
+		if err != nil {
+			return nil, nil // no git on PATH
 		}
-		return r.stagedGoGit(ctx, o)
+		return g, nil
 	}
-	return nil, Stats{}, fmt.Errorf("unknown git backend %q (use git or go-git)", o.Backend)
+	return nil, fmt.Errorf("unknown git backend %q (use git or go-git)", backend)
+}
+
+// Early is a staged scan whose git processes started before the scan's
+// configuration was loaded ([StartStaged]): git reads the index while
+// leakguard loads its rules, a third of a pre-commit hook's time on a
+// large repository. [Collect] takes it from [Request.Early]; Close ends
+// what the scan did not take.
+type Early struct {
+	dir, indexFile, backend string
+	repo                    *Repo
+	run                     *stagedRun
+}
+
+// StartStaged opens the repository holding dir and starts the git
+// processes a staged scan of it reads, as [Collect] would for a Request
+// with the same Dir and Getenv. It returns nil when the scan would not
+// read through git (go-git, see Staged) or anything fails: Collect then
+// opens the repository and starts git itself, and reports what failed.
+func StartStaged(ctx context.Context, dir string, getenv func(string) string) *Early {
+	if dir == "" {
+		dir = "."
+	}
+	repo, err := Open(dir)
+	if err != nil {
+		return nil
+	}
+	e := &Early{dir: dir, indexFile: getenv("GIT_INDEX_FILE"), backend: getenv("LEAKGUARD_GIT_BACKEND"), repo: repo}
+	if g, err := repo.stagedBackend(e.backend); err == nil && g != nil {
+		e.run, _ = repo.startStaged(ctx, e.indexFile, g)
+	}
+	if e.run == nil {
+		repo.Close()
+		return nil
+	}
+	return e
+}
+
+// take hands the repository and the started processes to a staged scan
+// of dir with o's index file and backend; nil when they were started for
+// another. The scan then owns (and closes) both.
+func (e *Early) take(dir string, o Options) (*Repo, *stagedRun) {
+	if e == nil || e.repo == nil || e.dir != dir || e.indexFile != o.IndexFile || e.backend != o.Backend {
+		return nil, nil
+	}
+	repo, run := e.repo, e.run
+	e.repo, e.run = nil, nil
+	return repo, run
+}
+
+// Close ends the processes and closes the repository unless a scan took
+// them. It may be called on nil.
+func (e *Early) Close() {
+	if e == nil {
+		return
+	}
+	if e.run != nil {
+		e.run.close()
+		e.run = nil
+	}
+	if e.repo != nil {
+		e.repo.Close()
+		e.repo = nil
+	}
 }
 
 // partialCloneConfig reports whether the repository's config mentions a
@@ -125,59 +202,24 @@ type rawEntry struct {
 // stagedGoGit reports.
 func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scanner.Finding, Stats, error) {
 	st := Stats{Backend: "git"}
-	env := g.env
-	if o.IndexFile != "" {
-		file := r.indexPath(o.IndexFile)
-		// git reads a missing index as empty; go-git fails.
-		if _, err := os.Stat(file); err != nil {
-			return nil, st, fmt.Errorf("reading the index: %w", err)
+	run := o.early
+	if run == nil {
+		var err error
+		if run, err = r.startStaged(ctx, o.IndexFile, g); err != nil {
+			return nil, st, err
 		}
-		if abs, err := filepath.Abs(file); err == nil {
-			file = abs
-		}
-		env = append(env[:len(env):len(env)], "GIT_INDEX_FILE="+file)
-	}
-	base := "HEAD"
-	if r.unbornHead() {
-		base = emptyTree
-	}
-	cmd := func(args ...string) *exec.Cmd {
-		c := g.command(ctx, args...)
-		c.Env = env
-		c.Dir = r.gitDir
-		return c
-	}
-	diff := cmd("diff-index", "--cached", "-z", "--raw", "--no-renames", "--no-abbrev",
-		"--no-ext-diff", "--no-textconv", "--ignore-submodules=none", base, "--")
-	var diffOut, diffErr bytes.Buffer
-	diff.Stdout, diff.Stderr = &diffOut, &diffErr
-	if err := diff.Start(); err != nil {
-		return nil, st, err
 	}
 	if o.Detector != nil {
 		// Rules compile their regexes on first use: compile the common
 		// ones while git works.
 		go o.Detector.Detect(scanner.Fragment{Path: "warm-up", Content: warmUp})
 	}
-	// cat-file starts while diff-index runs: its start-up is free.
-	gc := *g
-	gc.env = env
-	cf, err := gc.startCatFile(ctx)
-	if err != nil {
-		diff.Wait()
-		return nil, st, err
+	defer run.close()
+	if err := run.diff.Wait(); err != nil {
+		return nil, st, fmt.Errorf("git diff-index: %v: %s", err, strings.TrimSpace(run.diffErr.String()))
 	}
-	catFileDone := false
-	defer func() {
-		if !catFileDone {
-			cf.close()
-		}
-	}()
-	if err := diff.Wait(); err != nil {
-		return nil, st, fmt.Errorf("git diff-index: %v: %s", err, strings.TrimSpace(diffErr.String()))
-	}
-	out := diffOut.Bytes()
-	entries, err := parseRaw(out)
+	cmd := run.command
+	entries, err := parseRaw(run.diffOut.Bytes())
 	if err != nil {
 		return nil, st, fmt.Errorf("git diff-index: %w", err)
 	}
@@ -236,7 +278,8 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	}
 	blobs := make(map[plumbing.Hash]blob, len(want))
 	max := o.maxSize()
-	catFileDone = true
+	cf := run.cf
+	run.cf = nil // read ends the process
 	if err := cf.read(want, max, func(h plumbing.Hash, b []byte, s blobStatus) {
 		blobs[h] = blob{b, s}
 	}); err != nil {
@@ -258,6 +301,71 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	found := scanDiffs(ctx, o, jobs, &st, read)
 	scanner.SortFindings(found)
 	return found, st, ctx.Err()
+}
+
+// stagedRun is a staged scan's two git processes: diff-index, whose
+// output is collected, and cat-file --batch, started while diff-index
+// runs so that its start-up is free.
+type stagedRun struct {
+	command          func(args ...string) *exec.Cmd
+	diff             *exec.Cmd
+	diffOut, diffErr bytes.Buffer
+	cf               *catFile // nil once read (or closed)
+}
+
+// startStaged starts a staged scan's processes on the index file (""
+// the repository's own, else GIT_INDEX_FILE's value).
+func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend) (*stagedRun, error) {
+	env := g.env
+	if indexFile != "" {
+		file := r.indexPath(indexFile)
+		// git reads a missing index as empty; go-git fails.
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("reading the index: %w", err)
+		}
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
+		}
+		env = append(env[:len(env):len(env)], "GIT_INDEX_FILE="+file)
+	}
+	base := "HEAD"
+	if r.unbornHead() {
+		base = emptyTree
+	}
+	run := &stagedRun{command: func(args ...string) *exec.Cmd {
+		c := g.command(ctx, args...)
+		c.Env = env
+		c.Dir = r.gitDir
+		return c
+	}}
+	run.diff = run.command("diff-index", "--cached", "-z", "--raw", "--no-renames", "--no-abbrev",
+		"--no-ext-diff", "--no-textconv", "--ignore-submodules=none", base, "--")
+	run.diff.Stdout, run.diff.Stderr = &run.diffOut, &run.diffErr
+	if err := run.diff.Start(); err != nil {
+		return nil, err
+	}
+	gc := *g
+	gc.env = env
+	cf, err := gc.startCatFile(ctx)
+	if err != nil {
+		run.diff.Wait()
+		return nil, err
+	}
+	run.cf = cf
+	return run, nil
+}
+
+// close ends what the scan did not read: cat-file, and diff-index when
+// it was never waited for.
+func (s *stagedRun) close() {
+	if s.cf != nil {
+		s.cf.close()
+		s.cf = nil
+	}
+	if s.diff.ProcessState == nil {
+		s.diff.Process.Kill()
+		s.diff.Wait()
+	}
 }
 
 // stagedJobs turns the index's changes into scan jobs, as stagedGoGit

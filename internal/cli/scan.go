@@ -58,6 +58,8 @@ type scanFlags struct {
 	// base, when set, is where the config and the ignore files are read
 	// from: a pull request's base commit (gitscan.BaseSource).
 	base *gitscan.BaseSource
+	// early is --staged's git processes, started before the config loads.
+	early *gitscan.Early
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -290,6 +292,11 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if _, err := failThreshold(f.failOn); err != nil {
 		return err
 	}
+	if f.staged && !f.prePush && !f.history && len(args) == 0 {
+		// git reads the index while the rules load.
+		f.early = gitscan.StartStaged(ctx, f.dir, s.Getenv)
+		defer f.early.Close()
+	}
 	e, err := f.resolve(s, true, args...)
 	if err != nil {
 		return err
@@ -413,6 +420,7 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 		Staged: f.staged, PrePush: f.prePush, History: f.history, NoCache: f.noCache,
 		HistoryOptions: gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs},
 		NewCache:       func() *gitscan.Cache { return historyCache(s, e, f.quiet) },
+		Early:          f.early,
 		Options:        gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize},
 		Getenv:         s.Getenv,
 	}

@@ -1,0 +1,138 @@
+package gitscan
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// env is a Getenv over m.
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// collectStaged runs a staged Collect of dir with early and getenv.
+func collectStaged(t *testing.T, dir string, early *Early, getenv func(string) string, o Options) *Result {
+	t.Helper()
+	o.Detector = detector(t)
+	res, err := Collect(t.Context(), Request{Dir: dir, Staged: true, Options: o, Early: early, Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// reaped fails unless the early run's processes have ended.
+func reaped(t *testing.T, run *stagedRun) {
+	t.Helper()
+	if run.diff.ProcessState == nil {
+		t.Fatal("diff-index was never waited for")
+	}
+	if run.cf != nil {
+		t.Fatal("cat-file was left running")
+	}
+}
+
+func TestEarlyStagedTakenByCollect(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "k = \""+key()+"\"\n")
+	run(t, dir, "add", ".")
+	getenv := env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git"})
+	e := StartStaged(t.Context(), dir, getenv)
+	if e == nil || e.run == nil {
+		t.Fatal("StartStaged started nothing for a git scan")
+	}
+	started := e.run
+	defer e.Close()
+	res := collectStaged(t, dir, e, getenv, Options{})
+	wantWhere(t, where(res.Findings), "a.txt:1")
+	if res.Backend != "git" {
+		t.Fatalf("backend = %q, want git", res.Backend)
+	}
+	if e.run != nil || e.repo != nil {
+		t.Fatal("Collect did not take the early processes")
+	}
+	reaped(t, started)
+}
+
+func TestEarlyStagedNotTakenForAnotherScan(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "x\n")
+	commitAll(t, dir, "first")
+	write(t, dir, "a.txt", "x\nk = \""+key()+"\"\n")
+	// The key is staged in another index only: the early processes read
+	// the repository's own index, which has nothing staged.
+	alt := filepath.Join(t.TempDir(), "index")
+	run(t, dir, "read-tree", "--index-output="+alt, "HEAD")
+	c := gitCmd(dir, "update-index", "--add", "a.txt")
+	c.Env = append(c.Env, "GIT_INDEX_FILE="+alt)
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	git := env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git"})
+	cases := []struct {
+		name   string
+		dir    string
+		getenv func(string) string
+		o      Options
+	}{
+		{"another index file", dir, git, Options{IndexFile: alt}},
+		{"GIT_INDEX_FILE", dir, env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git", "GIT_INDEX_FILE": alt}), Options{}},
+		{"another backend", dir, env(map[string]string{"GIT_INDEX_FILE": alt}), Options{Backend: "go-git"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := StartStaged(t.Context(), dir, git)
+			if e == nil {
+				t.Fatal("StartStaged started nothing")
+			}
+			res := collectStaged(t, tc.dir, e, tc.getenv, tc.o)
+			wantWhere(t, where(res.Findings), "a.txt:2")
+			if e.run == nil || e.repo == nil {
+				t.Fatal("Collect took processes started for another index or backend")
+			}
+			started := e.run
+			e.Close()
+			reaped(t, started)
+		})
+	}
+	t.Run("another directory", func(t *testing.T) {
+		other := newRepo(t)
+		e := StartStaged(t.Context(), other, git)
+		defer e.Close()
+		res := collectStaged(t, dir, e, env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git", "GIT_INDEX_FILE": alt}), Options{})
+		wantWhere(t, where(res.Findings), "a.txt:2")
+		if e.run == nil {
+			t.Fatal("Collect took processes started in another repository")
+		}
+	})
+}
+
+func TestEarlyStagedClosedUnused(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "x\n")
+	run(t, dir, "add", ".")
+	e := StartStaged(t.Context(), dir, env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git"}))
+	if e == nil {
+		t.Fatal("StartStaged started nothing")
+	}
+	started := e.run
+	e.Close()
+	e.Close() // twice: a no-op
+	reaped(t, started)
+	var none *Early
+	none.Close()
+}
+
+func TestEarlyStagedOnlyForGit(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "x\n")
+	run(t, dir, "add", ".")
+	// go-git reads this scan: nothing to start early.
+	for _, be := range []string{"go-git", ""} { // "": a small repository
+		if e := StartStaged(t.Context(), dir, env(map[string]string{"LEAKGUARD_GIT_BACKEND": be})); e != nil {
+			e.Close()
+			t.Fatalf("backend %q: StartStaged started git for a go-git scan", be)
+		}
+	}
+	if e := StartStaged(t.Context(), t.TempDir(), env(nil)); e != nil {
+		t.Fatal("StartStaged outside a repository returned a scan")
+	}
+}
