@@ -89,6 +89,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	s.resumeGC = gcpause.Start(s.Getenv)
 	defer s.gcOn()
 	root := newRoot(s)
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// Only a shell asking for completions reads them: every other
+		// run would pay a walk of every command's flags.
+		completions(s, root)
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -213,7 +218,6 @@ func newRoot(s *IO) *cobra.Command {
 	root.AddCommand(newScanCmd(s), newRulesCmd(s), newKeysCmd(s), newBaselineCmd(s), newIgnoreCmd(s), newVersionCmd(s), newHooksCmd(s), newCICmd(s),
 		newRemediateCmd(s), newRotateCmd(s), newSyncCmd(s), newIncidentsCmd(s), newRevokeCmd(s), newAuditCmd(s), newDoctorCmd(s))
 	unknownCommands(root)
-	completions(s, root)
 	markRan(root)
 	return root
 }
