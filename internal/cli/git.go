@@ -2,8 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -56,31 +54,7 @@ core.hooksPath in your git config.`,
 			if err != nil {
 				return fail(err)
 			}
-			switch {
-			case !res.Changed:
-				fmt.Fprintf(s.Err, "leakguard: %s hook already installed in %s\n", hook, res.Path)
-			case res.Husky:
-				fmt.Fprintf(s.Err, "leakguard: added one line to %s (it runs leakguard from PATH); commit the file to share it with your team\n", res.Path)
-			case res.State == hooks.Chained:
-				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s; the previous hook runs first (%s)\n", hook, res.Path, res.Path+hooks.ChainSuffix)
-			default:
-				fmt.Fprintf(s.Err, "leakguard: installed %s hook in %s\n", hook, res.Path)
-			}
-			for _, w := range res.Warnings {
-				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
-			}
-			if _, note, err := hooks.Dir(opts()); err == nil && note != "" {
-				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
-			}
-			if hook == hooks.PreCommit {
-				if _, _, rs, err := hooks.Status(opts()); err == nil && len(rs) == 2 && rs[1].State == hooks.Missing {
-					also := "leakguard hooks install --pre-push"
-					if global {
-						also += " --global"
-					}
-					fmt.Fprintf(s.Err, "leakguard: to check pushes too (the commits a push sends, also those made with --no-verify): %s\n", also)
-				}
-			}
+			hooks.WriteInstalled(s.Err, opts(), hook, res)
 			return nil
 		},
 	}
@@ -96,18 +70,7 @@ core.hooksPath in your git config.`,
 			if err != nil {
 				return fail(err)
 			}
-			for _, r := range rs {
-				switch {
-				case r.Changed && r.Husky:
-					fmt.Fprintf(s.Err, "leakguard: removed leakguard's line from %s\n", r.Path)
-				case r.Changed && r.State == hooks.Foreign:
-					fmt.Fprintf(s.Err, "leakguard: removed %s hook; restored the previous one\n", r.Hook)
-				case r.Changed:
-					fmt.Fprintf(s.Err, "leakguard: removed %s hook\n", r.Hook)
-				case r.State == hooks.Foreign:
-					fmt.Fprintf(s.Err, "leakguard: %s hook is not leakguard's; left alone\n", r.Hook)
-				}
-			}
+			hooks.WriteUninstalled(s.Err, rs)
 			return nil
 		},
 	}
@@ -116,25 +79,8 @@ core.hooksPath in your git config.`,
 		Short: "Show each hook's state: installed, chained, missing or foreign",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			d, note, rs, err := hooks.Status(opts())
-			if err != nil {
+			if err := hooks.WriteStatus(s.Out, s.Err, opts()); err != nil {
 				return fail(err)
-			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			for _, r := range rs {
-				st := string(r.State)
-				if r.Global && r.State != hooks.Missing {
-					st += " (global)"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Hook, st, r.Path)
-			}
-			tw.Flush()
-			fmt.Fprintf(s.Err, "leakguard: hooks directory %s\n", d)
-			switch {
-			case note != "" && !global && len(rs) > 0 && rs[0].Global:
-				fmt.Fprintf(s.Err, "leakguard: %s\n", note) // a global install: fine
-			case note != "":
-				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", note)
 			}
 			return nil
 		},
