@@ -9,21 +9,6 @@ import (
 	"github.com/leakguard/leakguard/scanner"
 )
 
-// failingFindings are the findings that fail the scan (--fail-on).
-func failingFindings(fs []scanner.Finding, failOn string) []scanner.Finding {
-	th, _ := failThreshold(failOn)
-	if failOn == "" {
-		return fs
-	}
-	var out []scanner.Finding
-	for _, f := range fs {
-		if th != "" && f.Confidence.AtLeast(th) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // recordBlocked records the blocked findings of a hook for 'leakguard
 // ignore --last' (a failure to record is a warning: the hook still
 // blocks) and returns them with their fingerprints.
@@ -39,6 +24,3 @@ func recordBlocked(ctx context.Context, s *IO, f *scanFlags, e *env, found []sca
 	}
 	return bs
 }
-
-// blocked tells the user what to do about a blocked commit or push.
-func blocked(s *IO, commit bool, bs []accept.Finding) { accept.WriteAdvice(s.Err, commit, bs) }

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/leakguard/leakguard/archive"
+	"github.com/leakguard/leakguard/accept"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/english"
@@ -273,19 +273,10 @@ else — to learn whether it still works: live, invalid or unknown.`,
 }
 
 // failThreshold maps --fail-on to the least confidence that fails, or ""
-// for none. "any" is low, as ci spells it.
+// for none (see scanner.ParseFailOn).
 func failThreshold(v string) (rules.Confidence, error) {
-	switch v {
-	case "none":
-		return "", nil
-	case "any":
-		return rules.Low, nil
-	}
-	c, err := rules.ParseConfidence(v)
-	if err != nil {
-		return "", usageErr("use none, low, medium or high", "--fail-on: %v", err)
-	}
-	return c, nil
+	th, err := scanner.ParseFailOn(v)
+	return th.Min(), err
 }
 
 func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
@@ -325,68 +316,46 @@ type scanResult struct {
 	summary  string   // the closing line, without the program name
 	errors   int      // paths that could not be read
 	missing  int      // git objects that could not be read
-	blocked  bool     // a hook scan: tell the user what to do
 	strict   bool
-	// missingHint replaces the hint for missing objects under strict.
-	missingHint string
-	// tooBig are files a hook did not read (size, archive limits): the
-	// hook fails.
-	tooBig []archive.Skip
+	res      *gitscan.Result // what collect returned (its Findings are found)
 }
 
 // finish prints the warnings, the summary and what to do, and maps the
-// result to an exit code. A hook that passes prints nothing (-v: its
-// summary); --quiet leaves stderr to errors.
+// result to an exit code (gitscan.Result.Outcome decides what fails). A
+// hook that passes prints nothing (-v: its summary); --quiet leaves
+// stderr to errors.
 func (r *scanResult) finish(ctx context.Context, s *IO, f *scanFlags, e *env) error {
-	failing := len(r.found)
-	if th, _ := failThreshold(f.failOn); f.failOn != "" {
-		failing = 0
-		if th != "" {
-			failing = scanner.CountAtLeast(r.found, th)
-		}
-	}
-	say := func(format string, a ...any) {
-		if !f.quiet {
-			fmt.Fprintf(s.Err, format, a...)
-		}
+	failOn, _ := scanner.ParseFailOn(f.failOn)
+	o := r.res.Outcome(failOn, f.strict)
+	var say io.Writer = s.Err
+	if f.quiet {
+		say = io.Discard
 	}
 	for _, w := range r.warnings {
-		say("leakguard: warning: %s\n", w)
+		fmt.Fprintf(say, "leakguard: warning: %s\n", w)
 	}
 	for _, n := range r.notices {
-		say("leakguard: notice: %s\n", n)
+		fmt.Fprintf(say, "leakguard: notice: %s\n", n)
 	}
-	passed := len(r.found) == 0 && len(r.warnings) == 0 && len(r.tooBig) == 0
-	if !r.blocked || !passed || f.verbose {
-		say("leakguard: %s\n", r.summary)
+	if !o.Passed || f.verbose {
+		fmt.Fprintf(say, "leakguard: %s\n", r.summary)
 	}
-	if failing > 0 && r.blocked {
-		bs := recordBlocked(ctx, s, f, e, failingFindings(r.found, f.failOn))
-		if f.format == "text" && !f.quiet {
-			blocked(s, f.staged, bs)
+	if o.Block {
+		bs := recordBlocked(ctx, s, f, e, o.Failing)
+		if f.format == "text" {
+			accept.WriteAdvice(say, f.staged, bs)
 		}
 	}
-	for _, u := range r.tooBig {
-		fmt.Fprintf(s.Err, "leakguard: not scanned: %s: %s\n", report.Printable(u.Path), u.Reason)
+	for _, u := range o.Unscanned {
+		fmt.Fprintf(s.Err, "leakguard: %s\n", u)
 	}
-	if len(r.found) == 0 && len(r.tooBig) > 0 {
-		return &Error{Code: ExitIncomplete,
-			Err:  fmt.Errorf("%s not scanned: this hook does not pass what it cannot read", plural(len(r.tooBig), "file")),
-			Hint: "scan them with a larger limit (--max-size 50MiB, or [scan] max_size in leakguard.toml), or exclude their paths ([allowlist] paths in leakguard.toml)"}
+	if o.Err != nil {
+		return o.Err
 	}
-	if len(r.found) == 0 && r.strict && r.missing > 0 {
-		hint := r.missingHint
-		if hint == "" {
-			hint = "fetch the missing objects (git fetch --unshallow, or a full clone) or drop --strict"
-		}
-		return &Error{Code: ExitIncomplete,
-			Err:  fmt.Errorf("scan incomplete: %s missing", plural(r.missing, "object")),
-			Hint: hint}
+	if o.Below != "" {
+		fmt.Fprintf(say, "leakguard: %s\n", o.Below)
 	}
-	if below := len(r.found) - failing; below > 0 && f.failOn != "" {
-		say("leakguard: %s below --fail-on %s: reported, not failing\n", plural(below, "finding"), f.failOn)
-	}
-	return outcomeCode(failing, r.errors, f.findingsCode())
+	return outcomeCode(len(o.Failing), r.errors, f.findingsCode())
 }
 
 // findingsCode is the exit code of failing findings: --exit-code, else 1.
@@ -438,19 +407,11 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if err != nil {
 		return nil, err
 	}
-	found := r.Findings
 	if !r.Stdin {
-		found = e.gitleaks.Drop(found, e.base, e.repoRoot)
+		r.Findings = e.gitleaks.Drop(r.Findings, e.base, e.repoRoot)
 	}
-	res := &scanResult{found: found, warnings: r.Warnings, notices: r.Notes, summary: r.Summary(len(found), time.Since(start)),
-		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, blocked: r.Hook}
-	if r.Hook {
-		res.tooBig = r.Unscanned
-		if r.Missing > 0 {
-			res.missingHint = "fetch the missing objects (git fetch), or check the repository with 'git fsck'"
-		}
-	}
-	return res, nil
+	return &scanResult{found: r.Findings, warnings: r.Warnings, notices: r.Notes, summary: r.Summary(len(r.Findings), time.Since(start)),
+		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, res: r}, nil
 }
 
 // outcome maps a scan's result to an exit code.
