@@ -238,6 +238,9 @@ func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scan
 		return nil, st, err
 	}
 	st.Backend = be.name()
+	if be.name() == "git" {
+		r.dropObjects() // the pack indexes peeling the refs loaded
+	}
 	fs, st, err := r.history(ctx, o, be, sel, &st)
 	if err != nil && ctx.Err() == nil && o.Backend == "" && be.name() == "git" {
 		// git failed (an old or broken install, an odd repository):

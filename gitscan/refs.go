@@ -71,7 +71,10 @@ func (r *Repo) peelObject(what string, h plumbing.Hash) (peeled, error) {
 		if err != nil {
 			return p, &ObjectError{What: what, Hash: h, Corrupt: true, Err: err}
 		}
-		p.tags = append(p.tags, t)
+		// Its fields only: a decoded tag holds the storage it was read
+		// from, and with it go-git's pack indexes (see dropObjects).
+		p.tags = append(p.tags, &object.Tag{Hash: t.Hash, Name: t.Name, Tagger: t.Tagger, Message: t.Message,
+			PGPSignature: t.PGPSignature, TargetType: t.TargetType, Target: t.Target})
 		h = t.Target
 	}
 	return p, &ObjectError{What: what, Hash: h, Corrupt: true, Err: errors.New("a chain of more than 32 tags")}

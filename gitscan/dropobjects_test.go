@@ -1,0 +1,58 @@
+package gitscan
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// A history scan through git peels the refs with go-git, which loads
+// every pack index whole (about 80 bytes per object) and keeps it while
+// the storage lives: the scan must not hold the storage that peeled
+// while it reads the history.
+func TestHistoryThroughGitLetsGoGitIndexesGo(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "k = \""+key()+"\"\n")
+	commitAll(t, dir, "first")
+	write(t, dir, "b.txt", "x\n")
+	commitAll(t, dir, "second")
+	// An annotated tag: a decoded tag object points at its storage too.
+	run(t, dir, "tag", "-a", "-m", "release", "v1")
+	run(t, dir, "gc", "-q") // everything in a pack, with its index
+	r := open(t, dir)
+	if err := r.load(); err != nil {
+		t.Fatal(err)
+	}
+	freed := make(chan struct{})
+	runtime.AddCleanup(r.st, func(ch chan struct{}) { close(ch) }, freed)
+	checked, gone := false, false
+	// Progress is called while the scan runs, after the refs are peeled.
+	progress := func(Stats) {
+		if checked {
+			return
+		}
+		checked = true
+		for range 50 {
+			runtime.GC()
+			select {
+			case <-freed:
+				gone = true
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	fs, _, err := r.History(t.Context(), Options{Detector: detector(t), Backend: "git", Progress: progress}, HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].File != "a.txt" {
+		t.Fatalf("findings = %q, want the key in a.txt", where(fs))
+	}
+	if !checked {
+		t.Fatal("the scan reported no progress: nothing was checked")
+	}
+	if !gone {
+		t.Fatal("the storage that peeled the refs is still reachable while the scan reads the history: go-git's pack indexes stay loaded")
+	}
+}
