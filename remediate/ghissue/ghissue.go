@@ -116,10 +116,16 @@ type Config struct {
 	// Labels are put on new issues and used to find them again.
 	Labels []string
 	// BotLogin is the author of issues opened with a token that cannot
-	// read GET /user (an installation token: "github-actions[bot]" in
-	// GitHub Actions). Only issues by the token's own user are adopted.
+	// read GET /user (an installation token). Only issues by the token's
+	// own user are adopted. Unset, in GitHub Actions ($GITHUB_ACTIONS is
+	// "true") it is [ActionsBot]: the workflow's token cannot read GET
+	// /user, and its issues are that bot's.
 	BotLogin string
 }
+
+// ActionsBot is the author of the issues a GitHub Actions workflow's
+// token opens.
+const ActionsBot = "github-actions[bot]"
 
 // New returns a tracker for cfg.Repo. The token is read through getenv
 // from cfg.TokenEnv (default GITHUB_TOKEN); hc may be nil.
@@ -143,6 +149,10 @@ func New(cfg Config, getenv func(string) string, hc *http.Client) (*Tracker, err
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	bot := strings.TrimSpace(cfg.BotLogin)
+	if bot == "" && getenv("GITHUB_ACTIONS") == "true" {
+		bot = ActionsBot
+	}
 	t := &Tracker{
 		MaxWait:     2 * time.Minute,
 		MaxRetries:  5,
@@ -157,7 +167,7 @@ func New(cfg Config, getenv func(string) string, hc *http.Client) (*Tracker, err
 		perPage:     100,
 		recentPages: 1,
 		markers:     map[int]string{},
-		botLogin:    strings.TrimSpace(cfg.BotLogin),
+		botLogin:    bot,
 	}
 	return t, nil
 }

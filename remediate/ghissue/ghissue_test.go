@@ -621,3 +621,39 @@ func TestSleepCtx(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// In GitHub Actions the workflow's token cannot read GET /user: its
+// issues are github-actions[bot]'s, and a re-run adopts the one it
+// opened. Elsewhere such a token is refused with a hint; a configured
+// BotLogin wins over the environment.
+func TestActionsBotLogin(t *testing.T) {
+	f := fakeapi.NewGitHub(t)
+	f.Set(func() { f.InstallationToken = true; f.Login = ActionsBot })
+	ctx := context.Background()
+	newTracker := func(cfg Config, actions string) *Tracker {
+		t.Helper()
+		cfg.Repo, cfg.APIURL, cfg.TokenEnv = f.Owner+"/"+f.Repo, f.APIURL(), "LG_TEST_GH_TOKEN"
+		env := map[string]string{"LG_TEST_GH_TOKEN": f.Token, "GITHUB_ACTIONS": actions}
+		tr, err := New(cfg, func(k string) string { return env[k] }, f.Client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Sleep = func(context.Context, time.Duration) error { return nil }
+		return tr
+	}
+	n, _, created, err := newTracker(Config{}, "true").Ensure(ctx, "inc-20240101-ab12", "Leaked key: K", "- [ ] rotate", nil)
+	if err != nil || !created {
+		t.Fatalf("first run: %d %v %v", n, created, err)
+	}
+	n2, _, created, err := newTracker(Config{}, "true").Ensure(ctx, "inc-20240101-ab12", "Leaked key: K", "- [ ] rotate", nil)
+	if err != nil || created || n2 != n {
+		t.Fatalf("re-run: issue %d (first %d), created %v, %v", n2, n, created, err)
+	}
+	_, _, _, err = newTracker(Config{}, "").Ensure(ctx, "inc-20240101-ab12", "Leaked key: K", "- [ ] rotate", nil)
+	if err == nil || !strings.Contains(hint.Of(err), "set GITHUB_ACTIONS=true") {
+		t.Fatalf("outside Actions: %v (hint %q)", err, hint.Of(err))
+	}
+	if tr := newTracker(Config{BotLogin: " other[bot] "}, "true"); tr.botLogin != "other[bot]" {
+		t.Fatalf("configured bot login %q", tr.botLogin)
+	}
+}
