@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/internal/atomicfile"
-	"github.com/leakguard/leakguard/internal/hint"
-	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
 	"github.com/leakguard/leakguard/remediate/ghissue"
@@ -71,64 +68,33 @@ func stateDir(getenv func(string) string, cfg *config.Config) string {
 // through getenv when the target is used, so a missing variable is
 // reported by Put or Verify.
 func newTarget(name string, t config.Target, root string, getenv func(string) string, hc *http.Client) (remediate.Target, error) {
-	fail := func(err error) error {
-		return fmt.Errorf("target %s (type %s): %w", name, t.Type, err)
-	}
-	client := func(apiURL, def string) *httpx.Client {
-		if apiURL == "" {
-			apiURL = def
-		}
-		return &httpx.Client{BaseURL: apiURL, HTTP: hc, Token: httpx.TokenFromEnv(getenv, t.CredentialEnv()), UserAgent: "leakguard"}
-	}
+	client := &httpx.Client{BaseURL: t.APIURL, HTTP: hc, Token: httpx.TokenFromEnv(getenv, t.CredentialEnv()), UserAgent: "leakguard"}
+	var tg remediate.Target
+	var err error
 	switch t.Type {
 	case "vercel":
-		v, err := vercel.New(vercel.Config{
+		tg, err = vercel.New(vercel.Config{
 			Name: name, Project: t.Project, TeamID: t.TeamID,
 			Environments: t.Environments, Sensitive: t.Sensitive, KeyName: t.Name,
-		}, client(t.APIURL, vercel.DefaultAPIURL))
-		if err != nil {
-			return nil, fail(err)
-		}
-		return v, nil
+		}, client)
 	case "supabase-secrets":
-		c := client(t.APIURL, supabase.DefaultAPIURL)
-		c.BaseDelay = httpx.DefaultBaseDelay * 2 // 60 requests a minute
-		s, err := supabase.New(supabase.Config{Name: name, ProjectRef: t.ProjectRef, KeyName: t.Name}, c)
-		if err != nil {
-			return nil, fail(err)
-		}
-		return s, nil
+		tg, err = supabase.New(supabase.Config{Name: name, ProjectRef: t.ProjectRef, KeyName: t.Name}, client)
 	case "postgres":
-		env := t.CredentialEnv()
-		dsn := func() (string, error) {
-			v := strings.TrimSpace(getenv(env))
-			if v == "" {
-				return "", hint.Errorf("export "+env+" with a postgres:// connection string", "%s is not set", env)
-			}
-			return v, nil
-		}
-		p, err := pgtarget.New(pgtarget.Config{
-			Name: name, DSN: dsn, Table: t.Table,
+		tg, err = pgtarget.New(pgtarget.Config{
+			Name: name, DSN: pgtarget.DSNFromEnv(getenv, t.CredentialEnv()), Table: t.Table,
 			Environment: t.Environment, ProjectID: t.ProjectID, KeyName: t.Name,
 		})
-		if err != nil {
-			return nil, fail(err)
-		}
-		return p, nil
 	case "dotenv", "file":
-		path := t.Path
-		if path != "" && !filepath.IsAbs(keyfile.ExpandHome(path)) && root != "" {
-			path = filepath.Join(root, path)
-		}
-		f, err := filetarget.New(filetarget.Config{Name: name, Kind: t.Type, Path: path, Pointer: t.Pointer, KeyName: t.Name})
-		if err != nil {
-			return nil, fail(err)
-		}
-		return f, nil
+		tg, err = filetarget.New(filetarget.Config{Name: name, Kind: t.Type, Path: t.Path, Root: root, Pointer: t.Pointer, KeyName: t.Name})
 	case "":
 		return nil, fmt.Errorf("target %s: type is not set (one of %s)", name, strings.Join(config.TargetTypes, ", "))
+	default:
+		return nil, fmt.Errorf("target %s: unknown type %q (one of %s)", name, t.Type, strings.Join(config.TargetTypes, ", "))
 	}
-	return nil, fmt.Errorf("target %s: unknown type %q (one of %s)", name, t.Type, strings.Join(config.TargetTypes, ", "))
+	if err != nil {
+		return nil, fmt.Errorf("target %s (type %s): %w", name, t.Type, err)
+	}
+	return tg, nil
 }
 
 // targetsOf returns the function the playbook builds its targets with.
@@ -154,13 +120,7 @@ func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub 
 
 // newTracker builds the GitHub issue tracker of the [github] table.
 func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
-	cfg := ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}
-	if getenv("GITHUB_ACTIONS") == "true" {
-		// The workflow's token cannot read GET /user: its issues are
-		// github-actions[bot]'s.
-		cfg.BotLogin = "github-actions[bot]"
-	}
-	return ghissue.New(cfg, getenv, hc)
+	return ghissue.New(ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}, getenv, hc)
 }
 
 // root is the directory relative paths of the config are relative to:

@@ -55,8 +55,12 @@ type Config struct {
 	Name string
 	// Kind is [Dotenv] or [JSON].
 	Kind string
-	// Path is the file; a leading ~/ is the home directory.
+	// Path is the file; a leading ~/ is the home directory, and a
+	// relative path is relative to Root when Root is set.
 	Path string
+	// Root is the directory a relative Path is relative to (the
+	// repository); "" leaves it relative to the working directory.
+	Root string
 	// Pointer is the JSON pointer for [JSON] (may hold {key}).
 	Pointer string
 	// KeyName, when set, is written instead of the managed key's name.
@@ -83,7 +87,11 @@ func New(cfg Config) (*Target, error) {
 	if cfg.Kind == Dotenv && cfg.KeyName != "" && !keyfile.DotenvName().MatchString(cfg.KeyName) {
 		return nil, fmt.Errorf("name %q is not a valid variable name", cfg.KeyName)
 	}
-	return &Target{cfg: cfg, path: keyfile.ExpandHome(cfg.Path)}, nil
+	path := keyfile.ExpandHome(cfg.Path)
+	if cfg.Root != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(cfg.Root, path)
+	}
+	return &Target{cfg: cfg, path: path}, nil
 }
 
 // Name is the target's name in the config.

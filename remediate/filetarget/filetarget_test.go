@@ -195,3 +195,28 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// A relative path is relative to Root when it is set; an absolute path
+// and one under ~/ are not.
+func TestRootAnchorsRelativePath(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory:", err)
+	}
+	root := t.TempDir()
+	for _, c := range []struct{ root, path, want string }{
+		{root, ".env.local", filepath.Join(root, ".env.local")},
+		{root, "config/app.env", filepath.Join(root, "config", "app.env")},
+		{root, "/etc/app.env", "/etc/app.env"},
+		{root, "~/app.env", filepath.Join(home, "app.env")},
+		{"", ".env.local", ".env.local"},
+	} {
+		tg, err := New(Config{Kind: Dotenv, Path: c.path, Root: c.root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Path() != c.want {
+			t.Errorf("root %q, path %q: %q, want %q", c.root, c.path, tg.Path(), c.want)
+		}
+	}
+}

@@ -38,6 +38,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/secret"
@@ -74,6 +75,19 @@ type Target struct {
 }
 
 var ident = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`) })
+
+// DSNFromEnv returns a [Config.DSN] that reads the variable name through
+// getenv at call time: unset or blank is an error with a hint that names
+// it (never a value).
+func DSNFromEnv(getenv func(string) string, name string) func() (string, error) {
+	return func() (string, error) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return "", hint.Errorf("export "+name+" with a postgres:// connection string", "%s is not set", name)
+		}
+		return v, nil
+	}
+}
 
 // New checks cfg and returns the target.
 func New(cfg Config) (*Target, error) {

@@ -266,3 +266,20 @@ func TestNewValidatesTable(t *testing.T) {
 		t.Error("nil DSN accepted")
 	}
 }
+
+// DSNFromEnv reads the variable when the target is used; unset or blank,
+// it names the variable, with a hint, and no value.
+func TestDSNFromEnv(t *testing.T) {
+	vars := map[string]string{}
+	dsn := DSNFromEnv(func(k string) string { return vars[k] }, "APP_DSN")
+	for _, v := range []string{"", "  "} {
+		vars["APP_DSN"] = v
+		if got, err := dsn(); err == nil || got != "" || err.Error() != "APP_DSN is not set" || !strings.Contains(hint.Of(err), "export APP_DSN with a postgres://") {
+			t.Fatalf("%q: %q, %v (hint %q)", v, got, err, hint.Of(err))
+		}
+	}
+	vars["APP_DSN"] = " postgres://app@db/app\n"
+	if got, err := dsn(); err != nil || got != "postgres://app@db/app" {
+		t.Fatalf("set: %q, %v", got, err)
+	}
+}

@@ -14,6 +14,7 @@
 package supabase
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -52,7 +53,12 @@ type Target struct {
 	client *httpx.Client
 }
 
-// New returns a target that talks to the API through client.
+// BaseDelay is the backoff's base delay when the client sets none: twice
+// httpx's, as the Management API allows 60 requests a minute.
+const BaseDelay = httpx.DefaultBaseDelay * 2
+
+// New returns a target that talks to the API through client (an empty
+// BaseURL is [DefaultAPIURL]; a zero BaseDelay is [BaseDelay]).
 func New(cfg Config, client *httpx.Client) (*Target, error) {
 	if strings.TrimSpace(cfg.ProjectRef) == "" {
 		return nil, errors.New("project_ref is not set (the Supabase project reference)")
@@ -61,6 +67,12 @@ func New(cfg Config, client *httpx.Client) (*Target, error) {
 		if err := checkName(cfg.KeyName); err != nil {
 			return nil, err
 		}
+	}
+	if client.BaseURL == "" || client.BaseDelay == 0 {
+		c := *client
+		c.BaseURL = cmp.Or(c.BaseURL, DefaultAPIURL)
+		c.BaseDelay = cmp.Or(c.BaseDelay, BaseDelay)
+		client = &c
 	}
 	return &Target{cfg: cfg, client: client}, nil
 }

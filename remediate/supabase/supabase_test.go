@@ -189,3 +189,25 @@ func TestFaults(t *testing.T) {
 		noLeak(t, err, v)
 	})
 }
+
+// A client without an API root talks to Supabase's, and one without a
+// backoff base waits twice httpx's (60 requests a minute); the caller's
+// client is left as it was, and what it sets is kept.
+func TestNewClientDefaults(t *testing.T) {
+	c := &httpx.Client{}
+	tg, err := New(Config{ProjectRef: "ref"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.client.BaseURL != DefaultAPIURL || tg.client.BaseDelay != time.Second || c.BaseURL != "" || c.BaseDelay != 0 {
+		t.Fatalf("API root %q, base delay %s (caller's %q, %s)", tg.client.BaseURL, tg.client.BaseDelay, c.BaseURL, c.BaseDelay)
+	}
+	own := &httpx.Client{BaseURL: "https://supabase.example", BaseDelay: time.Millisecond}
+	if tg, err = New(Config{ProjectRef: "ref"}, own); err != nil || tg.client != own {
+		t.Fatalf("a set API root and delay: %v, client replaced: %v", err, tg.client != own)
+	}
+	half := &httpx.Client{BaseURL: "https://supabase.example"}
+	if tg, err = New(Config{ProjectRef: "ref"}, half); err != nil || tg.client.BaseURL != half.BaseURL || tg.client.BaseDelay != time.Second {
+		t.Fatalf("a set API root without a delay: %v, %q %s", err, tg.client.BaseURL, tg.client.BaseDelay)
+	}
+}

@@ -88,7 +88,8 @@ var (
 	_ remediate.Noter            = (*Target)(nil)
 )
 
-// New returns a target that talks to the API through client.
+// New returns a target that talks to the API through client (an empty
+// BaseURL is [DefaultAPIURL]).
 func New(cfg Config, client *httpx.Client) (*Target, error) {
 	if strings.TrimSpace(cfg.Project) == "" {
 		return nil, errors.New("project is not set (the Vercel project id or name)")
@@ -105,6 +106,11 @@ func New(cfg Config, client *httpx.Client) (*Target, error) {
 				envs = append(envs, e)
 			}
 		}
+	}
+	if client.BaseURL == "" {
+		c := *client
+		c.BaseURL = DefaultAPIURL
+		client = &c
 	}
 	return &Target{cfg: cfg, envs: envs, client: client}, nil
 }

@@ -331,3 +331,20 @@ func TestNewValidates(t *testing.T) {
 		t.Error("unknown environment accepted")
 	}
 }
+
+// A client without an API root talks to Vercel's; the caller's client is
+// left as it was.
+func TestNewDefaultAPIURL(t *testing.T) {
+	c := &httpx.Client{}
+	tg, err := New(Config{Project: "p"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.client.BaseURL != DefaultAPIURL || c.BaseURL != "" {
+		t.Fatalf("API root %q (caller's %q), want %q", tg.client.BaseURL, c.BaseURL, DefaultAPIURL)
+	}
+	own := &httpx.Client{BaseURL: "https://vercel.example"}
+	if tg, err = New(Config{Project: "p"}, own); err != nil || tg.client != own {
+		t.Fatalf("a set API root: %v, client replaced: %v", err, tg.client != own)
+	}
+}
