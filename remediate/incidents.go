@@ -280,7 +280,7 @@ func (p *Playbook) syncIssue(ctx context.Context, id, event string) error {
 			return err
 		}
 		title := issueTitle(in)
-		num, url, created, err := p.Issues.Ensure(ctx, in.ID, title, body, p.Labels)
+		num, url, created, err := p.Issues.Ensure(ctx, in.ID, title, body, p.labels())
 		if err != nil {
 			p.setStep("", id, "issue", StepFailed, errText(err))
 			p.audit(in, "issue-open", "github", "failed", errText(err))

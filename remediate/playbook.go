@@ -24,6 +24,7 @@ type Playbook struct {
 	Target func(name string) (Target, error)
 	// Issues keeps the audit issues; nil for --no-issue.
 	Issues IssueTracker
+	// Labels are put on the audit issues (none: [DefaultLabels]).
 	Labels []string
 	// Repo ("owner/name") and Server ("https://github.com") make file
 	// links in issue bodies; optional.
@@ -44,6 +45,16 @@ type Playbook struct {
 	// Root is the directory a relative source path is relative to (the
 	// repository); "" leaves it relative to the working directory.
 	Root string
+}
+
+// DefaultLabels label the audit issues when the config names none.
+var DefaultLabels = []string{"security", "leaked-secret"}
+
+func (p *Playbook) labels() []string {
+	if len(p.Labels) == 0 {
+		return DefaultLabels
+	}
+	return p.Labels
 }
 
 // sourceSpec parses a key's source, anchoring a relative path at Root.

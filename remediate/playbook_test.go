@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,6 +48,7 @@ type memTracker struct {
 	closed   map[int]bool
 	comments map[int][]string
 	creates  int
+	labels   [][]string // of each Ensure
 	failOnce error
 	// closeFail makes Close post its comment and then fail to close,
 	// as a lost or refused PATCH would, this many times.
@@ -58,6 +60,7 @@ func newTracker() *memTracker {
 }
 
 func (m *memTracker) Ensure(_ context.Context, id, title, body string, labels []string) (int, string, bool, error) {
+	m.labels = append(m.labels, labels)
 	for n, b := range m.issues {
 		if strings.Contains(b, Marker(id)) {
 			return n, "https://github.test/i/" + title, false, nil
@@ -333,5 +336,23 @@ func TestLedgerPermissionsAndBackups(t *testing.T) {
 	m, _ := filepath.Glob(filepath.Join(dir, backupDir, "*"))
 	if len(m) != maxBackups {
 		t.Errorf("%d backups kept, want %d", len(m), maxBackups)
+	}
+}
+
+// The audit issue carries the configured labels; without any, the
+// default ones.
+func TestIssueLabels(t *testing.T) {
+	for _, c := range []struct{ labels, want []string }{
+		{[]string{"security"}, []string{"security"}},
+		{nil, []string{"security", "leaked-secret"}},
+	} {
+		p, tr, _, _ := testPlaybook(t)
+		p.Labels = c.labels
+		if _, _, err := p.Open(context.Background(), leak(tvly()), false); err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.labels) == 0 || !slices.Equal(tr.labels[0], c.want) {
+			t.Errorf("labels %v: issue labelled %v, want %v", c.labels, tr.labels, c.want)
+		}
 	}
 }
