@@ -123,6 +123,15 @@ type GitHub struct {
 	Labels   []string `toml:"labels"`
 }
 
+// WithEnv is the table with the GitHub Actions environment's defaults,
+// read through getenv: $GITHUB_REPOSITORY for an unset repo.
+func (g GitHub) WithEnv(getenv func(string) string) GitHub {
+	if g.Repo == "" {
+		g.Repo = getenv("GITHUB_REPOSITORY")
+	}
+	return g
+}
+
 // State configures where the ledger lives.
 type State struct {
 	Dir string `toml:"dir"`

@@ -242,3 +242,23 @@ base_url = "https://api.xiaomimimo.com/anthropic"
 		t.Errorf("defaults verify: %+v %v", d.Verify, err)
 	}
 }
+
+// In GitHub Actions an unset [github] repo is $GITHUB_REPOSITORY; a set
+// one is kept.
+func TestGitHubWithEnv(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "GITHUB_REPOSITORY" {
+			return "acme/from-env"
+		}
+		return ""
+	}
+	if got := (GitHub{TokenEnv: "T"}).WithEnv(getenv); got.Repo != "acme/from-env" || got.TokenEnv != "T" {
+		t.Errorf("unset repo: %+v", got)
+	}
+	if got := (GitHub{Repo: "acme/infra"}).WithEnv(getenv); got.Repo != "acme/infra" {
+		t.Errorf("set repo: %+v", got)
+	}
+	if got := (GitHub{}).WithEnv(func(string) string { return "" }); got.Repo != "" {
+		t.Errorf("no environment: %+v", got)
+	}
+}

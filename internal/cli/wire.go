@@ -109,13 +109,9 @@ func targetsOf(cfg *config.Config, root string, getenv func(string) string, hc *
 }
 
 // githubConfig is the [github] table with the Actions environment's
-// defaults: $GITHUB_REPOSITORY for the repository.
+// defaults (see [config.GitHub.WithEnv]).
 func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub {
-	gh := cfg.GitHub
-	if gh.Repo == "" {
-		gh.Repo = getenv("GITHUB_REPOSITORY")
-	}
-	return gh
+	return cfg.GitHub.WithEnv(getenv)
 }
 
 // newTracker builds the GitHub issue tracker of the [github] table.
@@ -162,13 +158,8 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		p.Forbid = tr.Forbid
 		p.Issues = tr
 		p.Labels = gh.Labels
-		if len(p.Labels) == 0 {
-			p.Labels = []string{"security", "leaked-secret"}
-		}
 		p.Repo = gh.Repo
-		if u := s.Getenv("GITHUB_SERVER_URL"); u != "" {
-			p.Server = u
-		}
+		p.Server = s.Getenv("GITHUB_SERVER_URL")
 	}
 	p.OnRotated = func(name, fp string) error {
 		cfgPath, err := inventory{e}.Add(name, fp)
