@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // A history scan through git peels the refs with go-git, which loads
@@ -54,5 +56,59 @@ func TestHistoryThroughGitLetsGoGitIndexesGo(t *testing.T) {
 	}
 	if !gone {
 		t.Fatal("the storage that peeled the refs is still reachable while the scan reads the history: go-git's pack indexes stay loaded")
+	}
+}
+
+// A commit that adds no file keeps no record of the blobs it removed
+// (introduces looks them up for added files only: a pure rename), and a
+// pure rename is still no new content.
+func TestHistoryKeepsRemovedOnlyForAddedFiles(t *testing.T) {
+	dir := newRepo(t)
+	k := key()
+	write(t, dir, "a.txt", "k = \""+k+"\"\n")
+	commitAll(t, dir, "add")
+	write(t, dir, "a.txt", "k = \""+k+"\"\nmore\n")
+	modify := commitAll(t, dir, "modify")
+	run(t, dir, "mv", "a.txt", "b.txt")
+	rename := commitAll(t, dir, "rename")
+	r := open(t, dir)
+	if err := r.load(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.gitBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.resolve("HEAD")
+	commits, err := g.walk(t.Context(), []plumbing.Hash{head}, nil, func(plumbing.Hash) {}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, c := range commits {
+		switch c.hash.String() {
+		case modify:
+			seen++
+			if c.removed != nil {
+				t.Errorf("modify-only commit keeps %d removed blobs", len(c.removed))
+			}
+		case rename:
+			seen++
+			if len(c.removed) == 0 {
+				t.Error("the rename's removed blobs were dropped")
+			}
+			for _, ch := range c.changes {
+				if c.introduces(ch) {
+					t.Errorf("the pure rename introduces %s", ch.path)
+				}
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("saw %d of the 2 commits", seen)
+	}
+	fs, _ := history(t, dir, "git", HistoryOptions{})
+	if len(fs) != 1 || fs[0].File != "a.txt" {
+		t.Fatalf("findings = %q, want the key once, in a.txt where it was added", where(fs))
 	}
 }

@@ -189,6 +189,9 @@ func parseLog(rd *bufio.Reader, progress func(int)) ([]*commitInfo, error) {
 	for {
 		b, err := rd.ReadByte()
 		if err == io.EOF {
+			if cur != nil {
+				cur.parsed()
+			}
 			return out, nil
 		}
 		if err != nil {
@@ -203,6 +206,9 @@ func parseLog(rd *bufio.Reader, progress func(int)) ([]*commitInfo, error) {
 				if f[i], err = field(); err != nil {
 					return nil, err
 				}
+			}
+			if cur != nil {
+				cur.parsed()
 			}
 			cur = &commitInfo{hash: plumbing.NewHash(f[0]), author: f[2], email: f[3], message: f[5]}
 			for _, p := range strings.Fields(f[1]) {
