@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/english"
-	"github.com/leakguard/leakguard/internal/gitdir"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
@@ -99,44 +97,17 @@ type env struct {
 	gitleaks  *scanner.GitleaksIgnore // .gitleaksignore, when the repository has one
 }
 
-// resolve loads the configuration and ignore file. The repository whose
-// leakguard.toml and .leakguardignore apply is the one holding the first
-// scanned path, else the one holding -C DIR or the current directory.
+// resolve loads the configuration and the ignore files of the site the
+// scan runs (gitscan.Locate): the repository holding the first scanned
+// path, else the one holding -C DIR or the current directory.
 func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, error) {
-	e := &env{base: "."}
-	if f.dir != "" {
-		fi, err := os.Stat(f.dir)
-		if err != nil || !fi.IsDir() {
-			return nil, usageErr("pass an existing directory to -C", "-C %s: not a directory", f.dir)
-		}
-		e.base = f.dir
+	pl, err := gitscan.Locate(f.dir, paths, f.base)
+	if err != nil {
+		return nil, err
 	}
-	e.anchor = e.base
-	if len(paths) > 0 && paths[0] != "-" {
-		p := paths[0]
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(e.base, p)
-		}
-		if fi, err := os.Stat(p); err == nil {
-			if !fi.IsDir() {
-				p = filepath.Dir(p)
-			}
-			e.anchor = p
-		}
-	}
-	e.repoRoot = gitdir.Root(e.anchor)
-	cfgPath := f.configPath
-	if cfgPath != "" && !filepath.IsAbs(cfgPath) && f.dir != "" {
-		cfgPath = filepath.Join(e.base, cfgPath)
-	}
-	root, read, exists := e.repoRoot, os.ReadFile, (func(string) bool)(nil)
-	if f.base != nil {
-		root, read, exists = f.base.Root(), f.base.Read, f.base.Exists
-	}
-	if cfgPath == "" {
-		cfgPath = config.FindFor(root, e.anchor, s.Getenv, exists)
-	}
-	cfg, err := config.LoadLayers(cfgPath, config.UserPath(s.Getenv), read)
+	e := &env{base: pl.Base, anchor: pl.Anchor, repoRoot: pl.Root}
+	root, read, exists := pl.Files()
+	cfg, err := config.Lookup{Flag: f.configPath, Dir: f.dir, Root: root, Anchor: pl.Anchor, Getenv: s.Getenv, Read: read, Exists: exists}.Load()
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -166,45 +137,13 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		if err := f.loadIgnores(s, e); err != nil {
+		ig, err := pl.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, f.quiet, func(msg string) { fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg) })
+		if err != nil {
 			return nil, err
 		}
+		e.ignore, e.ignoreSum, e.gitleaks = ig.Ignore, ig.Sum, ig.Gitleaks
 	}
 	return e, nil
-}
-
-// loadIgnores loads the ignore file (.leakguardignore or --ignore-file)
-// and .gitleaksignore at the root of the repository, else of the
-// scanned directory; from the pull request's base commit in ci, as the
-// config is.
-func (f *scanFlags) loadIgnores(s *IO, e *env) error {
-	root, read := e.repoRoot, os.ReadFile
-	if root == "" {
-		root = e.anchor
-	}
-	if f.base != nil {
-		root, read = f.base.Root(), f.base.Read
-	}
-	p, explicit := f.ignoreFile, f.ignoreFile != ""
-	if !explicit {
-		p = filepath.Join(root, scanner.IgnoreFile)
-	}
-	var err error
-	if e.ignore, e.ignoreSum, err = scanner.LoadIgnore(read, p, explicit); err != nil {
-		return err
-	}
-	keyIgnore(s, e.ignore, e.repoRoot, p)
-	p = filepath.Join(root, scanner.GitleaksIgnoreFile)
-	var warnings []string
-	if e.gitleaks, warnings, err = scanner.LoadGitleaksIgnore(read, p, config.GitleaksRuleIDs); err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		if !f.quiet {
-			fmt.Fprintf(s.Err, "leakguard: warning: %s: %s\n", p, w)
-		}
-	}
-	return nil
 }
 
 // write sends a report to -o FILE or stdout.
