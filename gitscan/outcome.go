@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/hint"
@@ -14,8 +15,8 @@ import (
 // A scan fails on its failing findings (--fail-on), and a hook's scan
 // fails closed: on files it did not read and on objects it could not
 // read. [Result.Outcome] decides, once for every command that ends with
-// a scan's verdict; the command layer prints what it says and picks the
-// exit code.
+// a scan's verdict, and writes what it says on the writers the command
+// layer gives; the command layer picks the exit code.
 
 // Outcome is what a scan's result means (see [Result.Outcome]).
 type Outcome struct {
@@ -39,13 +40,15 @@ type Outcome struct {
 	// Below says how many findings are reported but below --fail-on, or
 	// "" when none are.
 	Below string
+	// Warnings and Notes are the result's (see collect_words.go).
+	Warnings, Notes []string
 }
 
 // Outcome decides what r means: which of its findings fail it (failOn),
 // and whether it is incomplete. strict (--strict) makes missing objects
 // an incomplete scan; a hook's scan is always strict.
 func (r *Result) Outcome(failOn scanner.FailOn, strict bool) Outcome {
-	o := Outcome{Failing: failOn.Failing(r.Findings)}
+	o := Outcome{Failing: failOn.Failing(r.Findings), Warnings: r.Warnings, Notes: r.Notes}
 	if r.Hook {
 		o.Block = len(o.Failing) > 0
 		o.Passed = len(r.Findings) == 0 && len(r.Warnings) == 0 && len(r.Unscanned) == 0
@@ -69,4 +72,30 @@ func (r *Result) Outcome(failOn scanner.FailOn, strict bool) Outcome {
 		o.Below = fmt.Sprintf("%s below --fail-on %s: reported, not failing", english.Count(below, "finding"), failOn)
 	}
 	return o
+}
+
+// WriteHead writes what a scan says before its verdict: its warnings and
+// notes, then summary (a hook's scan that passed: only when verbose).
+func (o Outcome) WriteHead(w io.Writer, summary string, verbose bool) {
+	for _, m := range o.Warnings {
+		fmt.Fprintf(w, "leakguard: warning: %s\n", m)
+	}
+	for _, m := range o.Notes {
+		fmt.Fprintf(w, "leakguard: notice: %s\n", m)
+	}
+	if !o.Passed || verbose {
+		fmt.Fprintf(w, "leakguard: %s\n", summary)
+	}
+}
+
+// WriteTail writes what a scan says after its verdict: the files a hook
+// did not read on always (the hook fails on them), then, unless the scan
+// is incomplete, how many findings are below --fail-on on w.
+func (o Outcome) WriteTail(w, always io.Writer) {
+	for _, u := range o.Unscanned {
+		fmt.Fprintf(always, "leakguard: %s\n", u)
+	}
+	if o.Err == nil && o.Below != "" {
+		fmt.Fprintf(w, "leakguard: %s\n", o.Below)
+	}
 }

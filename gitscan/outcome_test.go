@@ -92,3 +92,41 @@ func TestOutcomeOfAHook(t *testing.T) {
 		t.Fatalf("a hook with a missing object: %v (%q)", o.Err, hint.Of(o.Err))
 	}
 }
+
+// What a scan says around its verdict: warnings, notes and the summary
+// before (a hook that passed only with -v); after, the files a hook did
+// not read on the writer that is always shown, then the count below
+// --fail-on unless the scan is incomplete.
+func TestOutcomeWords(t *testing.T) {
+	head := func(o Outcome, verbose bool) string {
+		var w strings.Builder
+		o.WriteHead(&w, "3 findings in 2 files", verbose)
+		return w.String()
+	}
+	tail := func(o Outcome) (string, string) {
+		var w, always strings.Builder
+		o.WriteTail(&w, &always)
+		return w.String(), always.String()
+	}
+	r := &Result{Findings: []scanner.Finding{{Confidence: rules.Low}}, Warnings: []string{"not scanned: a: denied"}, Notes: []string{"x.zip: malformed"}}
+	o := r.Outcome(failOn(t, "medium"), false)
+	if got, want := head(o, false), "leakguard: warning: not scanned: a: denied\nleakguard: notice: x.zip: malformed\nleakguard: 3 findings in 2 files\n"; got != want {
+		t.Fatalf("head:\n%s\nwant:\n%s", got, want)
+	}
+	if w, always := tail(o); w != "leakguard: 1 finding below --fail-on medium: reported, not failing\n" || always != "" {
+		t.Fatalf("tail: %q %q", w, always)
+	}
+	passed := (&Result{Hook: true}).Outcome(failOn(t, "medium"), false)
+	if head(passed, false) != "" || head(passed, true) != "leakguard: 3 findings in 2 files\n" {
+		t.Fatalf("a hook that passed: %q, verbose %q", head(passed, false), head(passed, true))
+	}
+	big := (&Result{Hook: true, Stats: Stats{Unscanned: []archive.Skip{{Path: "big.bin", Reason: "over --max-size"}}}}).Outcome(failOn(t, "medium"), false)
+	if w, always := tail(big); w != "" || always != "leakguard: not scanned: big.bin: over --max-size\n" {
+		t.Fatalf("unscanned tail: %q %q", w, always)
+	}
+	// Incomplete: no count below --fail-on (the error says what matters).
+	o.Err = big.Err
+	if w, _ := tail(o); w != "" {
+		t.Fatalf("incomplete tail: %q", w)
+	}
+}

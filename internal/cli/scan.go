@@ -251,9 +251,7 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 type scanResult struct {
 	found    []scanner.Finding
 	warnings []string // printed on stderr after the report
-	notices  []string // likewise: what was read in an unusual way
 	summary  string   // the closing line, without the program name
-	errors   int      // paths that could not be read
 	missing  int      // git objects that could not be read
 	strict   bool
 	res      *gitscan.Result // what collect returned (its Findings are found)
@@ -270,31 +268,18 @@ func (r *scanResult) finish(ctx context.Context, s *IO, f *scanFlags, e *env) er
 	if f.quiet {
 		say = io.Discard
 	}
-	for _, w := range r.warnings {
-		fmt.Fprintf(say, "leakguard: warning: %s\n", w)
-	}
-	for _, n := range r.notices {
-		fmt.Fprintf(say, "leakguard: notice: %s\n", n)
-	}
-	if !o.Passed || f.verbose {
-		fmt.Fprintf(say, "leakguard: %s\n", r.summary)
-	}
+	o.WriteHead(say, r.summary, f.verbose)
 	if o.Block {
 		bs := recordBlocked(ctx, s, f, e, o.Failing)
 		if f.format == "text" {
 			accept.WriteAdvice(say, f.staged, bs)
 		}
 	}
-	for _, u := range o.Unscanned {
-		fmt.Fprintf(s.Err, "leakguard: %s\n", u)
-	}
+	o.WriteTail(say, s.Err)
 	if o.Err != nil {
 		return o.Err
 	}
-	if o.Below != "" {
-		fmt.Fprintf(say, "leakguard: %s\n", o.Below)
-	}
-	return outcomeCode(len(o.Failing), r.errors, f.findingsCode())
+	return outcomeCode(len(o.Failing), len(r.res.Errors), f.findingsCode())
 }
 
 // findingsCode is the exit code of failing findings: --exit-code, else 1.
@@ -349,8 +334,8 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if !r.Stdin {
 		r.Findings = e.gitleaks.Drop(r.Findings, e.base, e.repoRoot)
 	}
-	return &scanResult{found: r.Findings, warnings: r.Warnings, notices: r.Notes, summary: r.Summary(len(r.Findings), time.Since(start)),
-		missing: r.Missing, errors: len(r.Errors), strict: f.strict || r.Hook, res: r}, nil
+	return &scanResult{found: r.Findings, warnings: r.Warnings, summary: r.Summary(len(r.Findings), time.Since(start)),
+		missing: r.Missing, strict: f.strict || r.Hook, res: r}, nil
 }
 
 // outcome maps a scan's result to an exit code.
