@@ -57,6 +57,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/retry"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -141,22 +142,25 @@ type Checker struct {
 	cache map[[32]byte]*entry
 }
 
+const hintEndpoints = "fix [verify.endpoints] (provider ids are listed in README.md, 'Verifying findings')"
+
 type entry struct {
 	once sync.Once
 	res  Result
 }
 
 // New returns a Checker. It fails when an endpoint names an unknown
-// provider or is not an http(s) URL.
+// provider or is not an http(s) URL: a usage error ([hint.Usagef]) saying
+// how to fix [verify.endpoints].
 func New(o Options) (*Checker, error) {
 	eps := map[string]string{}
 	for id, u := range o.Endpoints {
 		if !knownEndpoint(id) {
-			return nil, fmt.Errorf("verify.endpoints: unknown provider %q (known: %s)", id, strings.Join(EndpointIDs(), ", "))
+			return nil, hint.Usagef(hintEndpoints, "verify.endpoints: unknown provider %q (known: %s)", id, strings.Join(EndpointIDs(), ", "))
 		}
 		pu, err := url.Parse(strings.ReplaceAll(u, "{ref}", "ref"))
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			return nil, fmt.Errorf("verify.endpoints.%s: %q is not an http(s) URL", id, u)
+			return nil, hint.Usagef(hintEndpoints, "verify.endpoints.%s: %q is not an http(s) URL", id, u)
 		}
 		eps[id] = strings.TrimRight(u, "/")
 	}

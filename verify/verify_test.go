@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -415,8 +416,8 @@ func TestEndpointsValidated(t *testing.T) {
 		{"github": "ftp://127.0.0.1"},
 		{"github": "127.0.0.1:8080"},
 	} {
-		if _, err := New(Options{Endpoints: eps}); err == nil {
-			t.Errorf("%v: no error", eps)
+		if _, err := New(Options{Endpoints: eps}); !hint.IsUsage(err) || !strings.HasPrefix(hint.Of(err), "fix [verify.endpoints]") {
+			t.Errorf("%v: %v (hint %q), want a usage error saying how to fix [verify.endpoints]", eps, err, hint.Of(err))
 		}
 	}
 	if _, err := New(Options{Endpoints: map[string]string{"github": "http://127.0.0.1:1/", "anthropic": "https://proxy.example/anthropic"}}); err != nil {

@@ -45,8 +45,7 @@ func newChecker(s *IO, e *env) (*verify.Checker, error) {
 		if where == "" {
 			where = "config"
 		}
-		return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("%s: %v", where, err),
-			Hint: "fix [verify.endpoints] (provider ids are listed in README.md, 'Verifying findings')"}
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return c, nil
 }
