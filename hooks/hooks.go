@@ -155,8 +155,8 @@ func locate(o Options) (dir, globalOverride string, err error) {
 	return hp, "", nil
 }
 
-// Install installs hook (PreCommit or PrePush).
-func Install(o Options, hook string) (Result, error) {
+// install is [Install].
+func install(o Options, hook string) (Result, error) {
 	if hook != PreCommit && hook != PrePush {
 		return Result{}, fmt.Errorf("unknown hook %q", hook)
 	}
@@ -273,9 +273,8 @@ func within(p, dir string) bool {
 	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// Uninstall removes leakguard's hooks and restores chained ones. Foreign
-// hooks are left alone.
-func Uninstall(o Options) ([]Result, error) {
+// uninstall is [Uninstall].
+func uninstall(o Options) ([]Result, error) {
 	dir, _, err := Dir(o)
 	if err != nil {
 		return nil, err
@@ -318,11 +317,8 @@ func Uninstall(o Options) ([]Result, error) {
 	return out, nil
 }
 
-// Status reports each hook's state in the hooks directory git runs: with
-// o.Global the global one; else the repository's, or the global
-// core.hooksPath when the repository sets none (then each Result is
-// Global).
-func Status(o Options) (dir, note string, _ []Result, _ error) {
+// status is [Status].
+func status(o Options) (dir, note string, _ []Result, _ error) {
 	dir, override, err := locate(o)
 	if err != nil {
 		return "", "", nil, err

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// install runs Install and returns what WriteInstalled says about it.
-func install(t *testing.T, o Options, hook string) string {
+// installSays runs Install and returns what WriteInstalled says about it.
+func installSays(t *testing.T, o Options, hook string) string {
 	t.Helper()
 	res, err := Install(o, hook)
 	if err != nil {
@@ -38,7 +38,7 @@ func TestWriteInstalledAndUninstalled(t *testing.T) {
 		// With the pre-push hook in place, no advice.
 		{PreCommit, "leakguard: pre-commit hook already installed in " + pc + "\n"},
 	} {
-		if got := install(t, o, c.hook); got != c.want {
+		if got := installSays(t, o, c.hook); got != c.want {
 			t.Fatalf("install %s:\n%s\nwant:\n%s", c.hook, got, c.want)
 		}
 	}
@@ -60,7 +60,7 @@ func TestWriteInstalledAndUninstalled(t *testing.T) {
 		t.Fatalf("uninstall:\n%s\nwant:\n%s", w.String(), want)
 	}
 	os.Remove(pp)
-	install(t, o, PrePush)
+	installSays(t, o, PrePush)
 	rs, err = Uninstall(o)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestWriteInstalledHuskyAndGlobal(t *testing.T) {
 	o := opts(dir, exe)
 	git(t, dir, "config", "core.hooksPath", ".husky/_")
 	husky := filepath.Join(dir, ".husky", PrePush)
-	if got, want := install(t, o, PrePush), "leakguard: added one line to "+husky+" (it runs leakguard from PATH); commit the file to share it with your team\n"+
+	if got, want := installSays(t, o, PrePush), "leakguard: added one line to "+husky+" (it runs leakguard from PATH); commit the file to share it with your team\n"+
 		"leakguard: warning: leakguard is not on PATH: the hook lets changes through unscanned until you install it: "+InstallCommand+"\n"; got != want {
 		t.Fatalf("husky:\n%s\nwant:\n%s", got, want)
 	}
@@ -99,12 +99,12 @@ func TestWriteInstalledHuskyAndGlobal(t *testing.T) {
 	g := o
 	g.Global = true
 	gdir := filepath.Join(dir, ".config", "leakguard", "hooks")
-	if got, want := install(t, g, PreCommit), "leakguard: installed pre-commit hook in "+filepath.Join(gdir, PreCommit)+"\n"+
+	if got, want := installSays(t, g, PreCommit), "leakguard: installed pre-commit hook in "+filepath.Join(gdir, PreCommit)+"\n"+
 		"leakguard: to check pushes too (the commits a push sends, also those made with --no-verify): leakguard hooks install --pre-push --global\n"; got != want {
 		t.Fatalf("global:\n%s\nwant:\n%s", got, want)
 	}
 	pc := filepath.Join(dir, ".git", "hooks", PreCommit)
-	if got, want := install(t, o, PreCommit), "leakguard: installed pre-commit hook in "+pc+"\n"+
+	if got, want := installSays(t, o, PreCommit), "leakguard: installed pre-commit hook in "+pc+"\n"+
 		"leakguard: warning: the global core.hooksPath ("+gdir+") overrides this directory; use 'leakguard hooks install --global'\n"+
 		"leakguard: to check pushes too (the commits a push sends, also those made with --no-verify): leakguard hooks install --pre-push\n"; got != want {
 		t.Fatalf("overridden:\n%s\nwant:\n%s", got, want)
@@ -124,7 +124,7 @@ func TestWriteStatus(t *testing.T) {
 		return out.String(), w.String()
 	}
 	hooksDir := filepath.Join(dir, ".git", "hooks")
-	install(t, o, PreCommit)
+	installSays(t, o, PreCommit)
 	out, w := status(o)
 	if want := "pre-commit  installed  " + filepath.Join(hooksDir, PreCommit) + "\npre-push    missing    " + filepath.Join(hooksDir, PrePush) + "\n"; out != want {
 		t.Fatalf("table:\n%q\nwant:\n%q", out, want)
@@ -138,7 +138,7 @@ func TestWriteStatus(t *testing.T) {
 	os.RemoveAll(hooksDir)
 	g := o
 	g.Global = true
-	install(t, g, PrePush)
+	installSays(t, g, PrePush)
 	gdir := filepath.Join(dir, ".config", "leakguard", "hooks")
 	out, w = status(o)
 	if want := "pre-commit  missing             " + filepath.Join(gdir, PreCommit) + "\npre-push    installed (global)  " + filepath.Join(gdir, PrePush) + "\n"; out != want {

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/gitscan"
@@ -35,12 +33,6 @@ core.hooksPath in your git config.`,
 	opts := func() hooks.Options {
 		return hooks.Options{Dir: dir, Global: global, Force: force, Required: required, Getenv: s.Getenv}
 	}
-	fail := func(err error) error {
-		if errors.Is(err, hooks.ErrNotRepository) {
-			return &Error{Code: ExitUsage, Err: err, Hint: hintNoRepo + ", or use --global"}
-		}
-		return &Error{Code: ExitUsage, Err: err}
-	}
 	install := &cobra.Command{
 		Use:   "install",
 		Short: "Install the pre-commit hook (or, with --pre-push, the pre-push hook)",
@@ -52,7 +44,7 @@ core.hooksPath in your git config.`,
 			}
 			res, err := hooks.Install(opts(), hook)
 			if err != nil {
-				return fail(err)
+				return err
 			}
 			hooks.WriteInstalled(s.Err, opts(), hook, res)
 			return nil
@@ -68,7 +60,7 @@ core.hooksPath in your git config.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			rs, err := hooks.Uninstall(opts())
 			if err != nil {
-				return fail(err)
+				return err
 			}
 			hooks.WriteUninstalled(s.Err, rs)
 			return nil
@@ -79,10 +71,7 @@ core.hooksPath in your git config.`,
 		Short: "Show each hook's state: installed, chained, missing or foreign",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := hooks.WriteStatus(s.Out, s.Err, opts()); err != nil {
-				return fail(err)
-			}
-			return nil
+			return hooks.WriteStatus(s.Out, s.Err, opts())
 		},
 	}
 	for _, sub := range []*cobra.Command{install, uninstall, status} {
