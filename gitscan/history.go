@@ -314,6 +314,18 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		want[i], want[j] = want[j], want[i]
 	}
 	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}, dirty: map[plumbing.Hash]bool{}}
+	// Commit messages, before the blobs: each is then cut to its first
+	// line, all that a finding shows of it (redactedSubject, exposure), so
+	// that a history of long messages does not hold them all while its
+	// blobs are read.
+	msgs := make([][]scanner.Finding, len(commits))
+	parallel(ctx, sc.nworkers(), len(commits), func(i int) {
+		msgs[i] = o.Detector.Detect(scanner.Fragment{Content: []byte(commits[i].message)})
+		commits[i].message = strings.Clone(firstLine(commits[i].message))
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, *st, err
+	}
 	want = hc.skip(want, sc)
 	if err := sc.run(ctx, be, want, pathOf, o.maxSize(), missing); err != nil {
 		return nil, *st, err
@@ -343,14 +355,6 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 		if err := sc.run(ctx, be, again, pathOf, o.maxSize(), func(plumbing.Hash) {}); err != nil {
 			return nil, *st, err
 		}
-	}
-	// Commit messages.
-	msgs := make([][]scanner.Finding, len(commits))
-	parallel(ctx, sc.nworkers(), len(commits), func(i int) {
-		msgs[i] = o.Detector.Detect(scanner.Fragment{Content: []byte(commits[i].message)})
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, *st, err
 	}
 	pr.tick(true)
 

@@ -1,7 +1,11 @@
 package gitscan
 
+// What a history scan holds while it reads the blobs: tests of memory
+// that are not timings (bench/scaling.sh measures it).
+
 import (
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +114,34 @@ func TestHistoryKeepsRemovedOnlyForAddedFiles(t *testing.T) {
 	fs, _ := history(t, dir, "git", HistoryOptions{})
 	if len(fs) != 1 || fs[0].File != "a.txt" {
 		t.Fatalf("findings = %q, want the key once, in a.txt where it was added", where(fs))
+	}
+}
+
+// A commit message is scanned whole, then only its first line (all a
+// finding shows of it) is kept while the blobs are read: a history of
+// long messages does not hold them all.
+func TestHistoryKeepsOnlyMessageSubjects(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "x\n")
+	body := strings.Repeat("a long explanation of the change\n", 200)
+	run(t, dir, "add", "-A")
+	run(t, dir, "commit", "-q", "-m", "subject line\n\n"+body+"token = \""+key()+"\"\n")
+	for _, be := range stagedBackends {
+		t.Run(be, func(t *testing.T) {
+			r := open(t, dir)
+			keep := &historyData{}
+			fs, _, err := r.History(t.Context(), Options{Detector: detector(t), Backend: be, keep: keep}, HistoryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != 1 || fs[0].File != "" || fs[0].Message != "subject line" {
+				t.Fatalf("findings = %q (subject %q), want the key in the message body", where(fs), fs[0].Message)
+			}
+			for _, c := range keep.commits {
+				if c.message != "subject line" {
+					t.Fatalf("the scan kept %d bytes of message, want its subject only", len(c.message))
+				}
+			}
+		})
 	}
 }
