@@ -101,13 +101,13 @@ type env struct {
 // scan runs (gitscan.Locate): the repository holding the first scanned
 // path, else the one holding -C DIR or the current directory.
 func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, error) {
-	pl, err := gitscan.Locate(f.dir, paths, f.base)
+	site, err := gitscan.Locate(f.dir, paths, f.base)
 	if err != nil {
 		return nil, err
 	}
-	e := &env{base: pl.Base, anchor: pl.Anchor, repoRoot: pl.Root}
-	root, read, exists := pl.Files()
-	cfg, err := config.Lookup{Flag: f.configPath, Dir: f.dir, Root: root, Anchor: pl.Anchor, Getenv: s.Getenv, Read: read, Exists: exists}.Load()
+	e := &env{base: site.Base, anchor: site.Anchor, repoRoot: site.Root}
+	root, read, exists := site.Files()
+	cfg, err := config.Lookup{Flag: f.configPath, Dir: f.dir, Root: root, Anchor: site.Anchor, Getenv: s.Getenv, Read: read, Exists: exists}.Load()
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -137,7 +137,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		ig, err := pl.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, f.quiet, func(msg string) { fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg) })
+		ig, err := site.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, f.quiet, func(msg string) { fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg) })
 		if err != nil {
 			return nil, err
 		}
