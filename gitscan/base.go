@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/leakguard/leakguard/scanner"
 )
 
 // # What a pull request cannot change
@@ -17,6 +19,10 @@ import (
 // commit instead — the reviewed state the pull request would merge into —
 // through a [BaseSource] (git show base:path), never from the work tree,
 // and names every one of them the pull request changes.
+
+// TrustedFiles decide what a scan reports (relative to the repository):
+// ci reads them from a pull request's base commit.
+var TrustedFiles = []string{"leakguard.toml", ".gitleaks.toml", scanner.IgnoreFile, scanner.GitleaksIgnoreFile}
 
 // BaseSource reads the files of a pull request's base commit.
 type BaseSource struct {
@@ -99,6 +105,12 @@ func (b *BaseSource) Changed(files ...string) []string {
 		}
 	}
 	return out
+}
+
+// ChangedTrusted is [BaseSource.Changed] of the [TrustedFiles] and extra
+// (the config and ignore file the command line names, when set).
+func (b *BaseSource) ChangedTrusted(extra ...string) []string {
+	return b.Changed(append(append([]string(nil), TrustedFiles...), extra...)...)
 }
 
 // ChangedNote is the job summary's note for a trusted file a pull

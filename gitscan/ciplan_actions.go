@@ -60,3 +60,48 @@ func OpenCIPlanner(dir string, actions bool) (*Planner, error) {
 	}
 	return pn, nil
 }
+
+// CIRun is a planned CI scan: the plan, and for a pull request or merge
+// group the base commit's files, which its config and ignore files are
+// read from ([BaseSource]).
+type CIRun struct {
+	Plan *CIPlan
+	Base *BaseSource // nil without a base commit
+	pn   *Planner
+}
+
+// PlanCI plans the CI scan of the repository at dir ("" is the current
+// directory): [OpenCIPlanner], then [Planner.Plan] with rng, actions
+// and getenv; a plan with a base commit opens it ([OpenBase]). Close the
+// run when done.
+func PlanCI(dir, rng string, actions bool, getenv func(string) string) (*CIRun, error) {
+	if dir == "" {
+		dir = "."
+	}
+	pn, err := OpenCIPlanner(dir, actions)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := pn.Plan(rng, actions, getenv)
+	if err != nil {
+		return nil, err
+	}
+	r := &CIRun{Plan: pl, pn: pn}
+	if pl.Base != "" {
+		if r.Base, err = OpenBase(dir, pl.Base, pl.Head); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// CheckShallow is [Planner.CheckShallow] of the run's plan.
+func (r *CIRun) CheckShallow() error { return r.pn.CheckShallow(r.Plan) }
+
+// Close closes the base commit's repository, if open.
+func (r *CIRun) Close() error {
+	if r.Base == nil {
+		return nil
+	}
+	return r.Base.Close()
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
+	"github.com/leakguard/leakguard/scanner/report"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -213,6 +214,23 @@ type Opened struct {
 	Incident *Incident
 	New      bool
 	Added    int // new locations added to an existing incident
+}
+
+// Summaries are the job summary's lines of the opened incidents: each
+// one's managed key (else its rule) and audit issue.
+func Summaries(opened []Opened) []report.SummaryIncident {
+	var out []report.SummaryIncident
+	for _, o := range opened {
+		inc := report.SummaryIncident{ID: o.Incident.ID, Name: o.Incident.RuleID}
+		if o.Incident.Key != "" {
+			inc.Name = o.Incident.Key
+		}
+		if o.Incident.Issue != nil {
+			inc.IssueURL = o.Incident.Issue.URL
+		}
+		out = append(out, inc)
+	}
+	return out
 }
 
 // Skip is a leaked value Open left alone: its incident is closed, or the

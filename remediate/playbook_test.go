@@ -356,3 +356,19 @@ func TestIssueLabels(t *testing.T) {
 		}
 	}
 }
+
+// The job summary names an incident by its managed key, else its rule,
+// with its audit issue when it has one.
+func TestSummaries(t *testing.T) {
+	got := Summaries([]Opened{
+		{Incident: &Incident{ID: "LG-1", Key: "OPENAI_API_KEY", RuleID: "openai-api-key", Issue: &IssueRef{Number: 3, URL: "https://github.com/o/r/issues/3"}}},
+		{Incident: &Incident{ID: "LG-2", RuleID: "generic-api-key"}},
+	})
+	if len(got) != 2 || got[0].ID != "LG-1" || got[0].Name != "OPENAI_API_KEY" || got[0].IssueURL != "https://github.com/o/r/issues/3" ||
+		got[1].ID != "LG-2" || got[1].Name != "generic-api-key" || got[1].IssueURL != "" {
+		t.Fatalf("summaries %+v", got)
+	}
+	if Summaries(nil) != nil {
+		t.Fatal("summaries of nothing")
+	}
+}

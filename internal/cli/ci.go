@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -29,10 +27,6 @@ type ciFlags struct {
 	// request changes.
 	changed []string
 }
-
-// trustedFiles decide what a scan reports (relative to the repository):
-// ci reads them from a pull request's base commit.
-var trustedFiles = []string{"leakguard.toml", ".gitleaks.toml", scanner.IgnoreFile, scanner.GitleaksIgnoreFile}
 
 func newCICmd(s *IO) *cobra.Command {
 	var f ciFlags
@@ -85,22 +79,14 @@ unless [github] repo says otherwise.`,
 	return c
 }
 
-// inActions reports whether leakguard runs in a GitHub Actions job.
-func inActions(s *IO) bool {
-	return s.Getenv("GITHUB_ACTIONS") == "true" || s.Getenv("GITHUB_EVENT_NAME") != ""
-}
-
 func runCI(ctx context.Context, s *IO, f *ciFlags, sarifSet, reportSet bool) error {
-	gha := inActions(s)
+	gha := report.InActions(s.Getenv)
 	err := runCI1(ctx, s, f, gha, sarifSet, reportSet)
 	if gha && err != nil && ctx.Err() == nil {
 		// The log's error line is easy to miss: make it an annotation,
 		// with the message and hint the exit code comes with.
 		if _, msg, hnt := classify(&ranErr{err}); msg != "" {
-			if hnt != "" {
-				msg += "; hint: " + hnt
-			}
-			fmt.Fprintf(s.Out, "::error title=%s::%s\n", report.GitHubEscapeProperty("leakguard"), report.GitHubEscapeData(msg))
+			fmt.Fprintln(s.Out, report.GitHubError(msg, hnt))
 		}
 	}
 	return err
@@ -116,41 +102,28 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if f.scan.dir == "" && gha {
 		f.scan.dir = s.Getenv("GITHUB_WORKSPACE")
 	}
-	dir := f.scan.dir
-	if dir == "" {
-		dir = "."
-	}
-	pn, err := gitscan.OpenCIPlanner(dir, gha)
+	// A pull request's own config and ignore file do not apply to it:
+	// the base commit's do (run.Base).
+	run, err := gitscan.PlanCI(f.scan.dir, f.scan.revRange, gha, s.Getenv)
 	if err != nil {
 		return err
 	}
-	pl, err := pn.Plan(f.scan.revRange, gha, s.Getenv)
-	if err != nil {
-		return err
-	}
-	if pl.Base != "" {
-		// A pull request's own config and ignore file do not apply to
-		// it: the base commit's do (gitscan.BaseSource).
-		base, err := gitscan.OpenBase(dir, pl.Base, pl.Head)
-		if err != nil {
-			return err
-		}
-		defer base.Close()
-		f.scan.base = base
-	}
+	defer run.Close()
+	pl := run.Plan
+	f.scan.base = run.Base
 	e, err := f.scan.resolve(s, true)
 	if err != nil {
 		return err
 	}
-	if f.scan.base != nil {
-		for _, p := range f.scan.base.Changed(append(trustedFiles, f.scan.configPath, f.scan.ignoreFile)...) {
+	if run.Base != nil {
+		for _, p := range run.Base.ChangedTrusted(f.scan.configPath, f.scan.ignoreFile) {
 			pl.Notes = append(pl.Notes, gitscan.ChangedNote(p))
 			f.changed = append(f.changed, report.GitHubChangedAnnotation(p))
 		}
 	}
 	res := &scanResult{summary: "nothing to scan"}
 	if !pl.Skip {
-		if err := pn.CheckShallow(pl); err != nil {
+		if err := run.CheckShallow(); err != nil {
 			return err
 		}
 		sf := f.scan
@@ -175,19 +148,17 @@ func ciText(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPlan, 
 		return err
 	}
 	var files []string
-	if sarifSet {
-		p, err := ciWriteReport(e, f.sarif, "sarif", res.found)
-		if err != nil {
-			return err
+	for _, w := range []struct {
+		set          bool
+		path, format string
+	}{{sarifSet, f.sarif, "sarif"}, {reportSet, f.report, "json"}} {
+		if w.set {
+			p, err := ciWriteReport(e, w.path, w.format, res.found)
+			if err != nil {
+				return err
+			}
+			files = append(files, p)
 		}
-		files = append(files, p)
-	}
-	if reportSet {
-		p, err := ciWriteReport(e, f.report, "json", res.found)
-		if err != nil {
-			return err
-		}
-		files = append(files, p)
 	}
 	var remErr error
 	if f.remediate && len(res.found) > 0 {
@@ -211,45 +182,32 @@ func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPla
 	if err := report.WriteGitHubPrelude(s.Out, res.found, f.changed, pl.Notes, res.warnings); err != nil {
 		return err
 	}
-	var opened []remediate.Opened
-	var remErr error
+	sum := report.JobSummary{What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings, Findings: res.found,
+		Remediate: f.remediate, FailOnNone: f.failOn == "none"}
 	if err := report.WriteGitHubLog(s.Out, res.found, report.Options{Format: "text", Version: Version()}, func() {
 		if f.remediate && len(res.found) > 0 {
-			opened, remErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
+			sum.Incidents, sum.RemediateErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
 		}
 	}); err != nil {
 		return err
 	}
+	act := report.ActionsFrom(s.Getenv)
 	sarifPath, err := ciWriteReport(e, f.sarif, "sarif", res.found)
 	if err != nil {
 		return err
 	}
-	rp := f.report
-	if rp == "" {
-		rp = "leakguard-report.json"
-		if t := s.Getenv("RUNNER_TEMP"); t != "" {
-			rp = filepath.Join(t, rp)
-		}
-	}
-	reportPath, err := ciWriteReport(e, rp, "json", res.found)
+	reportPath, err := ciWriteReport(e, act.ReportPath(f.report), "json", res.found)
 	if err != nil {
 		return err
 	}
-	if p := s.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
-		if err := report.AppendGitHubFile(p, report.GitHubJobSummary(ciSummaryInput(s, f, pl, res, opened, remErr))); err != nil {
-			return fmt.Errorf("job summary: %w", err)
-		}
-	}
-	if p := s.Getenv("GITHUB_OUTPUT"); p != "" {
-		if err := report.AppendGitHubFile(p, report.GitHubOutputs("findings", strconv.Itoa(len(res.found)), "sarif", sarifPath, "report", reportPath)); err != nil {
-			return fmt.Errorf("step outputs: %w", err)
-		}
+	if err := act.Finish(sum, "findings", strconv.Itoa(len(res.found)), "sarif", sarifPath, "report", reportPath); err != nil {
+		return err
 	}
 	for _, w := range res.warnings {
 		fmt.Fprintln(s.Err, "leakguard: warning: "+w)
 	}
 	fmt.Fprintf(s.Err, "leakguard: %s (%s)\n", res.summary, pl.What)
-	return ciOutcome(s, f, res, remErr)
+	return ciOutcome(s, f, res, sum.RemediateErr)
 }
 
 // ciOutcome maps a CI scan to an exit code by --fail-on.
@@ -277,7 +235,9 @@ func ciOutcome(s *IO, f *ciFlags, res *scanResult, remErr error) error {
 	return nil
 }
 
-func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.Finding) ([]remediate.Opened, error) {
+// ciRemediate opens the incidents of the findings, as remediate does; it
+// returns them for the job summary.
+func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.Finding) ([]report.SummaryIncident, error) {
 	// On GitHub Enterprise Server the workflow's own repository is behind
 	// the workflow's API.
 	if gh := &e.cfg.GitHub; gh.APIURL == "" && gh.Repo == "" {
@@ -289,7 +249,7 @@ func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.
 		return nil, err
 	}
 	opened, _, err := p.Open(ctx, fs, false)
-	return opened, err
+	return remediate.Summaries(opened), err
 }
 
 // ciWriteReport writes a redacted report, making its directory; a
@@ -303,41 +263,9 @@ func ciWriteReport(e *env, path, format string, fs []scanner.Finding) (string, e
 	if err != nil {
 		return "", err
 	}
-	var buf bytes.Buffer
 	o := report.Options{Format: format, Version: Version(), Rules: e.cfg.Rules}
 	if format == "sarif" {
 		o.FingerprintKey = sarifKey(nil, e)
 	}
-	if err := report.Write(&buf, fs, o); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", &Error{Code: ExitIncomplete, Err: err, Hint: "check that the output directory is writable"}
-	}
-	if err := writeReportFile(abs, buf.Bytes(), false); err != nil {
-		return "", err
-	}
-	return abs, nil
-}
-
-// # Job summary
-
-// ciSummaryInput gathers the job summary's facts.
-func ciSummaryInput(s *IO, f *ciFlags, pl *gitscan.CIPlan, res *scanResult, opened []remediate.Opened, remErr error) report.JobSummary {
-	in := report.JobSummary{
-		What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings, Findings: res.found,
-		Repo: s.Getenv("GITHUB_REPOSITORY"), Server: s.Getenv("GITHUB_SERVER_URL"), SHA: s.Getenv("GITHUB_SHA"),
-		Remediate: f.remediate, RemediateErr: remErr, FailOnNone: f.failOn == "none",
-	}
-	for _, o := range opened {
-		inc := report.SummaryIncident{ID: o.Incident.ID, Name: o.Incident.RuleID}
-		if o.Incident.Key != "" {
-			inc.Name = o.Incident.Key
-		}
-		if o.Incident.Issue != nil {
-			inc.IssueURL = o.Incident.Issue.URL
-		}
-		in.Incidents = append(in.Incidents, inc)
-	}
-	return in
+	return abs, report.WriteFile(abs, fs, o)
 }

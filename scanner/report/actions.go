@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/leakguard/leakguard/scanner"
@@ -83,4 +84,61 @@ func AppendGitHubFile(path, s string) error {
 		return err
 	}
 	return fh.Close()
+}
+
+// GitHubError is the error annotation of a failed run: its message and
+// hint (when set), so the exit's reason is not a log line that is easy
+// to miss.
+func GitHubError(msg, hnt string) string {
+	if hnt != "" {
+		msg += "; hint: " + hnt
+	}
+	return fmt.Sprintf("::error title=%s::%s", GitHubEscapeProperty("leakguard"), GitHubEscapeData(msg))
+}
+
+// Actions is the GitHub Actions runner's environment a ci run reports to.
+type Actions struct {
+	Repo, Server, SHA   string // GITHUB_REPOSITORY, GITHUB_SERVER_URL, GITHUB_SHA: links
+	StepSummary, Output string // GITHUB_STEP_SUMMARY, GITHUB_OUTPUT: files to append to
+	Temp                string // RUNNER_TEMP
+}
+
+// InActions reports whether the environment getenv reads is a GitHub
+// Actions job's.
+func InActions(getenv func(string) string) bool {
+	return getenv("GITHUB_ACTIONS") == "true" || getenv("GITHUB_EVENT_NAME") != ""
+}
+
+// ActionsFrom reads the runner's environment through getenv.
+func ActionsFrom(getenv func(string) string) Actions {
+	return Actions{Repo: getenv("GITHUB_REPOSITORY"), Server: getenv("GITHUB_SERVER_URL"), SHA: getenv("GITHUB_SHA"),
+		StepSummary: getenv("GITHUB_STEP_SUMMARY"), Output: getenv("GITHUB_OUTPUT"), Temp: getenv("RUNNER_TEMP")}
+}
+
+// ReportPath is where the JSON report goes: path when set, else
+// leakguard-report.json in the runner's temporary directory (else the
+// current one).
+func (a Actions) ReportPath(path string) string {
+	if path != "" {
+		return path
+	}
+	return filepath.Join(a.Temp, "leakguard-report.json")
+}
+
+// Finish appends the job summary (with the run's links) and the step
+// outputs (name, value pairs) to the runner's files, each when the
+// runner names one.
+func (a Actions) Finish(sum JobSummary, outputs ...string) error {
+	sum.Repo, sum.Server, sum.SHA = a.Repo, a.Server, a.SHA
+	if a.StepSummary != "" {
+		if err := AppendGitHubFile(a.StepSummary, GitHubJobSummary(sum)); err != nil {
+			return fmt.Errorf("job summary: %w", err)
+		}
+	}
+	if a.Output != "" {
+		if err := AppendGitHubFile(a.Output, GitHubOutputs(outputs...)); err != nil {
+			return fmt.Errorf("step outputs: %w", err)
+		}
+	}
+	return nil
 }

@@ -13,11 +13,16 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -136,4 +141,18 @@ func ReadJSON(r io.Reader) ([]scanner.Finding, error) {
 		})
 	}
 	return out, nil
+}
+
+// WriteFile writes the report o describes to the file at path, making
+// its directory: atomically, 0600 when it shows secrets, never through a
+// link (atomicfile.WriteReport).
+func WriteFile(path string, fs []scanner.Finding, o Options) error {
+	var buf bytes.Buffer
+	if err := Write(&buf, fs, o); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return hint.Wrap(err, "check that the output directory is writable")
+	}
+	return atomicfile.WriteReport(path, buf.Bytes(), o.ShowSecrets)
 }

@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
@@ -152,5 +155,46 @@ func TestValidityInEveryFormat(t *testing.T) {
 	}
 	if _, ok := sl.Runs[0].Results[1].Properties["validity"]; ok {
 		t.Errorf("SARIF of an unverified finding has validity")
+	}
+}
+
+// WriteFile makes the report's directory, writes it redacted (0600 with
+// secrets shown) and never through a link.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	fs := sample()
+	p := filepath.Join(dir, "new", "dir", "r.json")
+	if err := WriteFile(p, fs, Options{Format: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(b), `"RuleID": "anthropic-api-key"`) || strings.Contains(string(b), fs[0].Secret.Reveal()) {
+		t.Fatalf("report %v:\n%s", err, b)
+	}
+	s := filepath.Join(dir, "s.json")
+	if err := WriteFile(s, fs, Options{Format: "json", ShowSecrets: true}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(s); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("a report with secrets: %v, mode %v", err, fi.Mode())
+	}
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, "leakguard.sarif")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(dir, "leakguard.sarif"), nil, Options{Format: "sarif"}); !hint.IsUsage(err) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("err %v: want the link refused as a usage error", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Fatalf("wrote through the link (%d bytes)", len(b))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(dir, "file", "r.json"), fs, Options{Format: "json"}); err == nil || hint.Of(err) != "check that the output directory is writable" {
+		t.Fatalf("a file in the way of the directory: %v", err)
 	}
 }
