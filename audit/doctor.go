@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/gitdir"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
@@ -35,6 +39,30 @@ type DoctorInput struct {
 	// ReadSource reads a key source (default keyfile.Read, a relative
 	// path in Root).
 	ReadSource func(keyfile.Spec) (secret.Value, error)
+}
+
+// LoadDoctor gathers doctor's input for a run in dir ("" is the current
+// directory; anything else must be one): the work tree holding it, the
+// config at configPath (relative to dir when both are set) or else the
+// one config.Find finds there, with the user-level layer, and getenv.
+// The caller sets the state directory and what Online needs.
+func LoadDoctor(dir, configPath string, getenv func(string) string) (DoctorInput, error) {
+	base := "."
+	if dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return DoctorInput{}, hint.Usagef("pass an existing directory to -C", "-C %s: not a directory", dir)
+		}
+		base = dir
+	}
+	in := DoctorInput{Root: gitdir.Root(base), Getenv: getenv, ConfigPath: configPath}
+	if in.ConfigPath != "" && !filepath.IsAbs(in.ConfigPath) && dir != "" {
+		in.ConfigPath = filepath.Join(base, in.ConfigPath)
+	}
+	if in.ConfigPath == "" {
+		in.ConfigPath = config.Find("", in.Root, getenv)
+	}
+	in.Config, in.ConfigErr = config.LoadLayers(in.ConfigPath, config.UserPath(getenv), nil)
+	return in, nil
 }
 
 // Doctor runs the health checks: the config, each managed key's source
@@ -312,6 +340,20 @@ func doctorStateDir(dir string) Check {
 	c.Status = Fail
 	c.Fix = "chmod 700 " + dir + " and chmod 600 the files in it (they hold backups of secrets)"
 	return c
+}
+
+// WriteDoctor writes the checklist to w (as JSON when asJSON) and the
+// verdict to log; it returns how many checks failed.
+func WriteDoctor(w, log io.Writer, cs []Check, asJSON, color bool) (failed int, err error) {
+	if err := WriteChecks(w, cs, asJSON, color); err != nil {
+		return 0, err
+	}
+	if failed = Failed(cs); failed > 0 {
+		fmt.Fprintf(log, "leakguard: %s failed; fix them as shown and run leakguard doctor again\n", english.Count(failed, "check"))
+	} else {
+		fmt.Fprintln(log, "leakguard: all checks passed")
+	}
+	return failed, nil
 }
 
 // Failed counts the checks that failed.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/markdown"
 	"github.com/leakguard/leakguard/scanner/report"
 )
@@ -39,6 +40,16 @@ func Write(w io.Writer, r *Report, o Options) error {
 		return WriteHTML(w, r)
 	}
 	return fmt.Errorf("unknown format %q (use %s)", o.Format, strings.Join(Formats, ", "))
+}
+
+// CheckFormat refuses a report format [Write] does not know, before the
+// audit runs (a usage error).
+func CheckFormat(format string) error {
+	switch format {
+	case "", "text", "json", "markdown", "md", "html":
+		return nil
+	}
+	return hint.Usagef("use text, json, markdown or html", "--format: unknown format %q", format)
 }
 
 // WriteChecks renders doctor's checklist as text, or as JSON (the checks

@@ -3,9 +3,11 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
@@ -61,6 +63,90 @@ func ScanRepo(ctx context.Context, repo *gitscan.Repo, opt gitscan.Options, h gi
 	}
 	scanner.SortFindings(sc.WorkTree)
 	return &sc, nil
+}
+
+// RunOptions are an audit run's inputs besides the repository.
+type RunOptions struct {
+	Git     gitscan.Options        // the detector, the size limit, the backend and the progress
+	History gitscan.HistoryOptions // which refs
+	// Cache, when set, gives the history cache once the repository is
+	// open.
+	Cache   func() *gitscan.Cache
+	Sources Sources // Root is the repository's work tree
+	Now     func() time.Time
+	Version string
+	// Log receives warnings as they happen (the index cannot be read).
+	Log io.Writer
+	// Annotate, when set, sees every finding before the report is built
+	// (the validity --verify finds, the values remediation retired).
+	Annotate func([]scanner.Finding) error
+}
+
+// Result is an audit run: its report and what it read.
+type Result struct {
+	Report   *Report
+	Scan     *Scan
+	Findings []scanner.Finding // every finding, annotated
+}
+
+// Run audits the repository holding dir: it reads its history and work
+// tree ([ScanRepo]), then the other sources (hooks, ledger, key files,
+// tracked files, the GitHub page), and builds the report. A directory
+// that is no repository, or a bare one, is a usage error.
+func Run(ctx context.Context, dir string, o RunOptions) (*Result, error) {
+	repo, err := gitscan.OpenForScan(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	root := repo.Root()
+	if root == "" {
+		return nil, hint.Usagef("audit a repository with a work tree", "%s is a bare repository", repo.GitDir())
+	}
+	if o.Cache != nil {
+		o.Git.Cache = o.Cache()
+	}
+	tracked, err := repo.TrackedFiles()
+	if err != nil {
+		fmt.Fprintf(o.Log, "leakguard: warning: reading the index: %v\n", err)
+	}
+	sc, err := ScanRepo(ctx, repo, o.Git, o.History, o.Git.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	all := sc.Findings()
+	if o.Annotate != nil {
+		if err := o.Annotate(all); err != nil {
+			return nil, err
+		}
+	}
+	sc.SetFindings(all)
+	src := o.Sources
+	src.Root = root
+	in := sc.Input(src)
+	in.Now, in.Version, in.Tracked = o.Now(), o.Version, tracked
+	in.GitHub = gitscan.GitHubPage(ctx, src.Getenv, root)
+	return &Result{Report: Build(in), Scan: sc, Findings: all}, nil
+}
+
+// WriteStatus writes to w what the run could not read (the work tree's
+// warnings and unreadable files, missing objects) and its closing line
+// with the counts and the time it took.
+func (r *Result) WriteStatus(w io.Writer, took time.Duration) {
+	wt, st := r.Scan.WorkTreeStats, r.Scan.Stats
+	for _, m := range wt.Warnings {
+		fmt.Fprintf(w, "leakguard: warning: %s\n", m)
+	}
+	for _, err := range wt.Errors {
+		fmt.Fprintf(w, "leakguard: warning: not scanned: %v\n", err)
+	}
+	if st.Missing > 0 {
+		fmt.Fprintf(w, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", english.Count(st.Missing, "object"))
+	}
+	sum := r.Report.Summary
+	fmt.Fprintf(w, "leakguard: %s (%d live), %s failed, in %s (%s, %s in the working tree) in %s\n",
+		english.Count(sum.Exposures, "exposure"), sum.Live, english.Count(sum.ChecksFailed, "check"), r.Report.Root,
+		english.Count(st.Commits, "commit"), english.Count(wt.Files+wt.Known, "file"), took.Round(time.Millisecond))
 }
 
 // Findings are a copy of the history's findings, then the working

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 	"github.com/leakguard/leakguard/audit"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/internal/gitdir"
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -69,10 +68,8 @@ Exit status: 1 when there are exposures or failed checks, else 0.`,
 }
 
 func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
-	switch o.format {
-	case "", "text", "json", "markdown", "md", "html":
-	default:
-		return usageErr("use text, json, markdown or html", "--format: unknown format %q", o.format)
+	if err := audit.CheckFormat(o.format); err != nil {
+		return err
 	}
 	if o.openIssue {
 		// Refused before the scan, not after it.
@@ -85,54 +82,32 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		return err
 	}
 	start := time.Now()
-	repo, err := openRepo(e.base)
-	if err != nil {
-		return err
+	ro := audit.RunOptions{
+		Git:     gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")},
+		History: gitscan.HistoryOptions{AllRefs: o.scan.allRefs},
+		Sources: audit.Sources{Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv},
+		Now:     o.now, Version: Version(), Log: s.Err,
+		// --verify and the exposures remediation retired, on every finding.
+		Annotate: func(all []scanner.Finding) error { return o.scan.afterScan(ctx, s, e, &scanResult{found: all}) },
 	}
-	defer repo.Close()
-	root := repo.Root()
-	if root == "" {
-		return usageErr("audit a repository with a work tree", "%s is a bare repository", repo.GitDir())
-	}
-	det := newDetector(e.cfg, e.ignore)
-	gopt := gitscan.Options{Detector: det, MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")}
 	if !o.scan.noCache {
-		gopt.Cache = historyCache(s, e, false)
+		ro.Cache = func() *gitscan.Cache { return historyCache(s, e, false) }
 	}
 	if isTerminal(s.Err) {
-		gopt.Progress = func(st gitscan.Stats) {
+		ro.Git.Progress = func(st gitscan.Stats) {
 			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))
 		}
 	}
-
-	tracked, err := repo.TrackedFiles()
-	if err != nil {
-		fmt.Fprintf(s.Err, "leakguard: warning: reading the index: %v\n", err)
-	}
-	sc, err := audit.ScanRepo(ctx, repo, gopt, gitscan.HistoryOptions{AllRefs: o.scan.allRefs}, e.maxSize)
-	if gopt.Progress != nil {
+	res, err := audit.Run(ctx, e.base, ro)
+	if ro.Git.Progress != nil {
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &Error{Code: ExitIncomplete, Err: err}
-	}
-	// --verify and the exposures remediation retired, on every finding.
-	all := sc.Findings()
-	if err := o.scan.afterScan(ctx, s, e, &scanResult{found: all}); err != nil {
 		return err
 	}
-	sc.SetFindings(all)
-	in := sc.Input(audit.Sources{Root: root, Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv})
-	in.Now, in.Version, in.Tracked = o.now(), Version(), tracked
-	in.GitHub = gitscan.GitHubPage(ctx, s.Getenv, root)
-	rep := audit.Build(in)
-
 	var buf bytes.Buffer
 	color := o.format == "text" && o.scan.output == "" && s.colorOn(s.Out)
-	if err := audit.Write(&buf, rep, audit.Options{Format: o.format, Color: color}); err != nil {
+	if err := audit.Write(&buf, res.Report, audit.Options{Format: o.format, Color: color}); err != nil {
 		return err
 	}
 	if o.scan.output != "" {
@@ -147,21 +122,10 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
 		return err
 	}
-	for _, w := range sc.WorkTreeStats.Warnings {
-		fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
-	}
-	for _, err := range sc.WorkTreeStats.Errors {
-		fmt.Fprintf(s.Err, "leakguard: warning: not scanned: %v\n", err)
-	}
-	if sc.Stats.Missing > 0 {
-		fmt.Fprintf(s.Err, "leakguard: warning: %s missing (partial or shallow clone): the history is incomplete\n", plural(sc.Stats.Missing, "object"))
-	}
-	sum := rep.Summary
-	fmt.Fprintf(s.Err, "leakguard: %s (%d live), %s failed, in %s (%s, %s in the working tree) in %s\n",
-		plural(sum.Exposures, "exposure"), sum.Live, plural(sum.ChecksFailed, "check"), root,
-		plural(sc.Stats.Commits, "commit"), plural(sc.WorkTreeStats.Files+sc.WorkTreeStats.Known, "file"), time.Since(start).Round(time.Millisecond))
+	res.WriteStatus(s.Err, time.Since(start))
+	rep := res.Report
 	if o.openIssue {
-		if err := openAuditIssue(ctx, s, e.cfg, rep, all); err != nil {
+		if err := openAuditIssue(ctx, s, e.cfg, rep, res.Findings); err != nil {
 			return err
 		}
 	}
@@ -186,9 +150,7 @@ func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.R
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
 	}
-	for _, f := range found {
-		tr.Forbid(f.Secret)
-	}
+	tr.Forbid(remediate.Secrets(found)...)
 	url, created, err := audit.OpenIssue(ctx, tr, rep, gh.Labels)
 	if err != nil {
 		return &Error{Code: ExitIncomplete, Err: err}
@@ -239,44 +201,29 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usageErr("use text or json", "--format: unknown format %q", o.format)
 	}
-	base := "."
-	if o.dir != "" {
-		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
-			return usageErr("pass an existing directory to -C", "-C %s: not a directory", o.dir)
-		}
-		base = o.dir
+	in, err := audit.LoadDoctor(o.dir, o.configPath, s.Getenv)
+	if err != nil {
+		return err
 	}
-	root := gitdir.Root(base)
-	in := audit.DoctorInput{Root: root, Getenv: s.Getenv, Online: o.online}
-	cfgPath := o.configPath
-	if cfgPath != "" && !filepath.IsAbs(cfgPath) && o.dir != "" {
-		cfgPath = filepath.Join(base, cfgPath)
-	}
-	if cfgPath == "" {
-		cfgPath = config.Find("", root, s.Getenv)
-	}
-	in.ConfigPath = cfgPath
-	in.Config, in.ConfigErr = config.LoadLayers(cfgPath, config.UserPath(s.Getenv), nil)
+	in.Online = o.online
 	in.StateDir = stateDir(s.Getenv, in.Config)
 	if o.online && in.Config != nil {
 		hc, err := s.httpClient()
 		if err != nil {
 			return err
 		}
-		in.Verify = verifierOf(in.Config, root, s.Getenv, hc)
+		in.Verify = verifierOf(in.Config, in.Root, s.Getenv, hc)
 	}
 	checks := audit.Doctor(ctx, in)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := audit.WriteChecks(s.Out, checks, o.format == "json", s.colorOn(s.Out)); err != nil {
+	failed, err := audit.WriteDoctor(s.Out, s.Err, checks, o.format == "json", s.colorOn(s.Out))
+	if err != nil {
 		return err
 	}
-	failed := audit.Failed(checks)
 	if failed > 0 {
-		fmt.Fprintf(s.Err, "leakguard: %s failed; fix them as shown and run leakguard doctor again\n", plural(failed, "check"))
 		return &Error{Code: ExitFindings, Err: errSilent}
 	}
-	fmt.Fprintln(s.Err, "leakguard: all checks passed")
 	return nil
 }

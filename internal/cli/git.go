@@ -9,10 +9,6 @@ import (
 
 const hintNoRepo = gitscan.HintNoRepo
 
-// openRepo opens the repository holding dir; its errors are usage errors
-// with a hint.
-var openRepo = gitscan.OpenForScan
-
 func newHooksCmd(s *IO) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hooks",
