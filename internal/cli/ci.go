@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -23,9 +22,6 @@ type ciFlags struct {
 	report    string
 	remediate bool
 	noIssue   bool
-	// changed are the annotations on config and ignore files a pull
-	// request changes.
-	changed []string
 }
 
 func newCICmd(s *IO) *cobra.Command {
@@ -115,10 +111,11 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if err != nil {
 		return err
 	}
+	var changed []string // annotations on the trusted files the pull request changes
 	if run.Base != nil {
 		for _, p := range run.Base.ChangedTrusted(f.scan.configPath, f.scan.ignoreFile) {
 			pl.Notes = append(pl.Notes, gitscan.ChangedNote(p))
-			f.changed = append(f.changed, report.GitHubChangedAnnotation(p))
+			changed = append(changed, report.GitHubChangedAnnotation(p))
 		}
 	}
 	res := &scanResult{summary: "nothing to scan"}
@@ -136,78 +133,29 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		}
 	}
 	report.RedactMessages(res.found)
-	if !gha {
-		return ciText(ctx, s, f, e, pl, res, sarifSet, reportSet)
-	}
-	return ciActions(ctx, s, f, e, pl, res)
-}
-
-// ciText reports outside GitHub Actions: the scan command's text report.
-func ciText(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPlan, res *scanResult, sarifSet, reportSet bool) error {
-	if err := report.Write(s.Out, res.found, report.Options{Format: "text", Color: s.colorOn(s.Out), Version: Version()}); err != nil {
-		return err
-	}
-	var files []string
-	for _, w := range []struct {
-		set          bool
-		path, format string
-	}{{sarifSet, f.sarif, "sarif"}, {reportSet, f.report, "json"}} {
-		if w.set {
-			p, err := ciWriteReport(e, w.path, w.format, res.found)
-			if err != nil {
-				return err
-			}
-			files = append(files, p)
-		}
-	}
-	var remErr error
+	c := &report.CI{Findings: res.found, What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings,
+		Changed: changed, Files: report.Options{Version: Version(), Rules: e.cfg.Rules}, FailOnNone: f.failOn == "none"}
 	if f.remediate && len(res.found) > 0 {
-		_, remErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
-	}
-	for _, n := range pl.Notes {
-		fmt.Fprintln(s.Err, "leakguard: note: "+n)
-	}
-	for _, w := range res.warnings {
-		fmt.Fprintln(s.Err, "leakguard: warning: "+w)
-	}
-	for _, p := range files {
-		fmt.Fprintln(s.Err, "leakguard: wrote "+p)
-	}
-	fmt.Fprintf(s.Err, "leakguard: %s (%s)\n", res.summary, pl.What)
-	return ciOutcome(s, f, res, remErr)
-}
-
-// ciActions reports on GitHub Actions.
-func ciActions(ctx context.Context, s *IO, f *ciFlags, e *env, pl *gitscan.CIPlan, res *scanResult) error {
-	if err := report.WriteGitHubPrelude(s.Out, res.found, f.changed, pl.Notes, res.warnings); err != nil {
-		return err
-	}
-	sum := report.JobSummary{What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings, Findings: res.found,
-		Remediate: f.remediate, FailOnNone: f.failOn == "none"}
-	if err := report.WriteGitHubLog(s.Out, res.found, report.Options{Format: "text", Version: Version()}, func() {
-		if f.remediate && len(res.found) > 0 {
-			sum.Incidents, sum.RemediateErr = ciRemediate(ctx, s, e, f.noIssue, res.found)
-		}
-	}); err != nil {
-		return err
+		c.Remediate = func() ([]report.SummaryIncident, error) { return ciRemediate(ctx, s, e, f.noIssue, res.found) }
 	}
 	act := report.ActionsFrom(s.Getenv)
-	sarifPath, err := ciWriteReport(e, f.sarif, "sarif", res.found)
+	if gha || sarifSet {
+		c.SARIF, c.Files.FingerprintKey = ciPath(e, f.sarif), sarifKey(nil, e)
+	}
+	if gha {
+		c.JSON = ciPath(e, act.ReportPath(f.report))
+		err = c.WriteActions(s.Out, s.Err, act)
+	} else {
+		if reportSet {
+			c.JSON = ciPath(e, f.report)
+		}
+		c.Color = s.colorOn(s.Out)
+		err = c.WriteText(s.Out, s.Err)
+	}
 	if err != nil {
 		return err
 	}
-	reportPath, err := ciWriteReport(e, act.ReportPath(f.report), "json", res.found)
-	if err != nil {
-		return err
-	}
-	if err := act.Finish(sum, "findings", strconv.Itoa(len(res.found)), "sarif", sarifPath, "report", reportPath); err != nil {
-		return err
-	}
-	for _, w := range res.warnings {
-		fmt.Fprintln(s.Err, "leakguard: warning: "+w)
-	}
-	fmt.Fprintf(s.Err, "leakguard: %s (%s)\n", res.summary, pl.What)
-	return ciOutcome(s, f, res, sum.RemediateErr)
+	return ciOutcome(s, f, res, c.RemediateErr)
 }
 
 // ciOutcome maps a CI scan to an exit code by --fail-on.
@@ -252,20 +200,14 @@ func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.
 	return remediate.Summaries(opened), err
 }
 
-// ciWriteReport writes a redacted report, making its directory; a
-// relative path is relative to the repository directory (-C,
-// $GITHUB_WORKSPACE). It returns the absolute path.
-func ciWriteReport(e *env, path, format string, fs []scanner.Finding) (string, error) {
+// ciPath is the absolute path of a report file: a relative path is
+// relative to the repository directory (-C, $GITHUB_WORKSPACE).
+func ciPath(e *env, path string) string {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(e.base, path)
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
 	}
-	o := report.Options{Format: format, Version: Version(), Rules: e.cfg.Rules}
-	if format == "sarif" {
-		o.FingerprintKey = sarifKey(nil, e)
-	}
-	return abs, report.WriteFile(abs, fs, o)
+	return path
 }
