@@ -2,7 +2,9 @@ package remediate
 
 import (
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/hint"
@@ -196,6 +198,28 @@ func ApplyFingerprints(res []FingerprintResult, store FingerprintStore, dryRun, 
 		row("added %s… to %s", r.Fingerprint[:19], where)
 	}
 	return o
+}
+
+// Write writes the outcome: its warnings to log, the table (key, source,
+// result) to w, then a dry run's previews.
+func (o *FingerprintOutcome) Write(w, log io.Writer) error {
+	for _, m := range o.Warnings {
+		fmt.Fprintf(log, "leakguard: warning: %s\n", m)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
+	for _, r := range o.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, r.Source, r.Result)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, d := range o.Previews {
+		if _, err := io.WriteString(w, "\n"+d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Err is the outcome's error: keys not read or not written, or weak

@@ -57,3 +57,18 @@ func TestApplyFingerprints(t *testing.T) {
 		t.Errorf("a refused value: %v, want a usage error", o.Err())
 	}
 }
+
+// The outcome's warnings go to the log; the table (aligned) and a dry
+// run's previews to the output.
+func TestFingerprintOutcomeWrite(t *testing.T) {
+	o := FingerprintOutcome{Rows: []FingerprintRow{{"A", "env:A", "up to date"}, {"LONG_NAME", "-", "skipped: no source"}},
+		Warnings: []string{"w1"}, Previews: []string{"--- a\n+++ b\n"}}
+	var out, log strings.Builder
+	if err := o.Write(&out, &log); err != nil {
+		t.Fatal(err)
+	}
+	want := "KEY        SOURCE  RESULT\nA          env:A   up to date\nLONG_NAME  -       skipped: no source\n\n--- a\n+++ b\n"
+	if out.String() != want || log.String() != "leakguard: warning: w1\n" {
+		t.Fatalf("out %q\nlog %q", out.String(), log.String())
+	}
+}

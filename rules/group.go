@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
+	"io"
 	"sort"
 	"strings"
+	"text/tabwriter"
 )
 
 // ProviderRules are the rules of one provider, in their order.
@@ -26,4 +29,19 @@ func ByProvider(rs []*Rule, provider string) []ProviderRules {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Provider < out[j].Provider })
 	return out
+}
+
+// WriteList writes the table of 'leakguard rules list' to w: each
+// provider, then its rules (id, confidence, description) indented under
+// it, in aligned columns. It returns how many rules it listed.
+func WriteList(w io.Writer, provs []ProviderRules) (n int, err error) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, p := range provs {
+		fmt.Fprintf(tw, "%s\n", p.Provider)
+		for _, r := range p.Rules {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.ID, r.Confidence, r.Description)
+			n++
+		}
+	}
+	return n, tw.Flush()
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestByProvider(t *testing.T) {
 	r := func(id, prov string) *Rule { return &Rule{RuleSpec: RuleSpec{ID: id, Provider: prov}} }
@@ -14,5 +17,24 @@ func TestByProvider(t *testing.T) {
 	}
 	if g := ByProvider(rs, "gamma"); len(g) != 0 {
 		t.Fatalf("ByProvider(gamma) = %+v", g)
+	}
+}
+
+// The list is each provider, then its rules indented under it, the
+// columns aligned within a provider; it counts the rules.
+func TestWriteList(t *testing.T) {
+	r := func(id, prov, desc string, c Confidence) *Rule {
+		return &Rule{RuleSpec: RuleSpec{ID: id, Provider: prov, Description: desc, Confidence: c}}
+	}
+	provs := ByProvider([]*Rule{r("beta-token", "Beta", "Beta token", High), r("a", "Alpha", "Alpha key", Medium), r("beta-k", "Beta", "Beta key", Low)}, "")
+	var b strings.Builder
+	n, err := WriteList(&b, provs)
+	want := "Alpha\n" +
+		"  a  medium  Alpha key\n" +
+		"Beta\n" +
+		"  beta-token  high  Beta token\n" +
+		"  beta-k      low   Beta key\n"
+	if err != nil || n != 3 || b.String() != want {
+		t.Fatalf("%d %v\n%s\nwant:\n%s", n, err, b.String(), want)
 	}
 }

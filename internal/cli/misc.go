@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -31,16 +30,10 @@ func newRulesCmd(s *IO) *cobra.Command {
 			if provider != "" && len(provs) == 0 {
 				return usageErr("run 'leakguard rules list' to see the providers", "no rules for provider %q", provider)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			n := 0
-			for _, p := range provs {
-				fmt.Fprintf(tw, "%s\n", p.Provider)
-				for _, r := range p.Rules {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.ID, r.Confidence, r.Description)
-					n++
-				}
+			n, err := rules.WriteList(s.Out, provs)
+			if err != nil {
+				return err
 			}
-			tw.Flush()
 			fmt.Fprintf(s.Err, "leakguard: %s from %s\n", plural(n, "rule"), plural(len(provs), "provider"))
 			return nil
 		},
@@ -86,17 +79,8 @@ short should be rotated to a longer one.`,
 				return err
 			}
 			out := remediate.ApplyFingerprints(res, inventory{e}, dryRun, weak)
-			for _, w := range out.Warnings {
-				fmt.Fprintf(s.Err, "leakguard: warning: %s\n", w)
-			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tSOURCE\tRESULT")
-			for _, r := range out.Rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, r.Source, r.Result)
-			}
-			tw.Flush()
-			for _, d := range out.Previews {
-				fmt.Fprint(s.Out, "\n"+d)
+			if err := out.Write(s.Out, s.Err); err != nil {
+				return err
 			}
 			return out.Err()
 		},
