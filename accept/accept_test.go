@@ -125,10 +125,96 @@ func TestAppend(t *testing.T) {
 func TestBaselineLeavesOutSerious(t *testing.T) {
 	p := filepath.Join(t.TempDir(), ".leakguardignore")
 	low, high := finding("generic-password", "a.py", rules.Low), finding("stripe", "b.py", rules.High)
-	n, refused, err := Baseline(p, []scanner.Finding{low, high}, nil, false)
+	key := secret.RepoKey("abc")
+	var log bytes.Buffer
+	refused, err := Baseline(&log, p, []scanner.Finding{low, high}, func() ([]byte, error) { return key, nil }, false)
 	b, _ := os.ReadFile(p)
-	if err != nil || n != 1 || len(refused) != 1 || !strings.Contains(string(b), low.ContentFingerprint()) || strings.Contains(string(b), high.ContentFingerprint()) {
-		t.Fatalf("Baseline = %d, %+v, %v\n%s", n, refused, err, b)
+	if err != nil || refused != 1 || !strings.Contains(string(b), low.KeyedFingerprint(key)) || strings.Contains(string(b), high.ContentFingerprint()) {
+		t.Fatalf("Baseline = %d, %v\n%s", refused, err, b)
+	}
+	want := "leakguard: wrote 1 entry to " + p + "; review it and commit it\n" +
+		"leakguard: 1 finding not accepted: managed keys and high-confidence findings are real secrets until shown otherwise\n" +
+		"  b.py:3 stripe: leakguard ignore " + high.KeyedFingerprint(key) + " --reason \"...\"\n"
+	if !strings.HasPrefix(log.String(), want) {
+		t.Fatalf("log:\n%s\nwant:\n%s", log.String(), want)
+	}
+	// Without the repository's key: unkeyed entries, with a warning; all
+	// of them with includeHigh.
+	log.Reset()
+	refused, err = Baseline(&log, p, []scanner.Finding{low, high}, func() ([]byte, error) { return nil, errors.New("no commit") }, true)
+	b, _ = os.ReadFile(p)
+	if err != nil || refused != 0 || !strings.Contains(string(b), high.ContentFingerprint()) ||
+		log.String() != "leakguard: warning: entries are written with unkeyed hashes (no commit), which a dictionary reverses for weak secrets\n"+
+			"leakguard: wrote 2 entries to "+p+"; review it and commit it\n" {
+		t.Fatalf("unkeyed: %d %v\n%s", refused, err, log.String())
+	}
+}
+
+// LastEntries warns of entries blocked before the repository had a key,
+// lists the findings left out, and fails when nothing is left.
+func TestLastEntries(t *testing.T) {
+	key := secret.RepoKey("abc")
+	rec := &Record{Findings: append(Findings([]scanner.Finding{finding("generic-password", "a.py", rules.Medium)}, nil),
+		Findings([]scanner.Finding{finding("stripe", "b.py", rules.High)}, key)...)}
+	var log bytes.Buffer
+	entries, err := LastEntries(&log, rec, false)
+	if err != nil || len(entries) != 1 || !strings.HasPrefix(log.String(), "leakguard: warning: a.py:3: written with an unkeyed hash") ||
+		!strings.Contains(log.String(), "leakguard: 1 finding not accepted") {
+		t.Fatalf("%+v %v\n%s", entries, err, log.String())
+	}
+	log.Reset()
+	rec.Findings = rec.Findings[1:]
+	if _, err := LastEntries(&log, rec, false); !errors.Is(err, ErrNothingAccepted) || hint.Of(err) == "" || !strings.Contains(log.String(), "b.py:3 stripe") {
+		t.Fatalf("all refused: %v\n%s", err, log.String())
+	}
+	if entries, err := LastEntries(&log, rec, true); err != nil || len(entries) != 1 {
+		t.Fatalf("includeHigh: %+v %v", entries, err)
+	}
+	if _, err := LastEntries(&log, nil, true); !hint.IsUsage(err) {
+		t.Fatalf("no record: %v", err)
+	}
+}
+
+// Add says what it added and how to commit the file, what was there
+// already, and warns of an entry without the repository's key.
+func TestAdd(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "my ignore")
+	en := Entry{Fingerprint: "generic-password:" + strings.Repeat("a", 16), Where: "generic-password", KeyErr: errors.New("no commit")}
+	var log bytes.Buffer
+	if err := Add(&log, p, []Entry{en}, "*.py", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "leakguard: warning: the entry is written with an unkeyed hash (no commit), which a dictionary reverses for weak secrets\n" +
+		"leakguard: added 1 entry to " + p + "; commit it with your change (git add 'my ignore'): CI reads it from the repository\n"
+	if log.String() != want {
+		t.Fatalf("log %q\nwant %q", log.String(), want)
+	}
+	log.Reset()
+	en.KeyErr = nil
+	if err := Add(&log, p, []Entry{en}, "*.py", ""); err != nil || log.String() != "leakguard: "+en.Fingerprint+" *.py is already in "+p+"\n" {
+		t.Fatalf("again: %v %q", err, log.String())
+	}
+}
+
+// LoadWarn reads nothing outside a repository, and warns of a record it
+// cannot read.
+func TestLoadWarn(t *testing.T) {
+	state, root := t.TempDir(), t.TempDir()
+	var log bytes.Buffer
+	if LoadWarn(&log, state, "") != nil || LoadWarn(&log, state, root) != nil || log.Len() != 0 {
+		t.Fatalf("no record: %s", log.String())
+	}
+	if _, err := Block(state, root, "pre-commit", []scanner.Finding{finding("stripe", "b.py", rules.High)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec := LoadWarn(&log, state, root); rec == nil || len(rec.Findings) != 1 || log.Len() != 0 {
+		t.Fatalf("record %+v: %s", rec, log.String())
+	}
+	if err := os.WriteFile(recordPath(state, root), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rec := LoadWarn(&log, state, root); rec != nil || !strings.HasPrefix(log.String(), "leakguard: warning: the last blocked scan cannot be read: ") {
+		t.Fatalf("a broken record: %+v %q", rec, log.String())
 	}
 }
 

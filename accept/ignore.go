@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/leakguard/leakguard/internal/atomicfile"
+	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -178,10 +181,16 @@ func Append(path string, entries []Entry, glob, reason string) (added int, dups 
 }
 
 // Baseline writes found to the ignore file at path as a baseline
-// (scanner.WriteBaseline, keyed by key when set), leaving out the
-// findings that must not be accepted in bulk unless includeHigh: those
-// are returned.
-func Baseline(path string, found []scanner.Finding, key []byte, includeHigh bool) (written int, refused []Finding, err error) {
+// (scanner.WriteBaseline, keyed by key's repository key; when there is
+// none, log warns that the entries hold unkeyed hashes), leaving out the
+// findings that must not be accepted in bulk unless includeHigh. It
+// tells log what it wrote and lists the findings left out with the
+// command that accepts each ([WriteRefused]); it returns how many.
+func Baseline(log io.Writer, path string, found []scanner.Finding, key func() ([]byte, error), includeHigh bool) (refused int, err error) {
+	k, kerr := key()
+	if kerr != nil {
+		fmt.Fprintf(log, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
+	}
 	var left []scanner.Finding
 	if !includeHigh {
 		kept := found[:0:0]
@@ -195,11 +204,76 @@ func Baseline(path string, found []scanner.Finding, key []byte, includeHigh bool
 		found = kept
 	}
 	var b strings.Builder
-	if err := scanner.WriteBaseline(&b, found, key); err != nil {
-		return 0, nil, err
+	if err := scanner.WriteBaseline(&b, found, k); err != nil {
+		return 0, err
 	}
 	if err := atomicfile.Replace(path, []byte(b.String()), 0o644); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	return len(found), Findings(left, key), nil
+	fmt.Fprintf(log, "leakguard: wrote %s to %s; review it and commit it\n", english.Count(len(found), "entry"), path)
+	if len(left) > 0 {
+		WriteRefused(log, Findings(left, k))
+	}
+	return len(left), nil
+}
+
+// LoadWarn is [Load] for the repository at root, nil outside one; an
+// error reading the record is a warning on log (nothing to look up).
+func LoadWarn(log io.Writer, state, root string) *Record {
+	if root == "" {
+		return nil
+	}
+	rec, err := Load(state, root)
+	if err != nil {
+		fmt.Fprintf(log, "leakguard: warning: the last blocked scan cannot be read: %v\n", err)
+	}
+	return rec
+}
+
+// ErrNothingAccepted is [LastEntries]' error when every finding of the
+// last blocked scan was left out.
+var ErrNothingAccepted = hint.Wrap(errors.New("nothing accepted"), "accept one with 'leakguard ignore FINGERPRINT --reason TEXT', or all with --include-high")
+
+// LastEntries is [Last], telling log which entries hold an unkeyed hash
+// (the repository had no commit to key them by when they were blocked)
+// and which findings were left out ([WriteRefused]); when that is all of
+// them, the error is [ErrNothingAccepted].
+func LastEntries(log io.Writer, rec *Record, includeHigh bool) ([]Entry, error) {
+	entries, refused, err := Last(rec, includeHigh)
+	if err != nil {
+		return nil, err
+	}
+	for _, en := range entries {
+		if en.Blocked.Keyed == "" {
+			fmt.Fprintf(log, "leakguard: warning: %s:%d: written with an unkeyed hash (the repository had no commit to key it by when it was blocked)\n", en.Blocked.File, en.Blocked.Line)
+		}
+	}
+	if len(refused) > 0 {
+		WriteRefused(log, refused)
+		if len(entries) == 0 {
+			return nil, ErrNothingAccepted
+		}
+	}
+	return entries, nil
+}
+
+// Add appends entries to the ignore file at path ([Append]) and tells
+// log what it did: an entry written with an unkeyed hash (its KeyErr),
+// the entries already there, and what was added with how to commit it.
+func Add(log io.Writer, path string, entries []Entry, glob, reason string) error {
+	for _, en := range entries {
+		if en.KeyErr != nil {
+			fmt.Fprintf(log, "leakguard: warning: the entry is written with an unkeyed hash (%v), which a dictionary reverses for weak secrets\n", en.KeyErr)
+		}
+	}
+	added, dups, err := Append(path, entries, glob, reason)
+	for _, d := range dups {
+		fmt.Fprintf(log, "leakguard: %s is already in %s\n", d, path)
+	}
+	if err != nil || added == 0 {
+		return err
+	}
+	fmt.Fprintf(log, "leakguard: added %s to %s; commit it with your change (git add %s): CI reads it from the repository\n",
+		english.Count(added, "entry"), path, ShellQuote(filepath.Base(path)))
+	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -56,33 +55,22 @@ repository.`,
 			} else if !filepath.IsAbs(out) && f.dir != "" {
 				out = filepath.Join(e.base, out)
 			}
-			var rec *accept.Record
-			if e.repoRoot != "" {
-				if rec, err = accept.Load(stateDir(s.Getenv, e.cfg), e.repoRoot); err != nil {
-					fmt.Fprintf(s.Err, "leakguard: warning: the last blocked scan cannot be read: %v\n", err)
-				}
-			}
+			rec := accept.LoadWarn(s.Err, stateDir(s.Getenv, e.cfg), e.repoRoot)
 			var entries []accept.Entry
 			if last {
-				entries, err = lastEntries(s, rec, includeHigh)
+				entries, err = accept.LastEntries(s.Err, rec, includeHigh)
+				if errors.Is(err, accept.ErrNothingAccepted) {
+					return &Error{Code: ExitFindings, Err: err}
+				}
 			} else {
 				var en accept.Entry
-				en, err = fingerprintEntry(c.Context(), s, e, rec, args[0])
+				en, err = fingerprintEntry(c.Context(), e, rec, args[0])
 				entries = []accept.Entry{en}
 			}
 			if err != nil {
 				return err
 			}
-			added, dups, err := accept.Append(out, entries, glob, reason)
-			for _, d := range dups {
-				fmt.Fprintf(s.Err, "leakguard: %s is already in %s\n", d, out)
-			}
-			if err != nil || added == 0 {
-				return err
-			}
-			fmt.Fprintf(s.Err, "leakguard: added %s to %s; commit it with your change (git add %s): CI reads it from the repository\n",
-				plural(added, "entry"), out, accept.ShellQuote(filepath.Base(out)))
-			return nil
+			return accept.Add(s.Err, out, entries, glob, reason)
 		},
 	}
 	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
@@ -106,30 +94,8 @@ func (e *env) ignoreFile() string {
 	return filepath.Join(root, scanner.IgnoreFile)
 }
 
-// lastEntries are the entries of the last blocked scan; managed keys and
-// high-confidence findings only with includeHigh.
-func lastEntries(s *IO, rec *accept.Record, includeHigh bool) ([]accept.Entry, error) {
-	entries, refused, err := accept.Last(rec, includeHigh)
-	if err != nil {
-		return nil, err
-	}
-	for _, en := range entries {
-		if en.Blocked.Keyed == "" {
-			fmt.Fprintf(s.Err, "leakguard: warning: %s:%d: written with an unkeyed hash (the repository had no commit to key it by when it was blocked)\n", en.Blocked.File, en.Blocked.Line)
-		}
-	}
-	if len(refused) > 0 {
-		accept.WriteRefused(s.Err, refused)
-		if len(entries) == 0 {
-			return nil, &Error{Code: ExitFindings, Err: errors.New("nothing accepted"),
-				Hint: "accept one with 'leakguard ignore FINGERPRINT --reason TEXT', or all with --include-high"}
-		}
-	}
-	return entries, nil
-}
-
 // fingerprintEntry is the entry of fingerprint fp (accept.Lookup).
-func fingerprintEntry(ctx context.Context, s *IO, e *env, rec *accept.Record, fp string) (accept.Entry, error) {
+func fingerprintEntry(ctx context.Context, e *env, rec *accept.Record, fp string) (accept.Entry, error) {
 	l := &accept.Lookup{Rules: e.cfg.Rules, Record: rec,
 		Key: func() ([]byte, error) { return gitscan.RepoKey(ctx, e.repoRoot) },
 		Scan: func() ([]scanner.Finding, error) {
@@ -140,9 +106,5 @@ func fingerprintEntry(ctx context.Context, s *IO, e *env, rec *accept.Record, fp
 			}
 			return found, nil
 		}}
-	en, err := l.Entry(fp)
-	if en.KeyErr != nil {
-		fmt.Fprintf(s.Err, "leakguard: warning: the entry is written with an unkeyed hash (%v), which a dictionary reverses for weak secrets\n", en.KeyErr)
-	}
-	return en, err
+	return l.Entry(fp)
 }

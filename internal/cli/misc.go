@@ -146,23 +146,12 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if out == "" {
 				out = e.ignoreFile()
 			}
-			key, kerr := gitscan.RepoKey(c.Context(), e.repoRoot)
-			if kerr != nil {
-				fmt.Fprintf(s.Err, "leakguard: warning: entries are written with unkeyed hashes (%v), which a dictionary reverses for weak secrets\n", kerr)
-			}
-			n, refused, err := accept.Baseline(out, found, key, includeHigh)
+			key := func() ([]byte, error) { return gitscan.RepoKey(c.Context(), e.repoRoot) }
+			refused, err := accept.Baseline(s.Err, out, found, key, includeHigh)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "leakguard: wrote %s to %s; review it and commit it\n", plural(n, "entry"), out)
-			if len(refused) > 0 {
-				accept.WriteRefused(s.Err, refused)
-				return outcome(len(refused), len(st.Errors))
-			}
-			if len(st.Errors) > 0 {
-				return outcome(0, len(st.Errors))
-			}
-			return nil
+			return outcome(refused, len(st.Errors))
 		},
 	}
 	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
