@@ -95,6 +95,20 @@ func PlanCI(dir, rng string, actions bool, getenv func(string) string) (*CIRun, 
 	return r, nil
 }
 
+// NoteChanged lists the trusted files the pull request changes
+// ([BaseSource.ChangedTrusted] with extra), each with its note added to
+// the plan ([ChangedNote]); none without a base commit.
+func (r *CIRun) NoteChanged(extra ...string) []string {
+	if r.Base == nil {
+		return nil
+	}
+	changed := r.Base.ChangedTrusted(extra...)
+	for _, p := range changed {
+		r.Plan.Notes = append(r.Plan.Notes, ChangedNote(p))
+	}
+	return changed
+}
+
 // CheckShallow is [Planner.CheckShallow] of the run's plan.
 func (r *CIRun) CheckShallow() error { return r.pn.CheckShallow(r.Plan) }
 

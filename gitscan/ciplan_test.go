@@ -45,7 +45,7 @@ func TestPlanCI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Plan.Range != base+".."+head || r.Base != nil || r.CheckShallow() != nil || r.Close() != nil {
+	if r.Plan.Range != base+".."+head || r.Base != nil || r.CheckShallow() != nil || r.NoteChanged("my.ignore") != nil || r.Close() != nil {
 		t.Fatalf("range plan %+v, base %v", r.Plan, r.Base)
 	}
 
@@ -70,6 +70,10 @@ func TestPlanCI(t *testing.T) {
 	changed := r.Base.ChangedTrusted("my.ignore", "", "a.txt")
 	if strings.Join(changed, " ") != "leakguard.toml "+scanner.GitleaksIgnoreFile+" my.ignore" {
 		t.Fatalf("changed trusted files %q", changed)
+	}
+	if got := r.NoteChanged(); strings.Join(got, " ") != "leakguard.toml "+scanner.GitleaksIgnoreFile ||
+		len(r.Plan.Notes) != 2 || r.Plan.Notes[1] != ChangedNote(scanner.GitleaksIgnoreFile) {
+		t.Fatalf("noted %q: %q", got, r.Plan.Notes)
 	}
 	if len(TrustedFiles) != 4 {
 		t.Fatalf("ChangedTrusted grew TrustedFiles: %q", TrustedFiles)

@@ -111,13 +111,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	if err != nil {
 		return err
 	}
-	var changed []string // annotations on the trusted files the pull request changes
-	if run.Base != nil {
-		for _, p := range run.Base.ChangedTrusted(f.scan.configPath, f.scan.ignoreFile) {
-			pl.Notes = append(pl.Notes, gitscan.ChangedNote(p))
-			changed = append(changed, report.GitHubChangedAnnotation(p))
-		}
-	}
+	changed := run.NoteChanged(f.scan.configPath, f.scan.ignoreFile)
 	res := &scanResult{summary: "nothing to scan"}
 	if !pl.Skip {
 		if err := run.CheckShallow(); err != nil {

@@ -22,8 +22,8 @@ type CI struct {
 	Findings        []scanner.Finding // with messages redacted (RedactMessages)
 	What, Summary   string            // the plan; the scan's closing line
 	Notes, Warnings []string
-	// Changed are the annotations on the trusted files a pull request
-	// changes (GitHubChangedAnnotation).
+	// Changed are the trusted files a pull request changes: each gets a
+	// warning annotation on Actions (GitHubChangedAnnotation).
 	Changed []string
 	// Files are the report files' options (Rules, Version; the key of
 	// SARIF fingerprints); Color the text report's.
@@ -92,7 +92,11 @@ func (c *CI) WriteText(w, log io.Writer) error {
 // report) to the runner's files a; the warnings and the closing line to
 // log.
 func (c *CI) WriteActions(w, log io.Writer, a Actions) error {
-	if err := WriteGitHubPrelude(w, c.Findings, c.Changed, c.Notes, c.Warnings); err != nil {
+	var changed []string
+	for _, p := range c.Changed {
+		changed = append(changed, GitHubChangedAnnotation(p))
+	}
+	if err := WriteGitHubPrelude(w, c.Findings, changed, c.Notes, c.Warnings); err != nil {
 		return err
 	}
 	sum := JobSummary{What: c.What, Summary: c.Summary, Notes: c.Notes, Warnings: c.Warnings, Findings: c.Findings,

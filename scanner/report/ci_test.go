@@ -57,7 +57,7 @@ func TestCIWriteActions(t *testing.T) {
 	fs := sample()
 	a := Actions{Repo: "acme/w", SHA: "abc", StepSummary: filepath.Join(dir, "summary"), Output: filepath.Join(dir, "output")}
 	var out, log bytes.Buffer
-	c := &CI{Findings: fs, What: "push to main", Summary: "1 finding", Warnings: []string{"a warning"}, Changed: []string{GitHubChangedAnnotation("leakguard.toml")},
+	c := &CI{Findings: fs, What: "push to main", Summary: "1 finding", Warnings: []string{"a warning"}, Changed: []string{"leakguard.toml"},
 		Files: Options{Version: "v1", FingerprintKey: []byte("k")}, SARIF: filepath.Join(dir, "l.sarif"), JSON: filepath.Join(dir, "r.json"),
 		Remediate: func() ([]SummaryIncident, error) {
 			out.WriteString("REMEDIATED\n")
