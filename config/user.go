@@ -157,6 +157,37 @@ func (c *Config) FingerprintsWith(name, path, fp string) []string {
 	return own
 }
 
+// Inventory keeps managed keys' fingerprints in the config file that
+// defines each key ([Config.FileFor] in Root): the fingerprints that file
+// gives the key, and the new one. Write writes a file (config reads
+// files and edits their text; the caller writes them, atomically).
+type Inventory struct {
+	Config *Config
+	Root   string
+	Write  func(path string, data []byte) error
+}
+
+func (v Inventory) fingerprints(name, fp string) (path, list string) {
+	path = v.Config.FileFor(name, v.Root)
+	return path, TOMLStrings(v.Config.FingerprintsWith(name, path, fp))
+}
+
+// Add writes fp to key name's fingerprints; it returns the file.
+func (v Inventory) Add(name, fp string) (string, error) {
+	path, list := v.fingerprints(name, fp)
+	b, err := EditKeyField(path, name, "fingerprints", list)
+	if err != nil {
+		return path, err
+	}
+	return path, v.Write(path, b)
+}
+
+// Preview is the diff Add would make.
+func (v Inventory) Preview(name, fp string) (string, error) {
+	path, list := v.fingerprints(name, fp)
+	return PreviewKeyField(path, name, "fingerprints", list)
+}
+
 // underlay lays the user layer u under the file's settings (see the
 // package's user-level inventory).
 func underlay(f *File, u *layer) (targets map[string]Target, st State, pol Policy, v Verify) {

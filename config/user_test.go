@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -226,5 +227,40 @@ func TestFileFor(t *testing.T) {
 		if got := c.cfg.FileFor(c.key, root); got != c.want {
 			t.Errorf("%s: FileFor(%s) = %q, want %q", c.name, c.key, got, c.want)
 		}
+	}
+}
+
+// The inventory writes a key's fingerprints to the file that defines it
+// (the user's here), keeping that file's own and adding the new one;
+// Preview shows the change without writing it.
+func TestInventory(t *testing.T) {
+	user := writeConfig(t, userLayer)
+	repo := writeConfig(t, "[[keys]]\nname = \"OTHER\"\nsource = \"env:OTHER\"\n")
+	cfg, err := LoadLayers(repo, user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := "sha256:" + strings.Repeat("2", 64)
+	var wrote string
+	var data []byte
+	inv := Inventory{Config: cfg, Root: t.TempDir(), Write: func(p string, b []byte) error { wrote, data = p, b; return nil }}
+	d, err := inv.Preview("TAVILY_API_KEY", fp)
+	if err != nil || wrote != "" || !strings.Contains(d, "+13: fingerprints = [") || !strings.Contains(d, fp) {
+		t.Fatalf("preview %v, wrote %q:\n%s", err, wrote, d)
+	}
+	path, err := inv.Add("TAVILY_API_KEY", fp)
+	if err != nil || path != user || wrote != user {
+		t.Fatalf("add: %q %v, wrote %q", path, err, wrote)
+	}
+	if !strings.Contains(string(data), `fingerprints = ["sha256:`+strings.Repeat("1", 64)+`", "`+fp+`"]`) || !strings.Contains(string(data), "[policy]") {
+		t.Fatalf("written:\n%s", data)
+	}
+	// A broken file is not written.
+	wrote = ""
+	if err := os.WriteFile(user, []byte("[[keys]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.Add("TAVILY_API_KEY", fp); err == nil || wrote != "" {
+		t.Fatalf("a broken file: %v, wrote %q", err, wrote)
 	}
 }

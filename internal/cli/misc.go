@@ -8,6 +8,7 @@ import (
 	"github.com/leakguard/leakguard/accept"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -78,7 +79,7 @@ short should be rotated to a longer one.`,
 			if err != nil {
 				return err
 			}
-			out := remediate.ApplyFingerprints(res, inventory{e}, dryRun, weak)
+			out := remediate.ApplyFingerprints(res, inventory(e), dryRun, weak)
 			if err := out.Write(s.Out, s.Err); err != nil {
 				return err
 			}
@@ -94,23 +95,10 @@ short should be rotated to a longer one.`,
 	return c
 }
 
-// inventory keeps managed keys' fingerprints in the config file that
-// defines each key (configPathFor).
-type inventory struct{ e *env }
-
-func (v inventory) fingerprints(name, fp string) (path, list string) {
-	path = configPathFor(v.e, name)
-	return path, config.TOMLStrings(v.e.cfg.FingerprintsWith(name, path, fp))
-}
-
-func (v inventory) Add(name, fp string) (string, error) {
-	path, list := v.fingerprints(name, fp)
-	return path, setKeyField(path, name, "fingerprints", list)
-}
-
-func (v inventory) Preview(name, fp string) (string, error) {
-	path, list := v.fingerprints(name, fp)
-	return config.PreviewKeyField(path, name, "fingerprints", list)
+// inventory keeps managed keys' fingerprints in e's config files
+// (config.Inventory), written atomically.
+func inventory(e *env) config.Inventory {
+	return config.Inventory{Config: e.cfg, Root: e.root(), Write: func(p string, b []byte) error { return atomicfile.Replace(p, b, 0o644) }}
 }
 
 func newBaselineCmd(s *IO) *cobra.Command {

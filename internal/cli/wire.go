@@ -162,7 +162,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		p.Server = s.Getenv("GITHUB_SERVER_URL")
 	}
 	p.OnRotated = func(name, fp string) error {
-		cfgPath, err := inventory{e}.Add(name, fp)
+		cfgPath, err := inventory(e).Add(name, fp)
 		if err != nil {
 			return err
 		}
@@ -170,10 +170,6 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 	}
 	return p, nil
 }
-
-// configPathFor is the config file leakguard updates for the managed key
-// name (see [config.Config.FileFor]).
-func configPathFor(e *env, name string) string { return e.cfg.FileFor(name, e.root()) }
 
 // verifierOf returns doctor's online check of one key at one target (see
 // [remediate.VerifyAt]).
