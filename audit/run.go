@@ -238,10 +238,10 @@ func keyFiles(cfg *config.Config, root string) []string {
 }
 
 // OpenIssue opens or updates the day's audit issue with the Markdown
-// report, labelled labels (default: security, leakguard-audit). The
-// marker makes a re-run on the same day update the issue instead of
-// opening another. It returns the issue's URL and whether it was opened.
-func OpenIssue(ctx context.Context, issues remediate.IssueTracker, rep *Report, labels []string) (url string, created bool, err error) {
+// report, labelled labels (default: security, leakguard-audit), and says
+// on log which it did, with the issue's URL. The marker makes a re-run
+// on the same day update the issue instead of opening another.
+func OpenIssue(ctx context.Context, log io.Writer, issues remediate.IssueTracker, rep *Report, labels []string) error {
 	day := rep.Generated.Format("2006-01-02")
 	id := "audit-" + day
 	title := fmt.Sprintf("leakguard audit %s: %s (%d live), %s failed", day, english.Count(rep.Summary.Exposures, "exposure"), rep.Summary.Live, english.Count(rep.Summary.ChecksFailed, "check"))
@@ -251,12 +251,15 @@ func OpenIssue(ctx context.Context, issues remediate.IssueTracker, rep *Report, 
 	}
 	num, url, created, err := issues.Ensure(ctx, id, title, body, labels)
 	if err != nil {
-		return "", false, hint.Wrap(fmt.Errorf("audit issue: %w", err), "check the token's permission to write issues, then run again (the issue is found again, not duplicated)")
+		return hint.Wrap(fmt.Errorf("audit issue: %w", err), "check the token's permission to write issues, then run again (the issue is found again, not duplicated)")
 	}
 	if !created {
 		if err := issues.Update(ctx, num, body); err != nil {
-			return "", false, hint.Wrap(fmt.Errorf("audit issue #%d: %w", num, err), "run again")
+			return hint.Wrap(fmt.Errorf("audit issue #%d: %w", num, err), "run again")
 		}
+		fmt.Fprintf(log, "leakguard: updated audit issue %s\n", url)
+		return nil
 	}
-	return url, created, nil
+	fmt.Fprintf(log, "leakguard: opened audit issue %s\n", url)
+	return nil
 }

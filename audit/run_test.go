@@ -13,6 +13,7 @@ import (
 	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/testkit/gitrepo"
+	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -146,5 +147,42 @@ func TestLoadAndWriteDoctor(t *testing.T) {
 	log.Reset()
 	if n, err := WriteDoctor(&out, &log, []Check{{ID: "a", Status: Pass}}, true, false); err != nil || n != 0 || log.String() != "leakguard: all checks passed\n" {
 		t.Fatalf("%d %v %s", n, err, log.String())
+	}
+}
+
+// issues is an IssueTracker that holds the issues by marker id.
+type issues struct {
+	remediate.IssueTracker // the rest panics: OpenIssue uses Ensure and Update only
+	byID                   map[string]string
+	updated                int
+}
+
+func (f *issues) Ensure(_ context.Context, id, title, body string, labels []string) (int, string, bool, error) {
+	_, had := f.byID[id]
+	f.byID[id] = title + "|" + strings.Join(labels, ",") + "|" + body
+	return 1, "https://github.com/o/r/issues/1", !had, nil
+}
+
+func (f *issues) Update(_ context.Context, n int, body string) error { f.updated++; return nil }
+
+// The day's issue is opened once and updated on a re-run, and log says
+// which.
+func TestOpenIssue(t *testing.T) {
+	rep, _ := sampleReport(t)
+	tr := &issues{byID: map[string]string{}}
+	var log bytes.Buffer
+	if err := OpenIssue(context.Background(), &log, tr, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	day := rep.Generated.Format("2006-01-02")
+	got := tr.byID["audit-"+day]
+	if !strings.HasPrefix(got, "leakguard audit "+day+": ") || !strings.Contains(got, "|security,leakguard-audit|") || !strings.Contains(got, remediate.Marker("audit-"+day)) ||
+		log.String() != "leakguard: opened audit issue https://github.com/o/r/issues/1\n" {
+		t.Fatalf("issue %q\nlog %q", got, log.String())
+	}
+	log.Reset()
+	if err := OpenIssue(context.Background(), &log, tr, rep, []string{"audit"}); err != nil || tr.updated != 1 ||
+		log.String() != "leakguard: updated audit issue https://github.com/o/r/issues/1\n" {
+		t.Fatalf("re-run: %v, %d updates, log %q", err, tr.updated, log.String())
 	}
 }

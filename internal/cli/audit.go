@@ -151,14 +151,8 @@ func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.R
 		return &Error{Code: ExitUsage, Err: fmt.Errorf("audit issue: %w", err), Hint: "export the token named by [github] token_env"}
 	}
 	tr.Forbid(remediate.Secrets(found)...)
-	url, created, err := audit.OpenIssue(ctx, tr, rep, gh.Labels)
-	if err != nil {
+	if err := audit.OpenIssue(ctx, s.Err, tr, rep, gh.Labels); err != nil {
 		return &Error{Code: ExitIncomplete, Err: err}
-	}
-	if created {
-		fmt.Fprintf(s.Err, "leakguard: opened audit issue %s\n", url)
-	} else {
-		fmt.Fprintf(s.Err, "leakguard: updated audit issue %s\n", url)
 	}
 	return nil
 }
