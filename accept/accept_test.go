@@ -230,3 +230,35 @@ func TestWriteAdvice(t *testing.T) {
 		t.Error("ShellQuote")
 	}
 }
+
+// Ignore adds a fingerprint's finding, or the last blocked scan's, to
+// its file with the glob and reason given, and says so.
+func TestIgnore(t *testing.T) {
+	key := secret.RepoKey("abc")
+	f, high := finding("generic-password", "app.py", rules.Medium), finding("stripe", "b.py", rules.High)
+	p := filepath.Join(t.TempDir(), ".leakguardignore")
+	var log bytes.Buffer
+	ig := &Ignore{Lookup: Lookup{Rules: []*rules.Rule{{RuleSpec: rules.RuleSpec{ID: "generic-password"}}}, Key: func() ([]byte, error) { return key, nil },
+		Scan: func() ([]scanner.Finding, error) { return []scanner.Finding{f}, nil }}, File: p, Reason: "a fixture", Log: &log}
+	if err := ig.AddFingerprint(f.ContentFingerprint()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), "# reason: a fixture\n"+f.KeyedFingerprint(key)+" app.py\n") || !strings.HasPrefix(log.String(), "leakguard: added 1 entry to "+p) {
+		t.Fatalf("file:\n%s\nlog %q", b, log.String())
+	}
+	if err := ig.AddFingerprint("nonsense"); !hint.IsUsage(err) {
+		t.Fatalf("a bad fingerprint: %v", err)
+	}
+	ig.Record, ig.Glob = &Record{Findings: Findings([]scanner.Finding{high}, key)}, "*.py"
+	if err := ig.AddLast(false); !errors.Is(err, ErrNothingAccepted) {
+		t.Fatalf("only a high-confidence finding: %v", err)
+	}
+	log.Reset()
+	if err := ig.AddLast(true); err != nil || !strings.HasPrefix(log.String(), "leakguard: added 1 entry") {
+		t.Fatalf("--include-high: %v %q", err, log.String())
+	}
+	if b, _ = os.ReadFile(p); !strings.Contains(string(b), high.KeyedFingerprint(key)+" *.py\n") {
+		t.Fatalf("file:\n%s", b)
+	}
+}

@@ -257,6 +257,32 @@ func LastEntries(log io.Writer, rec *Record, includeHigh bool) ([]Entry, error) 
 	return entries, nil
 }
 
+// Ignore adds findings to an ignore file, as 'leakguard ignore' does,
+// telling Log what it did ([Add]).
+type Ignore struct {
+	Lookup             // finds a fingerprint's finding; Record is the last blocked scan
+	File, Glob, Reason string
+	Log                io.Writer
+}
+
+// AddLast adds the findings of the last blocked scan ([LastEntries]).
+func (ig *Ignore) AddLast(includeHigh bool) error {
+	entries, err := LastEntries(ig.Log, ig.Record, includeHigh)
+	if err != nil {
+		return err
+	}
+	return Add(ig.Log, ig.File, entries, ig.Glob, ig.Reason)
+}
+
+// AddFingerprint adds the finding fingerprint fp names ([Lookup.Entry]).
+func (ig *Ignore) AddFingerprint(fp string) error {
+	en, err := ig.Entry(fp)
+	if err != nil {
+		return err
+	}
+	return Add(ig.Log, ig.File, []Entry{en}, ig.Glob, ig.Reason)
+}
+
 // Add appends entries to the ignore file at path ([Append]) and tells
 // log what it did: an entry written with an unkeyed hash (its KeyErr),
 // the entries already there, and what was added with how to commit it.

@@ -55,22 +55,16 @@ repository.`,
 			} else if !filepath.IsAbs(out) && f.dir != "" {
 				out = filepath.Join(e.base, out)
 			}
-			rec := accept.LoadWarn(s.Err, stateDir(s.Getenv, e.cfg), e.repoRoot)
-			var entries []accept.Entry
-			if last {
-				entries, err = accept.LastEntries(s.Err, rec, includeHigh)
-				if errors.Is(err, accept.ErrNothingAccepted) {
-					return &Error{Code: ExitFindings, Err: err}
-				}
-			} else {
-				var en accept.Entry
-				en, err = fingerprintEntry(c.Context(), e, rec, args[0])
-				entries = []accept.Entry{en}
+			ig := &accept.Ignore{Lookup: lookup(c.Context(), e), File: out, Glob: glob, Reason: reason, Log: s.Err}
+			ig.Record = accept.LoadWarn(s.Err, stateDir(s.Getenv, e.cfg), e.repoRoot)
+			if !last {
+				return ig.AddFingerprint(args[0])
 			}
-			if err != nil {
-				return err
+			err = ig.AddLast(includeHigh)
+			if errors.Is(err, accept.ErrNothingAccepted) {
+				return &Error{Code: ExitFindings, Err: err}
 			}
-			return accept.Add(s.Err, out, entries, glob, reason)
+			return err
 		},
 	}
 	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
@@ -94,9 +88,10 @@ func (e *env) ignoreFile() string {
 	return filepath.Join(root, scanner.IgnoreFile)
 }
 
-// fingerprintEntry is the entry of fingerprint fp (accept.Lookup).
-func fingerprintEntry(ctx context.Context, e *env, rec *accept.Record, fp string) (accept.Entry, error) {
-	l := &accept.Lookup{Rules: e.cfg.Rules, Record: rec,
+// lookup finds a fingerprint's finding (accept.Lookup) in the last
+// blocked scan, then in e's work tree.
+func lookup(ctx context.Context, e *env) accept.Lookup {
+	return accept.Lookup{Rules: e.cfg.Rules,
 		Key: func() ([]byte, error) { return gitscan.RepoKey(ctx, e.repoRoot) },
 		Scan: func() ([]scanner.Finding, error) {
 			found, _, err := gitscan.ScanWorkTree(ctx, newDetector(e.cfg, nil), []string{e.repoRoot}, gitscan.WorkTreeOptions{
@@ -106,5 +101,4 @@ func fingerprintEntry(ctx context.Context, e *env, rec *accept.Record, fp string
 			}
 			return found, nil
 		}}
-	return l.Entry(fp)
 }
