@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/internal/markdown"
@@ -40,6 +42,21 @@ func Write(w io.Writer, r *Report, o Options) error {
 		return WriteHTML(w, r)
 	}
 	return fmt.Errorf("unknown format %q (use %s)", o.Format, strings.Join(Formats, ", "))
+}
+
+// WriteOut writes the report to the file at path (atomicfile.WriteReport:
+// atomically, never through a link), or to w when path is "". Nothing is
+// written when rendering fails.
+func WriteOut(w io.Writer, path string, r *Report, o Options) error {
+	var buf bytes.Buffer
+	if err := Write(&buf, r, o); err != nil {
+		return err
+	}
+	if path != "" {
+		return atomicfile.WriteReport(path, buf.Bytes(), false)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // CheckFormat refuses a report format [Write] does not know, before the

@@ -75,8 +75,10 @@ type RunOptions struct {
 	Sources Sources // Root is the repository's work tree
 	Now     func() time.Time
 	Version string
-	// Log receives warnings as they happen (the index cannot be read).
-	Log io.Writer
+	// Log receives warnings as they happen (the index cannot be read),
+	// and the history's progress when Progress (a terminal).
+	Log      io.Writer
+	Progress bool
 	// Annotate, when set, sees every finding before the report is built
 	// (the validity --verify finds, the values remediation retired).
 	Annotate func([]scanner.Finding) error
@@ -110,7 +112,15 @@ func Run(ctx context.Context, dir string, o RunOptions) (*Result, error) {
 	if err != nil {
 		fmt.Fprintf(o.Log, "leakguard: warning: reading the index: %v\n", err)
 	}
+	if o.Progress {
+		o.Git.Progress = func(st gitscan.Stats) {
+			fmt.Fprintf(o.Log, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, english.Bytes(st.Bytes))
+		}
+	}
 	sc, err := ScanRepo(ctx, repo, o.Git, o.History, o.Git.MaxSize)
+	if o.Progress {
+		fmt.Fprint(o.Log, "\r\x1b[K")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,13 @@ func TestRun(t *testing.T) {
 	if log.Len() != 0 {
 		t.Fatalf("log: %s", log.String())
 	}
+	// On a terminal, the progress line is cleared once the history is
+	// read.
+	o.Progress = true
+	if _, err := Run(context.Background(), dir, o); err != nil || !strings.HasSuffix(log.String(), "\r\x1b[K") {
+		t.Fatalf("progress: %v %q", err, log.String())
+	}
+	log.Reset()
 	res.WriteStatus(&log, 1234567*time.Microsecond)
 	if want := "leakguard: 2 exposures (2 live), " + english.Count(rep.Summary.ChecksFailed, "check") + " failed, in " + rep.Root +
 		" (1 commit, 2 files in the working tree) in 1.235s\n"; log.String() != want {
@@ -184,5 +191,36 @@ func TestOpenIssue(t *testing.T) {
 	if err := OpenIssue(context.Background(), &log, tr, rep, []string{"audit"}); err != nil || tr.updated != 1 ||
 		log.String() != "leakguard: updated audit issue https://github.com/o/r/issues/1\n" {
 		t.Fatalf("re-run: %v, %d updates, log %q", err, tr.updated, log.String())
+	}
+}
+
+// WriteOut renders to the writer, or to a file it never writes through a
+// link; a format it cannot render writes nothing.
+func TestWriteOut(t *testing.T) {
+	rep, _ := sampleReport(t)
+	var b bytes.Buffer
+	if err := WriteOut(&b, "", rep, Options{Format: "json"}); err != nil || !strings.HasPrefix(b.String(), "{") {
+		t.Fatalf("stdout: %v %q", err, b.String()[:min(20, b.Len())])
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "audit.md")
+	b.Reset()
+	if err := WriteOut(&b, p, rep, Options{Format: "markdown"}); err != nil || b.Len() != 0 {
+		t.Fatalf("file: %v, wrote %d bytes to the writer", err, b.Len())
+	}
+	if got, err := os.ReadFile(p); err != nil || string(got) != Markdown(rep) {
+		t.Fatalf("file %v:\n%s", err, got)
+	}
+	if err := WriteOut(&b, filepath.Join(dir, "x"), rep, Options{Format: "pdf"}); err == nil || b.Len() != 0 {
+		t.Fatalf("unknown format: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
+		t.Fatal("a file for a format that failed")
+	}
+	if err := os.Symlink(p, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteOut(&b, filepath.Join(dir, "link"), rep, Options{Format: "json"}); !hint.IsUsage(err) {
+		t.Fatalf("through a link: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -86,41 +85,27 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		Git:     gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")},
 		History: gitscan.HistoryOptions{AllRefs: o.scan.allRefs},
 		Sources: audit.Sources{Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv},
-		Now:     o.now, Version: Version(), Log: s.Err,
+		Now:     o.now, Version: Version(), Log: s.Err, Progress: isTerminal(s.Err),
 		// --verify and the exposures remediation retired, on every finding.
 		Annotate: func(all []scanner.Finding) error { return o.scan.afterScan(ctx, s, e, &scanResult{found: all}) },
 	}
 	if !o.scan.noCache {
 		ro.Cache = func() *gitscan.Cache { return historyCache(s, e, false) }
 	}
-	if isTerminal(s.Err) {
-		ro.Git.Progress = func(st gitscan.Stats) {
-			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %d commits, %d blobs, %s", st.Commits, st.Blobs, humanBytes(st.Bytes))
-		}
-	}
 	res, err := audit.Run(ctx, e.base, ro)
-	if ro.Git.Progress != nil {
-		fmt.Fprint(s.Err, "\r\x1b[K")
-	}
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	color := o.format == "text" && o.scan.output == "" && s.colorOn(s.Out)
-	if err := audit.Write(&buf, res.Report, audit.Options{Format: o.format, Color: color}); err != nil {
+	out := o.scan.output
+	if out != "" && !filepath.IsAbs(out) && o.scan.dir != "" {
+		out = filepath.Join(e.base, out)
+	}
+	ao := audit.Options{Format: o.format, Color: o.format == "text" && out == "" && s.colorOn(s.Out)}
+	if err := audit.WriteOut(s.Out, out, res.Report, ao); err != nil {
 		return err
 	}
-	if o.scan.output != "" {
-		out := o.scan.output
-		if !filepath.IsAbs(out) && o.scan.dir != "" {
-			out = filepath.Join(e.base, out)
-		}
-		if err := writeReportFile(out, buf.Bytes(), false); err != nil {
-			return err
-		}
+	if out != "" {
 		fmt.Fprintf(s.Err, "leakguard: wrote %s\n", out)
-	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
-		return err
 	}
 	res.WriteStatus(s.Err, time.Since(start))
 	rep := res.Report
