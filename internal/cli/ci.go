@@ -126,7 +126,6 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 			return err
 		}
 	}
-	report.RedactMessages(res.found)
 	c := &report.CI{Findings: res.found, What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings,
 		Changed: changed, Files: report.Options{Version: Version(), Rules: e.cfg.Rules}, FailOnNone: f.failOn == "none"}
 	if f.remediate && len(res.found) > 0 {

@@ -124,9 +124,8 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if len(roots) == 0 {
 				roots = []string{e.base}
 			}
-			found, wst, err := gitscan.ScanWorkTree(c.Context(), newDetector(e.cfg, nil), roots, gitscan.WorkTreeOptions{
+			found, st, err := gitscan.ScanWorkTree(c.Context(), newDetector(e.cfg, nil), roots, gitscan.WorkTreeOptions{
 				DirOptions: scanner.DirOptions{MaxSize: e.maxSize}, NoIgnore: f.noIgnore})
-			st := wst.Stats
 			if err != nil {
 				return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing directory"}
 			}

@@ -19,7 +19,7 @@ import (
 
 // CI is a ci run's result and where its reports go.
 type CI struct {
-	Findings        []scanner.Finding // with messages redacted (RedactMessages)
+	Findings        []scanner.Finding // their messages are redacted first (RedactMessages)
 	What, Summary   string            // the plan; the scan's closing line
 	Notes, Warnings []string
 	// Changed are the trusted files a pull request changes: each gets a
@@ -63,6 +63,7 @@ func (c *CI) writeFiles() (written []string, err error) {
 // files, the remediation, then the notes, the warnings, the files
 // written and the closing line to log.
 func (c *CI) WriteText(w, log io.Writer) error {
+	RedactMessages(c.Findings)
 	if err := Write(w, c.Findings, Options{Format: "text", Color: c.Color, Version: c.Files.Version}); err != nil {
 		return err
 	}
@@ -92,6 +93,7 @@ func (c *CI) WriteText(w, log io.Writer) error {
 // report) to the runner's files a; the warnings and the closing line to
 // log.
 func (c *CI) WriteActions(w, log io.Writer, a Actions) error {
+	RedactMessages(c.Findings)
 	var changed []string
 	for _, p := range c.Changed {
 		changed = append(changed, GitHubChangedAnnotation(p))

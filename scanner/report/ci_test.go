@@ -15,6 +15,7 @@ import (
 func TestCIWriteText(t *testing.T) {
 	dir := t.TempDir()
 	fs := sample()
+	fs[0].Message = "add " + fs[0].Secret.Reveal()
 	var order []string
 	c := &CI{Findings: fs, What: "origin/HEAD..HEAD", Summary: "1 finding", Notes: []string{"a note"}, Warnings: []string{"a warning"},
 		Files: Options{Version: "v1"}, JSON: filepath.Join(dir, "r.json"),
@@ -29,7 +30,7 @@ func TestCIWriteText(t *testing.T) {
 	if err := c.WriteText(&out, &log); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "anthropic-api-key") || strings.Contains(out.String(), fs[0].Secret.Reveal()) {
+	if !strings.Contains(out.String(), "anthropic-api-key") || strings.Contains(out.String(), fs[0].Secret.Reveal()) || strings.Contains(fs[0].Message, fs[0].Secret.Reveal()) {
 		t.Fatalf("text report:\n%s", out.String())
 	}
 	want := "leakguard: note: a note\nleakguard: warning: a warning\nleakguard: wrote " + filepath.Join(dir, "r.json") + "\nleakguard: 1 finding (origin/HEAD..HEAD)\n"
@@ -55,6 +56,7 @@ func TestCIWriteText(t *testing.T) {
 func TestCIWriteActions(t *testing.T) {
 	dir := t.TempDir()
 	fs := sample()
+	fs[0].Message = "add " + fs[0].Secret.Reveal()
 	a := Actions{Repo: "acme/w", SHA: "abc", StepSummary: filepath.Join(dir, "summary"), Output: filepath.Join(dir, "output")}
 	var out, log bytes.Buffer
 	c := &CI{Findings: fs, What: "push to main", Summary: "1 finding", Warnings: []string{"a warning"}, Changed: []string{"leakguard.toml"},
@@ -70,6 +72,9 @@ func TestCIWriteActions(t *testing.T) {
 	if !strings.HasPrefix(o, "::add-mask::") || !strings.Contains(o, "::warning file=leakguard.toml,") ||
 		strings.Index(o, "REMEDIATED") < strings.Index(o, "::group::") || strings.Index(o, "REMEDIATED") > strings.Index(o, "::endgroup::") {
 		t.Fatalf("stdout:\n%s", o)
+	}
+	if strings.Contains(fs[0].Message, fs[0].Secret.Reveal()) {
+		t.Fatal("the commit message holds the secret")
 	}
 	if log.String() != "leakguard: warning: a warning\nleakguard: 1 finding (push to main)\n" {
 		t.Fatalf("log %q", log.String())
