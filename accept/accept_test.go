@@ -262,3 +262,14 @@ func TestIgnore(t *testing.T) {
 		t.Fatalf("file:\n%s", b)
 	}
 }
+
+// The default ignore file is at the repository root, else where the run
+// is anchored.
+func TestDefaultFile(t *testing.T) {
+	if got := DefaultFile("/repo", "/repo/sub"); got != filepath.Join("/repo", scanner.IgnoreFile) {
+		t.Errorf("in a repository: %q", got)
+	}
+	if got := DefaultFile("", "/tmp/x"); got != filepath.Join("/tmp/x", scanner.IgnoreFile) {
+		t.Errorf("outside one: %q", got)
+	}
+}

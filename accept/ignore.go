@@ -257,6 +257,16 @@ func LastEntries(log io.Writer, rec *Record, includeHigh bool) ([]Entry, error) 
 	return entries, nil
 }
 
+// DefaultFile is the ignore file 'leakguard ignore' and 'leakguard
+// baseline' write by default: .leakguardignore at the repository root
+// (outside a repository, in the directory the run is anchored in).
+func DefaultFile(repoRoot, anchor string) string {
+	if repoRoot == "" {
+		repoRoot = anchor
+	}
+	return filepath.Join(repoRoot, scanner.IgnoreFile)
+}
+
 // Ignore adds findings to an ignore file, as 'leakguard ignore' does,
 // telling Log what it did ([Add]).
 type Ignore struct {

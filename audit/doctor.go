@@ -44,8 +44,9 @@ type DoctorInput struct {
 // LoadDoctor gathers doctor's input for a run in dir ("" is the current
 // directory; anything else must be one): the work tree holding it, the
 // config at configPath (relative to dir when both are set) or else the
-// one config.Find finds there, with the user-level layer, and getenv.
-// The caller sets the state directory and what Online needs.
+// one config.Find finds there, with the user-level layer, the state
+// directory it names (remediate.StateDir) and getenv. The caller sets
+// what Online needs.
 func LoadDoctor(dir, configPath string, getenv func(string) string) (DoctorInput, error) {
 	base := "."
 	if dir != "" {
@@ -62,6 +63,11 @@ func LoadDoctor(dir, configPath string, getenv func(string) string) (DoctorInput
 		in.ConfigPath = config.Find("", in.Root, getenv)
 	}
 	in.Config, in.ConfigErr = config.LoadLayers(in.ConfigPath, config.UserPath(getenv), nil)
+	state := ""
+	if in.Config != nil {
+		state = in.Config.State.Dir
+	}
+	in.StateDir = remediate.StateDir(getenv, state)
 	return in, nil
 }
 

@@ -132,10 +132,15 @@ func TestLoadAndWriteDoctor(t *testing.T) {
 	dir := gitrepo.New(t)
 	gitrepo.Write(t, dir, "lg.toml", "[[keys]]\nname = \"X\"\nsource = \"env:X\"\n")
 	gitrepo.Write(t, dir, "bad.toml", "[[keys]\n")
-	getenv := func(string) string { return "" }
+	gitrepo.Write(t, dir, "state.toml", "[state]\ndir = \"/var/lib/lg\"\n")
+	getenv := func(k string) string { return map[string]string{"XDG_STATE_HOME": "/xdg"}[k] }
 	in, err := LoadDoctor(dir, "lg.toml", getenv)
-	if err != nil || in.ConfigPath != filepath.Join(dir, "lg.toml") || in.ConfigErr != nil || in.Config == nil || len(in.Config.Keys) == 0 || in.Root == "" {
+	if err != nil || in.ConfigPath != filepath.Join(dir, "lg.toml") || in.ConfigErr != nil || in.Config == nil || len(in.Config.Keys) == 0 || in.Root == "" ||
+		in.StateDir != filepath.Join("/xdg", "leakguard") {
 		t.Fatalf("load: %v %+v", err, in)
+	}
+	if in, _ = LoadDoctor(dir, "state.toml", getenv); in.StateDir != "/var/lib/lg" {
+		t.Fatalf("[state] dir: %q", in.StateDir)
 	}
 	if in, _ = LoadDoctor(dir, "bad.toml", getenv); in.ConfigErr == nil || in.Config != nil {
 		t.Fatalf("a broken config: %+v", in)

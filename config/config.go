@@ -132,6 +132,15 @@ func (g GitHub) WithEnv(getenv func(string) string) GitHub {
 	return g
 }
 
+// WorkflowAPI sets the API a workflow reaches its own repository through
+// (getenv's $GITHUB_API_URL: GitHub Enterprise Server's, in Actions)
+// when the table names neither a repository nor an API.
+func (g *GitHub) WorkflowAPI(getenv func(string) string) {
+	if g.APIURL == "" && g.Repo == "" {
+		g.APIURL = getenv("GITHUB_API_URL")
+	}
+}
+
 // State configures where the ledger lives.
 type State struct {
 	Dir string `toml:"dir"`

@@ -262,3 +262,22 @@ func TestGitHubWithEnv(t *testing.T) {
 		t.Errorf("no environment: %+v", got)
 	}
 }
+
+// A workflow reaches its own repository through the API Actions names
+// (GitHub Enterprise Server's), unless the table says otherwise.
+func TestWorkflowAPI(t *testing.T) {
+	env := func(k string) string { return map[string]string{"GITHUB_API_URL": "https://ghe.example/api/v3"}[k] }
+	for _, c := range []struct {
+		in   GitHub
+		want string
+	}{
+		{GitHub{}, "https://ghe.example/api/v3"},
+		{GitHub{Repo: "o/r"}, ""},
+		{GitHub{APIURL: "https://api.example"}, "https://api.example"},
+	} {
+		g := c.in
+		if g.WorkflowAPI(env); g.APIURL != c.want {
+			t.Errorf("%+v: API %q, want %q", c.in, g.APIURL, c.want)
+		}
+	}
+}

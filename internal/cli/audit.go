@@ -185,7 +185,6 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		return err
 	}
 	in.Online = o.online
-	in.StateDir = stateDir(s.Getenv, in.Config)
 	if o.online && in.Config != nil {
 		hc, err := s.httpClient()
 		if err != nil {

@@ -179,11 +179,7 @@ func ciOutcome(s *IO, f *ciFlags, res *scanResult, remErr error) error {
 // ciRemediate opens the incidents of the findings, as remediate does; it
 // returns them for the job summary.
 func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.Finding) ([]report.SummaryIncident, error) {
-	// On GitHub Enterprise Server the workflow's own repository is behind
-	// the workflow's API.
-	if gh := &e.cfg.GitHub; gh.APIURL == "" && gh.Repo == "" {
-		gh.APIURL = s.Getenv("GITHUB_API_URL")
-	}
+	e.cfg.GitHub.WorkflowAPI(s.Getenv) // GitHub Enterprise Server's
 	// The leaked values must never reach the audit issue.
 	p, err := newPlaybook(s, e, noIssue, remediate.Secrets(fs)...)
 	if err != nil {

@@ -51,7 +51,7 @@ repository.`,
 			}
 			out := f.ignoreFile
 			if out == "" {
-				out = e.ignoreFile()
+				out = accept.DefaultFile(e.repoRoot, e.anchor)
 			} else if !filepath.IsAbs(out) && f.dir != "" {
 				out = filepath.Join(e.base, out)
 			}
@@ -76,16 +76,6 @@ repository.`,
 	c.Flags().BoolVar(&includeHigh, "include-high", false, "with --last: accept managed keys and high-confidence findings too")
 	f.format = "text"
 	return c
-}
-
-// ignoreFile is the ignore file at the repository root (outside one,
-// where the run is anchored).
-func (e *env) ignoreFile() string {
-	root := e.repoRoot
-	if root == "" {
-		root = e.anchor
-	}
-	return filepath.Join(root, scanner.IgnoreFile)
 }
 
 // lookup finds a fingerprint's finding (accept.Lookup) in the last

@@ -131,7 +131,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			}
 			out := f.output
 			if out == "" {
-				out = e.ignoreFile()
+				out = accept.DefaultFile(e.repoRoot, e.anchor)
 			}
 			key := func() ([]byte, error) { return gitscan.RepoKey(c.Context(), e.repoRoot) }
 			refused, err := accept.Baseline(s.Err, out, found, key, includeHigh)
