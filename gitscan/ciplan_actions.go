@@ -68,6 +68,7 @@ type CIRun struct {
 	Plan *CIPlan
 	Base *BaseSource // nil without a base commit
 	pn   *Planner
+	dir  string
 }
 
 // PlanCI plans the CI scan of the repository at dir ("" is the current
@@ -86,7 +87,7 @@ func PlanCI(dir, rng string, actions bool, getenv func(string) string) (*CIRun, 
 	if err != nil {
 		return nil, err
 	}
-	r := &CIRun{Plan: pl, pn: pn}
+	r := &CIRun{Plan: pl, pn: pn, dir: dir}
 	if pl.Base != "" {
 		if r.Base, err = OpenBase(dir, pl.Base, pl.Head); err != nil {
 			return nil, err
@@ -107,6 +108,18 @@ func (r *CIRun) NoteChanged(extra ...string) []string {
 		r.Plan.Notes = append(r.Plan.Notes, ChangedNote(p))
 	}
 	return changed
+}
+
+// Abs is the absolute path of a file the run writes (its reports): a
+// relative path is relative to the run's directory.
+func (r *CIRun) Abs(path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(r.dir, path)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // CheckShallow is [Planner.CheckShallow] of the run's plan.

@@ -45,6 +45,9 @@ func TestPlanCI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if abs, _ := filepath.Abs(filepath.Join(dir, "r.sarif")); r.Abs("r.sarif") != abs || r.Abs("/x/y.json") != "/x/y.json" {
+		t.Fatalf("report paths %q %q", r.Abs("r.sarif"), r.Abs("/x/y.json"))
+	}
 	if r.Plan.Range != base+".."+head || r.Base != nil || r.CheckShallow() != nil || r.NoteChanged("my.ignore") != nil || r.Close() != nil {
 		t.Fatalf("range plan %+v, base %v", r.Plan, r.Base)
 	}

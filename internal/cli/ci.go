@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -133,14 +132,14 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	}
 	act := report.ActionsFrom(s.Getenv)
 	if gha || sarifSet {
-		c.SARIF, c.Files.FingerprintKey = ciPath(e, f.sarif), sarifKey(nil, e)
+		c.SARIF, c.Files.FingerprintKey = run.Abs(f.sarif), sarifKey(nil, e)
 	}
 	if gha {
-		c.JSON = ciPath(e, act.ReportPath(f.report))
+		c.JSON = run.Abs(act.ReportPath(f.report))
 		err = c.WriteActions(s.Out, s.Err, act)
 	} else {
 		if reportSet {
-			c.JSON = ciPath(e, f.report)
+			c.JSON = run.Abs(f.report)
 		}
 		c.Color = s.colorOn(s.Out)
 		err = c.WriteText(s.Out, s.Err)
@@ -187,16 +186,4 @@ func ciRemediate(ctx context.Context, s *IO, e *env, noIssue bool, fs []scanner.
 	}
 	opened, _, err := p.Open(ctx, fs, false)
 	return remediate.Summaries(opened), err
-}
-
-// ciPath is the absolute path of a report file: a relative path is
-// relative to the repository directory (-C, $GITHUB_WORKSPACE).
-func ciPath(e *env, path string) string {
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(e.base, path)
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
 }
