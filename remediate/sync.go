@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -314,9 +316,11 @@ func (p *Playbook) recordSynced(key, tname, id, vh string, v Verification) {
 	})
 }
 
-// WriteSync writes the table of sync results and counts the targets that
-// failed and those that refused a leaked value.
-func WriteSync(w io.Writer, res []SyncResult) (failed, refused int) {
+// WriteSync writes the table of sync results. A target that refused a
+// leaked value makes it a usage error; one that failed, an error that
+// says how to finish (sync again).
+func WriteSync(w io.Writer, res []SyncResult) error {
+	failed, refused := 0, 0
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tTARGET\tRESULT\tDETAIL")
 	for _, r := range res {
@@ -329,5 +333,13 @@ func WriteSync(w io.Writer, res []SyncResult) (failed, refused int) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Key, r.Target, r.Status, r.Detail)
 	}
 	tw.Flush()
-	return failed, refused
+	if refused > 0 {
+		return hint.Usagef("regenerate the key at its provider and run leakguard rotate NAME (--force pushes the leaked value anyway)",
+			"%s refused: the source holds a leaked value", english.Count(refused, "target"))
+	}
+	if failed > 0 {
+		return hint.Errorf("fix the cause and run leakguard sync again: it reads every target back and finishes what failed",
+			"%s failed", english.Count(failed, "target"))
+	}
+	return nil
 }

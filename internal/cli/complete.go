@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -74,7 +72,9 @@ func completeArg(s *IO, c *cobra.Command, args []string) []cobra.Completion {
 	}
 	switch names[i] {
 	case "NAME":
-		return completeKeyNames(s, c, args)
+		if e := completionEnv(s, c); e != nil {
+			return choices(remediate.KeyChoices(e.cfg.Keys, args))
+		}
 	case "ID", "INCIDENT":
 		return incidentIDs(s, c, "")
 	case "STEP":
@@ -102,61 +102,22 @@ func completionEnv(s *IO, c *cobra.Command) *env {
 	return e
 }
 
-func completeKeyNames(s *IO, c *cobra.Command, given []string) []cobra.Completion {
-	e := completionEnv(s, c)
-	if e == nil {
-		return nil
+// incidentIDs offers the ledger's incidents, open ones first; with id,
+// that incident's pending steps instead (remediate.IncidentChoices).
+func incidentIDs(s *IO, c *cobra.Command, id string) []cobra.Completion {
+	if e := completionEnv(s, c); e != nil {
+		return choices(remediate.IncidentChoices(stateDir(s.Getenv, e.cfg), id))
 	}
-	var out []cobra.Completion
-	for _, k := range e.cfg.Keys {
-		dup := false
-		for _, g := range given {
-			dup = dup || g == k.Name
-		}
-		if !dup {
-			out = append(out, cobra.CompletionWithDesc(k.Name, k.Provider))
-		}
-	}
-	return out
+	return nil
 }
 
-// incidentIDs offers the ledger's incidents, open ones first; with id,
-// that incident's pending steps instead. The state directory is read,
-// never created.
-func incidentIDs(s *IO, c *cobra.Command, id string) []cobra.Completion {
-	e := completionEnv(s, c)
-	if e == nil {
-		return nil
+// choices are completions with their descriptions.
+func choices(cs []remediate.Choice) []cobra.Completion {
+	var out []cobra.Completion
+	for _, c := range cs {
+		out = append(out, cobra.CompletionWithDesc(c.Value, c.Desc))
 	}
-	dir := stateDir(s.Getenv, e.cfg)
-	if _, err := os.Stat(filepath.Join(dir, "incidents.json")); err != nil {
-		return nil
-	}
-	st, err := (&remediate.Ledger{Dir: dir}).Read()
-	if err != nil {
-		return nil
-	}
-	var open, closed []cobra.Completion
-	for _, in := range st.Incidents {
-		if id != "" {
-			if in.ID == id {
-				for _, p := range in.Pending() {
-					open = append(open, cobra.CompletionWithDesc(p.ID, p.Title))
-				}
-			}
-			continue
-		}
-		what := in.Key
-		if what == "" {
-			what = in.RuleID
-		}
-		if in.Status == "closed" {
-			closed = append(closed, cobra.CompletionWithDesc(in.ID, what+" (closed)"))
-		} else {
-			open = append(open, cobra.CompletionWithDesc(in.ID, what))
-		}
-	}
-	return append(open, closed...)
+	return out
 }
 
 // formatList is the list of values in a --format flag's usage:

@@ -87,7 +87,7 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "nothing was synced; fix the cause and run leakguard rotate again")}
 			}
 			fmt.Fprintf(s.Err, "leakguard: %s written to its source\n", name)
-			return printSync(s, res)
+			return remediate.WriteSync(s.Out, res)
 		},
 	}
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
@@ -136,18 +136,6 @@ func readNewValue(s *IO, name, fromEnv string, stdin bool) (secret.Value, error)
 	return secret.New(v), nil
 }
 
-// printSync prints the per-target table and maps failures to exit 3.
-func printSync(s *IO, res []remediate.SyncResult) error {
-	failed, refused := remediate.WriteSync(s.Out, res)
-	if refused > 0 {
-		return &Error{Code: ExitUsage, Err: fmt.Errorf("%s refused: the source holds a leaked value", plural(refused, "target")), Hint: "regenerate the key at its provider and run leakguard rotate NAME (--force pushes the leaked value anyway)"}
-	}
-	if failed > 0 {
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("%s failed", plural(failed, "target")), Hint: "fix the cause and run leakguard sync again: it reads every target back and finishes what failed"}
-	}
-	return nil
-}
-
 func newSyncCmd(s *IO) *cobra.Command {
 	var f scanFlags
 	var dryRun, noIssue, force bool
@@ -184,7 +172,7 @@ It also finishes a rotate that was interrupted.`,
 				fmt.Fprintln(s.Err, "leakguard: no key has targets; add targets = [...] to a [[keys]] entry")
 				return nil
 			}
-			return printSync(s, res)
+			return remediate.WriteSync(s.Out, res)
 		},
 	}
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
