@@ -564,13 +564,9 @@ func keyStates(in Input, exps []Exposure) []Key {
 
 // rotateAfter is the policy's maximum key age (90 days by default).
 func rotateAfter(c *config.Config) time.Duration {
-	s := c.Policy.RotateAfter
-	if s == "" {
-		s = DefaultRotateAfter
+	pol, err := RotationPolicy(c)
+	if err != nil || pol.MaxAge <= 0 {
+		pol.MaxAge, _ = config.ParseDuration(DefaultRotateAfter)
 	}
-	d, err := config.ParseDuration(s)
-	if err != nil || d <= 0 {
-		d, _ = config.ParseDuration(DefaultRotateAfter)
-	}
-	return d
+	return pol.MaxAge
 }

@@ -43,12 +43,20 @@ type FingerprintResult struct {
 }
 
 // UnknownKeyError names a key the inventory does not list.
-type UnknownKeyError struct{ Name string }
+type UnknownKeyError struct {
+	Name string
+	// Known lists the managed keys (see [KeyNames]) for the hint; ""
+	// says where the inventory is instead.
+	Known string
+}
 
 func (e *UnknownKeyError) Error() string { return "no managed key named " + e.Name }
 
-// Hint says where the inventory is.
+// Hint names the managed keys, or says where the inventory is.
 func (e *UnknownKeyError) Hint() string {
+	if e.Known != "" {
+		return "the managed keys are: " + e.Known
+	}
 	return "list the inventory in leakguard.toml under [[keys]]"
 }
 

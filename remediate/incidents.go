@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leakguard/leakguard/internal/hint"
 	"strings"
 
 	"github.com/leakguard/leakguard/scanner"
@@ -378,7 +379,17 @@ func issueTitle(in *Incident) string {
 // each issue leakguard may adopt becomes an incident with its id, key or
 // rule (from the title), state and issue. It returns how many incidents
 // were rebuilt; 0 and no error when the ledger was sound.
+//
+// Its errors say the corrupt file was kept and how to get past it.
 func (p *Playbook) Recover(ctx context.Context) (int, error) {
+	n, err := p.recover(ctx)
+	if err != nil {
+		return n, hint.Wrap(err, "the corrupt file was kept; check the GitHub token, or pass --no-issue to start from an empty ledger")
+	}
+	return n, nil
+}
+
+func (p *Playbook) recover(ctx context.Context) (int, error) {
 	bad, err := p.Ledger.Repair()
 	if err != nil || bad == "" {
 		return 0, err

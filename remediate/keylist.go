@@ -81,6 +81,19 @@ func ListKeys(keys []rules.Key, layerOf func(name string) string, st *State, pol
 	return list
 }
 
+// WriteKeys writes keys list to out: as JSON, else the table (see
+// [WriteKeyList]) and, on log, the user-level file when there is one.
+func WriteKeys(out, log io.Writer, list []KeyStatus, userPath string, asJSON bool) error {
+	if asJSON {
+		return WriteJSON(out, list)
+	}
+	if err := WriteKeyList(out, list, userPath); err != nil || userPath == "" {
+		return err
+	}
+	fmt.Fprintf(log, "leakguard: user-level inventory: %s\n", userPath)
+	return nil
+}
+
 // WriteKeyList writes keys list's table; userPath is the user-level
 // config file (its keys are "user", the others' "repository").
 func WriteKeyList(w io.Writer, list []KeyStatus, userPath string) error {

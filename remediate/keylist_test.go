@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +53,20 @@ func TestListKeys(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
+	}
+	// keys list: the table, then the user-level file on the log; or JSON.
+	var out, log bytes.Buffer
+	if err := WriteKeys(&out, &log, list, "/u.toml", false); err != nil || !strings.HasPrefix(out.String(), "NAME") || log.String() != "leakguard: user-level inventory: /u.toml\n" {
+		t.Errorf("text: %v\n%s%s", err, out.String(), log.String())
+	}
+	out.Reset()
+	log.Reset()
+	var got []KeyStatus
+	if err := WriteKeys(&out, &log, list, "", true); err != nil || json.Unmarshal(out.Bytes(), &got) != nil || len(got) != len(list) || log.Len() != 0 {
+		t.Errorf("JSON: %v\n%s%s", err, out.String(), log.String())
+	}
+	out.Reset()
+	if err := WriteKeys(&out, &log, list, "", false); err != nil || log.Len() != 0 {
+		t.Errorf("no user-level file: %v, %q", err, log.String())
 	}
 }

@@ -3,12 +3,14 @@ package remediate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -379,5 +381,21 @@ func TestCloseFinishesTheIssueOnRerun(t *testing.T) {
 	tr.closeFail = 5
 	if err := p.Close(ctx, id, "again", true); err != nil {
 		t.Errorf("third close: %v", err)
+	}
+}
+
+// A corrupt ledger that cannot be rebuilt (the issues cannot be listed)
+// is an error that says the file was kept and how to get past it.
+func TestRecoverFails(t *testing.T) {
+	p, tr, _, _ := testPlaybook(t)
+	if n, err := p.Recover(context.Background()); n != 0 || err != nil {
+		t.Fatalf("a sound ledger: %d, %v", n, err)
+	}
+	os.WriteFile(filepath.Join(p.Ledger.Dir, ledgerFile), []byte("{"), 0o600)
+	tr.listErr = errors.New("github: 401 bad credentials")
+	_, err := p.Recover(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "401 bad credentials") || hint.IsUsage(err) ||
+		hint.Of(err) != "the corrupt file was kept; check the GitHub token, or pass --no-issue to start from an empty ledger" {
+		t.Errorf("%v (hint %q)", err, hint.Of(err))
 	}
 }

@@ -42,6 +42,10 @@ type Playbook struct {
 	Forbid func(values ...secret.Value)
 	// Force lets sync push a value known to be leaked.
 	Force bool
+	// Confirm asks the user a yes/no question before a step that cannot
+	// be taken back (opening audit issues, revoking through an API); nil
+	// does not ask.
+	Confirm func(question string) bool
 	// Root is the directory a relative source path is relative to (the
 	// repository); "" leaves it relative to the working directory.
 	Root string

@@ -53,6 +53,7 @@ type memTracker struct {
 	// closeFail makes Close post its comment and then fail to close,
 	// as a lost or refused PATCH would, this many times.
 	closeFail int
+	listErr   error // List's answer
 }
 
 func newTracker() *memTracker {
@@ -96,6 +97,9 @@ func (m *memTracker) HasComment(_ context.Context, n int, marker string) (bool, 
 	return false, nil
 }
 func (m *memTracker) List(context.Context) ([]IssueInfo, error) {
+	if m.listErr != nil {
+		return nil, m.listErr
+	}
 	var out []IssueInfo
 	for n, b := range m.issues {
 		id := MarkerID(b)

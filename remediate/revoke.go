@@ -117,7 +117,19 @@ type Revoker interface {
 // it prints each outcome to Out and records the worst (see
 // [Playbook.Revoked]). Unless the old value now verifies invalid, the
 // error says where to delete it and how to finish.
+//
+// Where the provider has a revocation API, p.Confirm (when set) is asked
+// first; no revokes nothing.
 func (p *Playbook) Revoke(ctx context.Context, id string, creds []verify.Credential, r Revoker) error {
+	if g := verify.GuideFor(creds[0]); g.Revoke != "" && p.Confirm != nil {
+		in, err := p.Ledger.Incident(id)
+		if err != nil {
+			return err
+		}
+		if !p.Confirm(fmt.Sprintf("revoke %s's leaked value through %s? This cannot be undone", in.Subject(), g.Revoke)) {
+			return hint.Usagef("run it again and answer y, or pass --yes", "cancelled: nothing revoked")
+		}
+	}
 	o := RevokeOutcome{Method: "manual"} // Validity: the worst answer of the copies found
 	for i, rv := range r.Revoke(ctx, creds) {
 		g := rv.Guide

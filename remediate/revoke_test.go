@@ -180,3 +180,41 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("an unknown incident: %v", err)
 	}
 }
+
+// Where the provider can revoke through its API (GitHub), Confirm is
+// asked first, naming the incident's key; no revokes nothing. A
+// provider without a revocation API (Tavily) is not asked about.
+func TestRevokeAsksFirst(t *testing.T) {
+	ctx := context.Background()
+	p, _, _, _ := testPlaybook(t)
+	p.Issues = nil
+	o, _, err := p.Open(ctx, leak(tvly()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := o[0].Incident.ID
+	p.Out.(*bytes.Buffer).Reset()
+	b := rules.RandString(30, "alnum")
+	gh := verify.Credential{Rule: "github-pat", Provider: "github", Value: secret.New("ghp_" + b + rules.CRC32Base62(b))}
+	r := &fakeRevoker{rev: verify.Revocation{Method: "api", After: verify.Result{Validity: verify.Invalid}}}
+	var asked []string
+	p.Confirm = func(q string) bool { asked = append(asked, q); return false }
+	err = p.Revoke(ctx, id, []verify.Credential{gh}, r)
+	if !hint.IsUsage(err) || err.Error() != "cancelled: nothing revoked" || p.Out.(*bytes.Buffer).Len() != 0 {
+		t.Fatalf("answered no: %v\n%s", err, p.Out.(*bytes.Buffer).String())
+	}
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "revoke TAVILY_API_KEY's leaked value through ") || !strings.HasSuffix(asked[0], "? This cannot be undone") {
+		t.Errorf("asked %q", asked)
+	}
+	p.Confirm = func(string) bool { return true }
+	if err := p.Revoke(ctx, id, []verify.Credential{gh}, r); err != nil || !strings.Contains(p.Out.(*bytes.Buffer).String(), "api: ") {
+		t.Fatalf("answered yes: %v", err)
+	}
+	asked = nil
+	p.Confirm = func(q string) bool { asked = append(asked, q); return false }
+	r.rev.Method = "manual"
+	r.check = verify.Result{Validity: verify.Invalid}
+	if err := p.Revoke(ctx, id, []verify.Credential{{Rule: "tavily-api-key", Provider: "tavily", Value: secret.New(tvly())}}, r); err != nil || len(asked) != 0 {
+		t.Errorf("no revocation API: %v, asked %q", err, asked)
+	}
+}

@@ -1,11 +1,14 @@
 package remediate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
+	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -20,6 +23,17 @@ func FindKey(keys []rules.Key, name string) *rules.Key {
 	for i := range keys {
 		if keys[i].Name == name {
 			return &keys[i]
+		}
+	}
+	return nil
+}
+
+// CheckKeys refuses a name that keys does not hold: an [UnknownKeyError]
+// that names the managed keys.
+func CheckKeys(keys []rules.Key, names []string) error {
+	for _, n := range names {
+		if FindKey(keys, n) == nil {
+			return &UnknownKeyError{Name: n, Known: KeyNames(keys)}
 		}
 	}
 	return nil
@@ -62,6 +76,38 @@ func CheckFormat(det *scanner.Detector, rs []*rules.Rule, k rules.Key, v secret.
 		}
 	}
 	return "", fmt.Errorf("the new value of %s (%s) does not match %s's key format (%s)", k.Name, v.Redacted(), k.Provider, strings.Join(ids, ", "))
+}
+
+// NewValue is the new value of the key name as given (from an
+// environment variable, standard input or a prompt), trimmed; nothing is
+// a usage error.
+func NewValue(name, given string) (secret.Value, error) {
+	v := strings.TrimSpace(given)
+	if v == "" {
+		return secret.Value{}, hint.Usagef("paste the regenerated key", "the new value of %s is empty", name)
+	}
+	return secret.New(v), nil
+}
+
+// RotatePreview checks a new value v of the key k before anything is
+// written (see [CheckFormat]; a value of another format is a usage error
+// unless force) and writes to w what rotate will write: the value's
+// preview and the rule it matches, the source and the targets.
+func RotatePreview(w io.Writer, det *scanner.Detector, rs []*rules.Rule, k rules.Key, v secret.Value, force bool) error {
+	rule, err := CheckFormat(det, rs, k, v)
+	if err != nil && !force {
+		return hint.Usagef("paste the key the provider generated; if it is right and its format is new, pass --force", "%w", err)
+	}
+	preview := v.Redacted()
+	switch {
+	case rule != "":
+		preview += ", matches " + rule
+	case err != nil:
+		preview += ", does not match " + k.Provider + "'s format (--force)"
+	}
+	fmt.Fprintf(w, "leakguard: %s: %s\n", k.Name, preview)
+	fmt.Fprintf(w, "leakguard: writes %s, then syncs %s\n", cmp.Or(k.Source, "-"), cmp.Or(strings.Join(k.Targets, ", "), "-"))
+	return nil
 }
 
 // RotateSecretCheck refuses a new value that is empty or known to be
@@ -176,4 +222,37 @@ func (p *Playbook) rotated(ctx context.Context, name, source string, value secre
 			}
 		}
 	}
+}
+
+// RotateAndReport is the rotate command's [Playbook.Rotate]: once the
+// source holds value it says so on Err and writes the sync table to Out
+// ([WriteSync]). A failure before is a usage error that says what to do
+// (nothing was synced, unless the error says otherwise).
+func (p *Playbook) RotateAndReport(ctx context.Context, name string, value secret.Value, write SourceWriter) error {
+	res, err := p.Rotate(ctx, name, value, write)
+	if err != nil {
+		return usage(err, "nothing was synced; fix the cause and run leakguard rotate again")
+	}
+	p.notef("%s written to its source", name)
+	return WriteSync(p.Out, res)
+}
+
+// SyncAndReport is the sync command's [Playbook.Sync]: its table on Out
+// ([WriteSync]), or a note on Err when no key has targets. A failure
+// before is a usage error.
+func (p *Playbook) SyncAndReport(ctx context.Context, names []string, dryRun bool) error {
+	res, err := p.Sync(ctx, names, dryRun)
+	if err != nil {
+		return usage(err, "check the [[keys]] entries in leakguard.toml")
+	}
+	if len(res) == 0 {
+		p.notef("no key has targets; add targets = [...] to a [[keys]] entry")
+		return nil
+	}
+	return WriteSync(p.Out, res)
+}
+
+// usage is err as a usage error with its own hint, else def.
+func usage(err error, def string) error {
+	return hint.Usagef(cmp.Or(hint.Of(err), def), "%w", err)
 }

@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -57,6 +58,27 @@ func pendingIDs(in *Incident) []string {
 		ids = append(ids, s.ID)
 	}
 	return ids
+}
+
+// WriteIncidentList writes incidents list to out: as JSON
+// ([IncidentsJSON]), else the table; in text, no incidents says so on log.
+func WriteIncidentList(out, log io.Writer, ins []*Incident, asJSON bool) error {
+	switch {
+	case asJSON:
+		return WriteJSON(out, IncidentsJSON(ins))
+	case len(ins) == 0:
+		fmt.Fprintln(log, "leakguard: no incidents")
+		return nil
+	}
+	return WriteIncidents(out, ins)
+}
+
+// WriteJSON writes v as indented JSON: the -f json output of remediate's
+// commands.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // WriteIncidents writes incidents list's table.

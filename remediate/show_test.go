@@ -44,3 +44,27 @@ func TestIncidentRendering(t *testing.T) {
 		t.Error("the value was printed")
 	}
 }
+
+// incidents list: JSON (an empty list, never null), the table, or, in
+// text with none, a note on the log and nothing on the data stream.
+func TestWriteIncidentList(t *testing.T) {
+	var out, log bytes.Buffer
+	if err := WriteIncidentList(&out, &log, nil, true); err != nil || out.String() != "[]\n" || log.Len() != 0 {
+		t.Errorf("JSON, none: %v %q %q", err, out.String(), log.String())
+	}
+	out.Reset()
+	if err := WriteIncidentList(&out, &log, nil, false); err != nil || out.Len() != 0 || log.String() != "leakguard: no incidents\n" {
+		t.Errorf("text, none: %v %q %q", err, out.String(), log.String())
+	}
+	log.Reset()
+	in := &Incident{ID: "LG-1", Status: "open", Key: "K", Steps: []*Step{{ID: "rotate", Status: StepPending}}}
+	if err := WriteIncidentList(&out, &log, []*Incident{in}, false); err != nil || log.Len() != 0 ||
+		!strings.HasPrefix(out.String(), "ID    STATUS  KEY OR RULE  OPENED") || !strings.Contains(out.String(), "LG-1  open    K") {
+		t.Errorf("text:\n%s", out.String())
+	}
+	out.Reset()
+	var got []IncidentJSON
+	if err := WriteIncidentList(&out, &log, []*Incident{in}, true); err != nil || json.Unmarshal(out.Bytes(), &got) != nil || len(got) != 1 || got[0].StepsLeft[0] != "rotate" {
+		t.Errorf("JSON:\n%s", out.String())
+	}
+}

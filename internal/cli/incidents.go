@@ -107,13 +107,10 @@ func playbookFor(ctx context.Context, s *IO, f *scanFlags, noIssue bool) (*env, 
 // and rebuilt (see remediate.Playbook.Recover).
 func recoveredPlaybook(ctx context.Context, s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediate.Playbook, error) {
 	p, err := newPlaybook(s, e, noIssue, forbid...)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		_, err = p.Recover(ctx)
 	}
-	if _, err := p.Recover(ctx); err != nil {
-		return nil, &Error{Code: ExitIncomplete, Err: err, Hint: "the corrupt file was kept; check the GitHub token, or pass --no-issue to start from an empty ledger"}
-	}
-	return p, nil
+	return p, err
 }
 
 // incidentFor is incident id of the ledger, with playbookFor's playbook
@@ -141,16 +138,10 @@ func listIncidents(ctx context.Context, s *IO, f *scanFlags, format string) erro
 		return err
 	}
 	st, err := p.Ledger.Read()
-	switch {
-	case err != nil:
+	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
-	case format == "json":
-		return writeJSONOut(s.Out, remediate.IncidentsJSON(st.Incidents))
-	case len(st.Incidents) == 0:
-		fmt.Fprintln(s.Err, "leakguard: no incidents")
-		return nil
 	}
-	return remediate.WriteIncidents(s.Out, st.Incidents)
+	return remediate.WriteIncidentList(s.Out, s.Err, st.Incidents, format == "json")
 }
 
 func newRevokeCmd(s *IO) *cobra.Command {
@@ -201,10 +192,6 @@ func runRevoke(ctx context.Context, s *IO, f *scanFlags, id string, noIssue, yes
 	if err != nil {
 		return err
 	}
-	creds := verify.Credentials(found, e.cfg.Keys)
-	if g := verify.GuideFor(creds[0]); g.Revoke != "" && !yes && isTerminal(s.Err) && isTerminalReader(s.In) &&
-		!ask(s, fmt.Sprintf("revoke %s's leaked value through %s? This cannot be undone", in.Subject(), g.Revoke)) {
-		return usageErr("run it again and answer y, or pass --yes", "cancelled: nothing revoked")
-	}
-	return p.Revoke(ctx, id, creds, chk)
+	p.Confirm = s.confirmer(yes)
+	return p.Revoke(ctx, id, verify.Credentials(found, e.cfg.Keys), chk)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/audit"
-	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/remediate"
 )
 
@@ -31,26 +30,16 @@ how many fingerprints of known values it has. No value is read.`,
 			if err != nil {
 				return err
 			}
-			pol := remediate.Policy{RotateAfter: e.cfg.Policy.RotateAfter}
-			if pol.RotateAfter == "" {
-				pol.RotateAfter = audit.DefaultRotateAfter
-			}
-			if pol.MaxAge, err = config.ParseDuration(pol.RotateAfter); err != nil {
-				return usageErr("fix [policy] rotate_after", "[policy] rotate_after: %v", err)
+			pol, err := audit.RotationPolicy(e.cfg)
+			if err != nil {
+				return err
 			}
 			st, err := (&remediate.Ledger{Dir: stateDir(s.Getenv, e.cfg)}).Read()
 			if err != nil {
 				fmt.Fprintf(s.Err, "leakguard: warning: last syncs unknown: %v\n", err)
 			}
 			list := remediate.ListKeys(e.cfg.Keys, e.cfg.LayerOf, st, pol, time.Now().UTC())
-			if f.format == "json" {
-				return writeJSONOut(s.Out, list)
-			}
-			if err := remediate.WriteKeyList(s.Out, list, e.cfg.UserPath); err != nil || e.cfg.UserPath == "" {
-				return err
-			}
-			fmt.Fprintf(s.Err, "leakguard: user-level inventory: %s\n", e.cfg.UserPath)
-			return nil
+			return remediate.WriteKeys(s.Out, s.Err, list, e.cfg.UserPath, f.format == "json")
 		},
 	}
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,9 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/leakguard/leakguard/remediate"
-	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
-	"github.com/leakguard/leakguard/scanner/report"
 )
 
 // remediateOptions are remediate's own flags.
@@ -77,12 +74,9 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		return usageErr("use text or json", "--format: remediate writes text or json, not %q", f.format)
 	}
 	o.minConfidence, f.minConfidence = f.minConfidence, ""
-	minConf := rules.Confidence(o.minConfidence)
-	if o.includeUnmanaged {
-		minConf = rules.Low
-	}
-	if minConf.Rank() == 0 {
-		return usageErr("use high, medium or low", "--min-confidence: unknown level %q", o.minConfidence)
+	minConf, err := remediate.ActLevel(o.minConfidence, o.includeUnmanaged)
+	if err != nil {
+		return err
 	}
 	e, err := f.resolve(s, true, args...)
 	if err != nil {
@@ -93,14 +87,8 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		if len(args) > 0 || f.staged || f.history || f.prePush {
 			return usageErr("pass either --report or what to scan", "--report cannot be combined with a scan")
 		}
-		fh, err := os.Open(o.reportPath)
-		if err != nil {
-			return usageErr("write one with: leakguard scan -f json -o FILE", "--report: %v", err)
-		}
-		found, err = report.ReadJSON(fh)
-		fh.Close()
-		if err != nil {
-			return usageErr("pass a JSON report written by leakguard scan -f json", "--report %s: %v", o.reportPath, err)
+		if found, err = remediate.ReadReport(o.reportPath); err != nil {
+			return err
 		}
 	} else {
 		res, err := collect(ctx, s, f, e, args)
@@ -113,55 +101,29 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		found = res.found
 		fmt.Fprintln(s.Err, "leakguard: "+res.summary)
 	}
-	act, rest := remediate.Select(found, e.cfg.Keys, minConf)
-	for _, r := range remediate.SummarizeRest(rest) {
-		fmt.Fprintln(s.Err, "leakguard: not acted on: "+r)
+	run := remediate.NewRun(found, e.cfg.Keys, minConf)
+	run.DryRun, run.JSON = o.dryRun, f.format == "json"
+	if more, err := run.Start(s.Out, s.Err); !more || err != nil {
+		return err
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(s.Err, "leakguard: %s outside the inventory below %s confidence not acted on; include them with --min-confidence medium|low or --include-unmanaged\n", plural(len(rest), "finding"), minConf)
-	}
-	out := remediate.NewOpenReport(rest)
-	if len(act) == 0 {
-		fmt.Fprintln(s.Err, "leakguard: nothing to remediate")
-		if f.format == "json" {
-			return writeJSONOut(s.Out, out)
-		}
-		return nil
-	}
-	p, err := newPlaybook(s, e, o.noIssue || o.dryRun, remediate.Secrets(act)...)
+	p, err := newPlaybook(s, e, o.noIssue || o.dryRun, remediate.Secrets(run.Act)...)
 	if err != nil {
 		return err
 	}
-	if f.format == "json" {
-		p.Out = io.Discard
+	p.Confirm = s.confirmer(o.yes)
+	if n, err := run.Open(ctx, p); n == 0 || err != nil {
+		return err
 	}
-	if p.Issues != nil && !o.yes && isTerminal(s.Err) && isTerminalReader(s.In) {
-		n, err := p.IssuesToOpen(ctx, act)
-		if err != nil {
-			return err
-		}
-		if n > 0 && !ask(s, fmt.Sprintf("this will open %s in %s; continue?", plural(n, "GitHub issue"), p.Repo)) {
-			return usageErr("pass --no-issue to record the incidents without GitHub, or --yes not to be asked", "cancelled: no issue opened")
-		}
-	}
-	opened, skips, err := p.Open(ctx, act, o.dryRun)
-	if f.format == "json" {
-		out.Add(opened, skips)
-		if werr := writeJSONOut(s.Out, out); werr != nil {
-			return werr
-		}
-	}
-	if err != nil {
-		return &Error{Code: ExitIncomplete, Err: err, Hint: "the incidents are recorded; fix the cause and run leakguard remediate again: it finds the issue again instead of opening a second one (--no-issue records without GitHub)"}
-	}
-	if len(skips) > 0 {
-		fmt.Fprintf(s.Err, "leakguard: %s already dealt with (closed, rotated or revoked): nothing to do\n", plural(len(skips), "value"))
-	}
-	if len(opened) == 0 {
+	return &Error{Code: ExitFindings, Err: errSilent}
+}
+
+// confirmer is a playbook's Confirm: the question asked on the terminal,
+// unless yes or no terminal (nil: nothing is asked).
+func (s *IO) confirmer(yes bool) func(string) bool {
+	if yes || !isTerminal(s.Err) || !isTerminalReader(s.In) {
 		return nil
 	}
-	fmt.Fprintf(s.Err, "leakguard: %s; next: regenerate each key, then leakguard rotate NAME\n", plural(len(opened), "incident"))
-	return &Error{Code: ExitFindings, Err: errSilent}
+	return func(q string) bool { return ask(s, q) }
 }
 
 // ask asks a yes/no question on the terminal; no is the default.
@@ -176,10 +138,4 @@ func ask(s *IO, q string) bool {
 func isTerminalReader(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func writeJSONOut(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -57,19 +56,9 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 			if err != nil {
 				return err
 			}
-			rule, err := remediate.CheckFormat(newDetector(e.cfg, nil), e.cfg.Rules, *k, v)
-			if err != nil && !force {
-				return &Error{Code: ExitUsage, Err: err, Hint: "paste the key the provider generated; if it is right and its format is new, pass --force"}
+			if err := remediate.RotatePreview(s.Err, newDetector(e.cfg, nil), e.cfg.Rules, *k, v, force); err != nil {
+				return err
 			}
-			preview := v.Redacted()
-			switch {
-			case rule != "":
-				preview += ", matches " + rule
-			case err != nil:
-				preview += ", does not match " + k.Provider + "'s format (--force)"
-			}
-			fmt.Fprintf(s.Err, "leakguard: %s: %s\n", name, preview)
-			fmt.Fprintf(s.Err, "leakguard: writes %s, then syncs %s\n", cmp.Or(k.Source, "-"), cmp.Or(strings.Join(k.Targets, ", "), "-"))
 			if dryRun {
 				fmt.Fprintln(s.Err, "leakguard: --dry-run: nothing written")
 				return nil
@@ -82,12 +71,7 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 				return err
 			}
 			p.Force = force
-			res, err := p.Rotate(c.Context(), name, v, keyfile.Write)
-			if err != nil {
-				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "nothing was synced; fix the cause and run leakguard rotate again")}
-			}
-			fmt.Fprintf(s.Err, "leakguard: %s written to its source\n", name)
-			return remediate.WriteSync(s.Out, res)
+			return p.RotateAndReport(c.Context(), name, v, keyfile.Write)
 		},
 	}
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
@@ -129,11 +113,7 @@ func readNewValue(s *IO, name, fromEnv string, stdin bool) (secret.Value, error)
 		}
 		v = string(b)
 	}
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return secret.Value{}, usageErr("paste the regenerated key", "the new value of %s is empty", name)
-	}
-	return secret.New(v), nil
+	return remediate.NewValue(name, v)
 }
 
 func newSyncCmd(s *IO) *cobra.Command {
@@ -154,25 +134,15 @@ It also finishes a rotate that was interrupted.`,
 			if err != nil {
 				return err
 			}
-			for _, n := range args {
-				if remediate.FindKey(e.cfg.Keys, n) == nil {
-					return &Error{Code: ExitUsage, Err: &remediate.UnknownKeyError{Name: n}, Hint: "the managed keys are: " + remediate.KeyNames(e.cfg.Keys)}
-				}
+			if err := remediate.CheckKeys(e.cfg.Keys, args); err != nil {
+				return err
 			}
 			p, err := recoveredPlaybook(c.Context(), s, e, noIssue || dryRun)
 			if err != nil {
 				return err
 			}
 			p.Force = force
-			res, err := p.Sync(c.Context(), args, dryRun)
-			if err != nil {
-				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "check the [[keys]] entries in leakguard.toml")}
-			}
-			if len(res) == 0 {
-				fmt.Fprintln(s.Err, "leakguard: no key has targets; add targets = [...] to a [[keys]] entry")
-				return nil
-			}
-			return remediate.WriteSync(s.Out, res)
+			return p.SyncAndReport(c.Context(), args, dryRun)
 		},
 	}
 	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
