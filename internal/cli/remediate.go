@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/leakguard/leakguard/internal/tty"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -120,7 +118,7 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 // confirmer is a playbook's Confirm: the question asked on the terminal,
 // unless yes or no terminal (nil: nothing is asked).
 func (s *IO) confirmer(yes bool) func(string) bool {
-	if yes || !isTerminal(s.Err) || !isTerminalReader(s.In) {
+	if yes || !isTerminal(s.Err) || !tty.IsTerminal(s.In) {
 		return nil
 	}
 	return func(q string) bool { return ask(s, q) }
@@ -132,10 +130,4 @@ func ask(s *IO, q string) bool {
 	line, _ := bufio.NewReader(s.In).ReadString('\n')
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes"
-}
-
-// isTerminalReader reports whether r is a terminal.
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
