@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,9 +65,18 @@ func (e *RevokeUnverifiedError) Hint() string {
 }
 
 // Done marks a step of an incident done (a manual step, typically) with
-// an optional note. The revoke step needs manual: without a verification
-// it is recorded as unverified.
+// an optional note, and says so on Err. The revoke step needs manual:
+// without a verification it is recorded as unverified. Its errors are
+// usage errors (by default, the hint shows the steps).
 func (p *Playbook) Done(ctx context.Context, id, step, note string, manual bool) error {
+	if err := p.done(ctx, id, step, note, manual); err != nil {
+		return usage(err, "see the steps with leakguard incidents show "+id)
+	}
+	p.notef("%s: %s done", id, step)
+	return nil
+}
+
+func (p *Playbook) done(ctx context.Context, id, step, note string, manual bool) error {
 	if step == "revoke" && !manual {
 		return &RevokeUnverifiedError{ID: id}
 	}
@@ -168,8 +178,18 @@ func (p *Playbook) Revoked(ctx context.Context, id string, o RevokeOutcome) (*In
 
 // Close closes an incident: every step must be done, or force with a
 // reason (the open steps are recorded in the ledger and the issue). The
-// audit issue is closed with a comment. A closed incident stays closed.
+// audit issue is closed with a comment. A closed incident stays closed;
+// Close says so on Err. Steps left are a [PendingError]; the hint of
+// another error says the ledger has the close (unless it has its own).
 func (p *Playbook) Close(ctx context.Context, id, reason string, force bool) error {
+	if err := p.close(ctx, id, reason, force); err != nil {
+		return hint.Wrap(err, cmp.Or(hint.Of(err), "the ledger records the close; run the command again to update the issue"))
+	}
+	p.notef("%s closed", id)
+	return nil
+}
+
+func (p *Playbook) close(ctx context.Context, id, reason string, force bool) error {
 	if force && strings.TrimSpace(reason) == "" {
 		return errors.New("--force needs --reason: say why the open steps do not matter")
 	}
@@ -250,6 +270,11 @@ type PendingError struct {
 
 func (e *PendingError) Error() string {
 	return fmt.Sprintf("incident %s has steps left: %s", e.ID, strings.Join(e.Steps, ", "))
+}
+
+// Hint says how to finish them, or to close anyway.
+func (e *PendingError) Hint() string {
+	return "finish them (leakguard incidents done " + e.ID + " STEP for manual ones, leakguard revoke " + e.ID + ") or pass --force --reason \"…\""
 }
 
 // syncIssue opens the incident's audit issue if it has none, else

@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/secret"
 	"github.com/leakguard/leakguard/verify"
@@ -52,11 +50,7 @@ func newIncidentsCmd(s *IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := p.Done(c.Context(), args[0], args[1], note, manual); err != nil {
-				return &Error{Code: ExitUsage, Err: err, Hint: hintOr(err, "see the steps with leakguard incidents show "+args[0])}
-			}
-			fmt.Fprintf(s.Err, "leakguard: %s: %s done\n", args[0], args[1])
-			return nil
+			return p.Done(c.Context(), args[0], args[1], note, manual)
 		}}
 	done.Flags().StringVar(&note, "note", "", "what was done (recorded in the ledger and the issue; never a secret)")
 	done.Flags().BoolVar(&manual, "manual", false, "for the revoke step: you deleted the key yourself (recorded as unverified)")
@@ -68,28 +62,15 @@ func newIncidentsCmd(s *IO) *cobra.Command {
 			return err
 		}
 		err = p.Close(c.Context(), args[0], reason, force)
-		var pe *remediate.PendingError
-		switch {
-		case errors.As(err, &pe):
-			return &Error{Code: ExitFindings, Err: err, Hint: "finish them (leakguard incidents done " + args[0] + " STEP for manual ones, leakguard revoke " + args[0] + ") or pass --force --reason \"…\""}
-		case err != nil:
-			return &Error{Code: ExitIncomplete, Err: err, Hint: hintOr(err, "the ledger records the close; run the command again to update the issue")}
+		if errors.As(err, new(*remediate.PendingError)) {
+			return &Error{Code: ExitFindings, Err: err}
 		}
-		fmt.Fprintf(s.Err, "leakguard: %s closed\n", args[0])
-		return nil
+		return err
 	}}
 	closeCmd.Flags().StringVar(&reason, "reason", "", "why the incident is closed")
 	closeCmd.Flags().BoolVar(&force, "force", false, "close with steps left (needs --reason; recorded in the ledger and the issue)")
 	c.AddCommand(list, show, done, closeCmd)
 	return c
-}
-
-// hintOr is err's own hint, else def.
-func hintOr(err error, def string) string {
-	if h := hint.Of(err); h != "" {
-		return h
-	}
-	return def
 }
 
 // playbookFor builds the playbook of the commands that only need the
