@@ -21,6 +21,8 @@ import (
 //     managed keys' names from the config the command would load;
 //   - ID or INCIDENT completes the ledger's incident ids, and a STEP after
 //     an ID that incident's pending steps;
+//   - PATH (scan [PATH...|-]) completes file names; other arguments
+//     complete nothing;
 //   - --format completes the values its usage lists ("output format:
 //     text, json or sarif"); --fail-on and --min-confidence their levels.
 
@@ -28,7 +30,7 @@ import (
 func completions(s *IO, c *cobra.Command) {
 	if c.ValidArgsFunction == nil && len(argNames(c)) > 0 {
 		c.ValidArgsFunction = func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			return completeArg(s, c, args), cobra.ShellCompDirectiveNoFileComp
+			return completeArg(s, c, args)
 		}
 	}
 	c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
@@ -47,11 +49,13 @@ func completions(s *IO, c *cobra.Command) {
 }
 
 // argNames are the placeholders of c's arguments in its Use line, without
-// brackets and dots: "sync [NAME...]" → [NAME].
+// brackets, dots and alternatives: "sync [NAME...]" → [NAME], "scan
+// [PATH...|-]" → [PATH].
 func argNames(c *cobra.Command) []string {
 	var out []string
 	for _, w := range strings.Fields(c.Use)[1:] {
-		w = strings.Trim(w, "[].")
+		w, _, _ = strings.Cut(strings.Trim(w, "[]"), "|")
+		w = strings.TrimRight(w, ".")
 		if w != "" && w == strings.ToUpper(w) {
 			out = append(out, w)
 		}
@@ -59,30 +63,33 @@ func argNames(c *cobra.Command) []string {
 	return out
 }
 
-// completeArg offers the values of the argument after args.
-func completeArg(s *IO, c *cobra.Command, args []string) []cobra.Completion {
+// completeArg offers the values of the argument after args, or file
+// names for a PATH.
+func completeArg(s *IO, c *cobra.Command, args []string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	names := argNames(c)
 	i := len(args)
-	variadic := strings.Contains(c.Use, "...]")
 	if i >= len(names) {
-		if !variadic {
-			return nil
+		if !strings.Contains(c.Use, "...") {
+			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		i = len(names) - 1
 	}
+	var vals []cobra.Completion
 	switch names[i] {
+	case "PATH":
+		return nil, cobra.ShellCompDirectiveDefault
 	case "NAME":
 		if e := completionEnv(s, c); e != nil {
-			return choices(remediate.KeyChoices(e.cfg.Keys, args))
+			vals = choices(remediate.KeyChoices(e.cfg.Keys, args))
 		}
 	case "ID", "INCIDENT":
-		return incidentIDs(s, c, "")
+		vals = incidentIDs(s, c, "")
 	case "STEP":
 		if i > 0 {
-			return incidentIDs(s, c, args[i-1])
+			vals = incidentIDs(s, c, args[i-1])
 		}
 	}
-	return nil
+	return vals, cobra.ShellCompDirectiveNoFileComp
 }
 
 // completionEnv loads the config the command would load, from its -C

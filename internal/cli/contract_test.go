@@ -338,3 +338,24 @@ func TestSARIFRuleFromDefinition(t *testing.T) {
 		t.Fatal("the SARIF report holds the secret")
 	}
 }
+
+// A PATH argument completes file names (cobra's default directive, 0);
+// an argument with values of its own, or none to offer, does not (4).
+func TestCompletionOffersFilesForPaths(t *testing.T) {
+	directive := func(args ...string) string {
+		t.Helper()
+		_, out, _ := runCLI(t, "", append([]string{"__complete"}, args...)...)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[len(lines)-1]
+	}
+	for _, args := range [][]string{{"scan", ""}, {"scan", "a.env", ""}, {"remediate", ""}, {"baseline", "x", ""}} {
+		if got := directive(args...); got != ":0" {
+			t.Errorf("%q: directive %s, want :0 (files)", args, got)
+		}
+	}
+	for _, args := range [][]string{{"ignore", ""}, {"rotate", "-C", t.TempDir(), ""}, {"incidents", "show", "-C", t.TempDir(), ""}} {
+		if got := directive(args...); got != ":4" {
+			t.Errorf("%q: directive %s, want :4 (no files)", args, got)
+		}
+	}
+}
