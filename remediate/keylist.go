@@ -85,7 +85,7 @@ func ListKeys(keys []rules.Key, layerOf func(name string) string, st *State, pol
 // [WriteKeyList]) and, on log, the user-level file when there is one.
 func WriteKeys(out, log io.Writer, list []KeyStatus, userPath string, asJSON bool) error {
 	if asJSON {
-		return WriteJSON(out, list)
+		return writeJSON(out, list)
 	}
 	if err := WriteKeyList(out, list, userPath); err != nil || userPath == "" {
 		return err

@@ -74,7 +74,7 @@ func (r *Run) Start(out, log io.Writer) (bool, error) {
 	}
 	fmt.Fprintln(log, "leakguard: nothing to remediate")
 	if r.JSON {
-		return false, WriteJSON(out, NewOpenReport(r.Rest))
+		return false, writeJSON(out, NewOpenReport(r.Rest))
 	}
 	return false, nil
 }
@@ -103,7 +103,7 @@ func (r *Run) Open(ctx context.Context, p *Playbook) (int, error) {
 	if r.JSON {
 		rep := NewOpenReport(r.Rest)
 		rep.Add(opened, skips)
-		if werr := WriteJSON(out, rep); werr != nil {
+		if werr := writeJSON(out, rep); werr != nil {
 			return 0, werr
 		}
 	}

@@ -65,7 +65,7 @@ func pendingIDs(in *Incident) []string {
 func WriteIncidentList(out, log io.Writer, ins []*Incident, asJSON bool) error {
 	switch {
 	case asJSON:
-		return WriteJSON(out, IncidentsJSON(ins))
+		return writeJSON(out, IncidentsJSON(ins))
 	case len(ins) == 0:
 		fmt.Fprintln(log, "leakguard: no incidents")
 		return nil
@@ -73,9 +73,9 @@ func WriteIncidentList(out, log io.Writer, ins []*Incident, asJSON bool) error {
 	return WriteIncidents(out, ins)
 }
 
-// WriteJSON writes v as indented JSON: the -f json output of remediate's
+// writeJSON writes v as indented JSON: the -f json output of remediate's
 // commands.
-func WriteJSON(w io.Writer, v any) error {
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
