@@ -79,9 +79,10 @@ func (r *Repo) stagedBackend(backend string) (*gitBackend, error) {
 
 // Early is a staged scan whose git processes started before the scan's
 // configuration was loaded ([StartStaged]): git reads the index while
-// leakguard loads its rules, a third of a pre-commit hook's time on a
-// large repository. [Collect] takes it from [Request.Early]; Close ends
-// what the scan did not take.
+// leakguard loads its rules (about 10 ms of CPU; a clean staged scan of
+// a 10,000-file repository went from 106 to 97 ms, bench/startup.sh).
+// [Collect] takes it from [Request.Early]; Close ends what the scan did
+// not take.
 type Early struct {
 	dir, indexFile, backend string
 	repo                    *Repo
