@@ -11,6 +11,7 @@ import (
 	"github.com/leakguard/leakguard/audit"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/tty"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 )
@@ -85,9 +86,11 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 		Git:     gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize, Backend: s.Getenv("LEAKGUARD_GIT_BACKEND")},
 		History: gitscan.HistoryOptions{AllRefs: o.scan.allRefs},
 		Sources: audit.Sources{Config: e.cfg, StateDir: stateDir(s.Getenv, e.cfg), Getenv: s.Getenv},
-		Now:     o.now, Version: Version(), Log: s.Err, Progress: isTerminal(s.Err),
+		Now:     o.now, Version: Version(), Log: s.Err, Progress: tty.IsTerminal(s.Err),
 		// --verify and the exposures remediation retired, on every finding.
-		Annotate: func(all []scanner.Finding) error { return o.scan.afterScan(ctx, s, e, &scanResult{found: all}) },
+		Annotate: func(all []scanner.Finding) error {
+			return o.scan.afterScan(ctx, s, e, &scanResult{Result: &gitscan.Result{Findings: all}})
+		},
 	}
 	if !o.scan.noCache {
 		ro.Cache = func() *gitscan.Cache { return historyCache(s, e, false) }
@@ -100,7 +103,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	if out != "" && !filepath.IsAbs(out) && o.scan.dir != "" {
 		out = filepath.Join(e.base, out)
 	}
-	ao := audit.Options{Format: o.format, Color: o.format == "text" && out == "" && s.colorOn(s.Out)}
+	ao := audit.Options{Format: o.format, Color: o.format == "text" && out == "" && tty.Color(s.Getenv, s.Out)}
 	if err := audit.WriteOut(s.Out, out, res.Report, ao); err != nil {
 		return err
 	}
@@ -123,7 +126,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 // openAuditIssue opens or updates the day's audit issue. The marker makes
 // a re-run on the same day update the issue instead of opening another.
 func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.Report, found []scanner.Finding) error {
-	gh := githubConfig(cfg, s.Getenv)
+	gh := cfg.GitHub.WithEnv(s.Getenv)
 	if gh.Repo == "" {
 		return usageErr("set repo = \"owner/name\" in the [github] table, or $GITHUB_REPOSITORY", "--open-issue: no GitHub repository configured")
 	}
@@ -190,13 +193,13 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 		if err != nil {
 			return err
 		}
-		in.Verify = verifierOf(in.Config, in.Root, s.Getenv, hc)
+		in.Verify = remediate.VerifyAt(targetsOf(in.Config, in.Root, s.Getenv, hc))
 	}
 	checks := audit.Doctor(ctx, in)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	failed, err := audit.WriteDoctor(s.Out, s.Err, checks, o.format == "json", s.colorOn(s.Out))
+	failed, err := audit.WriteDoctor(s.Out, s.Err, checks, o.format == "json", tty.Color(s.Getenv, s.Out))
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,6 @@ import (
 	"github.com/leakguard/leakguard/internal/buildinfo"
 )
 
-// cacheEnv names the directory of the history cache files (gitscan.NewCache).
-const cacheEnv = gitscan.CacheEnv
-
 // historyCache is the cache a history scan of e uses (see
 // gitscan/cache.go); nil when it cannot be keyed.
 func historyCache(s *IO, e *env, quiet bool) *gitscan.Cache {

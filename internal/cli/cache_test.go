@@ -25,7 +25,7 @@ func historyScan(t *testing.T, want int, args ...string) (string, string) {
 // A rule added in the config finds what the cached runs proved clean
 // under the old rules: the cache is keyed by the rules.
 func TestHistoryCacheRuleChange(t *testing.T) {
-	t.Setenv(cacheEnv, t.TempDir())
+	t.Setenv(gitscan.CacheEnv, t.TempDir())
 	dir := gitRepo(t)
 	writeT(t, dir, "notes.txt", "ticket ZQX-"+strings.Repeat("4", 24)+"\n")
 	gitT(t, dir, "add", ".")
@@ -53,7 +53,7 @@ func TestHistoryCacheRuleChange(t *testing.T) {
 // An allowlist dropped from the config, or an ignore file removed,
 // brings back what they hid although the cache had the history clean.
 func TestHistoryCacheConfigChange(t *testing.T) {
-	t.Setenv(cacheEnv, t.TempDir())
+	t.Setenv(gitscan.CacheEnv, t.TempDir())
 	dir := gitRepo(t)
 	k := testKey()
 	if err := os.MkdirAll(filepath.Join(dir, "fixtures"), 0o755); err != nil {
@@ -98,7 +98,7 @@ func TestHistoryCacheConfigChange(t *testing.T) {
 // --no-cache neither reads nor writes it.
 func TestHistoryCacheValuesAndNoCache(t *testing.T) {
 	cache := t.TempDir()
-	t.Setenv(cacheEnv, cache)
+	t.Setenv(gitscan.CacheEnv, cache)
 	dir := gitRepo(t)
 	k := testKey()
 	writeT(t, dir, "app.py", "api_key = \""+k+"\"\n")
@@ -184,7 +184,7 @@ func TestCacheKeyInputs(t *testing.T) {
 func TestCIScheduleUsesHistoryCache(t *testing.T) {
 	r := newCIRepo(t)
 	env := r.event("schedule", map[string]any{})
-	env[cacheEnv] = filepath.Join(r.tmp, "history-cache")
+	env[gitscan.CacheEnv] = filepath.Join(r.tmp, "history-cache")
 	first := r.run(env)
 	if first.code != ExitFindings || strings.Contains(first.stderr, fromCache) {
 		t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)

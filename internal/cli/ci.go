@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/tty"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
@@ -88,7 +90,7 @@ func runCI(ctx context.Context, s *IO, f *ciFlags, sarifSet, reportSet bool) err
 }
 
 func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet bool) error {
-	if _, err := failThreshold(f.failOn); err != nil {
+	if _, err := scanner.ParseFailOn(f.failOn); err != nil {
 		return err
 	}
 	if f.noIssue && !f.remediate {
@@ -111,7 +113,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		return err
 	}
 	changed := run.NoteChanged(f.scan.configPath, f.scan.ignoreFile)
-	res := &scanResult{summary: "nothing to scan"}
+	res := &scanResult{Result: &gitscan.Result{}, summary: "nothing to scan"}
 	if !pl.Skip {
 		if err := run.CheckShallow(); err != nil {
 			return err
@@ -125,10 +127,10 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 			return err
 		}
 	}
-	c := &report.CI{Findings: res.found, What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.warnings,
+	c := &report.CI{Findings: res.Findings, What: pl.What, Summary: res.summary, Notes: pl.Notes, Warnings: res.Warnings,
 		Changed: changed, Files: report.Options{Version: Version(), Rules: e.cfg.Rules}, FailOnNone: f.failOn == "none"}
-	if f.remediate && len(res.found) > 0 {
-		c.Remediate = func() ([]report.SummaryIncident, error) { return ciRemediate(ctx, s, e, f.noIssue, res.found) }
+	if f.remediate && len(res.Findings) > 0 {
+		c.Remediate = func() ([]report.SummaryIncident, error) { return ciRemediate(ctx, s, e, f.noIssue, res.Findings) }
 	}
 	act := report.ActionsFrom(s.Getenv)
 	if gha || sarifSet {
@@ -141,7 +143,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 		if reportSet {
 			c.JSON = run.Abs(f.report)
 		}
-		c.Color = s.colorOn(s.Out)
+		c.Color = tty.Color(s.Getenv, s.Out)
 		err = c.WriteText(s.Out, s.Err)
 	}
 	if err != nil {
@@ -160,17 +162,16 @@ func ciOutcome(s *IO, f *ciFlags, res *scanResult, remErr error) error {
 		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("remediation incomplete: %w", remErr),
 			Hint: "fix the cause and run 'leakguard remediate' again (it extends the open incidents)"}
 	}
-	if res.strict && res.missing > 0 {
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s missing", plural(res.missing, "object")),
+	if f.scan.strict && res.Missing > 0 {
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s missing", english.Count(res.Missing, "object")),
 			Hint: "fetch the missing objects (a full clone) or drop --strict"}
 	}
-	th, _ := failThreshold(f.failOn)
-	fail := th != "" && scanner.CountAtLeast(res.found, th) > 0
-	if fail {
+	failOn, _ := scanner.ParseFailOn(f.failOn)
+	if len(failOn.Failing(res.Findings)) > 0 {
 		return &Error{Code: ExitFindings, Err: errSilent}
 	}
-	if len(res.found) > 0 {
-		fmt.Fprintf(s.Err, "leakguard: --fail-on %s: exiting 0 with %s\n", f.failOn, plural(len(res.found), "finding"))
+	if len(res.Findings) > 0 {
+		fmt.Fprintf(s.Err, "leakguard: --fail-on %s: exiting 0 with %s\n", f.failOn, english.Count(len(res.Findings), "finding"))
 	}
 	return nil
 }

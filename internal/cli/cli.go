@@ -27,7 +27,6 @@ import (
 
 	"github.com/leakguard/leakguard/internal/buildinfo"
 	"github.com/leakguard/leakguard/internal/gcpause"
-	"github.com/leakguard/leakguard/internal/tty"
 )
 
 // Exit codes.
@@ -72,12 +71,6 @@ func (s *IO) gcOn() {
 		s.resumeGC()
 	}
 }
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool { return tty.IsTerminal(w) }
-
-// colorOn decides colour for w (see [tty.Color]).
-func (s *IO) colorOn(w io.Writer) bool { return tty.Color(s.Getenv, w) }
 
 // Version is the module version (see [buildinfo.Info.Version]).
 func Version() string { return buildinfo.Get().Version }
@@ -177,7 +170,7 @@ func classify(err error) (code int, msg, hnt string) {
 	case errors.Is(err, gitscan.ErrNotRepository):
 		code = ExitUsage
 		if hnt == "" {
-			hnt = hintNoRepo
+			hnt = gitscan.HintNoRepo
 		}
 	default:
 		code = ExitIncomplete

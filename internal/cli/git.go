@@ -3,11 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/hooks"
 )
-
-const hintNoRepo = gitscan.HintNoRepo
 
 func newHooksCmd(s *IO) *cobra.Command {
 	c := &cobra.Command{

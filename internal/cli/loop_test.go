@@ -26,7 +26,7 @@ func TestDoctorVerifierPresenceOnly(t *testing.T) {
 		}
 		return ""
 	}
-	check := verifierOf(cfg, t.TempDir(), env, f.Client)
+	check := remediate.VerifyAt(targetsOf(cfg, t.TempDir(), env, f.Client))
 	err := check(context.Background(), "vercel", "TAVILY_API_KEY", secret.New("tvly-"+rules.RandString(32, "alnum")))
 	if !errors.Is(err, remediate.ErrNotReadable) {
 		t.Fatalf("presence-only target: %v, want ErrNotReadable", err)

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/leakguard/leakguard/gitscan"
 )
 
 // TestMain keeps the tests off the developer's own user-level inventory
@@ -22,7 +24,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	os.Setenv(cacheEnv, cache)
+	os.Setenv(gitscan.CacheEnv, cache)
 	// A blocked hook records its findings in the state directory: the
 	// tests' hooks keep out of the user's.
 	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))

@@ -9,6 +9,7 @@ import (
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/atomicfile"
+	"github.com/leakguard/leakguard/internal/english"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
@@ -35,7 +36,7 @@ func newRulesCmd(s *IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "leakguard: %s from %s\n", plural(n, "rule"), plural(len(provs), "provider"))
+			fmt.Fprintf(s.Err, "leakguard: %s from %s\n", english.Count(n, "rule"), english.Count(len(provs), "provider"))
 			return nil
 		},
 	}
@@ -138,7 +139,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if err != nil {
 				return err
 			}
-			return outcome(refused, len(st.Errors))
+			return outcomeCode(refused, len(st.Errors), ExitFindings)
 		},
 	}
 	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")

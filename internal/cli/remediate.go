@@ -96,7 +96,7 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 		if err := f.afterScan(ctx, s, e, res); err != nil {
 			return err
 		}
-		found = res.found
+		found = res.Findings
 		fmt.Fprintln(s.Err, "leakguard: "+res.summary)
 	}
 	run := remediate.NewRun(found, e.cfg.Keys, minConf)
@@ -118,7 +118,7 @@ func runRemediate(ctx context.Context, s *IO, f *scanFlags, o *remediateOptions,
 // confirmer is a playbook's Confirm: the question asked on the terminal,
 // unless yes or no terminal (nil: nothing is asked).
 func (s *IO) confirmer(yes bool) func(string) bool {
-	if yes || !isTerminal(s.Err) || !tty.IsTerminal(s.In) {
+	if yes || !tty.IsTerminal(s.Err) || !tty.IsTerminal(s.In) {
 		return nil
 	}
 	return func(q string) bool { return ask(s, q) }

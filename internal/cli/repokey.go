@@ -5,12 +5,7 @@ import (
 	"fmt"
 
 	"github.com/leakguard/leakguard/gitscan"
-	"github.com/leakguard/leakguard/internal/atomicfile"
 )
-
-// writeReportFile writes a report file (atomicfile.WriteReport: 0600 when
-// it holds secrets, never through a link).
-var writeReportFile = atomicfile.WriteReport
 
 // sarifKey is the key of SARIF partialFingerprints: the repository's, or
 // nil outside one (the fingerprints then hold no hash of the secret).

@@ -64,7 +64,7 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 				fmt.Fprintln(s.Err, "leakguard: --dry-run: nothing written")
 				return nil
 			}
-			if !yes && isTerminal(s.Err) && tty.IsTerminal(s.In) && !ask(s, "write it?") {
+			if !yes && tty.IsTerminal(s.Err) && tty.IsTerminal(s.In) && !ask(s, "write it?") {
 				return usageErr("run it again and answer y, or pass --yes", "cancelled: nothing written")
 			}
 			p, err := recoveredPlaybook(c.Context(), s, e, noIssue, v)

@@ -15,7 +15,9 @@ import (
 	"github.com/leakguard/leakguard/accept"
 	"github.com/leakguard/leakguard/config"
 	"github.com/leakguard/leakguard/gitscan"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/internal/english"
+	"github.com/leakguard/leakguard/internal/tty"
 	"github.com/leakguard/leakguard/rules"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/scanner/report"
@@ -52,7 +54,7 @@ type scanFlags struct {
 
 	// scan's -v, -q and --exit-code (see finish)
 	verbose, quiet bool
-	exitCode       *int
+	exitCode       int
 	// base, when set, is where the config and the ignore files are read
 	// from: a pull request's base commit (gitscan.BaseSource).
 	base *gitscan.BaseSource
@@ -149,7 +151,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 // write sends a report to -o FILE or stdout.
 func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 	var w io.Writer = s.Out
-	color := f.format == "text" && s.colorOn(s.Out)
+	color := f.format == "text" && tty.Color(s.Getenv, s.Out)
 	var buf bytes.Buffer
 	if f.output != "" {
 		w, color = &buf, false
@@ -166,7 +168,7 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 		if !filepath.IsAbs(out) && f.dir != "" {
 			out = filepath.Join(e.base, out)
 		}
-		if err := writeReportFile(out, buf.Bytes(), f.showSecrets); err != nil {
+		if err := atomicfile.WriteReport(out, buf.Bytes(), f.showSecrets); err != nil {
 			return err
 		}
 	}
@@ -198,11 +200,8 @@ else — to learn whether it still works: live, invalid or unknown.`,
 	c.Flags().StringVar(&f.failOn, "fail-on", "medium", "exit 1 on a finding at `LEVEL` or above: low, medium or high (none: never); lower findings are reported, not failing")
 	c.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print the summary even when a hook passes (--staged, --pre-push)")
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr but errors: no summary, warnings or advice (the report still goes to stdout or -o)")
-	exitCode := c.Flags().Int("exit-code", ExitFindings, "exit with `N` when findings fail the scan (0: never; 2 and 3 are reserved)")
+	c.Flags().IntVar(&f.exitCode, "exit-code", ExitFindings, "exit with `N` when findings fail the scan (0: never; 2 and 3 are reserved)")
 	c.PreRunE = func(c *cobra.Command, _ []string) error {
-		if c.Flags().Changed("exit-code") {
-			f.exitCode = exitCode
-		}
 		if f.quiet && f.verbose {
 			return usageErr("pass one of them", "--quiet and --verbose are exclusive")
 		}
@@ -211,15 +210,8 @@ else — to learn whether it still works: live, invalid or unknown.`,
 	return c
 }
 
-// failThreshold maps --fail-on to the least confidence that fails, or ""
-// for none (see scanner.ParseFailOn).
-func failThreshold(v string) (rules.Confidence, error) {
-	th, err := scanner.ParseFailOn(v)
-	return th.Min(), err
-}
-
 func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
-	if _, err := failThreshold(f.failOn); err != nil {
+	if _, err := scanner.ParseFailOn(f.failOn); err != nil {
 		return err
 	}
 	if f.staged && !f.prePush && !f.history && len(args) == 0 {
@@ -241,7 +233,7 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 	if err := f.afterScan(ctx, s, e, res); err != nil {
 		return err
 	}
-	if err := f.write(s, e, res.found); err != nil {
+	if err := f.write(s, e, res.Findings); err != nil {
 		return err
 	}
 	return res.finish(ctx, s, f, e)
@@ -249,12 +241,8 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 
 // scanResult is what a scan found and how complete it was.
 type scanResult struct {
-	found    []scanner.Finding
-	warnings []string // printed on stderr after the report
-	summary  string   // the closing line, without the program name
-	missing  int      // git objects that could not be read
-	strict   bool
-	res      *gitscan.Result // what collect returned (its Findings are found)
+	*gitscan.Result
+	summary string // the closing line, without the program name
 }
 
 // finish prints the warnings, the summary and what to do, and maps the
@@ -263,7 +251,7 @@ type scanResult struct {
 // stderr to errors.
 func (r *scanResult) finish(ctx context.Context, s *IO, f *scanFlags, e *env) error {
 	failOn, _ := scanner.ParseFailOn(f.failOn)
-	o := r.res.Outcome(failOn, f.strict)
+	o := r.Outcome(failOn, f.strict)
 	var say io.Writer = s.Err
 	if f.quiet {
 		say = io.Discard
@@ -279,24 +267,13 @@ func (r *scanResult) finish(ctx context.Context, s *IO, f *scanFlags, e *env) er
 	if o.Err != nil {
 		return o.Err
 	}
-	return outcomeCode(len(o.Failing), len(r.res.Errors), f.findingsCode())
-}
-
-// findingsCode is the exit code of failing findings: --exit-code, else 1.
-func (f *scanFlags) findingsCode() int {
-	if f.exitCode == nil {
-		return ExitFindings
-	}
-	return *f.exitCode
+	return outcomeCode(len(o.Failing), len(r.Errors), f.exitCode)
 }
 
 // checkExitCode refuses an --exit-code that would read as another
 // outcome: 2 (usage) and 3 (incomplete) keep their meaning.
 func (f *scanFlags) checkExitCode() error {
-	if f.exitCode == nil {
-		return nil
-	}
-	switch n := *f.exitCode; {
+	switch n := f.exitCode; {
 	case n < 0 || n > 125:
 		return usageErr("use a code from 0 to 125", "--exit-code %d: out of range", n)
 	case n == ExitUsage || n == ExitIncomplete:
@@ -317,10 +294,10 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 		Options:        gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize},
 		Getenv:         s.Getenv,
 	}
-	progress := f.history && isTerminal(s.Err)
+	progress := f.history && tty.IsTerminal(s.Err)
 	if progress {
 		req.Progress = func(st gitscan.Stats) {
-			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %s, %s, %s", plural(st.Commits, "commit"), plural(st.Blobs, "blob"), humanBytes(st.Bytes))
+			fmt.Fprintf(s.Err, "\r\x1b[Kleakguard: %s, %s, %s", english.Count(st.Commits, "commit"), english.Count(st.Blobs, "blob"), english.Bytes(st.Bytes))
 		}
 	}
 	start := time.Now()
@@ -334,25 +311,17 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 	if !r.Stdin {
 		r.Findings = e.gitleaks.Drop(r.Findings, e.base, e.repoRoot)
 	}
-	return &scanResult{found: r.Findings, warnings: r.Warnings, summary: r.Summary(len(r.Findings), time.Since(start)),
-		missing: r.Missing, strict: f.strict || r.Hook, res: r}, nil
+	return &scanResult{Result: r, summary: r.Summary(len(r.Findings), time.Since(start))}, nil
 }
 
-// outcome maps a scan's result to an exit code.
-func outcome(findings, errs int) error { return outcomeCode(findings, errs, ExitFindings) }
-
-// outcomeCode is outcome with code for findings (--exit-code): with 0, an
-// incomplete scan still exits 3.
+// outcomeCode maps a scan's result to an exit code, with code for
+// findings (--exit-code): with 0, an incomplete scan still exits 3.
 func outcomeCode(findings, errs, code int) error {
 	switch {
 	case findings > 0 && code != ExitClean:
 		return &Error{Code: code, Err: errSilent}
 	case errs > 0:
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s could not be read", plural(errs, "path")), Hint: "fix the permissions or exclude the paths, and scan again"}
+		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s could not be read", english.Count(errs, "path")), Hint: "fix the permissions or exclude the paths, and scan again"}
 	}
 	return nil
 }
-
-func plural(n int, word string) string { return english.Count(n, word) }
-
-func humanBytes(n int64) string { return english.Bytes(n) }

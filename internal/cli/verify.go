@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"github.com/spf13/pflag"
 
 	"github.com/leakguard/leakguard/remediate"
+	"github.com/leakguard/leakguard/remediate/httpx"
 	"github.com/leakguard/leakguard/verify"
 )
 
@@ -36,16 +38,12 @@ func newChecker(s *IO, e *env) (*verify.Checker, error) {
 		return nil, err
 	}
 	o := verify.Options{Endpoints: e.cfg.Verify.Endpoints, UserAgent: "leakguard/" + Version(), HTTP: hc}
-	if s.Getenv(httpTimeoutEnv) != "" {
+	if s.Getenv(httpx.TimeoutEnv) != "" {
 		o.Timeout = hc.Timeout
 	}
 	c, err := verify.New(o)
 	if err != nil {
-		where := e.cfg.Path
-		if where == "" {
-			where = "config"
-		}
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: %w", cmp.Or(e.cfg.Path, "config"), err)
 	}
 	return c, nil
 }
@@ -55,7 +53,7 @@ func newChecker(s *IO, e *env) (*verify.Checker, error) {
 // revoked (the committed inventory's past fingerprints; the local
 // ledger's incidents, when there is one), adding both to the summary.
 func (f *scanFlags) afterScan(ctx context.Context, s *IO, e *env, res *scanResult) error {
-	if len(res.found) == 0 {
+	if len(res.Findings) == 0 {
 		return nil
 	}
 	if f.shouldVerify(e) {
@@ -63,9 +61,9 @@ func (f *scanFlags) afterScan(ctx context.Context, s *IO, e *env, res *scanResul
 		if err != nil {
 			return err
 		}
-		res.summary += "; verified: " + c.Findings(ctx, res.found, e.cfg.Keys)
+		res.summary += "; verified: " + c.Findings(ctx, res.Findings, e.cfg.Keys)
 	}
-	if n := remediate.AnnotateFrom(stateDir(s.Getenv, e.cfg), res.found, e.cfg.Keys); n > 0 {
+	if n := remediate.AnnotateFrom(stateDir(s.Getenv, e.cfg), res.Findings, e.cfg.Keys); n > 0 {
 		res.summary += fmt.Sprintf("; %d no longer live (rotated or revoked)", n)
 	}
 	return nil

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"context"
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,10 +27,6 @@ import (
 // tracker, the playbook and the state paths, all sharing the one HTTP
 // client of the run. Packages below take small, explicit configs and
 // never see the config file's struct.
-
-// httpTimeoutEnv bounds each HTTP request of the run (see
-// [httpx.ClientFromEnv]).
-const httpTimeoutEnv = httpx.TimeoutEnv
 
 // httpClient is the run's one HTTP client (IO.HTTP when a test set it;
 // else [httpx.ClientFromEnv]). Whatever would call an API gets the
@@ -108,12 +104,6 @@ func targetsOf(cfg *config.Config, root string, getenv func(string) string, hc *
 	}
 }
 
-// githubConfig is the [github] table with the Actions environment's
-// defaults (see [config.GitHub.WithEnv]).
-func githubConfig(cfg *config.Config, getenv func(string) string) config.GitHub {
-	return cfg.GitHub.WithEnv(getenv)
-}
-
 // newTracker builds the GitHub issue tracker of the [github] table.
 func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (*ghissue.Tracker, error) {
 	return ghissue.New(ghissue.Config{Repo: gh.Repo, APIURL: gh.APIURL, TokenEnv: gh.TokenEnv, Labels: gh.Labels}, getenv, hc)
@@ -121,12 +111,7 @@ func newTracker(gh config.GitHub, getenv func(string) string, hc *http.Client) (
 
 // root is the directory relative paths of the config are relative to:
 // the repository, else the working directory.
-func (e *env) root() string {
-	if e.repoRoot != "" {
-		return e.repoRoot
-	}
-	return e.base
-}
+func (e *env) root() string { return cmp.Or(e.repoRoot, e.base) }
 
 // newPlaybook wires the playbook from the configuration: ledger, targets
 // and (unless noIssue) the GitHub audit issues. forbid lists values that
@@ -148,7 +133,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Target: targetsOf(e.cfg, e.root(), s.Getenv, hc),
 		Root:   e.root(),
 	}
-	gh := githubConfig(e.cfg, s.Getenv)
+	gh := e.cfg.GitHub.WithEnv(s.Getenv)
 	if !noIssue && gh.Repo != "" {
 		tr, err := newTracker(gh, s.Getenv, hc)
 		if err != nil {
@@ -169,12 +154,6 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		return setKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
 	}
 	return p, nil
-}
-
-// verifierOf returns doctor's online check of one key at one target (see
-// [remediate.VerifyAt]).
-func verifierOf(cfg *config.Config, root string, getenv func(string) string, hc *http.Client) func(ctx context.Context, name, key string, v secret.Value) error {
-	return remediate.VerifyAt(targetsOf(cfg, root, getenv, hc))
 }
 
 // setKeyField sets field = value in the [[keys]] entry name of the config
