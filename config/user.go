@@ -182,6 +182,21 @@ func (v Inventory) Add(name, fp string) (string, error) {
 	return path, v.Write(path, b)
 }
 
+// Rotated records that key name was rotated on day (YYYY-MM-DD): fp
+// joins its fingerprints (see [Inventory.Add]), then its rotated field is
+// set to day, in the file that defines it.
+func (v Inventory) Rotated(name, fp, day string) error {
+	path, err := v.Add(name, fp)
+	if err != nil {
+		return err
+	}
+	b, err := EditKeyField(path, name, "rotated", day)
+	if err != nil {
+		return err
+	}
+	return v.Write(path, b)
+}
+
 // Preview is the diff Add would make.
 func (v Inventory) Preview(name, fp string) (string, error) {
 	path, list := v.fingerprints(name, fp)

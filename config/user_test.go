@@ -264,3 +264,46 @@ func TestInventory(t *testing.T) {
 		t.Fatalf("a broken file: %v, wrote %q", err, wrote)
 	}
 }
+
+// A rotation is recorded in the file that defines the key: the new
+// fingerprint joins the old ones and rotated is the day; the repository's
+// file is untouched. A file that would break is not written.
+func TestInventoryRotated(t *testing.T) {
+	user := writeConfig(t, userLayer)
+	repoText := "[[keys]]\nname = \"OTHER\"\nsource = \"env:OTHER\"\n"
+	repo := writeConfig(t, repoText)
+	cfg, err := LoadLayers(repo, user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrote []string
+	inv := Inventory{Config: cfg, Root: t.TempDir(), Write: func(p string, b []byte) error {
+		wrote = append(wrote, p)
+		return os.WriteFile(p, b, 0o600)
+	}}
+	fp := "sha256:" + strings.Repeat("3", 64)
+	if err := inv.Rotated("TAVILY_API_KEY", fp, "2026-02-03"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(user)
+	if !strings.Contains(string(b), "rotated = 2026-02-03\n") || strings.Contains(string(b), "2026-01-09") ||
+		!strings.Contains(string(b), `fingerprints = ["sha256:`+strings.Repeat("1", 64)+`", "`+fp+`"]`) {
+		t.Fatalf("the user's file:\n%s", b)
+	}
+	if len(wrote) != 2 || wrote[0] != user || wrote[1] != user {
+		t.Fatalf("wrote %q, want the user's file twice", wrote)
+	}
+	if b, _ := os.ReadFile(repo); string(b) != repoText {
+		t.Fatalf("the repository's file changed:\n%s", b)
+	}
+	if _, err := LoadLayers(repo, user, nil); err != nil {
+		t.Fatalf("the rotated file does not load: %v", err)
+	}
+	wrote = nil
+	if err := os.WriteFile(user, []byte("[[keys]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Rotated("TAVILY_API_KEY", fp, "2026-02-04"); err == nil || len(wrote) != 0 {
+		t.Fatalf("a broken file: %v, wrote %q", err, wrote)
+	}
+}

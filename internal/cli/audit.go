@@ -147,10 +147,9 @@ func openAuditIssue(ctx context.Context, s *IO, cfg *config.Config, rep *audit.R
 
 // doctorOptions are the doctor command's flags.
 type doctorOptions struct {
-	dir        string
-	configPath string
-	online     bool
-	format     string
+	site   scanFlags // -C, -c
+	online bool
+	format string
 }
 
 func newDoctorCmd(s *IO) *cobra.Command {
@@ -172,8 +171,7 @@ Exit status: 1 when a check fails, else 0.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&o.dir, "chdir", "C", "", "run as if started in `DIR`")
-	fl.StringVarP(&o.configPath, "config", "c", "", "config `FILE` (default: $LEAKGUARD_CONFIG, then leakguard.toml)")
+	o.site.registerSite(fl, "config `FILE` (default: $LEAKGUARD_CONFIG, then leakguard.toml)")
 	fl.BoolVar(&o.online, "online", false, "contact each target and verify it holds each key's current value")
 	fl.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
 	return c
@@ -183,7 +181,7 @@ func runDoctor(ctx context.Context, s *IO, o *doctorOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usageErr("use text or json", "--format: unknown format %q", o.format)
 	}
-	in, err := audit.LoadDoctor(o.dir, o.configPath, s.Getenv)
+	in, err := audit.LoadDoctor(o.site.dir, o.site.configPath, s.Getenv)
 	if err != nil {
 		return err
 	}

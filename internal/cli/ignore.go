@@ -67,8 +67,7 @@ repository.`,
 			return err
 		},
 	}
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().StringVar(&f.ignoreFile, "ignore-file", "", "the ignore `FILE` to add to (default: .leakguardignore at the repository root)")
 	c.Flags().StringVar(&reason, "reason", "", "why the finding is accepted (`TEXT`, written above the entry for reviewers)")
 	c.Flags().StringVar(&glob, "path", "", "limit the entry to files matching `GLOB` (default: the finding's file when known, else any file)")

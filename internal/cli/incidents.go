@@ -23,8 +23,7 @@ func newIncidentsCmd(s *IO) *cobra.Command {
 			return listIncidents(c.Context(), s, &f, format)
 		},
 	}
-	c.PersistentFlags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.PersistentFlags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(c.PersistentFlags(), "config `FILE`")
 	c.PersistentFlags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
 	c.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
 	list := &cobra.Command{Use: "list", Short: "List incidents", Args: cobra.NoArgs, RunE: func(c *cobra.Command, _ []string) error {
@@ -149,8 +148,7 @@ word (as unverified). Each value is sent only to its own provider.`,
 			return runRevoke(c.Context(), s, &f, args[0], noIssue, yes)
 		},
 	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update the GitHub audit issue")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before revoking through an API")
 	return c

@@ -42,8 +42,7 @@ how many fingerprints of known values it has. No value is read.`,
 			return remediate.WriteKeys(s.Out, s.Err, list, e.cfg.UserPath, f.format == "json")
 		},
 	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	return c
 }

@@ -40,8 +40,7 @@ func newRulesCmd(s *IO) *cobra.Command {
 			return nil
 		},
 	}
-	list.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	list.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(list.Flags(), "config `FILE`")
 	list.Flags().StringVar(&provider, "provider", "", "only rules of `PROVIDER`")
 	c.AddCommand(list)
 	return c
@@ -87,8 +86,7 @@ short should be rotated to a longer one.`,
 			return out.Err()
 		},
 	}
-	fp.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE` to read and update")
-	fp.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(fp.Flags(), "config `FILE` to read and update")
 	fp.Flags().StringVar(&src, "source", "", "read the value from `SRC` (file:PATH#/pointer, dotenv:PATH#NAME, env:NAME)")
 	fp.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without writing")
 	fp.Flags().BoolVar(&weak, "weak", false, "write fingerprints of values shorter than 16 bytes too (a dictionary can recover them from the committed file)")
@@ -142,8 +140,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			return outcomeCode(refused, len(st.Errors), ExitFindings)
 		},
 	}
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().StringVarP(&f.output, "output", "o", "", "write to `FILE` (default .leakguardignore)")
 	c.Flags().BoolVar(&f.noIgnore, "no-ignore", false, "scan files that .gitignore excludes")
 	c.Flags().BoolVar(&includeHigh, "include-high", false, "accept managed keys and high-confidence findings too")

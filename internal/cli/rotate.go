@@ -75,8 +75,7 @@ regenerate or revoke steps done: leakguard revoke ID verifies the old value.`,
 			return p.RotateAndReport(c.Context(), name, v, keyfile.Write)
 		},
 	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().StringVar(&fromEnv, "from-env", "", "read the new value from environment variable `VAR`")
 	c.Flags().BoolVar(&stdin, "stdin", false, "read the new value from standard input (first line)")
 	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
@@ -146,8 +145,7 @@ It also finishes a rotate that was interrupted.`,
 			return p.SyncAndReport(c.Context(), args, dryRun)
 		},
 	}
-	c.Flags().StringVarP(&f.configPath, "config", "c", "", "config `FILE`")
-	c.Flags().StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	f.registerSite(c.Flags(), "config `FILE`")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "read each target back and say what would be written, without writing")
 	c.Flags().BoolVar(&noIssue, "no-issue", false, "do not update GitHub audit issues")
 	c.Flags().BoolVar(&force, "force", false, "push the source's value even when it is known to be leaked")

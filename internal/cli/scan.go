@@ -64,8 +64,7 @@ type scanFlags struct {
 
 func (f *scanFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
-	fl.StringVarP(&f.configPath, "config", "c", "", "config `FILE` (leakguard.toml or a gitleaks config); default: $LEAKGUARD_CONFIG, then leakguard.toml")
+	f.registerSite(fl, "config `FILE` (leakguard.toml or a gitleaks config); default: $LEAKGUARD_CONFIG, then leakguard.toml")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json or sarif")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fl.BoolVar(&f.showSecrets, "show-secrets", false, "print secrets in full (they are redacted otherwise)")
@@ -83,6 +82,12 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.noCache, "no-cache", false, "with --history: read the whole history again, neither using nor updating the history cache")
 	fl.BoolVar(&f.strict, "strict", false, "exit 3 when objects are missing (partial or shallow clones)")
 	fl.StringVar(&f.minConfidence, "min-confidence", "low", "report only findings at `LEVEL` or above: low (all), medium or high")
+}
+
+// registerSite adds -C DIR and -c FILE (with usage) to fl.
+func (f *scanFlags) registerSite(fl *pflag.FlagSet, usage string) {
+	fl.StringVarP(&f.dir, "chdir", "C", "", "run as if started in `DIR`")
+	fl.StringVarP(&f.configPath, "config", "c", "", usage)
 }
 
 // env is what a scanning command resolved from its flags.

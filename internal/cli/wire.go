@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/config"
-	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
 	"github.com/leakguard/leakguard/remediate/ghissue"
@@ -147,21 +146,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		p.Server = s.Getenv("GITHUB_SERVER_URL")
 	}
 	p.OnRotated = func(name, fp string) error {
-		cfgPath, err := inventory(e).Add(name, fp)
-		if err != nil {
-			return err
-		}
-		return setKeyField(cfgPath, name, "rotated", time.Now().UTC().Format("2006-01-02"))
+		return inventory(e).Rotated(name, fp, time.Now().UTC().Format("2006-01-02"))
 	}
 	return p, nil
-}
-
-// setKeyField sets field = value in the [[keys]] entry name of the config
-// file at path, validated by config.EditKeyField, written atomically.
-func setKeyField(path, name, field, value string) error {
-	b, err := config.EditKeyField(path, name, field, value)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Replace(path, b, 0o644)
 }
