@@ -91,11 +91,11 @@ type Ignores struct {
 // from the base commit when there is one, as the config is. ruleIDs maps
 // gitleaks' rule ids (see [scanner.ParseGitleaksIgnore]).
 //
-// warn gets what the user should know: .gitleaksignore's warnings, unless
-// quiet; always (--quiet keeps them) that entries hold an unkeyed hash,
-// and, when a finding first needs the repository's key and it cannot be
-// derived, that the keyed entries hide nothing.
-func (p *Site) LoadIgnores(file string, ruleIDs func(string) []string, quiet bool, warn func(string)) (*Ignores, error) {
+// warn gets what the user should know (the command layer drops it under
+// --quiet): .gitleaksignore's warnings, that entries hold an unkeyed
+// hash, and, when a finding first needs the repository's key and it
+// cannot be derived, that the keyed entries hide nothing.
+func (p *Site) LoadIgnores(file string, ruleIDs func(string) []string, warn func(string)) (*Ignores, error) {
 	root, read, _ := p.Files()
 	if root == "" {
 		root = p.Anchor
@@ -116,9 +116,7 @@ func (p *Site) LoadIgnores(file string, ruleIDs func(string) []string, quiet boo
 		return nil, err
 	}
 	for _, w := range warnings {
-		if !quiet {
-			warn(path + ": " + w)
-		}
+		warn(path + ": " + w)
 	}
 	return ig, nil
 }

@@ -3,6 +3,7 @@ package gitscan
 import (
 	"context"
 	"crypto/sha256"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func TestSiteFilesAndIgnores(t *testing.T) {
 	if root, _, exists := s.Files(); root != repo || exists != nil {
 		t.Fatalf("files at %q (exists set: %v)", root, exists != nil)
 	}
-	_, err = s.LoadIgnores("", nil, false, func(string) {})
+	_, err = s.LoadIgnores("", nil, func(string) {})
 	if !hint.IsUsage(err) || !strings.Contains(err.Error(), filepath.Join(repo, ".leakguardignore")) {
 		t.Fatalf("the work tree's broken ignore file: %v", err)
 	}
@@ -83,7 +84,7 @@ func TestSiteFilesAndIgnores(t *testing.T) {
 	if b, _ := read(filepath.Join(root, ".leakguardignore")); root != from.Root() || exists == nil || string(b) != "# base\n" {
 		t.Fatalf("base commit: root %q, read %q", root, b)
 	}
-	ig, err := s.LoadIgnores("", nil, false, func(string) {})
+	ig, err := s.LoadIgnores("", nil, func(string) {})
 	if err != nil || ig.Sum != sha256.Sum256([]byte("# base\n")) || ig.Gitleaks != nil {
 		t.Fatalf("the base commit's ignore file: %+v %v", ig, err)
 	}
@@ -93,18 +94,18 @@ func TestSiteFilesAndIgnores(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, ".leakguardignore", "")
 	if s, _ := Locate(dir, nil, nil); s != nil {
-		if ig, err := s.LoadIgnores("", nil, false, func(string) {}); err != nil || ig.Ignore == nil || ig.Sum != sha256.Sum256(nil) {
+		if ig, err := s.LoadIgnores("", nil, func(string) {}); err != nil || ig.Ignore == nil || ig.Sum != sha256.Sum256(nil) {
 			t.Fatalf("outside a repository: %+v %v", ig, err)
 		}
-		if _, err := s.LoadIgnores(filepath.Join(dir, "missing"), nil, false, func(string) {}); !hint.IsUsage(err) {
+		if _, err := s.LoadIgnores(filepath.Join(dir, "missing"), nil, func(string) {}); !hint.IsUsage(err) {
 			t.Fatalf("a missing --ignore-file: %v", err)
 		}
 	}
 }
 
-// What the ignore files warn about: .gitleaksignore's lines (not with
-// quiet), unkeyed entries and, when a finding needs it, a repository key
-// that cannot be derived (always).
+// What the ignore files warn about: .gitleaksignore's lines, unkeyed
+// entries and, when a finding needs it, a repository key that cannot be
+// derived (the command layer drops them all under --quiet).
 func TestLoadIgnoresWarnings(t *testing.T) {
 	repo := newRepo(t) // no commit: no root commit, no key
 	value := "pw-" + rules.RandString(12, "alnum")
@@ -117,26 +118,24 @@ func TestLoadIgnoresWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	ign, gl := filepath.Join(repo, ".leakguardignore"), filepath.Join(repo, ".gitleaksignore")
-	for _, quiet := range []bool{false, true} {
-		var got []string
-		ig, err := s.LoadIgnores("", nil, quiet, func(m string) { got = append(got, m) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []string{ign + ": 1 of its entries hold an unkeyed hash, which a dictionary reverses for weak secrets; rewrite the file with 'leakguard baseline' and commit it"}
-		if !quiet {
-			want = append(want, gl+`: line 1: "not a fingerprint" is not a gitleaks fingerprint ([commit:]file:rule-id:line): ignored`)
-		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Fatalf("quiet %v: warnings\n%s\nwant\n%s", quiet, strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		if ig.Ignore.Matches(&f) || ig.Gitleaks == nil {
-			t.Fatal("a keyed entry hid a finding without the repository's key")
-		}
-		if len(got) != len(want)+1 || !strings.HasPrefix(got[len(want)], ign+": keyed entries are not applied (") ||
-			!strings.HasSuffix(got[len(want)], "): their findings are reported") {
-			t.Fatalf("quiet %v: no warning about the key: %q", quiet, got)
-		}
+	var got []string
+	ig, err := s.LoadIgnores("", nil, func(m string) { got = append(got, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		ign + ": 1 of its entries hold an unkeyed hash, which a dictionary reverses for weak secrets; rewrite the file with 'leakguard baseline' and commit it",
+		gl + `: line 1: "not a fingerprint" is not a gitleaks fingerprint ([commit:]file:rule-id:line): ignored`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if ig.Ignore.Matches(&f) || ig.Gitleaks == nil {
+		t.Fatal("a keyed entry hid a finding without the repository's key")
+	}
+	if len(got) != len(want)+1 || !strings.HasPrefix(got[len(want)], ign+": keyed entries are not applied (") ||
+		!strings.HasSuffix(got[len(want)], "): their findings are reported") {
+		t.Fatalf("no warning about the key: %q", got)
 	}
 
 	// With a root commit, the key is the repository's: its entry hides
@@ -147,8 +146,11 @@ func TestLoadIgnoresWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, repo, ".leakguardignore", "r:"+secret.KeyedHash(k, value)+"\n")
-	var got []string
-	ig, err := s.LoadIgnores("", nil, true, func(m string) { got = append(got, m) })
+	if err := os.Remove(gl); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	ig, err = s.LoadIgnores("", nil, func(m string) { got = append(got, m) })
 	if err != nil || !ig.Ignore.Matches(&f) || len(got) != 0 {
 		t.Fatalf("the repository's keyed entry: %v %q", err, got)
 	}

@@ -20,7 +20,7 @@ func recordBlocked(ctx context.Context, s *IO, f *scanFlags, e *env, found []sca
 	key, _ := gitscan.RepoKey(ctx, e.repoRoot)
 	bs, err := accept.Block(stateDir(s.Getenv, e.cfg), e.repoRoot, hook, found, key)
 	if err != nil {
-		fmt.Fprintf(s.Err, "leakguard: warning: the blocked findings are not recorded for 'leakguard ignore --last': %v\n", err)
+		s.warner(f.quiet)(fmt.Sprintf("the blocked findings are not recorded for 'leakguard ignore --last': %v", err))
 	}
 	return bs
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/internal/buildinfo"
 )
@@ -10,11 +8,7 @@ import (
 // historyCache is the cache a history scan of e uses (see
 // gitscan/cache.go); nil when it cannot be keyed.
 func historyCache(s *IO, e *env, quiet bool) *gitscan.Cache {
-	return gitscan.NewCache(s.Getenv, stateDir(s.Getenv, e.cfg), cacheInput(e), buildinfo.Get(), func(msg string) {
-		if !quiet {
-			fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg)
-		}
-	})
+	return gitscan.NewCache(s.Getenv, stateDir(s.Getenv, e.cfg), cacheInput(e), buildinfo.Get(), s.warner(quiet))
 }
 
 // cacheInput is what of e decides a history scan's findings.

@@ -134,7 +134,7 @@ func runCI1(ctx context.Context, s *IO, f *ciFlags, gha, sarifSet, reportSet boo
 	}
 	act := report.ActionsFrom(s.Getenv)
 	if gha || sarifSet {
-		c.SARIF, c.Files.FingerprintKey = run.Abs(f.sarif), sarifKey(nil, e)
+		c.SARIF, c.Files.FingerprintKey = run.Abs(f.sarif), sarifKey(e, nil)
 	}
 	if gha {
 		c.JSON = run.Abs(act.ReportPath(f.report))

@@ -181,6 +181,16 @@ func classify(err error) (code int, msg, hnt string) {
 // errSilent marks an exit code whose message was already printed.
 var errSilent = errors.New("")
 
+// warner writes a warning on stderr ("leakguard: warning: MSG"), unless
+// quiet (--quiet: stderr is for errors).
+func (s *IO) warner(quiet bool) func(string) {
+	return func(msg string) {
+		if !quiet {
+			fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg)
+		}
+	}
+}
+
 func (s *IO) printErr(msg, hint string) {
 	msg = "leakguard: error: " + msg
 	if hint != "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/rules"
+	"github.com/leakguard/leakguard/secret"
 )
 
 // Issue 12 item 6: a passing hook prints nothing; -v opts in to the
@@ -68,6 +69,57 @@ func TestQuietAndExitCode(t *testing.T) {
 	writeT(t, clean, "ok.txt", "hello\n")
 	if code, _, errb := runCLI(t, "", "scan", "--exit-code", "42", "-C", clean, "."); code != ExitClean {
 		t.Errorf("clean scan with --exit-code 42: exit %d\n%s", code, errb)
+	}
+}
+
+// --quiet's help promises no warnings on stderr: not the ignore file's
+// (entries holding an unkeyed hash; keyed entries not applied because the
+// repository key cannot be derived), not SARIF's (fingerprints without a
+// key), not a hook's (blocked findings not recorded). Without --quiet
+// each is said.
+func TestQuietDropsWarnings(t *testing.T) {
+	pw := weakPassword()
+	rules := []string{"generic-secret-assignment", "dotenv-password"}
+	var unkeyed, keyed []string
+	for _, r := range rules {
+		unkeyed = append(unkeyed, r+":"+secret.Hash(pw))
+		keyed = append(keyed, r+":"+secret.KeyedHash([]byte(strings.Repeat("k", 32)), pw))
+	}
+	legacy := keyedRepo(t, pw) // a root commit: the entries apply
+	writeT(t, legacy, ".leakguardignore", strings.Join(unkeyed, "\n")+"\n")
+	noKey := gitRepo(t) // no root commit: no repository key
+	writeT(t, noKey, "db.env", "DB_PASSWORD="+pw+"\n")
+	writeT(t, noKey, ".leakguardignore", strings.Join(keyed, "\n")+"\n")
+	sarif := gitRepo(t) // no root commit: SARIF fingerprints without a key
+	writeT(t, sarif, "db.env", "DB_PASSWORD="+pw+"\n")
+	hook := gitRepo(t) // a state directory that is a file: nothing recorded
+	k := testKey()
+	writeT(t, hook, "cfg.txt", "api = \""+k+"\"\n")
+	writeT(t, hook, "state", "not a directory\n")
+	writeT(t, hook, "leakguard.toml", "[state]\ndir = \""+filepath.ToSlash(filepath.Join(hook, "state"))+"\"\n")
+	gitT(t, hook, "add", "cfg.txt", "leakguard.toml")
+	for _, c := range []struct {
+		name, warning string
+		code          int
+		args          []string
+	}{
+		{"unkeyed entries", "hold an unkeyed hash", ExitClean, []string{"scan", "-C", legacy, "."}},
+		{"no repository key", "keyed entries are not applied", ExitFindings, []string{"scan", "-C", noKey, "."}},
+		{"SARIF without a key", "SARIF fingerprints hold no secret hash", ExitFindings, []string{"scan", "-f", "sarif", "-C", sarif, "."}},
+		{"blocked findings not recorded", "the blocked findings are not recorded", ExitFindings, []string{"scan", "--staged", "-C", hook}},
+	} {
+		code, out, errs := runCLI(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, "leakguard: warning: ") || !strings.Contains(errs, c.warning) {
+			t.Errorf("%s: exit %d, want %d with the warning %q\n%s", c.name, code, c.code, c.warning, errs)
+		}
+		code, out, errs = runCLI(t, "", append(c.args, "--quiet")...)
+		if code != c.code || errs != "" {
+			t.Errorf("%s, --quiet: exit %d, want %d and nothing on stderr\n%s", c.name, code, c.code, errs)
+		}
+		if strings.Contains(out+errs, pw) {
+			t.Errorf("%s: the password printed", c.name)
+		}
+		noLeak(t, k, out, errs)
 	}
 }
 

@@ -9,14 +9,14 @@ import (
 
 // sarifKey is the key of SARIF partialFingerprints: the repository's, or
 // nil outside one (the fingerprints then hold no hash of the secret).
-// With s, stderr says why there is none inside a repository.
-func sarifKey(s *IO, e *env) []byte {
+// With warn, it says why there is none inside a repository.
+func sarifKey(e *env, warn func(string)) []byte {
 	if e.repoRoot == "" {
 		return nil
 	}
 	k, err := gitscan.RepoKey(context.Background(), e.repoRoot)
-	if err != nil && s != nil {
-		fmt.Fprintf(s.Err, "leakguard: warning: SARIF fingerprints hold no secret hash (%v): code scanning tracks results by position\n", err)
+	if err != nil && warn != nil {
+		warn(fmt.Sprintf("SARIF fingerprints hold no secret hash (%v): code scanning tracks results by position", err))
 	}
 	return k
 }

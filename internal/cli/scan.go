@@ -144,7 +144,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		ig, err := site.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, f.quiet, func(msg string) { fmt.Fprintf(s.Err, "leakguard: warning: %s\n", msg) })
+		ig, err := site.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, s.warner(f.quiet))
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +163,7 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 	}
 	o := report.Options{Format: f.format, ShowSecrets: f.showSecrets, Color: color, Version: Version(), Rules: e.cfg.Rules}
 	if f.format == "sarif" {
-		o.FingerprintKey = sarifKey(s, e)
+		o.FingerprintKey = sarifKey(e, s.warner(f.quiet))
 	}
 	if err := report.Write(w, fs, o); err != nil {
 		return err
