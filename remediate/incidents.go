@@ -43,7 +43,8 @@ func (p *Playbook) openIncidents(key string) ([]*Incident, error) {
 	return out, nil
 }
 
-// NoIncidentError names an incident the ledger does not hold.
+// NoIncidentError names an incident the ledger does not hold: a mistake
+// in what the user passed, with the one hint every command gives for it.
 type NoIncidentError struct{ ID string }
 
 func (e *NoIncidentError) Error() string { return "no incident " + e.ID }

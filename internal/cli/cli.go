@@ -165,7 +165,7 @@ func classify(err error) (code int, msg, hnt string) {
 			hnt = "fix the config file (see 'Configuration' in README.md)"
 		}
 	case errors.As(err, new(*gitscan.PlanError)), errors.As(err, new(*remediate.UnknownKeyError)),
-		hint.IsUsage(err):
+		errors.As(err, new(*remediate.NoIncidentError)), hint.IsUsage(err):
 		code = ExitUsage
 	case errors.Is(err, gitscan.ErrNotRepository):
 		code = ExitUsage

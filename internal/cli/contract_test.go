@@ -123,6 +123,25 @@ func TestQuietDropsWarnings(t *testing.T) {
 	}
 }
 
+// An incident id the ledger does not hold is one usage error, with one
+// hint (remediate.NoIncidentError's), whichever command was given it.
+func TestUnknownIncident(t *testing.T) {
+	dir := gitRepo(t)
+	writeT(t, dir, "leakguard.toml", "[state]\ndir = \""+filepath.ToSlash(filepath.Join(dir, "st"))+"\"\n")
+	want := "leakguard: error: no incident LG-NONE; hint: " + (&remediate.NoIncidentError{ID: "LG-NONE"}).Hint() + "\n"
+	for _, args := range [][]string{
+		{"incidents", "show", "LG-NONE"},
+		{"revoke", "LG-NONE"},
+		{"incidents", "done", "LG-NONE", "audit-usage"},
+		{"incidents", "close", "LG-NONE"},
+	} {
+		code, out, errs := runCLI(t, "", append(args, "-C", dir)...)
+		if code != ExitUsage || out != "" || errs != want {
+			t.Errorf("%v: exit %d, want %d\nstdout: %q\nstderr: %q\nwant:   %q", args, code, ExitUsage, out, errs, want)
+		}
+	}
+}
+
 // Issue 12 item 7: an unknown subcommand under a group exits 2 with a
 // suggestion, like an unknown command at the top.
 func TestUnknownSubcommand(t *testing.T) {

@@ -101,9 +101,7 @@ func incidentFor(ctx context.Context, s *IO, f *scanFlags, id string) (*env, *re
 		return nil, nil, nil, err
 	}
 	in, err := p.Ledger.Incident(id)
-	if errors.As(err, new(*remediate.NoIncidentError)) {
-		return nil, nil, nil, usageErr("run leakguard incidents list", "%v", err)
-	} else if err != nil {
+	if err != nil {
 		return nil, nil, nil, &Error{Code: ExitUsage, Err: err}
 	}
 	return e, p, in, nil
