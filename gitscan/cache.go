@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/scanner"
 )
 
@@ -368,33 +369,7 @@ func (hc *historyCache) save(commits []*commitInfo, sc *blobScanner, msgs [][]sc
 
 // write replaces the cache file with the sets.
 func (hc *historyCache) write() error {
-	return writeFileAtomic(hc.path, encodeCache(hc.c.Key, hc.covered, hc.clean, hc.revisit))
-}
-
-// writeFileAtomic writes b to a temporary file beside path (0600, synced)
-// and renames it over path.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // after a successful rename: gone already
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WritePrivate(hc.path, encodeCache(hc.c.Key, hc.covered, hc.clean, hc.revisit))
 }
 
 // commitGraph lists every commit tips reach, with parents only.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -222,7 +223,7 @@ func TestCacheCorrupt(t *testing.T) {
 		clean[plumbing.NewHash(strings.Fields(l)[0])] = true
 	}
 	poison := encodeCache(c.Key, covered, clean, map[plumbing.Hash]bool{})
-	if err := writeFileAtomic(path, poison); err != nil {
+	if err := atomicfile.WritePrivate(path, poison); err != nil {
 		t.Fatal(err)
 	}
 	if fs, _ := cachedHistory(t, dir, "", c, nil); len(fs) != 0 {

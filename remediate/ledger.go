@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/keyfile"
 )
 
@@ -358,7 +359,7 @@ func (l *Ledger) Update(fn func(*State) error) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(l.Dir, ledgerFile), append(b, '\n'), 0o600)
+	return atomicfile.WritePrivate(filepath.Join(l.Dir, ledgerFile), append(b, '\n'))
 }
 
 // Event is one line of the audit log.
@@ -431,7 +432,7 @@ func (l *Ledger) Backup(path string) (string, error) {
 	stem := strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(strings.TrimPrefix(abs, "/"))
 	name := fmt.Sprintf("%s.%s", stem, l.now().Format("20060102T150405.000000000Z"))
 	dst := filepath.Join(l.Dir, backupDir, name)
-	if err := writeAtomic(dst, b, 0o600); err != nil {
+	if err := atomicfile.WritePrivate(dst, b); err != nil {
 		return "", err
 	}
 	matches, _ := filepath.Glob(filepath.Join(l.Dir, backupDir, stem+".*"))
@@ -441,30 +442,4 @@ func (l *Ledger) Backup(path string) (string, error) {
 		matches = matches[1:]
 	}
 	return dst, nil
-}
-
-// writeAtomic writes through a synced temporary file renamed over path.
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(name, path)
 }

@@ -9,6 +9,11 @@
 // link is followed (its target replaced, the link kept) and the old
 // file's mode and owner are kept.
 //
+// [WritePrivate] writes leakguard's own state (the ledger, its backups,
+// the history cache): always 0600, and a symbolic link at the path is
+// replaced, never followed, so a planted link cannot send the state
+// elsewhere or widen its mode.
+//
 // [WriteReport] writes reports (-o FILE, ci --report and --sarif). A
 // report that holds secrets is written 0600, whatever mode a file at
 // that path had; a redacted report is an ordinary 0644 file. A symbolic
@@ -28,10 +33,11 @@ import (
 	"github.com/leakguard/leakguard/internal/hint"
 )
 
-// Modes of report files.
+// Modes of report files and of private state.
 const (
 	ReportMode       fs.FileMode = 0o644
 	SecretReportMode fs.FileMode = 0o600
+	PrivateMode      fs.FileMode = 0o600
 )
 
 // PathErr keeps an *fs.PathError's operation and cause, for messages that
@@ -69,6 +75,17 @@ func Replace(path string, data []byte, newMode fs.FileMode) error {
 		return PathErr(err)
 	}
 	return PathErr(write(path, data, mode, fi))
+}
+
+// WritePrivate replaces path with data, mode 0600 whatever was there; a
+// symbolic link at path is replaced, not followed. Missing parent
+// directories are created with mode 0700. Its errors name the path or
+// the temporary file.
+func WritePrivate(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return write(path, data, PrivateMode, nil)
 }
 
 // WriteReport writes the report data to path, 0600 when it holds secrets.

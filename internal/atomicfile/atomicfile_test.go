@@ -106,3 +106,61 @@ func TestReplace(t *testing.T) {
 	}
 	noTemp(t, dir)
 }
+
+// WritePrivate writes 0600 whatever was there, in a directory it creates
+// 0700; a link at the path is replaced, not followed (its target keeps
+// its bytes); a failure leaves no temporary file and the old bytes.
+func TestWritePrivate(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state", "ledger.json")
+	if err := WritePrivate(p, []byte("{}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{}\n" || mode(t, p).Perm() != 0o600 || mode(t, filepath.Dir(p)).Perm() != 0o700 {
+		t.Fatalf("new file %q %v in %v, want 0600 in 0700", b, mode(t, p), mode(t, filepath.Dir(p)))
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePrivate(p, []byte("{\"a\":1}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{\"a\":1}\n" || mode(t, p).Perm() != 0o600 {
+		t.Fatalf("over a 0644 file: %q %v, want 0600", b, mode(t, p))
+	}
+
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "state", "history.cache")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePrivate(link, []byte("cache\n")); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, link); !m.IsRegular() || m.Perm() != 0o600 {
+		t.Errorf("the link is %v, want a 0600 file in its place", m)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" || mode(t, victim).Perm() != 0o644 {
+		t.Errorf("the link's target was written: %q %v", b, mode(t, victim))
+	}
+
+	// A directory at the path, a file where the directory should be.
+	sub := filepath.Join(dir, "state", "backups")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePrivate(sub, []byte("x")); err == nil {
+		t.Error("replaced a directory")
+	}
+	if err := WritePrivate(filepath.Join(p, "below"), []byte("x")); err == nil {
+		t.Error("wrote below a file")
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{\"a\":1}\n" {
+		t.Errorf("a failed write changed %s: %q", p, b)
+	}
+	noTemp(t, filepath.Join(dir, "state"))
+	noTemp(t, sub)
+}
