@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -99,10 +98,7 @@ func runAudit(ctx context.Context, s *IO, o *auditOptions) error {
 	if err != nil {
 		return err
 	}
-	out := o.scan.output
-	if out != "" && !filepath.IsAbs(out) && o.scan.dir != "" {
-		out = filepath.Join(e.base, out)
-	}
+	out := o.scan.under(e, o.scan.output)
 	ao := audit.Options{Format: o.format, Color: o.format == "text" && out == "" && tty.Color(s.Getenv, s.Out)}
 	if err := audit.WriteOut(s.Out, out, res.Report, ao); err != nil {
 		return err

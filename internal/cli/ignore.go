@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,11 +48,9 @@ repository.`,
 			if err != nil {
 				return err
 			}
-			out := f.ignoreFile
+			out := f.under(e, f.ignoreFile)
 			if out == "" {
 				out = accept.DefaultFile(e.repoRoot, e.anchor)
-			} else if !filepath.IsAbs(out) && f.dir != "" {
-				out = filepath.Join(e.base, out)
 			}
 			ig := &accept.Ignore{Lookup: lookup(c.Context(), e), File: out, Glob: glob, Reason: reason, Log: s.Err}
 			ig.Record = accept.LoadWarn(s.Err, stateDir(s.Getenv, e.cfg), e.repoRoot)

@@ -84,3 +84,34 @@ func TestReportFilesModeAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// A relative -o or --ignore-file given with -C DIR is relative to DIR;
+// without -C, to the working directory.
+func TestRelativePathsUnderChdir(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir := gitRepo(t)
+	writeT(t, dir, "ok.txt", "hello\n")
+	gitT(t, dir, "add", ".")
+	gitT(t, dir, "commit", "-qm", "root")
+	for _, c := range []struct {
+		args []string
+		file string
+	}{
+		{[]string{"scan", "-C", dir, "-f", "json", "-o", "scan.json", "."}, "scan.json"},
+		{[]string{"audit", "-C", dir, "-f", "json", "-o", "audit.json"}, "audit.json"},
+		{[]string{"ignore", "-C", dir, "--ignore-file", "accepted.txt", "generic-secret-assignment:" + strings.Repeat("ab", 16)}, "accepted.txt"},
+	} {
+		code, _, errs := runCLI(t, "", c.args...)
+		if _, err := os.Stat(filepath.Join(dir, c.file)); err != nil {
+			t.Errorf("%v: exit %d, %s not in -C's directory: %v\n%s", c.args, code, c.file, err, errs)
+		}
+	}
+	wd := t.TempDir()
+	t.Chdir(wd)
+	if code, _, errs := runCLI(t, "", "scan", "-f", "json", "-o", "here.json", dir); code != ExitClean {
+		t.Fatalf("scan DIR -o: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(wd, "here.json")); err != nil {
+		t.Errorf("without -C, -o is relative to the working directory: %v", err)
+	}
+}

@@ -168,16 +168,19 @@ func (f *scanFlags) write(s *IO, e *env, fs []scanner.Finding) error {
 	if err := report.Write(w, fs, o); err != nil {
 		return err
 	}
-	if f.output != "" {
-		out := f.output
-		if !filepath.IsAbs(out) && f.dir != "" {
-			out = filepath.Join(e.base, out)
-		}
-		if err := atomicfile.WriteReport(out, buf.Bytes(), f.showSecrets); err != nil {
-			return err
-		}
+	if f.output == "" {
+		return nil
 	}
-	return nil
+	return atomicfile.WriteReport(f.under(e, f.output), buf.Bytes(), f.showSecrets)
+}
+
+// under is a path given on the command line: with -C DIR, a relative
+// path is relative to DIR ("" stays "").
+func (f *scanFlags) under(e *env, path string) string {
+	if path == "" || filepath.IsAbs(path) || f.dir == "" {
+		return path
+	}
+	return filepath.Join(e.base, path)
 }
 
 func newScanCmd(s *IO) *cobra.Command {
