@@ -112,14 +112,14 @@ func TestQuietDropsWarnings(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, "leakguard: warning: ") || !strings.Contains(errs, c.warning) {
 			t.Errorf("%s: exit %d, want %d with the warning %q\n%s", c.name, code, c.code, c.warning, errs)
 		}
-		code, out, errs = runCLI(t, "", append(c.args, "--quiet")...)
-		if code != c.code || errs != "" {
-			t.Errorf("%s, --quiet: exit %d, want %d and nothing on stderr\n%s", c.name, code, c.code, errs)
+		code, qout, qerrs := runCLI(t, "", append(c.args, "--quiet")...)
+		if code != c.code || qerrs != "" {
+			t.Errorf("%s, --quiet: exit %d, want %d and nothing on stderr\n%s", c.name, code, c.code, qerrs)
 		}
-		if strings.Contains(out+errs, pw) {
+		if strings.Contains(out+errs+qout+qerrs, pw) {
 			t.Errorf("%s: the password printed", c.name)
 		}
-		noLeak(t, k, out, errs)
+		noLeak(t, k, out, errs, qout, qerrs)
 	}
 }
 
