@@ -9,6 +9,9 @@
 #   leakguard scan --staged   vs  git diff-index --cached + an empty Go binary
 #                                 (the floor: what the hook must read, and a
 #                                 process to read it in)
+#   leakguard scan --pre-push vs  git log -p of the pushed commit + an empty
+#                                 Go binary (its floor), and gitleaks git
+#                                 --log-opts=REMOTE..LOCAL
 #
 # on a large repository (bench/genhistory.sh: COMMITS commits over FILES
 # files; or BENCH_REPO, a repository to copy) with a small staged change: one
@@ -61,15 +64,22 @@ pairs() {
 import resource, statistics, subprocess, sys, time
 runs, name_a, name_b, side_a, side_b = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 def cmds(side):
-    return [c.split() for c in side.split(" ;; ")]
+    # A word '<FILE' is the command's standard input.
+    out = []
+    for c in side.split(" ;; "):
+        words = c.split()
+        stdin = [w[1:] for w in words if w.startswith("<")]
+        out.append(([w for w in words if not w.startswith("<")], stdin[0] if stdin else None))
+    return out
 a_cmds, b_cmds = cmds(side_a), cmds(side_b)
 def cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 def once(cs):
     t, c = time.perf_counter(), cpu()
-    for cmd in cs:
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for cmd, stdin in cs:
+        with open(stdin or "/dev/null", "rb") as f:
+            subprocess.run(cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t, cpu() - c
 for _ in range(3):  # warm the page cache
     once(a_cmds); once(b_cmds)
@@ -113,5 +123,20 @@ if [ -n "$GITLEAKS" ]; then
 	[ "$rc" -eq 0 ] || { echo "gitleaks exited $rc on the clean change, want 0" >&2; exit 1; }
 	SIDE_A="$LG scan --staged" SIDE_B="$GITLEAKS git --no-banner --pre-commit --staged --exit-code 0 ." \
 		pairs "leakguard scan --staged (clean)" "gitleaks --pre-commit --staged"
+fi
+# A push of one commit (the clean change, committed) on top of the
+# remote's sha: what a pre-push hook reads. The floor is git's own walk
+# and diff of the pushed range; gitleaks scans the range with --log-opts.
+git commit -q -m "a clean change"
+P=$(git rev-parse HEAD~1) H=$(git rev-parse HEAD)
+echo "refs/heads/main $H refs/heads/main $P" >"$WORK/push.txt"
+echo "== a push of one commit ($RUNS paired runs each) on $(git rev-list --count HEAD) commits"
+rc=0; "$LG" scan --pre-push <"$WORK/push.txt" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || { echo "leakguard scan --pre-push exited $rc on the clean push, want 0" >&2; exit 1; }
+SIDE_A="$LG scan --pre-push <$WORK/push.txt" SIDE_B="git log -p --no-color $P..$H ;; $EMPTY" \
+	pairs "leakguard scan --pre-push" "floor (git log -p + empty Go)"
+if [ -n "$GITLEAKS" ]; then
+	SIDE_A="$LG scan --pre-push <$WORK/push.txt" SIDE_B="$GITLEAKS git --no-banner --log-opts=$P..$H --exit-code 0 ." \
+		pairs "leakguard scan --pre-push" "gitleaks git --log-opts=P..H"
 fi
 echo "targets: leakguard version <= 4 ms; scan --staged <= 0.20x gitleaks"

@@ -70,13 +70,13 @@ func open(t *testing.T, dir string) *Repo {
 	return r
 }
 
-// stagedBackends are the readers a staged scan can use.
-var stagedBackends = []string{"go-git", "git"}
+// hookBackends are the readers a staged scan can use.
+var hookBackends = []string{"go-git", "git"}
 
 // bothBackends runs fn once per backend.
 func bothBackends(t *testing.T, fn func(t *testing.T, backend string)) {
 	t.Helper()
-	for _, be := range stagedBackends {
+	for _, be := range hookBackends {
 		t.Run(be, func(t *testing.T) { fn(t, be) })
 	}
 }

@@ -126,7 +126,7 @@ func TestHistoryKeepsOnlyMessageSubjects(t *testing.T) {
 	body := strings.Repeat("a long explanation of the change\n", 200)
 	run(t, dir, "add", "-A")
 	run(t, dir, "commit", "-q", "-m", "subject line\n\n"+body+"token = \""+key()+"\"\n")
-	for _, be := range stagedBackends {
+	for _, be := range hookBackends {
 		t.Run(be, func(t *testing.T) {
 			r := open(t, dir)
 			keep := &historyData{}

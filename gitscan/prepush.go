@@ -123,10 +123,42 @@ func (r *Repo) pushedObject(rev string) (plumbing.Hash, error) {
 // tags is pushed like a branch (a tag of a tree or blob: every file of
 // it). A pushed object that cannot be read is an [*ObjectError]: the push
 // is never passed unread.
+//
+// git reads the push when it can (as for a staged scan, [Repo.Staged]):
+// 'git log' walks only the commits between the pushed and the remote's
+// sha, where go-git's walk reads every commit the remote already has,
+// and git's cat-file reads objects without loading go-git's pack indexes
+// (a one-commit push to a 200,000-commit repository took 8.8 s and
+// 360 MB through go-git, 0.12 s and 19 MB through git; bench/startup.sh
+// times a push).
 func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]scanner.Finding, Stats, error) {
-	var st Stats
 	if err := r.load(); err != nil {
-		return nil, st, err
+		return nil, Stats{}, err
+	}
+	g, err := r.hookBackend(o.Backend)
+	if err != nil {
+		return nil, Stats{Backend: o.Backend}, err
+	}
+	if g != nil {
+		fs, st, err := r.prePush(ctx, o, updates, g)
+		if err == nil || ctx.Err() != nil || o.Backend == "git" {
+			return fs, st, err
+		}
+		// git failed (an old or broken install, an odd repository):
+		// go-git reads everything itself, and reports what it cannot.
+	}
+	return r.prePush(ctx, o, updates, nil)
+}
+
+// prePush scans a push through g, or go-git when g is nil.
+func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *gitBackend) ([]scanner.Finding, Stats, error) {
+	st := Stats{Backend: "go-git"}
+	walk, read, object := r.goGitWalk, blobReader(r.readBlob), objectReader(r.goGitObject)
+	if g != nil {
+		st.Backend = "git"
+		b := g.batch(ctx)
+		defer b.close()
+		walk, read, object = g.walk, b.blob, b.encoded
 	}
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
@@ -144,7 +176,7 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 		if u.Local == u.Remote {
 			continue // nothing new
 		}
-		p, err := r.peelObject("pushed "+u.LocalRef, u.Local)
+		p, err := peelWith(object, "pushed "+u.LocalRef, u.Local)
 		if err != nil {
 			return nil, st, err
 		}
@@ -166,17 +198,17 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 		}
 		var excludes []plumbing.Hash
 		if !u.Remote.IsZero() {
-			if h, ok := r.peel(u.Remote); ok {
+			if h, ok := peelCommit(object, u.Remote); ok {
 				excludes = []plumbing.Hash{h}
 			}
 		}
 		if excludes == nil {
 			if !remotesLoaded {
-				remotes, remotesLoaded = r.remoteTips(), true
+				remotes, remotesLoaded = r.remoteTips(object), true
 			}
 			excludes = remotes
 		}
-		cs, err := r.goGitWalk(ctx, []plumbing.Hash{commit}, excludes, missing, nil)
+		cs, err := walk(ctx, []plumbing.Hash{commit}, excludes, missing, nil)
 		if err != nil {
 			return nil, st, err
 		}
@@ -208,7 +240,7 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 			}
 			jobs = append(jobs, fileJob{path: ch.path, blob: ch.blob, olds: ch.olds})
 		}
-		fs = append(fs, scanDiffs(ctx, o, jobs, &st, r.readBlob)...)
+		fs = append(fs, scanDiffs(ctx, o, jobs, &st, read)...)
 		for _, f := range fs {
 			if f.AllowedIn(c.hash.String()) {
 				continue // an imported allowlist's commits
@@ -287,7 +319,7 @@ func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string,
 }
 
 // remoteTips returns the commits of the remote-tracking refs.
-func (r *Repo) remoteTips() []plumbing.Hash {
+func (r *Repo) remoteTips(object objectReader) []plumbing.Hash {
 	it, err := r.r.Storer.IterReferences()
 	if err != nil {
 		return nil
@@ -295,7 +327,7 @@ func (r *Repo) remoteTips() []plumbing.Hash {
 	var out []plumbing.Hash
 	_ = it.ForEach(func(ref *plumbing.Reference) error {
 		if ref.Type() == plumbing.HashReference && strings.HasPrefix(ref.Name().String(), "refs/remotes/") {
-			if h, ok := r.peel(ref.Hash()); ok {
+			if h, ok := peelCommit(object, ref.Hash()); ok {
 				out = append(out, h)
 			}
 		}

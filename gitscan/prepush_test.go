@@ -3,23 +3,43 @@ package gitscan
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
 
 const zero = "0000000000000000000000000000000000000000"
 
+// prePush scans a push through each backend: both must read it, and
+// find the same.
 func prePush(t *testing.T, dir, input string) []string {
 	t.Helper()
 	ups, err := ParsePushUpdates(strings.NewReader(input))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, _, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t)}, ups)
-	if err != nil {
-		t.Fatal(err)
+	var got [][]string
+	var stats []Stats
+	for _, be := range []string{"go-git", "git"} {
+		fs, st, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t), Backend: be}, ups)
+		if err != nil {
+			t.Fatalf("%s: %v", be, err)
+		}
+		if st.Backend != be {
+			t.Fatalf("the push was read through %q, want %q", st.Backend, be)
+		}
+		got, stats = append(got, where(fs)), append(stats, st)
 	}
-	return where(fs)
+	if !slices.Equal(got[0], got[1]) {
+		t.Fatalf("go-git found %v, git %v", got[0], got[1])
+	}
+	stats[0].Backend, stats[1].Backend = "", ""
+	if !reflect.DeepEqual(stats[0], stats[1]) {
+		t.Fatalf("go-git's stats %+v, git's %+v", stats[0], stats[1])
+	}
+	return got[1]
 }
 
 func TestPrePush(t *testing.T) {
@@ -82,10 +102,12 @@ func TestPrePushTags(t *testing.T) {
 	wantWhere(t, got, base[:7]+" refs/tags/msgtag:1")
 
 	ups, _ := ParsePushUpdates(strings.NewReader("refs/tags/x 1111111111111111111111111111111111111111 refs/tags/x " + zero + "\n"))
-	_, _, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t)}, ups)
-	var oe *ObjectError
-	if !errors.As(err, &oe) || oe.Corrupt {
-		t.Fatalf("missing pushed object: err = %v, want a missing *ObjectError", err)
+	for _, be := range []string{"go-git", "git", ""} {
+		_, _, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t), Backend: be}, ups)
+		var oe *ObjectError
+		if !errors.As(err, &oe) || oe.Corrupt {
+			t.Fatalf("%q: missing pushed object: err = %v, want a missing *ObjectError", be, err)
+		}
 	}
 }
 
@@ -138,4 +160,42 @@ func TestFrameworkUpdates(t *testing.T) {
 			t.Fatalf("%+v: err = %v, want ErrNoPushRange", p, err)
 		}
 	}
+}
+
+// TestPrePushBackendsAgree: merges, notes and a shallow clone's boundary
+// read the same through git as through go-git (prePush compares them).
+func TestPrePushBackendsAgree(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	base := commitAll(t, dir, "base")
+	run(t, dir, "update-ref", "refs/remotes/origin/main", base)
+	run(t, dir, "checkout", "-q", "-b", "side")
+	write(t, dir, "side.txt", "s = \""+key()+"\"\n")
+	side := commitAll(t, dir, "side")
+	run(t, dir, "checkout", "-q", "main")
+	write(t, dir, "main.txt", "m = \""+key()+"\"\n")
+	main := commitAll(t, dir, "main")
+	// A merge that resolves a conflict-free merge with a key of its own.
+	run(t, dir, "merge", "-q", "--no-commit", "--no-ff", "side")
+	write(t, dir, "merge.txt", "k = \""+key()+"\"\n")
+	run(t, dir, "add", "merge.txt")
+	run(t, dir, "commit", "-q", "-m", "merge")
+	merge := run(t, dir, "rev-parse", "HEAD")
+	got := prePush(t, dir, "refs/heads/main "+merge+" refs/heads/main "+base+"\n")
+	wantWhere(t, got, main[:7]+" main.txt:1", side[:7]+" side.txt:1", merge[:7]+" merge.txt:1")
+
+	// Notes: a key in a note is reported under the notes ref, for the
+	// commit it annotates.
+	run(t, dir, "notes", "add", "-m", "n = \""+key()+"\"", merge)
+	notes := run(t, dir, "rev-parse", "refs/notes/commits")
+	got = prePush(t, dir, "refs/notes/commits "+notes+" refs/notes/commits "+zero+"\n")
+	wantWhere(t, got, merge[:7]+" refs/notes/commits:1")
+
+	// A shallow clone: the boundary's parents are missing by design.
+	clone := filepath.Join(t.TempDir(), "clone")
+	run(t, dir, "clone", "-q", "--depth=1", "file://"+dir, clone)
+	write(t, clone, "c.txt", "c = \""+key()+"\"\n")
+	c := commitAll(t, clone, "in the clone")
+	got = prePush(t, clone, "refs/heads/topic "+c+" refs/heads/topic "+zero+"\n")
+	wantWhere(t, got, c[:7]+" c.txt:1")
 }

@@ -54,12 +54,25 @@ type peeled struct {
 	kind   plumbing.ObjectType // commit, tree or blob
 }
 
+// objectReader reads an object: go-git's storage, or git's ([batch]).
+type objectReader func(plumbing.Hash) (plumbing.EncodedObject, error)
+
+// goGitObject is the objectReader of go-git's storage.
+func (r *Repo) goGitObject(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	return r.r.Storer.EncodedObject(plumbing.AnyObject, h)
+}
+
 // peelObject follows annotated tags from h to a commit, tree or blob. An
 // object on the way that cannot be read is an [*ObjectError] about what.
 func (r *Repo) peelObject(what string, h plumbing.Hash) (peeled, error) {
+	return peelWith(r.goGitObject, what, h)
+}
+
+// peelWith is peelObject reading through read.
+func peelWith(read objectReader, what string, h plumbing.Hash) (peeled, error) {
 	var p peeled
 	for i := 0; i < 32; i++ {
-		o, err := r.r.Storer.EncodedObject(plumbing.AnyObject, h)
+		o, err := read(h)
 		if err != nil {
 			return p, objectError(what, h, err)
 		}
@@ -67,7 +80,7 @@ func (r *Repo) peelObject(what string, h plumbing.Hash) (peeled, error) {
 			p.target, p.kind = h, o.Type()
 			return p, nil
 		}
-		t, err := object.DecodeTag(r.r.Storer, o)
+		t, err := object.DecodeTag(nil, o)
 		if err != nil {
 			return p, &ObjectError{What: what, Hash: h, Corrupt: true, Err: err}
 		}
@@ -81,8 +94,11 @@ func (r *Repo) peelObject(what string, h plumbing.Hash) (peeled, error) {
 }
 
 // peel follows annotated tags to a commit.
-func (r *Repo) peel(h plumbing.Hash) (plumbing.Hash, bool) {
-	p, err := r.peelObject("", h)
+func (r *Repo) peel(h plumbing.Hash) (plumbing.Hash, bool) { return peelCommit(r.goGitObject, h) }
+
+// peelCommit is peel reading through read.
+func peelCommit(read objectReader, h plumbing.Hash) (plumbing.Hash, bool) {
+	p, err := peelWith(read, "", h)
 	return p.target, err == nil && p.kind == plumbing.CommitObject
 }
 

@@ -31,7 +31,7 @@ func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats,
 	if o.early != nil {
 		defer o.early.close() // when go-git reads after all
 	}
-	g, err := r.stagedBackend(o.Backend)
+	g, err := r.hookBackend(o.Backend)
 	switch {
 	case err != nil:
 		return nil, Stats{Backend: o.Backend}, err
@@ -47,9 +47,9 @@ func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats,
 	return r.stagedGoGit(ctx, o)
 }
 
-// stagedBackend is the git a staged scan reads through, or nil when
-// go-git reads it (see Staged).
-func (r *Repo) stagedBackend(backend string) (*gitBackend, error) {
+// hookBackend is the git a hook's scan (staged, or a push) reads
+// through, or nil when go-git reads it (see Staged).
+func (r *Repo) hookBackend(backend string) (*gitBackend, error) {
 	switch backend {
 	case "go-git":
 		return nil, nil
@@ -103,7 +103,7 @@ func StartStaged(ctx context.Context, dir string, getenv func(string) string) *E
 		return nil
 	}
 	e := &Early{dir: dir, indexFile: getenv("GIT_INDEX_FILE"), backend: getenv("LEAKGUARD_GIT_BACKEND"), repo: repo}
-	if g, err := repo.stagedBackend(e.backend); err == nil && g != nil {
+	if g, err := repo.hookBackend(e.backend); err == nil && g != nil {
 		e.run, _ = repo.startStaged(ctx, e.indexFile, g)
 	}
 	if e.run == nil {

@@ -300,7 +300,7 @@ func TestStagedBackendsAgree(t *testing.T) {
 		st    Stats
 	}
 	res := map[string]result{}
-	for _, be := range stagedBackends {
+	for _, be := range hookBackends {
 		fs, st, err := open(t, dir).Staged(t.Context(), Options{Detector: detector(t), Backend: be, MaxSize: 4096})
 		if err != nil {
 			t.Fatalf("%s: %v", be, err)
