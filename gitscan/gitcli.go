@@ -585,11 +585,13 @@ func (b *batch) blob(h plumbing.Hash, max int64) ([]byte, bool, error) {
 }
 
 // encoded is an [objectReader]: an annotated tag with its content (the
-// one kind peelObject decodes), anything else with its type only.
+// one kind peelWith decodes), anything else with its type only. What
+// git cannot read, go-git reads: cat-file says "missing" of a corrupt
+// object too, and go-git tells the two apart ([ObjectError.Corrupt]).
 func (b *batch) encoded(h plumbing.Hash) (plumbing.EncodedObject, error) {
 	typ, body, err := b.object(h, func(typ string, _ int64) bool { return typ == "tag" })
 	if err != nil {
-		return nil, err
+		return b.g.r.goGitObject(h)
 	}
 	t, err := plumbing.ParseObjectType(typ)
 	if err != nil {

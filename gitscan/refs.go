@@ -62,13 +62,9 @@ func (r *Repo) goGitObject(h plumbing.Hash) (plumbing.EncodedObject, error) {
 	return r.r.Storer.EncodedObject(plumbing.AnyObject, h)
 }
 
-// peelObject follows annotated tags from h to a commit, tree or blob. An
-// object on the way that cannot be read is an [*ObjectError] about what.
-func (r *Repo) peelObject(what string, h plumbing.Hash) (peeled, error) {
-	return peelWith(r.goGitObject, what, h)
-}
-
-// peelWith is peelObject reading through read.
+// peelWith follows annotated tags from h to a commit, tree or blob,
+// reading through read. An object on the way that cannot be read is an
+// [*ObjectError] about what.
 func peelWith(read objectReader, what string, h plumbing.Hash) (peeled, error) {
 	var p peeled
 	for i := 0; i < 32; i++ {
@@ -192,7 +188,7 @@ type refTag struct {
 
 // refSelection is a whole-repository scan's selection: every ref
 // [scannedRef] names. A ref whose object cannot be read is an error.
-func (r *Repo) refSelection(all bool) (selection, error) {
+func (r *Repo) refSelection(all bool, object objectReader) (selection, error) {
 	s := selection{notes: map[plumbing.Hash]string{}}
 	refs, err := r.historyRefs(all || r.isMirror())
 	if err != nil {
@@ -201,7 +197,7 @@ func (r *Repo) refSelection(all bool) (selection, error) {
 	dup := map[plumbing.Hash]bool{}
 	tagSeen := map[plumbing.Hash]bool{}
 	for _, rf := range refs {
-		p, err := r.peelObject("ref "+rf.name, rf.h)
+		p, err := peelWith(object, "ref "+rf.name, rf.h)
 		if err != nil {
 			return s, err
 		}
