@@ -128,7 +128,7 @@ given. Accept one at a time with 'leakguard ignore FINGERPRINT'.`,
 			if err != nil {
 				return &Error{Code: ExitUsage, Err: err, Hint: "pass an existing directory"}
 			}
-			out := f.output
+			out := f.under(e, f.output)
 			if out == "" {
 				out = accept.DefaultFile(e.repoRoot, e.anchor)
 			}

@@ -115,3 +115,25 @@ func TestRelativePathsUnderChdir(t *testing.T) {
 		t.Errorf("without -C, -o is relative to the working directory: %v", err)
 	}
 }
+
+// The ignore file a command writes with -C DIR --ignore-file NAME is the
+// one a scan with the same flags reads, and baseline -o NAME writes it
+// there too: relative to DIR, as -c and -o are.
+func TestIgnoreFileUnderChdir(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	pw := weakPassword()
+	dir := keyedRepo(t, pw)
+	t.Chdir(t.TempDir())
+	if code, _, errs := runCLI(t, "", "baseline", "-C", dir, "-o", "accepted.txt"); code != ExitClean {
+		t.Fatalf("baseline -o: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "accepted.txt")); err != nil {
+		t.Errorf("baseline -C DIR -o NAME did not write DIR/NAME: %v", err)
+		if err := os.Rename("accepted.txt", filepath.Join(dir, "accepted.txt")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := runCLI(t, "", "scan", "-C", dir, "--ignore-file", "accepted.txt", "."); code != ExitClean {
+		t.Errorf("scan -C DIR --ignore-file NAME: exit %d, want 0 (DIR/NAME hides the finding)\n%s", code, errs)
+	}
+}

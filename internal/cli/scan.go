@@ -144,7 +144,7 @@ func (f *scanFlags) resolve(s *IO, withIgnore bool, paths ...string) (*env, erro
 		return nil, usageErr("use text, json or sarif", "--format: unknown format %q", f.format)
 	}
 	if withIgnore {
-		ig, err := site.LoadIgnores(f.ignoreFile, config.GitleaksRuleIDs, s.warner(f.quiet))
+		ig, err := site.LoadIgnores(f.under(e, f.ignoreFile), config.GitleaksRuleIDs, s.warner(f.quiet))
 		if err != nil {
 			return nil, err
 		}
