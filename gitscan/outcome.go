@@ -33,9 +33,9 @@ type Outcome struct {
 	// PATH: REASON"): the hook fails on them, so they are said even when
 	// nothing else is.
 	Unscanned []string
-	// Err is an incomplete scan that found nothing: files a hook did not
-	// read, or objects missing under strict. It carries a hint; nil
-	// otherwise.
+	// Err is an incomplete scan that found nothing at --fail-on or above
+	// (findings below it do not pass it): files a hook did not read, or
+	// objects missing under strict. It carries a hint; nil otherwise.
 	Err error
 	// Below says how many findings are reported but below --fail-on, or
 	// "" when none are.
@@ -57,7 +57,7 @@ func (r *Result) Outcome(failOn scanner.FailOn, strict bool) Outcome {
 		}
 	}
 	switch {
-	case len(r.Findings) > 0:
+	case len(o.Failing) > 0: // a leak comes first
 	case len(o.Unscanned) > 0:
 		o.Err = hint.Errorf("scan them with a larger limit (--max-size 50MiB, or [scan] max_size in leakguard.toml), or exclude their paths ([allowlist] paths in leakguard.toml)",
 			"%s not scanned: this hook does not pass what it cannot read", english.Count(len(o.Unscanned), "file"))

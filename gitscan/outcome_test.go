@@ -51,6 +51,11 @@ func TestOutcomeOfAScan(t *testing.T) {
 	if o := missing.Outcome(failOn(t, "medium"), true); o.Err != nil || len(o.Failing) != 1 {
 		t.Fatalf("findings and missing objects: %+v", o)
 	}
+	// Findings below --fail-on fail nothing: the scan is still incomplete.
+	missing.Findings = fs[:1]
+	if o := missing.Outcome(failOn(t, "medium"), true); o.Err == nil || len(o.Failing) != 0 {
+		t.Fatalf("a finding below --fail-on passed an incomplete --strict scan: %+v", o)
+	}
 }
 
 // A hook blocks on failing findings, passes quietly, and fails closed on
@@ -81,6 +86,14 @@ func TestOutcomeOfAHook(t *testing.T) {
 	}
 	if o := (&Result{Hook: true, Stats: Stats{Unscanned: big}, Findings: low}).Outcome(failOn(t, "low"), false); o.Err != nil || len(o.Unscanned) != 2 || !o.Block {
 		t.Fatalf("unscanned beside findings: %+v", o)
+	}
+	// Beside findings below --fail-on, nothing blocks: the files it could
+	// not read still fail the hook.
+	if o := (&Result{Hook: true, Stats: Stats{Unscanned: big}, Findings: low}).Outcome(failOn(t, "medium"), false); o.Err == nil || o.Block {
+		t.Fatalf("a hook passed unread files beside a finding below --fail-on: %+v", o)
+	}
+	if o := (&Result{Hook: true, Stats: Stats{Missing: 1}, Findings: low}).Outcome(failOn(t, "medium"), false); o.Err == nil {
+		t.Fatalf("a hook passed a missing object beside a finding below --fail-on: %+v", o)
 	}
 	// A scan that is not a hook's warns about such files instead (word).
 	if o := (&Result{Stats: Stats{Unscanned: big}}).Outcome(failOn(t, "medium"), false); o.Err != nil || len(o.Unscanned) != 0 {
