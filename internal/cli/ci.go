@@ -162,13 +162,13 @@ func ciOutcome(s *IO, f *ciFlags, res *scanResult, remErr error) error {
 		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("remediation incomplete: %w", remErr),
 			Hint: "fix the cause and run 'leakguard remediate' again (it extends the open incidents)"}
 	}
-	if f.scan.strict && res.Missing > 0 {
-		return &Error{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %s missing", english.Count(res.Missing, "object")),
-			Hint: "fetch the missing objects (a full clone) or drop --strict"}
-	}
 	failOn, _ := scanner.ParseFailOn(f.failOn)
-	if len(failOn.Failing(res.Findings)) > 0 {
+	o := res.Outcome(failOn, f.scan.strict) // a leak comes first
+	if len(o.Failing) > 0 {
 		return &Error{Code: ExitFindings, Err: errSilent}
+	}
+	if o.Err != nil {
+		return o.Err // --strict: objects missing
 	}
 	if len(res.Findings) > 0 {
 		fmt.Fprintf(s.Err, "leakguard: --fail-on %s: exiting 0 with %s\n", f.failOn, english.Count(len(res.Findings), "finding"))

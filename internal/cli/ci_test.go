@@ -540,3 +540,32 @@ func TestCIPushEdgeCases(t *testing.T) {
 		t.Fatalf("release: exit %d\n%s", cr.code, cr.stdout)
 	}
 }
+
+// TestCIStrictMissingObjects: under --strict a blob that cannot be read
+// makes the run incomplete (exit 3), unless a leak was found: a leak
+// comes first (exit 1), as for scan.
+func TestCIStrictMissingObjects(t *testing.T) {
+	r := newCIRepo(t)
+	gitT(t, r.dir, "checkout", "-q", "-b", "strict", r.sha["c3"])
+	r.commit("m1", "gone.txt", "a blob that goes missing\n")
+	blob := gitT(t, r.dir, "rev-parse", "HEAD:gone.txt")
+	r.commit("m2", "leak.txt", "token = \""+r.key("m2")+"\"\n")
+	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err) // a loose object: the test repository is never packed
+	}
+
+	push := func(before, after string) map[string]string {
+		return r.event("push", pushPayload("refs/heads/strict", r.sha[before], r.sha[after], false))
+	}
+	if cr := r.run(push("c3", "m1")); cr.code != ExitClean {
+		t.Fatalf("without --strict: exit %d\n%s", cr.code, cr.stderr)
+	}
+	cr := r.run(push("c3", "m1"), "--strict")
+	if cr.code != ExitIncomplete || !strings.Contains(cr.stderr, "scan incomplete: 1 object missing") {
+		t.Fatalf("--strict, a missing blob: exit %d\n%s", cr.code, cr.stderr)
+	}
+	cr = r.run(push("c3", "m2"), "--strict")
+	if cr.code != ExitFindings || !strings.Contains(cr.stdout, "leak.txt:1:") {
+		t.Fatalf("--strict, a missing blob and a leak: exit %d, want %d\n%s\n%s", cr.code, ExitFindings, cr.stdout, cr.stderr)
+	}
+}
