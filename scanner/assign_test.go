@@ -145,7 +145,7 @@ func TestMinConfidence(t *testing.T) {
 	}
 	text := []byte("password = \"" + rev("retnuh") + "\"\napi_token = \"" + rules.RandString(32, "alnum") + "7Q\"\n")
 	all := NewDetector(Options{Rules: rs}).Detect(Fragment{Path: "src/app.py", Content: text})
-	if CountAtLeast(all, rules.Low) != 2 || CountAtLeast(all, DefaultFailOn) != 1 {
+	if countAtLeast(all, rules.Low) != 2 || countAtLeast(all, DefaultFailOn) != 1 {
 		t.Fatalf("want one low and one medium finding, got %d", len(all))
 	}
 	med := NewDetector(Options{Rules: rs, MinConfidence: rules.Medium}).Detect(Fragment{Path: "src/app.py", Content: text})

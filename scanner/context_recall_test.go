@@ -18,7 +18,7 @@ func TestBasicCredentialsAndJWKPrivateMembers(t *testing.T) {
 	for _, c := range found {
 		text := expandLabelled(t, 0, c.tmpl)
 		fs := d.Detect(Fragment{Path: c.path, Content: []byte(text)})
-		if CountAtLeast(fs, DefaultFailOn) == 0 {
+		if countAtLeast(fs, DefaultFailOn) == 0 {
 			t.Errorf("%s: not found at medium or above: %.90q", c.path, c.tmpl)
 		}
 	}
@@ -32,7 +32,7 @@ func TestBasicCredentialsAndJWKPrivateMembers(t *testing.T) {
 	}
 	for _, c := range clean {
 		text := expandLabelled(t, 0, c.tmpl)
-		if fs := d.Detect(Fragment{Path: c.path, Content: []byte(text)}); CountAtLeast(fs, DefaultFailOn) > 0 {
+		if fs := d.Detect(Fragment{Path: c.path, Content: []byte(text)}); countAtLeast(fs, DefaultFailOn) > 0 {
 			t.Errorf("%s: reported %s: %.90q", c.path, fs[0].RuleID, c.tmpl)
 		}
 	}

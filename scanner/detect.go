@@ -42,17 +42,6 @@ type Options struct {
 // store. Low findings (generic evidence) are reported, not blocking.
 const DefaultFailOn = rules.Medium
 
-// CountAtLeast counts the findings at min confidence or above.
-func CountAtLeast(fs []Finding, min rules.Confidence) int {
-	n := 0
-	for i := range fs {
-		if fs[i].Confidence.AtLeast(min) {
-			n++
-		}
-	}
-	return n
-}
-
 // Detector finds secrets in content. It is safe for concurrent use.
 type Detector struct {
 	rules     []*rules.Rule

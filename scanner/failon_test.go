@@ -42,3 +42,14 @@ func TestFailOn(t *testing.T) {
 		t.Fatalf("severe: %v (%q)", err, hint.Of(err))
 	}
 }
+
+// countAtLeast counts the findings at min confidence or above.
+func countAtLeast(fs []Finding, min rules.Confidence) int {
+	n := 0
+	for i := range fs {
+		if fs[i].Confidence.AtLeast(min) {
+			n++
+		}
+	}
+	return n
+}

@@ -117,7 +117,7 @@ func TestLabelledCorpus(t *testing.T) {
 			}
 		}
 		tally(all, len(fs) > 0)
-		tally(failing, CountAtLeast(fs, DefaultFailOn) > 0)
+		tally(failing, countAtLeast(fs, DefaultFailOn) > 0)
 		if e.positive && len(fs) == 0 {
 			t.Logf("missed: %s %s %.80q", e.category, e.path, e.text)
 		}
