@@ -589,9 +589,21 @@ func (b *batch) blob(h plumbing.Hash, max int64) ([]byte, bool, error) {
 // git cannot read, go-git reads: cat-file says "missing" of a corrupt
 // object too, and go-git tells the two apart ([ObjectError.Corrupt]).
 func (b *batch) encoded(h plumbing.Hash) (plumbing.EncodedObject, error) {
-	typ, body, err := b.object(h, func(typ string, _ int64) bool { return typ == "tag" })
+	o, err := b.typed(h)
 	if err != nil {
 		return b.g.r.goGitObject(h)
+	}
+	return o, nil
+}
+
+// typed is encoded without go-git: for peelCommit, to which a corrupt
+// object is as good as a missing one (a remote's sha the repository may
+// not have), and which would otherwise load go-git's pack indexes for
+// nothing.
+func (b *batch) typed(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	typ, body, err := b.object(h, func(typ string, _ int64) bool { return typ == "tag" })
+	if err != nil {
+		return nil, err
 	}
 	t, err := plumbing.ParseObjectType(typ)
 	if err != nil {

@@ -153,12 +153,13 @@ func (r *Repo) PrePush(ctx context.Context, o Options, updates []PushUpdate) ([]
 // prePush scans a push through g, or go-git when g is nil.
 func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *gitBackend) ([]scanner.Finding, Stats, error) {
 	st := Stats{Backend: "go-git"}
-	walk, read, object := r.goGitWalk, blobReader(r.readBlob), objectReader(r.goGitObject)
+	walk, read := r.goGitWalk, blobReader(r.readBlob)
+	object, remote := objectReader(r.goGitObject), objectReader(r.goGitObject)
 	if g != nil {
 		st.Backend = "git"
 		b := g.batch(ctx)
 		defer b.close()
-		walk, read, object = g.walk, b.blob, b.encoded
+		walk, read, object, remote = g.walk, b.blob, b.encoded, b.typed
 	}
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
@@ -198,13 +199,13 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 		}
 		var excludes []plumbing.Hash
 		if !u.Remote.IsZero() {
-			if h, ok := peelCommit(object, u.Remote); ok {
+			if h, ok := peelCommit(remote, u.Remote); ok {
 				excludes = []plumbing.Hash{h}
 			}
 		}
 		if excludes == nil {
 			if !remotesLoaded {
-				remotes, remotesLoaded = r.remoteTips(object), true
+				remotes, remotesLoaded = r.remoteTips(remote), true
 			}
 			excludes = remotes
 		}
