@@ -514,57 +514,128 @@ func (b *batch) close() {
 // says so (else it is skipped: nil). It returns plumbing.ErrObjectNotFound
 // when git has no object h.
 func (b *batch) object(h plumbing.Hash, keep func(typ string, size int64) bool) (string, []byte, error) {
-	if b.err != nil {
-		return "", nil, b.err
+	if err := b.start(); err != nil {
+		return "", nil, err
 	}
-	if b.c == nil {
-		if b.c, b.err = b.g.startCatFile(b.ctx); b.err != nil {
-			return "", nil, b.err
-		}
-		b.w, b.rd = bufio.NewWriter(b.c.stdin), bufio.NewReaderSize(b.c.stdout, 64<<10)
+	b.ask(h)
+	if err := b.w.Flush(); err != nil {
+		return "", nil, b.fail(fmt.Errorf("git cat-file: %w", err))
 	}
-	typ, body, err := b.next(h, keep)
+	typ, _, body, err := b.answer(h, keep)
 	if err != nil && !errors.Is(err, plumbing.ErrObjectNotFound) {
-		if oe := gitObjectError("git cat-file", b.c.stderr.String()); oe != nil {
-			err = oe
-		}
-		b.err = err
+		err = b.fail(err)
 	}
 	return typ, body, err
 }
 
-func (b *batch) next(h plumbing.Hash, keep func(typ string, size int64) bool) (string, []byte, error) {
+// start starts cat-file unless it runs, or has failed.
+func (b *batch) start() error {
+	if b.err == nil && b.c == nil {
+		if b.c, b.err = b.g.startCatFile(b.ctx); b.err == nil {
+			b.w, b.rd = bufio.NewWriter(b.c.stdin), bufio.NewReaderSize(b.c.stdout, 64<<10)
+		}
+	}
+	return b.err
+}
+
+// fail records that cat-file failed with err (git's own words when it
+// said what it could not read), for every later read.
+func (b *batch) fail(err error) error {
+	if oe := gitObjectError("git cat-file", b.c.stderr.String()); oe != nil {
+		err = oe
+	}
+	b.err = err
+	return err
+}
+
+// ask requests h (buffered: Flush sends it).
+func (b *batch) ask(h plumbing.Hash) {
 	b.w.WriteString(h.String())
 	b.w.WriteByte('\n')
-	if err := b.w.Flush(); err != nil {
-		return "", nil, fmt.Errorf("git cat-file: %w", err)
-	}
+}
+
+// answer reads git's answer for h: its type and size, and its content
+// when keep says so (else it is skipped: nil).
+func (b *batch) answer(h plumbing.Hash, keep func(typ string, size int64) bool) (string, int64, []byte, error) {
 	line, err := b.rd.ReadString('\n')
 	if err != nil {
-		return "", nil, fmt.Errorf("git cat-file: truncated output")
+		return "", 0, nil, fmt.Errorf("git cat-file: truncated output")
 	}
 	fs := strings.Fields(line)
-	if len(fs) == 2 && fs[1] == "missing" {
-		return "", nil, plumbing.ErrObjectNotFound
+	if len(fs) == 2 && fs[1] == "missing" && fs[0] == h.String() {
+		return "", 0, nil, plumbing.ErrObjectNotFound
 	}
 	var size int64
 	if len(fs) == 3 {
 		size, err = strconv.ParseInt(fs[2], 10, 64)
 	}
 	if len(fs) != 3 || err != nil || size < 0 || fs[0] != h.String() {
-		return "", nil, fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
+		return "", 0, nil, fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
 	}
 	if !keep(fs[1], size) {
 		if _, err := b.rd.Discard(int(size) + 1); err != nil {
-			return "", nil, fmt.Errorf("git cat-file: %w", err)
+			return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
 		}
-		return fs[1], nil, nil
+		return fs[1], size, nil, nil
 	}
 	body := make([]byte, size+1)
 	if _, err := io.ReadFull(b.rd, body); err != nil {
-		return "", nil, fmt.Errorf("git cat-file: %w", err)
+		return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
 	}
-	return fs[1], body[:size], nil
+	return fs[1], size, body[:size], nil
+}
+
+// fetched is a blob read ahead ([batch.blobs]), as a [blobReader]
+// returns it.
+type fetched struct {
+	b    []byte
+	skip bool
+	err  error
+}
+
+// blobs reads hs ahead, in one request: the blobs, up to budget bytes of
+// them, and what a blobReader says of the others (over max: skip; not a
+// blob or missing: plumbing.ErrObjectNotFound). What the budget leaves
+// out is not in the map (read it with blob). An error that stops
+// cat-file is returned with what was read before it, and fails every
+// later read.
+func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]fetched, error) {
+	out := make(map[plumbing.Hash]fetched, len(hs))
+	if err := b.start(); err != nil {
+		return out, err
+	}
+	// The requests go from their own goroutine: cat-file stops reading
+	// them while its answers wait to be read.
+	sent := make(chan error, 1)
+	go func() {
+		for _, h := range hs {
+			b.ask(h)
+		}
+		sent <- b.w.Flush()
+	}()
+	var kept int64
+	for _, h := range hs {
+		typ, size, body, err := b.answer(h, func(typ string, size int64) bool {
+			return typ == "blob" && size <= max && kept+size <= budget
+		})
+		switch {
+		case errors.Is(err, plumbing.ErrObjectNotFound) || (err == nil && typ != "blob"):
+			out[h] = fetched{err: plumbing.ErrObjectNotFound}
+		case err != nil:
+			b.c.cancel() // the requests may wait on a pipe no one reads
+			<-sent
+			return out, b.fail(err)
+		case size > max:
+			out[h] = fetched{skip: true}
+		case body != nil:
+			kept += size
+			out[h] = fetched{b: body}
+		}
+	}
+	if err := <-sent; err != nil {
+		return out, b.fail(fmt.Errorf("git cat-file: %w", err))
+	}
+	return out, nil
 }
 
 // blob is a [blobReader]: what is not a blob is missing.

@@ -155,11 +155,12 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 	st := Stats{Backend: "go-git"}
 	walk, read := r.goGitWalk, blobReader(r.readBlob)
 	object, remote := objectReader(r.goGitObject), objectReader(r.goGitObject)
+	var b *batch
 	if g != nil {
 		st.Backend = "git"
-		b := g.batch(ctx)
+		b = g.batch(ctx)
 		defer b.close()
-		walk, read, object, remote = g.walk, b.blob, b.encoded, b.typed
+		walk, object, remote = g.walk, b.encoded, b.typed
 	}
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
@@ -226,22 +227,40 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 	}
 	all = topoOrder(all, tips)
 	st.Commits = len(all)
-	for _, c := range all {
+	jobs := make([][]fileJob, len(all))
+	for i, c := range all {
+		for _, ch := range c.changes {
+			if c.introduces(ch) {
+				jobs[i] = append(jobs[i], fileJob{path: ch.path, blob: ch.blob, olds: ch.olds})
+			}
+		}
+	}
+	var ahead map[plumbing.Hash]fetched
+	next := 0 // the first commit whose blobs are not read ahead
+	if b != nil {
+		read = func(h plumbing.Hash, max int64) ([]byte, bool, error) {
+			if f, ok := ahead[h]; ok {
+				return f.b, f.skip, f.err
+			}
+			return b.blob(h, max)
+		}
+	}
+	for i, c := range all {
 		if err := ctx.Err(); err != nil {
 			return nil, st, err
+		}
+		if b != nil && i >= next {
+			// The blobs of this commit and the next ones, in one request
+			// to git rather than one round trip each.
+			clear(ahead) // the last batch's blobs go before the next's come
+			next = readAhead(jobs, i)
+			ahead, _ = b.blobs(aheadHashes(jobs[i:next]), o.maxSize(), aheadBytes) // a failure fails the reads
 		}
 		var fs []scanner.Finding
 		inMessage := o.Detector.Detect(scanner.Fragment{Content: []byte(c.message)})
 		subject := redactedSubject(c.message, inMessage)
 		fs = append(fs, inMessage...)
-		var jobs []fileJob
-		for _, ch := range c.changes {
-			if !c.introduces(ch) {
-				continue
-			}
-			jobs = append(jobs, fileJob{path: ch.path, blob: ch.blob, olds: ch.olds})
-		}
-		fs = append(fs, scanDiffs(ctx, o, jobs, &st, read)...)
+		fs = append(fs, scanDiffs(ctx, o, jobs[i], &st, read)...)
 		for _, f := range fs {
 			if f.AllowedIn(c.hash.String()) {
 				continue // an imported allowlist's commits
@@ -317,6 +336,53 @@ func (r *Repo) scanObject(ctx context.Context, o Options, p peeled, name string,
 		}
 	}
 	return scanDiffs(ctx, o, jobs, st, r.readBlob), nil
+}
+
+// aheadBlobs and aheadBytes bound a push's read-ahead: the blobs asked
+// for at once, and the bytes of them kept (what is over is read again
+// when scanned).
+const (
+	aheadBlobs = 512
+	aheadBytes = 32 << 20
+)
+
+// readAhead returns the end of the commits, from i, whose blobs are read
+// ahead together: at least commit i, then while they want fewer than
+// aheadBlobs.
+func readAhead(jobs [][]fileJob, i int) int {
+	n, j := 0, i
+	for ; j < len(jobs); j++ {
+		m := 0
+		for _, jb := range jobs[j] {
+			m += 1 + len(jb.olds)
+		}
+		if j > i && n+m > aheadBlobs {
+			break
+		}
+		n += m
+	}
+	return j
+}
+
+// aheadHashes lists the blobs jobs read, once each.
+func aheadHashes(jobs [][]fileJob) []plumbing.Hash {
+	seen := map[plumbing.Hash]bool{plumbing.ZeroHash: true, emptyBlob: true}
+	var out []plumbing.Hash
+	add := func(h plumbing.Hash) {
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	for _, js := range jobs {
+		for _, j := range js {
+			add(j.blob)
+			for _, h := range j.olds {
+				add(h)
+			}
+		}
+	}
+	return out
 }
 
 // remoteTips returns the commits of the remote-tracking refs.

@@ -3,11 +3,14 @@ package gitscan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 const zero = "0000000000000000000000000000000000000000"
@@ -198,4 +201,72 @@ func TestPrePushBackendsAgree(t *testing.T) {
 	c := commitAll(t, clone, "in the clone")
 	got = prePush(t, clone, "refs/heads/topic "+c+" refs/heads/topic "+zero+"\n")
 	wantWhere(t, got, c[:7]+" c.txt:1")
+}
+
+// TestBatchBlobs: blobs read ahead in one request answer as blob would:
+// a blob, skip over max, missing for what is not a blob or not there,
+// nothing for what the budget leaves out (blob reads it after, in step).
+func TestBatchBlobs(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "aaaa\n")
+	write(t, dir, "big.txt", strings.Repeat("b", 100)+"\n")
+	write(t, dir, "c.txt", "cccc\n")
+	commitAll(t, dir, "files")
+	blob := func(p string) plumbing.Hash { return plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:"+p)) }
+	a, big, c := blob("a.txt"), blob("big.txt"), blob("c.txt")
+	tree := plumbing.NewHash(run(t, dir, "rev-parse", "HEAD^{tree}"))
+	gone := plumbing.NewHash("1111111111111111111111111111111111111111")
+	r := open(t, dir)
+	g, err := r.newGitBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.batch(t.Context())
+	defer b.close()
+	// max 50: big is skipped; budget 8: a (5 bytes) is kept, c (5 more) is not.
+	got, err := b.blobs([]plumbing.Hash{a, big, tree, gone, c}, 50, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := got[a]; !ok || string(f.b) != "aaaa\n" || f.skip || f.err != nil {
+		t.Errorf("a: %+v, %v", f, ok)
+	}
+	if f, ok := got[big]; !ok || !f.skip || f.b != nil {
+		t.Errorf("big: %+v, %v", f, ok)
+	}
+	for _, h := range []plumbing.Hash{tree, gone} {
+		if f, ok := got[h]; !ok || !errors.Is(f.err, plumbing.ErrObjectNotFound) {
+			t.Errorf("%s: %+v, %v", h, f, ok)
+		}
+	}
+	if f, ok := got[c]; ok {
+		t.Errorf("c, over the budget, was kept: %+v", f)
+	}
+	// The stream is in step: c reads one at a time after the batch.
+	if body, skip, err := b.blob(c, 50); string(body) != "cccc\n" || skip || err != nil {
+		t.Fatalf("c after the batch: %q %v %v", body, skip, err)
+	}
+}
+
+// TestPrePushReadAhead: a push of more blobs than one read-ahead holds
+// (aheadBlobs) finds through git what go-git finds (prePush compares).
+func TestPrePushReadAhead(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	base := commitAll(t, dir, "base")
+	var want []string
+	for c := 0; c < 3; c++ {
+		for i := 0; i < aheadBlobs/2+10; i++ {
+			write(t, dir, fmt.Sprintf("d%d/f%03d.txt", c, i), fmt.Sprintf("file %d %d\n", c, i))
+		}
+		write(t, dir, fmt.Sprintf("d%d/key.txt", c), "k = \""+key()+"\"\n")
+		h := commitAll(t, dir, fmt.Sprintf("batch %d", c))
+		want = append(want, h[:7]+fmt.Sprintf(" d%d/key.txt:1", c))
+	}
+	if n := readAhead([][]fileJob{make([]fileJob, aheadBlobs/2+11), make([]fileJob, aheadBlobs/2+11)}, 0); n != 1 {
+		t.Fatalf("readAhead took %d commits of more than aheadBlobs blobs, want 1", n)
+	}
+	head := run(t, dir, "rev-parse", "HEAD")
+	got := prePush(t, dir, "refs/heads/main "+head+" refs/heads/main "+base+"\n")
+	wantWhere(t, got, want...)
 }
