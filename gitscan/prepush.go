@@ -254,7 +254,7 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 			// to git rather than one round trip each.
 			clear(ahead) // the last batch's blobs go before the next's come
 			next = readAhead(jobs, i)
-			ahead, _ = b.blobs(aheadHashes(jobs[i:next]), o.maxSize(), aheadBytes) // a failure fails the reads
+			ahead, _ = b.blobs(jobBlobs(jobs[i:next]), o.maxSize(), aheadBytes) // a failure fails the reads
 		}
 		var fs []scanner.Finding
 		inMessage := o.Detector.Detect(scanner.Fragment{Content: []byte(c.message)})
@@ -364,8 +364,8 @@ func readAhead(jobs [][]fileJob, i int) int {
 	return j
 }
 
-// aheadHashes lists the blobs jobs read, once each.
-func aheadHashes(jobs [][]fileJob) []plumbing.Hash {
+// jobBlobs lists the blobs jobs read, once each (not the empty blob).
+func jobBlobs(jobs [][]fileJob) []plumbing.Hash {
 	seen := map[plumbing.Hash]bool{plumbing.ZeroHash: true, emptyBlob: true}
 	var out []plumbing.Hash
 	add := func(h plumbing.Hash) {

@@ -259,20 +259,7 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	}
 
 	// One cat-file for every blob the jobs read.
-	seen := map[plumbing.Hash]bool{emptyBlob: true, plumbing.ZeroHash: true}
-	var want []plumbing.Hash
-	add := func(h plumbing.Hash) {
-		if !seen[h] {
-			seen[h] = true
-			want = append(want, h)
-		}
-	}
-	for _, j := range jobs {
-		add(j.blob)
-		for _, h := range j.olds {
-			add(h)
-		}
-	}
+	want := jobBlobs([][]fileJob{jobs})
 	type blob struct {
 		b      []byte
 		status blobStatus
