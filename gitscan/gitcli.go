@@ -427,41 +427,20 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		c.stdin.Close()
 	}()
 	rd := bufio.NewReaderSize(c.stdout, 1<<20)
+	keep := func(typ string, size int64) bool { return typ == "blob" && size <= max }
 	perr := func() error {
-		for range want {
-			line, err := rd.ReadString('\n')
-			if err != nil {
-				return fmt.Errorf("git cat-file: truncated output")
+		for _, h := range want {
+			typ, _, body, err := readAnswer(rd, h, keep)
+			switch {
+			case errors.Is(err, plumbing.ErrObjectNotFound) || (err == nil && typ != "blob"):
+				fn(h, nil, blobMissing)
+			case err != nil:
+				return err
+			case body == nil: // over max
+				fn(h, nil, blobSkip)
+			default:
+				fn(h, body, blobOK)
 			}
-			fs := strings.Fields(line)
-			if len(fs) == 2 && fs[1] == "missing" {
-				fn(plumbing.NewHash(fs[0]), nil, blobMissing)
-				continue
-			}
-			if len(fs) != 3 {
-				return fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
-			}
-			h := plumbing.NewHash(fs[0])
-			size, err := strconv.ParseInt(fs[2], 10, 64)
-			if err != nil {
-				return fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
-			}
-			if fs[1] != "blob" || size > max {
-				if _, err := rd.Discard(int(size) + 1); err != nil {
-					return err
-				}
-				if fs[1] != "blob" {
-					fn(h, nil, blobMissing)
-				} else {
-					fn(h, nil, blobSkip)
-				}
-				continue
-			}
-			b := make([]byte, size+1)
-			if _, err := io.ReadFull(rd, b); err != nil {
-				return fmt.Errorf("git cat-file: %w", err)
-			}
-			fn(h, b[:size], blobOK)
 		}
 		return nil
 	}()
@@ -554,32 +533,38 @@ func (b *batch) ask(h plumbing.Hash) {
 	b.w.WriteByte('\n')
 }
 
-// answer reads git's answer for h: its type and size, and its content
-// when keep says so (else it is skipped: nil).
+// answer reads git's answer for h (readAnswer).
 func (b *batch) answer(h plumbing.Hash, keep func(typ string, size int64) bool) (string, int64, []byte, error) {
-	line, err := b.rd.ReadString('\n')
+	return readAnswer(b.rd, h, keep)
+}
+
+// readAnswer reads the answer of 'git cat-file --batch' for h from rd: its
+// type and size, and its content when keep says so (else it is skipped:
+// nil); plumbing.ErrObjectNotFound when git has no object h.
+func readAnswer(rd *bufio.Reader, h plumbing.Hash, keep func(typ string, size int64) bool) (string, int64, []byte, error) {
+	line, err := rd.ReadString('\n')
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("git cat-file: truncated output")
 	}
-	fs := strings.Fields(line)
-	if len(fs) == 2 && fs[1] == "missing" && fs[0] == h.String() {
+	fs, id := strings.Fields(line), h.String()
+	if len(fs) == 2 && fs[1] == "missing" && fs[0] == id {
 		return "", 0, nil, plumbing.ErrObjectNotFound
 	}
 	var size int64
 	if len(fs) == 3 {
 		size, err = strconv.ParseInt(fs[2], 10, 64)
 	}
-	if len(fs) != 3 || err != nil || size < 0 || fs[0] != h.String() {
+	if len(fs) != 3 || err != nil || size < 0 || fs[0] != id {
 		return "", 0, nil, fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
 	}
 	if !keep(fs[1], size) {
-		if _, err := b.rd.Discard(int(size) + 1); err != nil {
+		if _, err := rd.Discard(int(size) + 1); err != nil {
 			return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
 		}
 		return fs[1], size, nil, nil
 	}
 	body := make([]byte, size+1)
-	if _, err := io.ReadFull(b.rd, body); err != nil {
+	if _, err := io.ReadFull(rd, body); err != nil {
 		return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
 	}
 	return fs[1], size, body[:size], nil
