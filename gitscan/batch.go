@@ -1,0 +1,220 @@
+package gitscan
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// batch reads objects one at a time through a 'git cat-file --batch'
+// it starts on first use, for code that reads as it goes (a push: its
+// refs, then its diffs), where go-git would first load every pack index
+// whole (about a second on a 200,000-commit repository). Once the
+// process fails, every later read fails too. close ends it.
+type batch struct {
+	ctx context.Context
+	g   *gitBackend
+	c   *catFile
+	w   *bufio.Writer
+	rd  *bufio.Reader
+	err error
+}
+
+func (g *gitBackend) batch(ctx context.Context) *batch { return &batch{ctx: ctx, g: g} }
+
+func (b *batch) close() {
+	if b.c != nil {
+		b.c.close()
+		b.c = nil
+	}
+}
+
+// object asks git for h and reads its type, and its content when keep
+// says so (else it is skipped: nil). It returns plumbing.ErrObjectNotFound
+// when git has no object h.
+func (b *batch) object(h plumbing.Hash, keep func(typ string, size int64) bool) (string, []byte, error) {
+	if err := b.start(); err != nil {
+		return "", nil, err
+	}
+	b.ask(h)
+	if err := b.w.Flush(); err != nil {
+		return "", nil, b.fail(fmt.Errorf("git cat-file: %w", err))
+	}
+	typ, _, body, err := b.answer(h, keep)
+	if err != nil && !errors.Is(err, plumbing.ErrObjectNotFound) {
+		err = b.fail(err)
+	}
+	return typ, body, err
+}
+
+// start starts cat-file unless it runs, or has failed.
+func (b *batch) start() error {
+	if b.err == nil && b.c == nil {
+		if b.c, b.err = b.g.startCatFile(b.ctx); b.err == nil {
+			b.w, b.rd = bufio.NewWriter(b.c.stdin), bufio.NewReaderSize(b.c.stdout, 64<<10)
+		}
+	}
+	return b.err
+}
+
+// fail records that cat-file failed with err (git's own words when it
+// said what it could not read), for every later read.
+func (b *batch) fail(err error) error {
+	if oe := gitObjectError("git cat-file", b.c.stderr.String()); oe != nil {
+		err = oe
+	}
+	b.err = err
+	return err
+}
+
+// ask requests h (buffered: Flush sends it).
+func (b *batch) ask(h plumbing.Hash) {
+	b.w.WriteString(h.String())
+	b.w.WriteByte('\n')
+}
+
+// answer reads git's answer for h (readAnswer).
+func (b *batch) answer(h plumbing.Hash, keep func(typ string, size int64) bool) (string, int64, []byte, error) {
+	return readAnswer(b.rd, h, keep)
+}
+
+// readAnswer reads the answer of 'git cat-file --batch' for h from rd: its
+// type and size, and its content when keep says so (else it is skipped:
+// nil); plumbing.ErrObjectNotFound when git has no object h.
+func readAnswer(rd *bufio.Reader, h plumbing.Hash, keep func(typ string, size int64) bool) (string, int64, []byte, error) {
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return "", 0, nil, fmt.Errorf("git cat-file: truncated output")
+	}
+	fs, id := strings.Fields(line), h.String()
+	if len(fs) == 2 && fs[1] == "missing" && fs[0] == id {
+		return "", 0, nil, plumbing.ErrObjectNotFound
+	}
+	var size int64
+	if len(fs) == 3 {
+		size, err = strconv.ParseInt(fs[2], 10, 64)
+	}
+	if len(fs) != 3 || err != nil || size < 0 || fs[0] != id {
+		return "", 0, nil, fmt.Errorf("git cat-file: unexpected %q", strings.TrimSpace(line))
+	}
+	if !keep(fs[1], size) {
+		if _, err := rd.Discard(int(size) + 1); err != nil {
+			return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
+		}
+		return fs[1], size, nil, nil
+	}
+	body := make([]byte, size+1)
+	if _, err := io.ReadFull(rd, body); err != nil {
+		return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
+	}
+	return fs[1], size, body[:size], nil
+}
+
+// fetched is a blob read ahead ([batch.blobs]), as a [blobReader]
+// returns it.
+type fetched struct {
+	b    []byte
+	skip bool
+	err  error
+}
+
+// blobs reads hs ahead, in one request: the blobs, up to budget bytes of
+// them, and what a blobReader says of the others (over max: skip; not a
+// blob or missing: plumbing.ErrObjectNotFound). What the budget leaves
+// out is not in the map (read it with blob). An error that stops
+// cat-file is returned with what was read before it, and fails every
+// later read.
+func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]fetched, error) {
+	out := make(map[plumbing.Hash]fetched, len(hs))
+	if err := b.start(); err != nil {
+		return out, err
+	}
+	// The requests go from their own goroutine: cat-file stops reading
+	// them while its answers wait to be read.
+	sent := make(chan error, 1)
+	go func() {
+		for _, h := range hs {
+			b.ask(h)
+		}
+		sent <- b.w.Flush()
+	}()
+	var kept int64
+	for _, h := range hs {
+		typ, size, body, err := b.answer(h, func(typ string, size int64) bool {
+			return typ == "blob" && size <= max && kept+size <= budget
+		})
+		switch {
+		case errors.Is(err, plumbing.ErrObjectNotFound) || (err == nil && typ != "blob"):
+			out[h] = fetched{err: plumbing.ErrObjectNotFound}
+		case err != nil:
+			b.c.cancel() // the requests may wait on a pipe no one reads
+			<-sent
+			return out, b.fail(err)
+		case size > max:
+			out[h] = fetched{skip: true}
+		case body != nil:
+			kept += size
+			out[h] = fetched{b: body}
+		}
+	}
+	if err := <-sent; err != nil {
+		return out, b.fail(fmt.Errorf("git cat-file: %w", err))
+	}
+	return out, nil
+}
+
+// blob is a [blobReader]: what is not a blob is missing.
+func (b *batch) blob(h plumbing.Hash, max int64) ([]byte, bool, error) {
+	if h == emptyBlob {
+		return nil, false, nil
+	}
+	typ, body, err := b.object(h, func(typ string, size int64) bool { return typ == "blob" && size <= max })
+	switch {
+	case err != nil:
+		return nil, false, err
+	case typ != "blob":
+		return nil, false, plumbing.ErrObjectNotFound
+	case body == nil:
+		return nil, true, nil
+	}
+	return body, false, nil
+}
+
+// encoded is an [objectReader]: an annotated tag with its content (the
+// one kind peelWith decodes), anything else with its type only. What
+// git cannot read, go-git reads: cat-file says "missing" of a corrupt
+// object too, and go-git tells the two apart ([ObjectError.Corrupt]).
+func (b *batch) encoded(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	o, err := b.typed(h)
+	if err != nil {
+		return b.g.r.goGitObject(h)
+	}
+	return o, nil
+}
+
+// typed is encoded without go-git: for peelCommit, to which a corrupt
+// object is as good as a missing one (a remote's sha the repository may
+// not have), and which would otherwise load go-git's pack indexes for
+// nothing.
+func (b *batch) typed(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	typ, body, err := b.object(h, func(typ string, _ int64) bool { return typ == "tag" })
+	if err != nil {
+		return nil, err
+	}
+	t, err := plumbing.ParseObjectType(typ)
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file: object %s: %w", h, err)
+	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(t)
+	if _, err := o.Write(body); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
