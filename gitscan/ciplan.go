@@ -40,7 +40,8 @@ func planErr(text, format string, a ...any) error {
 
 // Planner plans CI scans of one repository.
 type Planner struct {
-	gr *git.Repository
+	gr  *git.Repository
+	git *gitBackend // nil: go-git resolves (revparse.go)
 }
 
 // OpenPlanner opens the repository holding dir for planning.
@@ -49,7 +50,11 @@ func OpenPlanner(dir string) (*Planner, error) {
 	if err != nil {
 		return nil, openError(err, dir)
 	}
-	return &Planner{gr: gr}, nil
+	pn := &Planner{gr: gr}
+	if r := discover(dir); r != nil {
+		pn.git, _ = r.newGitBackend()
+	}
+	return pn, nil
 }
 
 func short(c string) string { return c[:min(12, len(c))] }
@@ -100,6 +105,11 @@ func zeroSHA(s string) bool { return s == "" || strings.Trim(s, "0") == "" }
 // commit resolves rev to a commit present in the repository, peeling
 // annotated tags.
 func (pn *Planner) commit(rev string) (plumbing.Hash, bool) {
+	if pn.git != nil {
+		if h, ok, err := pn.git.commit(rev); err == nil {
+			return h, ok
+		}
+	}
 	h, err := pn.gr.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		if !plumbing.IsHash(rev) {
@@ -261,16 +271,7 @@ func (pn *Planner) RangePlan(rng, what string) (*CIPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		pl.tips = []plumbing.Hash{ha, hb}
-		ca, err1 := pn.gr.CommitObject(ha)
-		cb, err2 := pn.gr.CommitObject(hb)
-		if err1 == nil && err2 == nil {
-			if bases, err := ca.MergeBase(cb); err == nil {
-				for _, c := range bases {
-					pl.excludes = append(pl.excludes, c.Hash)
-				}
-			}
-		}
+		pl.tips, pl.excludes = []plumbing.Hash{ha, hb}, mergeBases(pn.git, pn.gr, ha, hb)
 		return pl, nil
 	}
 	if a, b, ok := strings.Cut(rng, ".."); ok {

@@ -123,9 +123,24 @@ func (r *Repo) isPartialClone() bool {
 }
 
 // resolve turns a revision into a commit hash.
-func (r *Repo) resolve(rev string) (plumbing.Hash, error) {
+func (r *Repo) resolve(rev string) (plumbing.Hash, error) { return r.resolveVia(nil, rev) }
+
+// resolveVia is resolve through git when g is set (revparse.go).
+func (r *Repo) resolveVia(g *gitBackend, rev string) (plumbing.Hash, error) {
 	if rev == "" {
 		rev = "HEAD"
+	}
+	if g != nil {
+		h, ok, err := g.commit(rev)
+		switch {
+		case ok:
+			return h, nil
+		case err == nil:
+			if _, err := g.output("rev-parse", "--verify", "-q", rev); err == nil && !strings.HasPrefix(rev, "-") {
+				return plumbing.ZeroHash, fmt.Errorf("%q is not a commit", rev)
+			}
+			return plumbing.ZeroHash, fmt.Errorf("unknown revision %q", rev)
+		}
 	}
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
@@ -142,27 +157,28 @@ func (r *Repo) resolve(rev string) (plumbing.Hash, error) {
 var ErrBadRevision = errors.New("bad revision")
 
 // selection resolves the tips and excludes of a history scan.
-func (r *Repo) selection(h HistoryOptions, object objectReader) (sel selection, err error) {
+func (r *Repo) selection(h HistoryOptions, object objectReader, g *gitBackend) (sel selection, err error) {
 	if h.Range == "" && h.Branch == "" {
 		sel, err = r.refSelection(h.AllRefs, object)
 		if err != nil {
 			return sel, err
 		}
 	}
-	sel.tips, sel.excludes, err = r.revSelection(h, sel.tips)
+	sel.tips, sel.excludes, err = r.revSelection(h, sel.tips, g)
 	return sel, err
 }
 
 // revSelection resolves the tips and excludes of a range or branch
-// (refTips otherwise).
-func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, excludes []plumbing.Hash, err error) {
+// (refTips otherwise), through git when g is set.
+func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash, g *gitBackend) (tips, excludes []plumbing.Hash, err error) {
 	bad := func(err error) error { return fmt.Errorf("%w: %v", ErrBadRevision, err) }
+	resolve := func(rev string) (plumbing.Hash, error) { return r.resolveVia(g, rev) }
 	switch {
 	case h.Range != "":
 		rg := strings.TrimSpace(h.Range)
 		ends := func(a, b string) (ha, hb plumbing.Hash, err error) {
-			if ha, err = r.resolve(a); err == nil {
-				hb, err = r.resolve(b)
+			if ha, err = resolve(a); err == nil {
+				hb, err = resolve(b)
 			}
 			return ha, hb, err
 		}
@@ -171,17 +187,7 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 			if err != nil {
 				return nil, nil, bad(err)
 			}
-			tips = []plumbing.Hash{ha, hb}
-			ca, _ := r.r.CommitObject(ha)
-			cb, _ := r.r.CommitObject(hb)
-			if ca != nil && cb != nil {
-				bases, err := ca.MergeBase(cb)
-				if err == nil {
-					for _, c := range bases {
-						excludes = append(excludes, c.Hash)
-					}
-				}
-			}
+			tips, excludes = []plumbing.Hash{ha, hb}, mergeBases(g, r.r, ha, hb)
 		} else if a, b, ok := strings.Cut(rg, ".."); ok {
 			ha, hb, err := ends(a, b)
 			if err != nil {
@@ -191,7 +197,7 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 		} else {
 			for _, f := range strings.Fields(rg) {
 				neg := strings.HasPrefix(f, "^")
-				hh, err := r.resolve(strings.TrimPrefix(f, "^"))
+				hh, err := resolve(strings.TrimPrefix(f, "^"))
 				if err != nil {
 					return nil, nil, bad(err)
 				}
@@ -203,7 +209,7 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 			}
 		}
 	case h.Branch != "":
-		hb, err := r.resolve(h.Branch)
+		hb, err := resolve(h.Branch)
 		if err != nil {
 			return nil, nil, bad(err)
 		}
@@ -212,7 +218,7 @@ func (r *Repo) revSelection(h HistoryOptions, refTips []plumbing.Hash) (tips, ex
 		tips = refTips
 	}
 	if h.SinceCommit != "" && h.Range == "" {
-		hs, err := r.resolve(h.SinceCommit)
+		hs, err := resolve(h.SinceCommit)
 		if err != nil {
 			return nil, nil, bad(err)
 		}
@@ -242,7 +248,7 @@ func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scan
 		b := g.batch(ctx)
 		object, peeled = b.encoded, b.close
 	}
-	sel, err := r.selection(h, object)
+	sel, err := r.selection(h, object, gitOf(be))
 	peeled()
 	if err != nil {
 		return nil, st, err
@@ -258,6 +264,12 @@ func (r *Repo) History(ctx context.Context, o Options, h HistoryOptions) ([]scan
 		return r.history(ctx, o, goGitBackend{r}, sel, &st)
 	}
 	return fs, st, err
+}
+
+// gitOf is be when it reads through git, else nil.
+func gitOf(be historyBackend) *gitBackend {
+	g, _ := be.(*gitBackend)
+	return g
 }
 
 // progress reports to o.Progress at most every 100ms.

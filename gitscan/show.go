@@ -22,6 +22,18 @@ const maxShow = 16 << 20
 // from the commit is an error that wraps fs.ErrNotExist; a symbolic link
 // is not followed (an error).
 func (r *Repo) ReadAt(commit, p string) ([]byte, error) {
+	if r.gitDir != "" {
+		if g, err := r.newGitBackend(); err == nil {
+			if b, err := g.readAt(commit, p); !errors.Is(err, errNoGit) {
+				return b, err // git's answer (revparse.go)
+			}
+		}
+	}
+	return r.goGitReadAt(commit, p)
+}
+
+// goGitReadAt is ReadAt through go-git.
+func (r *Repo) goGitReadAt(commit, p string) ([]byte, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
