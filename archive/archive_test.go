@@ -2,6 +2,8 @@ package archive
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,5 +142,131 @@ func TestText(t *testing.T) {
 	}
 	if strings.Index(got, "KEY") != 2 {
 		t.Fatal("offsets not kept")
+	}
+}
+
+// BenchmarkText reads a Go executable (mostly code and tables, with
+// strings between) and a compressed file (random bytes).
+func BenchmarkText(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Skip(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		b.Skip(err)
+	}
+	if len(bin) > 4<<20 {
+		bin = bin[:4<<20]
+	}
+	rnd := make([]byte, 4<<20)
+	rand.NewChaCha8([32]byte{1}).Read(rnd)
+	for _, c := range []struct {
+		name string
+		b    []byte
+	}{{"executable", bin}, {"random", rnd}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.b)))
+			for b.Loop() {
+				Text(c.b)
+			}
+		})
+	}
+}
+
+// textReference is Text as first written, a byte at a time: the new one
+// skips, and must find exactly what this one finds.
+func textReference(b []byte) []byte {
+	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
+	out := make([]byte, len(b))
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && end-start >= MinRun {
+			copy(out[start:end], b[start:end])
+		}
+		start = -1
+	}
+	for i, c := range b {
+		out[i] = '\n'
+		if printable(c) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(b))
+	for align := 0; align < 2; align++ {
+		var run []byte
+		end := func() {
+			if len(run) >= MinRun {
+				out = append(out, '\n')
+				out = append(out, run...)
+			}
+			run = run[:0]
+		}
+		for i := align; i+1 < len(b); i += 2 {
+			if printable(b[i]) && b[i+1] == 0 {
+				run = append(run, b[i])
+				continue
+			}
+			end()
+		}
+		end()
+	}
+	return out
+}
+
+// TestTextSkips compares Text with textReference on inputs made of runs
+// around MinRun long: printable text, UTF-16 in both byte orders, NULs,
+// control and high bytes, at every length from 0 to 80 and at random.
+func TestTextSkips(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	piece := func() []byte {
+		n := r.IntN(2*MinRun + 2)
+		var p []byte
+		switch r.IntN(5) {
+		case 0: // ASCII text
+			for range n {
+				p = append(p, byte(0x20+r.IntN(0x5f)))
+			}
+		case 1: // UTF-16LE
+			for range n {
+				p = append(p, byte('a'+r.IntN(26)), 0)
+			}
+		case 2: // UTF-16BE
+			for range n {
+				p = append(p, 0, byte('A'+r.IntN(26)))
+			}
+		case 3: // NULs and control bytes
+			for range n {
+				p = append(p, byte(r.IntN(0x20)))
+			}
+		default: // anything
+			for range n {
+				p = append(p, byte(r.IntN(256)))
+			}
+		}
+		return p
+	}
+	check := func(b []byte) {
+		t.Helper()
+		want := textReference(b)
+		if got := Text(b); !bytes.Equal(got, want) {
+			t.Fatalf("Text(%q)\n got %q\nwant %q", b, got, want)
+		}
+	}
+	text := bytes.Repeat([]byte("abcdefghij"), 8)
+	for n := 0; n <= len(text); n++ {
+		check(text[:n])
+		check(append([]byte{0}, text[:n]...))
+	}
+	for range 20000 {
+		var b []byte
+		for range r.IntN(12) {
+			b = append(b, piece()...)
+		}
+		check(b)
 	}
 }

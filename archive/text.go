@@ -3,52 +3,92 @@ package archive
 // MinRun is the shortest run of printable characters [Text] keeps.
 const MinRun = 8
 
-func printable(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
+// printableByte is the table of the bytes a run is made of: printable
+// ASCII and the tab.
+var printableByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	t['\t'] = true
+	return t
+}()
 
 // Text is the printable text of binary content, as strings(1) finds it:
 // runs of at least [MinRun] printable ASCII characters keep their byte
 // offsets and every other byte becomes a newline, so each run is a line
 // of its own; then the runs of UTF-16 text (either byte order), one per
 // line. A NUL at the start of a text file thus hides nothing.
+//
+// It looks at one byte in MinRun until it meets a printable one: a run
+// of MinRun bytes or more holds a byte whose offset is MinRun-1 modulo
+// MinRun, so the others are read only around such a byte. Random bytes
+// and machine code go by at several hundred MB/s (BenchmarkText).
 func Text(b []byte) []byte {
 	out := make([]byte, len(b), len(b)+len(b)/8)
-	start := -1
-	flush := func(end int) {
-		if start >= 0 && end-start >= MinRun {
-			copy(out[start:end], b[start:end])
+	if len(out) > 0 {
+		out[0] = '\n'
+		for n := 1; n < len(out); n *= 2 {
+			copy(out[n:], out[:n])
 		}
-		start = -1
 	}
-	for i, c := range b {
-		out[i] = '\n'
-		if printable(c) {
-			if start < 0 {
-				start = i
-			}
+	for p, floor := MinRun-1, 0; p < len(b); p += MinRun {
+		if !printableByte[b[p]] {
 			continue
 		}
-		flush(i)
+		start, end := p, p+1
+		for start > floor && printableByte[b[start-1]] {
+			start--
+		}
+		for end < len(b) && printableByte[b[end]] {
+			end++
+		}
+		if end-start >= MinRun {
+			copy(out[start:end], b[start:end])
+		}
+		// The next run starts after this one's end (a non-printable
+		// byte, or the end of b).
+		floor = end
+		p = nextProbe(p, end)
 	}
-	flush(len(b))
 	// UTF-16: a printable byte and a zero byte, alternating (little
 	// endian from an even offset, big endian from an odd one and back).
+	// A pair is the unit here, and the same skipping applies to pairs.
 	for align := 0; align < 2; align++ {
-		var run []byte
-		end := func() {
-			if len(run) >= MinRun {
-				out = append(out, '\n')
-				out = append(out, run...)
-			}
-			run = run[:0]
+		pairs := (len(b) - align) / 2
+		unit := func(k int) bool {
+			i := align + 2*k
+			return printableByte[b[i]] && b[i+1] == 0
 		}
-		for i := align; i+1 < len(b); i += 2 {
-			if printable(b[i]) && b[i+1] == 0 {
-				run = append(run, b[i])
+		for k, floor := MinRun-1, 0; k < pairs; k += MinRun {
+			if !unit(k) {
 				continue
 			}
-			end()
+			start, end := k, k+1
+			for start > floor && unit(start-1) {
+				start--
+			}
+			for end < pairs && unit(end) {
+				end++
+			}
+			if end-start >= MinRun {
+				out = append(out, '\n')
+				for j := start; j < end; j++ {
+					out = append(out, b[align+2*j])
+				}
+			}
+			floor = end
+			k = nextProbe(k, end)
 		}
-		end()
 	}
 	return out
+}
+
+// nextProbe is where Text's loop goes on after a run ending at end
+// (exclusive) found from probe p: the first probe at or after end, less
+// the MinRun the loop adds.
+func nextProbe(p, end int) int {
+	if end < p+MinRun {
+		return p
+	}
+	return end + (2*MinRun-1-end%MinRun)%MinRun - MinRun
 }
