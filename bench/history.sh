@@ -17,7 +17,7 @@
 #                                                the same refs as --all, every blob read
 #                                                (bench/incremental.sh times the cache)
 # printing wall time and peak RSS of each run (leakguard's own apart from
-# its git children's, bench/peakrss.py), the commit count each side
+# its git children's, LEAKGUARD_RUSAGE), the commit count each side
 # read, and 'ratio=' lines (median of the runs, with the spread of the
 # per-run ratios). BENCH_PULL=1 first moves most of the history into
 # pull-request refs, as on a GitHub mirror: every branch becomes
@@ -93,7 +93,7 @@ echo "== full history, $RUNS runs each in turn (every ref on both sides: git log
 for _ in $(seq "$RUNS"); do
 	measure git-log git log -p -U0 --full-history --all
 	measure floor sh -c "git rev-list --objects --all | git cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'"
-	measure leakguard python3 "$ROOT/bench/peakrss.py" "$WORK/rss" "$LG" scan --history --all-refs --no-cache -f json
+	LEAKGUARD_RUSAGE="$WORK/rss" measure leakguard "$LG" scan --history --all-refs --no-cache -f json
 	read -r own kids < <(tr -dc '0-9 \n' <"$WORK/rss" | sed 's/^ *//')
 	printf '%-28s %6d MB its own, %d MB its largest git child\n' "  leakguard peak RSS" $((own / 1024)) $((kids / 1024))
 	O_leakguard="${O_leakguard:-} $own"
@@ -127,7 +127,7 @@ ratio "leakguard/git-log-feed" "$T_leakguard" "$T_git_log"
 ratio "leakguard/floor" "$T_leakguard" "$T_floor"
 ratio "leakguard-rss/git-log-feed-rss" "$M_leakguard" "$M_git_log"
 # GNU time's peak is the largest process of the tree (a git child mapping
-# the pack): leakguard's own, sampled by bench/peakrss.py, apart.
+# the pack): leakguard's own, from LEAKGUARD_RUSAGE, apart.
 ratio "leakguard-own-rss/git-log-feed-rss" "$O_leakguard" "$M_git_log"
 # CPU time moves less than wall time on a loaded machine.
 ratio "leakguard-cpu/git-log-feed-cpu" "$C_leakguard" "$C_git_log"

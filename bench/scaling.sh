@@ -10,7 +10,7 @@
 # printing the commits and unique blob bytes it read (its summary line),
 # wall and CPU time (git's processes included), CPU ms per MiB of unique
 # blobs, and peak RSS: leakguard's own and its largest git child's apart
-# (bench/peakrss.py; a git child maps the pack, so its memory follows the
+# (LEAKGUARD_RUSAGE; a git child maps the pack, so its memory follows the
 # pack's size). Then 'ratio=' lines between the largest history and the
 # smallest, on the medians:
 #   CPU per MiB                  1.00 is time linear in unique blob bytes
@@ -40,7 +40,7 @@ for arg in "$@"; do
 	fi
 	for _ in $(seq "$RUNS"); do
 		rc=0
-		$TIME -f '%e %U %S' -o "$WORK/time" python3 "$ROOT/bench/peakrss.py" "$WORK/rss" \
+		LEAKGUARD_RUSAGE="$WORK/rss" $TIME -f '%e %U %S' -o "$WORK/time" \
 			"$LG" -C "$repo" scan --history --all-refs --no-cache -f json >/dev/null 2>"$WORK/err" || rc=$?
 		[ "$rc" -le 1 ] || { echo "leakguard exited $rc on $repo:" >&2; tail -3 "$WORK/err" >&2; exit 1; }
 		read -r wall user sys < <(tail -n 1 "$WORK/time")

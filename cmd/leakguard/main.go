@@ -24,5 +24,9 @@ func main() {
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	pprof.StopCPUProfile()
+	// LEAKGUARD_RUSAGE=FILE writes the peak memory, for the benchmarks.
+	if p := os.Getenv("LEAKGUARD_RUSAGE"); p != "" {
+		writeRusage(p)
+	}
 	os.Exit(code)
 }
