@@ -4,7 +4,8 @@
 #
 # Builds a synthetic history with bench/genhistory.sh (COMMITS commits over
 # FILES files, several branches and merges, a tag-only commit, a few planted
-# keys generated at run time; or BENCH_REPO, a repository to copy), builds
+# keys generated at run time; or BENCH_REPO, a repository to copy, or
+# BENCH_REPO=go-git, a real one: bench/lib.sh), builds
 # leakguard, and times, RUNS times each in turn (default 2):
 #   git log -p -U0 --full-history --all          the feed a diff-based scanner reads
 #   git rev-list --objects --all | git cat-file --batch='... %(rest)'
@@ -125,6 +126,9 @@ fi
 echo "== ratios (wall time; targets: <= 0.6x the feed, <= 2x the floor, peak RSS <= the feed's)"
 ratio "leakguard/git-log-feed" "$T_leakguard" "$T_git_log"
 ratio "leakguard/floor" "$T_leakguard" "$T_floor"
+# Where the floor sits against the feed says what the first target asks:
+# above 0.6, it is beating the floor.
+ratio "floor/git-log-feed" "$T_floor" "$T_git_log"
 ratio "leakguard-rss/git-log-feed-rss" "$M_leakguard" "$M_git_log"
 # GNU time's peak is the largest process of the tree (a git child mapping
 # the pack): leakguard's own, from LEAKGUARD_RUSAGE, apart.

@@ -80,8 +80,20 @@ randkey() {
 }
 
 # bench_repo REPO COMMITS FILES: REPO is a copy of BENCH_REPO (all its refs)
-# or bench/genhistory.sh's synthetic history.
+# or bench/genhistory.sh's synthetic history. BENCH_REPO=go-git is a real
+# history that needs no network beyond the Go module proxy: go-git's own
+# repository as its test fixtures keep it (248 commits, 17 MB of pack:
+# Go code, and binary packs and tarballs among the test data), from the
+# go-git-fixtures module.
 bench_repo() {
+	if [ "${BENCH_REPO:-}" = go-git ]; then
+		local mod=github.com/go-git/go-git-fixtures/v4@v4.3.2-0.20231010084843-55a94097c399 dir
+		dir=$(cd "$WORK" && GOFLAGS= go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		[ -n "$dir" ] || { echo "bench: cannot download $mod" >&2; exit 2; }
+		mkdir -p "$WORK/go-git.git"
+		tar -xzf "$dir/data/git-174be6bd4292c18160542ae6dc6704b877b8a01a.tgz" -C "$WORK/go-git.git"
+		BENCH_REPO="$WORK/go-git.git"
+	fi
 	if [ -n "${BENCH_REPO:-}" ]; then
 		echo "== copying $BENCH_REPO"
 		git clone -q --mirror "$BENCH_REPO" "$1/.git" && git -C "$1" config core.bare false && git -C "$1" checkout -q -f
