@@ -135,6 +135,7 @@ func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]
 	if err := b.start(); err != nil {
 		return out, err
 	}
+	b.asked(len(hs))
 	// The requests go from their own goroutine: cat-file stops reading
 	// them while its answers wait to be read.
 	sent := make(chan error, 1)
@@ -169,11 +170,19 @@ func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]
 	return out, nil
 }
 
+// asked counts n blobs asked for (Repo.blobsAsked).
+func (b *batch) asked(n int) {
+	if b.g.r != nil {
+		b.g.r.blobsAsked.Add(int64(n))
+	}
+}
+
 // blob is a [blobReader]: what is not a blob is missing.
 func (b *batch) blob(h plumbing.Hash, max int64) ([]byte, bool, error) {
 	if h == emptyBlob {
 		return nil, false, nil
 	}
+	b.asked(1)
 	typ, body, err := b.object(h, func(typ string, size int64) bool { return typ == "blob" && size <= max })
 	switch {
 	case err != nil:

@@ -2,10 +2,13 @@ package gitscan
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -237,7 +240,9 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 	}
 	var ahead map[plumbing.Hash]fetched
 	next := 0 // the first commit whose blobs are not read ahead
+	var uses map[plumbing.Hash][]int
 	if b != nil {
+		uses = blobUses(jobs)
 		read = func(h plumbing.Hash, max int64) ([]byte, bool, error) {
 			if f, ok := ahead[h]; ok {
 				return f.b, f.skip, f.err
@@ -251,10 +256,20 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 		}
 		if b != nil && i >= next {
 			// The blobs of this commit and the next ones, in one request
-			// to git rather than one round trip each.
-			clear(ahead) // the last batch's blobs go before the next's come
+			// to git rather than one round trip each. A blob read for one
+			// commit is often a later one's parent version: what the last
+			// batches read and later commits need again stays (keptBlobs).
 			next = readAhead(jobs, i)
-			ahead, _ = b.blobs(jobBlobs(jobs[i:next]), o.maxSize(), aheadBytes) // a failure fails the reads
+			kept := keptBlobs(ahead, uses, i, aheadBytes)
+			clear(ahead) // the last batch's blobs go before the next's come
+			var want []plumbing.Hash
+			for _, h := range jobBlobs(jobs[i:next]) {
+				if _, ok := kept[h]; !ok {
+					want = append(want, h)
+				}
+			}
+			ahead, _ = b.blobs(want, o.maxSize(), aheadBytes) // a failure fails the reads
+			maps.Copy(ahead, kept)
 		}
 		var fs []scanner.Finding
 		inMessage := o.Detector.Detect(scanner.Fragment{Content: []byte(c.message)})
@@ -362,6 +377,59 @@ func readAhead(jobs [][]fileJob, i int) int {
 		n += m
 	}
 	return j
+}
+
+// blobUses maps each blob the jobs read to the commits (indexes into
+// jobs, ascending) that read it.
+func blobUses(jobs [][]fileJob) map[plumbing.Hash][]int {
+	uses := map[plumbing.Hash][]int{}
+	use := func(h plumbing.Hash, i int) {
+		if u := uses[h]; h != plumbing.ZeroHash && h != emptyBlob && (len(u) == 0 || u[len(u)-1] != i) {
+			uses[h] = append(u, i)
+		}
+	}
+	for i, js := range jobs {
+		for _, j := range js {
+			use(j.blob, i)
+			for _, h := range j.olds {
+				use(h, i)
+			}
+		}
+	}
+	return uses
+}
+
+// keptBlobs is what of the blobs read for the last batch (a push's
+// read-ahead) is worth keeping for the commits from i on: those read
+// whole that a commit from i reads again, the soonest needed first, up
+// to budget bytes.
+func keptBlobs(ahead map[plumbing.Hash]fetched, uses map[plumbing.Hash][]int, i int, budget int64) map[plumbing.Hash]fetched {
+	type later struct {
+		h    plumbing.Hash
+		next int
+	}
+	var ls []later
+	for h, f := range ahead {
+		if f.b == nil {
+			continue // skipped or missing: nothing saved by keeping it
+		}
+		u := uses[h]
+		if k, _ := slices.BinarySearch(u, i); k < len(u) {
+			ls = append(ls, later{h, u[k]})
+		}
+	}
+	slices.SortFunc(ls, func(a, b later) int { return cmp.Compare(a.next, b.next) })
+	kept := make(map[plumbing.Hash]fetched, len(ls))
+	var size int64
+	for _, l := range ls {
+		f := ahead[l.h]
+		if size+int64(len(f.b)) > budget {
+			break
+		}
+		size += int64(len(f.b))
+		kept[l.h] = f
+	}
+	return kept
 }
 
 // jobBlobs lists the blobs jobs read, once each (not the empty blob).

@@ -270,3 +270,40 @@ func TestPrePushReadAhead(t *testing.T) {
 	got := prePush(t, dir, "refs/heads/main "+head+" refs/heads/main "+base+"\n")
 	wantWhere(t, got, want...)
 }
+
+// TestPrePushReadsEachBlobOnce: a blob read ahead for one commit is kept
+// for a later commit of the push that reads it again, as its parent
+// version, instead of being asked of git twice; and the lines that later
+// commit adds are still told from those it keeps.
+func TestPrePushReadsEachBlobOnce(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	base := commitAll(t, dir, "base")
+	n := aheadBlobs/2 + 10
+	for i := range n {
+		write(t, dir, fmt.Sprintf("d/f%03d.txt", i), fmt.Sprintf("v1 %d\n", i))
+	}
+	write(t, dir, "d/key.txt", "k = \""+key()+"\"\n")
+	first := commitAll(t, dir, "first")
+	for i := range n {
+		write(t, dir, fmt.Sprintf("d/f%03d.txt", i), fmt.Sprintf("v1 %d\nv2\n", i))
+	}
+	write(t, dir, "d/key.txt", "k = \""+strings.Split(run(t, dir, "show", "HEAD:d/key.txt"), "\"")[1]+"\"\nx = 1\n")
+	write(t, dir, "e.txt", "e = \""+key()+"\"\n")
+	second := commitAll(t, dir, "second")
+	// Two batches (readAhead): the commits' n+1 and n+2 files are more
+	// than aheadBlobs together. The second reads the first's blobs again
+	// as its parent versions.
+	input := "refs/heads/main " + second + " refs/heads/main " + base + "\n"
+	wantWhere(t, prePush(t, dir, input), first[:7]+" d/key.txt:1", second[:7]+" e.txt:1")
+
+	r := open(t, dir)
+	ups, _ := ParsePushUpdates(strings.NewReader(input))
+	if _, _, err := r.PrePush(context.Background(), Options{Detector: detector(t), Backend: "git"}, ups); err != nil {
+		t.Fatal(err)
+	}
+	// n+1 blobs in each commit's d/, and e.txt.
+	if got, want := r.blobsAsked.Load(), int64(2*(n+1)+1); got != want {
+		t.Errorf("git was asked for %d blobs, want %d: each once", got, want)
+	}
+}

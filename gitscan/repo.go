@@ -149,6 +149,8 @@ type Repo struct {
 	goGitFaster func() bool
 	// catFiles counts the cat-file processes started for blobs.
 	catFiles atomic.Int32
+	// blobsAsked counts the blobs a push asked git's cat-file for.
+	blobsAsked atomic.Int64
 
 	// go-git is opened on first use: a staged scan through git's
 	// plumbing never needs it.
