@@ -240,9 +240,9 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 	}
 	var ahead map[plumbing.Hash]fetched
 	next := 0 // the first commit whose blobs are not read ahead
-	var uses map[plumbing.Hash][]int
+	var last map[plumbing.Hash]int32
 	if b != nil {
-		uses = blobUses(jobs)
+		last = lastReads(jobs)
 		read = func(h plumbing.Hash, max int64) ([]byte, bool, error) {
 			if f, ok := ahead[h]; ok {
 				return f.b, f.skip, f.err
@@ -260,7 +260,7 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 			// commit is often a later one's parent version: what the last
 			// batches read and later commits need again stays (keptBlobs).
 			next = readAhead(jobs, i)
-			kept := keptBlobs(ahead, uses, i, aheadBytes)
+			kept := keptBlobs(ahead, last, i, aheadBytes)
 			clear(ahead) // the last batch's blobs go before the next's come
 			var want []plumbing.Hash
 			for _, h := range jobBlobs(jobs[i:next]) {
@@ -379,46 +379,40 @@ func readAhead(jobs [][]fileJob, i int) int {
 	return j
 }
 
-// blobUses maps each blob the jobs read to the commits (indexes into
-// jobs, ascending) that read it.
-func blobUses(jobs [][]fileJob) map[plumbing.Hash][]int {
-	uses := map[plumbing.Hash][]int{}
-	use := func(h plumbing.Hash, i int) {
-		if u := uses[h]; h != plumbing.ZeroHash && h != emptyBlob && (len(u) == 0 || u[len(u)-1] != i) {
-			uses[h] = append(u, i)
-		}
-	}
+// lastReads maps each blob the jobs read to the last commit (an index
+// into jobs) that reads it: an int32 a blob, where the commits' changes
+// already take about a hundred bytes each.
+func lastReads(jobs [][]fileJob) map[plumbing.Hash]int32 {
+	last := map[plumbing.Hash]int32{}
 	for i, js := range jobs {
 		for _, j := range js {
-			use(j.blob, i)
+			last[j.blob] = int32(i)
 			for _, h := range j.olds {
-				use(h, i)
+				last[h] = int32(i)
 			}
 		}
 	}
-	return uses
+	return last
 }
 
 // keptBlobs is what of the blobs read for the last batch (a push's
 // read-ahead) is worth keeping for the commits from i on: those read
-// whole that a commit from i reads again, the soonest needed first, up
-// to budget bytes.
-func keptBlobs(ahead map[plumbing.Hash]fetched, uses map[plumbing.Hash][]int, i int, budget int64) map[plumbing.Hash]fetched {
+// whole that a commit from i reads again, up to budget bytes, those whose
+// last reader comes first kept first. A version of a file is mostly read
+// twice, by the commit that writes it and by the next that changes the
+// file: its last reader is its next one.
+func keptBlobs(ahead map[plumbing.Hash]fetched, last map[plumbing.Hash]int32, i int, budget int64) map[plumbing.Hash]fetched {
 	type later struct {
 		h    plumbing.Hash
-		next int
+		last int32
 	}
 	var ls []later
 	for h, f := range ahead {
-		if f.b == nil {
-			continue // skipped or missing: nothing saved by keeping it
-		}
-		u := uses[h]
-		if k, _ := slices.BinarySearch(u, i); k < len(u) {
-			ls = append(ls, later{h, u[k]})
+		if l, ok := last[h]; ok && f.b != nil && int(l) >= i { // not skipped or missing
+			ls = append(ls, later{h, l})
 		}
 	}
-	slices.SortFunc(ls, func(a, b later) int { return cmp.Compare(a.next, b.next) })
+	slices.SortFunc(ls, func(a, b later) int { return cmp.Compare(a.last, b.last) })
 	kept := make(map[plumbing.Hash]fetched, len(ls))
 	var size int64
 	for _, l := range ls {
