@@ -171,6 +171,14 @@ func BenchmarkText(b *testing.B) {
 				Text(c.b)
 			}
 		})
+		b.Run(c.name+"/over", func(b *testing.B) {
+			buf := make([]byte, len(c.b))
+			b.SetBytes(int64(len(c.b)))
+			for b.Loop() {
+				copy(buf, c.b)
+				TextOver(buf)
+			}
+		})
 	}
 }
 
@@ -255,6 +263,14 @@ func TestTextSkips(t *testing.T) {
 		want := textReference(b)
 		if got := Text(b); !bytes.Equal(got, want) {
 			t.Fatalf("Text(%q)\n got %q\nwant %q", b, got, want)
+		}
+		over := bytes.Clone(b)
+		text, wide := TextOver(over)
+		if got := append(bytes.Clone(text), wide...); !bytes.Equal(got, want) {
+			t.Fatalf("TextOver(%q)\n got %q\nwant %q", b, got, want)
+		}
+		if len(b) > 0 && (len(text) != len(b) || &text[0] != &over[0]) {
+			t.Fatalf("TextOver(%q) did not work in place", b)
 		}
 	}
 	text := bytes.Repeat([]byte("abcdefghij"), 8)

@@ -25,12 +25,54 @@ var printableByte = func() (t [256]bool) {
 // and machine code go by at several hundred MB/s (BenchmarkText).
 func Text(b []byte) []byte {
 	out := make([]byte, len(b), len(b)+len(b)/8)
-	if len(out) > 0 {
-		out[0] = '\n'
-		for n := 1; n < len(out); n *= 2 {
-			copy(out[n:], out[:n])
-		}
+	fill(out)
+	runs(b, func(start, end int) { copy(out[start:end], b[start:end]) })
+	return utf16Runs(out, b)
+}
+
+// nextProbe is where Text's loop goes on after a run ending at end
+// (exclusive) found from probe p: the first probe at or after end, less
+// the MinRun the loop adds.
+func nextProbe(p, end int) int {
+	if end < p+MinRun {
+		return p
 	}
+	return end + (2*MinRun-1-end%MinRun)%MinRun - MinRun
+}
+
+// TextOver is [Text] made in b's own memory, in two parts: text is b,
+// overwritten with its ASCII runs as Text keeps them, and wide the
+// UTF-16 runs Text appends after them (each after a newline; usually
+// empty). Their concatenation is Text(b). For content the caller no
+// longer reads (a blob read for the scan alone): a large binary then
+// costs no second buffer of its size.
+func TextOver(b []byte) (text, wide []byte) {
+	// The UTF-16 runs first: they are read from the bytes the ASCII
+	// pass overwrites.
+	wide = utf16Runs(nil, b)
+	kept := 0
+	runs(b, func(start, end int) {
+		fill(b[kept:start])
+		kept = end
+	})
+	fill(b[kept:])
+	return b, wide
+}
+
+// fill sets every byte of b to a newline.
+func fill(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	b[0] = '\n'
+	for n := 1; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
+	}
+}
+
+// runs calls fn with the bounds of each run of at least MinRun
+// printable bytes of b, in order.
+func runs(b []byte, fn func(start, end int)) {
 	for p, floor := MinRun-1, 0; p < len(b); p += MinRun {
 		if !printableByte[b[p]] {
 			continue
@@ -43,16 +85,20 @@ func Text(b []byte) []byte {
 			end++
 		}
 		if end-start >= MinRun {
-			copy(out[start:end], b[start:end])
+			fn(start, end)
 		}
 		// The next run starts after this one's end (a non-printable
 		// byte, or the end of b).
 		floor = end
 		p = nextProbe(p, end)
 	}
-	// UTF-16: a printable byte and a zero byte, alternating (little
-	// endian from an even offset, big endian from an odd one and back).
-	// A pair is the unit here, and the same skipping applies to pairs.
+}
+
+// utf16Runs appends to out the runs of UTF-16 text in b, each after a
+// newline: a printable byte and a zero byte, alternating (little endian
+// from an even offset, big endian from an odd one and back). A pair is
+// the unit here, and the same skipping as runs' applies to pairs.
+func utf16Runs(out, b []byte) []byte {
 	for align := 0; align < 2; align++ {
 		pairs := (len(b) - align) / 2
 		unit := func(k int) bool {
@@ -81,14 +127,4 @@ func Text(b []byte) []byte {
 		}
 	}
 	return out
-}
-
-// nextProbe is where Text's loop goes on after a run ending at end
-// (exclusive) found from probe p: the first probe at or after end, less
-// the MinRun the loop adds.
-func nextProbe(p, end int) int {
-	if end < p+MinRun {
-		return p
-	}
-	return end + (2*MinRun-1-end%MinRun)%MinRun - MinRun
 }

@@ -588,7 +588,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 				if ctx.Err() != nil {
 					continue
 				}
-				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
+				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b, Scratch: true}, s.archives)
 				s.pr.blobs.Add(1)
 				s.pr.bytes.Add(int64(len(j.b)))
 				s.mu.Lock()

@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"bytes"
+
 	"github.com/leakguard/leakguard/archive"
 )
 
@@ -17,20 +19,33 @@ import (
 func (d *Detector) DetectFile(f Fragment, l archive.Limits) (_ []Finding, res archive.Result) {
 	if archive.Detect(f.Content) != archive.None {
 		var out []Finding
+		// An entry's content is the walker's own, read for this call.
 		res := archive.Walk(f.Path, f.Content, l, func(p string, b []byte) {
-			out = append(out, d.detectWhole(p, b)...)
+			out = append(out, d.detectWhole(p, b, true)...)
 		})
 		return out, res
 	}
 	if !IsBinary(f.Content) {
 		return d.Detect(f), res
 	}
-	return d.detectWhole(f.Path, f.Content), res
+	return d.detectWhole(f.Path, f.Content, f.Scratch), res
 }
 
-// detectWhole scans a file's text, or a binary's printable text.
-func (d *Detector) detectWhole(path string, b []byte) []Finding {
-	if IsBinary(b) {
+// detectWhole scans a file's text, or a binary's printable text: made
+// in b's memory when scratch says that b is not read after the call.
+func (d *Detector) detectWhole(path string, b []byte, scratch bool) []Finding {
+	switch {
+	case !IsBinary(b):
+	case scratch:
+		// Its UTF-16 text, which Text appends, is scanned apart, from
+		// the line it would begin: appending to b would copy it whole.
+		text, wide := archive.TextOver(b)
+		fs := d.Detect(Fragment{Path: path, Content: text})
+		if len(wide) > 0 {
+			fs = append(fs, d.Detect(Fragment{Path: path, Content: wide, FirstLine: bytes.Count(text, []byte{'\n'}) + 1})...)
+		}
+		return fs
+	default:
 		b = archive.Text(b)
 	}
 	return d.Detect(Fragment{Path: path, Content: b})

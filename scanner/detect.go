@@ -128,6 +128,13 @@ type Fragment struct {
 	// Lines, when set, limits findings to these 1-based line numbers (the
 	// added lines of a diff); nil means every line.
 	Lines map[int]bool
+	// Scratch says the caller does not read Content after the call, so
+	// that it may be overwritten: a binary's printable text is then made
+	// in its own memory ([archive.TextOver]).
+	Scratch bool
+	// FirstLine is the line number of Content's first line (0: 1), for
+	// content that continues a text scanned before it.
+	FirstLine int
 }
 
 // candidate is a finding before locations are resolved.
@@ -175,7 +182,7 @@ func (d *Detector) Detect(f Fragment) []Finding {
 			}
 		}
 	}
-	li := newLineCursor(f.Content)
+	li := newLineCursor(f.Content, max(f.FirstLine, 1))
 	var out []Finding
 	for _, c := range merged {
 		if d.min != "" && !c.confidence.AtLeast(d.min) {

@@ -197,7 +197,9 @@ type lineCursor struct {
 	start int // where that line starts
 }
 
-func newLineCursor(b []byte) *lineCursor { return &lineCursor{b: b, line: 1} }
+// newLineCursor counts lines in b from first, the number of its first
+// line.
+func newLineCursor(b []byte, first int) *lineCursor { return &lineCursor{b: b, line: first} }
 
 func (c *lineCursor) pos(off int) (line, col int) {
 	if off < c.start {

@@ -26,7 +26,7 @@ func TestLineCursor(t *testing.T) {
 		}
 		return line, off - start + 1
 	}
-	c := newLineCursor(b)
+	c := newLineCursor(b, 1)
 	off := 0
 	for range 2000 {
 		switch rng.IntN(4) {
