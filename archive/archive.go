@@ -149,6 +149,9 @@ type walker struct {
 	fn   func(string, []byte)
 	res  Result
 	done bool // a total limit was reached
+	// unmet is how many bytes entries' declared sizes promised and
+	// their content did not hold (see entry).
+	unmet int64
 }
 
 func (w *walker) skip(p, reason string) {
@@ -180,7 +183,13 @@ func (w *walker) archive(name string, b []byte, depth int) {
 // entry reads an entry (of declared size, -1 unknown) and hands it on.
 // A read that fails part-way hands on what it read and returns the
 // error: the archive is malformed from there.
-func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader, error), depth int) error {
+//
+// The buffer it is read into starts at hint bytes, the size the archive
+// declares (-1: unknown): an entry read by growing a buffer is copied
+// several times over. Headers may lie, so hints are followed only until
+// the bytes they declared and did not deliver reach MaxBytes: lying
+// headers then cost no more memory than an honest expansion.
+func (w *walker) entry(archive, inner string, size, hint int64, open func() (io.Reader, error), depth int) error {
 	p := archive + Sep + strings.TrimPrefix(path.Clean("/"+inner), "/")
 	if w.done {
 		return nil
@@ -200,7 +209,13 @@ func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader
 		w.skip(p, "unreadable: "+err.Error())
 		return nil
 	}
-	b, readErr := io.ReadAll(io.LimitReader(r, min(w.l.MaxEntry, left)+1))
+	if w.unmet >= w.l.MaxBytes {
+		hint = -1
+	}
+	b, readErr := readAtMost(r, hint, min(w.l.MaxEntry, left))
+	if short := hint - int64(len(b)); short > 0 && hint <= min(w.l.MaxEntry, left) {
+		w.unmet += short
+	}
 	if readErr != nil {
 		readErr = fmt.Errorf("%s: %w", strings.TrimPrefix(p, archive+Sep), readErr)
 		if len(b) == 0 {
@@ -230,6 +245,21 @@ func (w *walker) entry(archive, inner string, size int64, open func() (io.Reader
 	return readErr
 }
 
+// readAtMost reads r to its end, or to max bytes and one more (the
+// caller tells "too large" by that byte), into a buffer made for hint
+// bytes when 0 <= hint <= max. Like io.ReadAll, it returns what it read
+// before an error.
+func readAtMost(r io.Reader, hint, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if hint >= 0 && hint <= max {
+		// Room for the end of input too: ReadFrom wants MinRead bytes
+		// free before each read.
+		buf.Grow(int(hint) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	return buf.Bytes(), err
+}
+
 func (w *walker) zip(name string, b []byte, depth int) error {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -244,7 +274,7 @@ func (w *walker) zip(name string, b []byte, depth int) error {
 		if f.UncompressedSize64 > 1<<62 {
 			size = 1 << 62
 		}
-		if err := w.entry(name, f.Name, size, func() (io.Reader, error) { return f.Open() }, depth); err != nil && first == nil {
+		if err := w.entry(name, f.Name, size, size, func() (io.Reader, error) { return f.Open() }, depth); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -293,7 +323,7 @@ func (w *walker) zipLocal(name string, b []byte, depth int) {
 		default:
 			continue
 		}
-		w.entry(name, inner, size, func() (io.Reader, error) { return r, nil }, depth) // damage: the archive's notice says so
+		w.entry(name, inner, size, size, func() (io.Reader, error) { return r, nil }, depth) // damage: the archive's notice says so
 	}
 }
 
@@ -309,7 +339,7 @@ func (w *walker) tar(name string, tr *tar.Reader, depth int) error {
 		if h.Typeflag != tar.TypeReg { // the reader turns the old TypeRegA into TypeReg
 			continue
 		}
-		if err := w.entry(name, h.Name, h.Size, func() (io.Reader, error) { return tr, nil }, depth); err != nil {
+		if err := w.entry(name, h.Name, h.Size, h.Size, func() (io.Reader, error) { return tr, nil }, depth); err != nil {
 			return err
 		}
 	}
@@ -343,5 +373,5 @@ func (w *walker) gzip(name string, b []byte, depth int) error {
 			inner = "data"
 		}
 	}
-	return w.entry(name, inner, -1, func() (io.Reader, error) { return r, nil }, depth)
+	return w.entry(name, inner, -1, -1, func() (io.Reader, error) { return r, nil }, depth)
 }

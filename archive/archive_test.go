@@ -1,10 +1,14 @@
 package archive
 
 import (
+	"archive/zip"
 	"bytes"
+	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -284,5 +288,65 @@ func TestTextSkips(t *testing.T) {
 			b = append(b, piece()...)
 		}
 		check(b)
+	}
+}
+
+// allocated is how many bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestWalkReadsEntriesOnce: an entry of declared size is read into one
+// buffer of that size, not into one grown and copied as it fills.
+func TestWalkReadsEntriesOnce(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	tgz := archivetest.Gzip(archivetest.Tar(f("big.txt", data)))
+	var got int
+	n := allocated(func() {
+		Walk("x.tgz", tgz, Limits{}, func(_ string, b []byte) { got = len(b) })
+	})
+	if got != len(data) {
+		t.Fatalf("read %d bytes, want %d", got, len(data))
+	}
+	// The entry's buffer, and gzip's and tar's few KB.
+	if n > uint64(len(data))+1<<20 {
+		t.Fatalf("a %d-byte entry cost %d bytes of allocation", len(data), n)
+	}
+}
+
+// TestWalkLyingSizes: entries that declare far more than they hold make
+// it allocate no more than the expansion limit, however many they are.
+func TestWalkLyingSizes(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := range 100 {
+		data := []byte("tiny\n")
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("f%d", i), Method: zip.Store, CRC32: crc32.ChecksumIEEE(data), CompressedSize64: uint64(len(data)), UncompressedSize64: 8 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l := Limits{MaxBytes: 16 << 20}
+	entries := map[string]bool{}
+	n := allocated(func() {
+		Walk("x.zip", b.Bytes(), l, func(p string, _ []byte) { entries[p] = true })
+	})
+	for i := range 100 {
+		if p := fmt.Sprintf("x.zip!/f%d", i); !entries[p] {
+			t.Fatalf("%s not read: %v", p, entries)
+		}
+	}
+	// The limit, one more entry's hint over it, and the archive's own
+	// reading.
+	if n > uint64(l.MaxBytes)+8<<20+4<<20 {
+		t.Fatalf("100 entries declaring 8 MiB each cost %d MiB of allocation", n>>20)
 	}
 }
