@@ -106,7 +106,8 @@ func utf16Runs(out, b []byte) []byte {
 			return printableByte[b[i]] && b[i+1] == 0
 		}
 		for k, floor := MinRun-1, 0; k < pairs; k += MinRun {
-			if !unit(k) {
+			// unit(k), inline: most probes stop at the zero byte.
+			if i := align + 2*k; b[i+1] != 0 || !printableByte[b[i]] {
 				continue
 			}
 			start, end := k, k+1
