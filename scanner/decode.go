@@ -163,6 +163,9 @@ func eachEncoded(b []byte, fn func(*encodedRun)) {
 				fn(&encodedRun{start: s, end: e, kind: "unicode", decoded: dec, off: off})
 			}
 			i = e
+		case c == '\n':
+			// A binary's text is mostly newlines (archive.Text).
+			i = skipNewlines(b, i+1)
 		default:
 			i++
 		}

@@ -1,5 +1,7 @@
 package scanner
 
+import "encoding/binary"
+
 // prefilter finds every occurrence of a set of keywords, ASCII
 // case-insensitively, overlapping ones included, in order of start.
 //
@@ -16,6 +18,9 @@ type prefilter struct {
 	short  [1 << 16]uint16 // bigram -> 1 + index into groups; 0: none
 	groups [][]keyword
 	n      int
+	// nlStart: some keyword starts with two newlines, so each may not
+	// skip runs of them.
+	nlStart bool
 }
 
 type keyword struct {
@@ -62,6 +67,9 @@ func newPrefilter(pats []string) *prefilter {
 		if len(s) < 2 {
 			continue
 		}
+		if s[0] == '\n' && s[1] == '\n' {
+			p.nlStart = true
+		}
 		lowered = append(lowered, s...)
 		k := keyword{lower: lowered[len(lowered)-len(s) : len(lowered) : len(lowered)], id: id}
 		for i, c := range k.lower {
@@ -103,7 +111,28 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 		if bg := uint16(t); p.bi[bg>>6]&(1<<(bg&63)) != 0 {
 			p.verify(b, i-1, p.groups[p.short[bg]-1], fn)
 		}
+		// Two newlines start no keyword, nor do the newlines after
+		// them: a binary's text is mostly such runs (archive.Text),
+		// skipped a word at a time. The window is then all newlines.
+		if uint16(t) == '\n'<<8|'\n' && !p.nlStart {
+			if j := skipNewlines(b, i+1); j > i+1 {
+				i, t = j-1, '\n'<<16|'\n'<<8|'\n'
+			}
+		}
 	}
+}
+
+// skipNewlines returns the first offset from i on whose byte is not a
+// newline, reading eight bytes at a time.
+func skipNewlines(b []byte, i int) int {
+	const nl8 = 0x0a0a0a0a0a0a0a0a
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == nl8 {
+		i += 8
+	}
+	for i < len(b) && b[i] == '\n' {
+		i++
+	}
+	return i
 }
 
 // verify compares the keywords of one group at s: the four (lowered)

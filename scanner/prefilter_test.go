@@ -12,14 +12,30 @@ import (
 // TestPrefilterMatchesNaiveSearch: every case-insensitive, overlapping
 // occurrence, in order of start, and nothing else.
 func TestPrefilterMatchesNaiveSearch(t *testing.T) {
-	pats := []string{"sk", "sk-ant-", "token", "ok", "key", "api_key", "ke", "aa", "aaa", "_k", "x"}
+	for _, pats := range [][]string{
+		{"sk", "sk-ant-", "token", "ok", "key", "api_key", "ke", "aa", "aaa", "_k", "x", "\nke"},
+		// Keywords that start in a run of newlines, which each skips
+		// when no keyword does.
+		{"sk", "key", "\n\nk", "\n\n", "x\n\n\nx"},
+	} {
+		prefilterMatchesNaive(t, pats)
+	}
+}
+
+func prefilterMatchesNaive(t *testing.T, pats []string) {
 	p := newPrefilter(pats)
 	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []byte("aAkKeEyYsStToOnN_-pPiI x")
-	for n := 0; n < 2000; n++ {
-		b := make([]byte, r.IntN(40))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
+	alphabet := []byte("aAkKeEyYsStToOnN_-pPiI x\n")
+	for n := 0; n < 4000; n++ {
+		var b []byte
+		for len(b) < 80 && r.IntN(8) > 0 {
+			if r.IntN(3) == 0 { // a binary's filler (archive.Text)
+				b = append(b, bytes.Repeat([]byte{'\n'}, r.IntN(30))...)
+				continue
+			}
+			for range r.IntN(6) {
+				b = append(b, alphabet[r.IntN(len(alphabet))])
+			}
 		}
 		type hit struct{ id, s, e int }
 		var got, want []hit
