@@ -250,14 +250,25 @@ func (w *walker) entry(archive, inner string, size, hint int64, open func() (io.
 // bytes when 0 <= hint <= max. Like io.ReadAll, it returns what it read
 // before an error.
 func readAtMost(r io.Reader, hint, max int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if hint >= 0 && hint <= max {
-		// Room for the end of input too: ReadFrom wants MinRead bytes
-		// free before each read.
-		buf.Grow(int(hint) + bytes.MinRead)
+	r = io.LimitReader(r, max+1)
+	if hint < 0 || hint > max {
+		return io.ReadAll(r)
 	}
-	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
-	return buf.Bytes(), err
+	// One byte more than the hint, to read the end of input into.
+	b := make([]byte, 0, hint+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) { // more than declared: grow as io.ReadAll does
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (w *walker) zip(name string, b []byte, depth int) error {
