@@ -151,6 +151,8 @@ type Repo struct {
 	catFiles atomic.Int32
 	// blobsAsked counts the blobs a push asked git's cat-file for.
 	blobsAsked atomic.Int64
+	// rootWalked counts the commits RootCommit read from git.
+	rootWalked atomic.Int64
 
 	// go-git is opened on first use: a staged scan through git's
 	// plumbing never needs it.

@@ -1,6 +1,8 @@
 package gitscan
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/leakguard/leakguard/internal/atomicfile"
 	"github.com/leakguard/leakguard/secret"
 )
 
@@ -25,14 +28,7 @@ func (r *Repo) RootCommit(ctx context.Context) (string, error) {
 		return "", ErrShallow
 	}
 	if g, err := r.newGitBackend(); err == nil && r.gitDir != "" {
-		out, err := g.command(ctx, "rev-list", "--first-parent", "--max-parents=0", "HEAD").Output()
-		if err != nil {
-			return "", fmt.Errorf("finding the root commit: %w", err)
-		}
-		if id := strings.TrimSpace(string(out)); id != "" && !strings.Contains(id, "\n") {
-			return id, nil
-		}
-		return "", errors.New("finding the root commit: no single root")
+		return r.rootByGit(ctx, g)
 	}
 	if err := r.load(); err != nil {
 		return "", err
@@ -83,4 +79,139 @@ func RepoKey(ctx context.Context, root string) ([]byte, error) {
 		return nil, err
 	}
 	return secret.RepoKey(id), nil
+}
+
+// maxRemembered is how many commits' roots a repository remembers: one
+// for each branch or worktree in use, about.
+const maxRemembered = 8
+
+// rootsPath is where a repository remembers the roots of the commits
+// RootCommit was asked about: lines of "COMMIT ROOT", the latest first.
+func (r *Repo) rootsPath() string { return filepath.Join(r.commonDir(), "leakguard", "roots") }
+
+// rootByGit walks HEAD's first-parent chain with git until a commit whose
+// root is remembered, or to the root: in a repository of 200,000 commits
+// the whole walk takes a second, and a blocked commit asks for the root
+// (its fingerprints' key). The root is then remembered for HEAD.
+func (r *Repo) rootByGit(ctx context.Context, g *gitBackend) (string, error) {
+	head, root, err := r.rootRemembered(ctx, g, readRoots(r.rootsPath()))
+	if err != nil {
+		return "", err
+	}
+	if root == "" {
+		// Nothing remembered near HEAD: git finds the root faster when
+		// it prints only that.
+		out, err := g.command(ctx, "rev-list", "--first-parent", "--max-parents=0", "HEAD").Output()
+		if err != nil {
+			return "", fmt.Errorf("finding the root commit: %w", err)
+		}
+		if root = strings.TrimSpace(string(out)); root == "" || strings.Contains(root, "\n") {
+			return "", errors.New("finding the root commit: no single root")
+		}
+	}
+	if head != "" {
+		rememberRoot(r.rootsPath(), head, root)
+	}
+	return root, nil
+}
+
+// maxRootSteps is how far back from HEAD rootRemembered looks for a
+// commit whose root it knows.
+const maxRootSteps = 1024
+
+// rootRemembered walks back from HEAD, along its first parents, up to
+// maxRootSteps commits, to a commit in known: HEAD and that commit's
+// root; no root when there is none, or the walk reached the root itself
+// (then the root it found).
+func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[string]string) (head, root string, _ error) {
+	walk, stop := context.WithCancel(ctx)
+	defer stop()
+	cmd := g.command(walk, "rev-list", "--first-parent", fmt.Sprintf("--max-count=%d", maxRootSteps), "HEAD")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", "", fmt.Errorf("finding the root commit: %w", err)
+	}
+	var last string
+	n := 0
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		id := sc.Text()
+		n++
+		r.rootWalked.Add(1)
+		if head == "" {
+			head = id
+		}
+		if known[id] != "" {
+			stop() // the rest of the chain is not needed
+			cmd.Wait()
+			return head, known[id], nil
+		}
+		last = id
+	}
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return "", "", ctx.Err()
+		}
+		return "", "", fmt.Errorf("finding the root commit: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if n < maxRootSteps && last != "" {
+		return head, last, nil // the whole chain: last is the root
+	}
+	return head, "", nil
+}
+
+// readRoots reads the remembered roots, commit to root; a line that is
+// not two object ids is ignored.
+func readRoots(path string) map[string]string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) == 2 && isObjectID(f[0]) && isObjectID(f[1]) {
+			if _, ok := out[f[0]]; !ok {
+				out[f[0]] = f[1]
+			}
+		}
+	}
+	return out
+}
+
+// rememberRoot records root as commit's, ahead of the others remembered.
+// A repository that cannot be written to is only slower.
+func rememberRoot(path, commit, root string) {
+	if !isObjectID(commit) || !isObjectID(root) {
+		return
+	}
+	lines := []string{commit + " " + root + "\n"}
+	old, _ := os.ReadFile(path)
+	for line := range strings.Lines(string(old)) {
+		f := strings.Fields(line)
+		if len(lines) < maxRemembered && len(f) == 2 && f[0] != commit && isObjectID(f[0]) && isObjectID(f[1]) {
+			lines = append(lines, f[0]+" "+f[1]+"\n")
+		}
+	}
+	if data := strings.Join(lines, ""); data != string(old) {
+		atomicfile.Replace(path, []byte(data), 0o644)
+	}
+}
+
+// isObjectID reports a full SHA-1 or SHA-256 object id in lower-case hex.
+func isObjectID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
