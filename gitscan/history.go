@@ -334,7 +334,7 @@ func (r *Repo) history(ctx context.Context, o Options, be historyBackend, sel se
 	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
 		want[i], want[j] = want[j], want[i]
 	}
-	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}, dirty: map[plumbing.Hash]bool{}}
+	sc := &blobScanner{det: o.Detector, workers: o.Workers, pr: pr, archives: o.archives(), found: map[plumbing.Hash][]scanner.Finding{}, scanned: map[plumbing.Hash]bool{}, dirty: map[plumbing.Hash]bool{}, held: newHeldBytes(maxBlobsHeld, &r.blobsHeldPeak)}
 	// Commit messages, before the blobs: each is then cut to its first
 	// line, all that a finding shows of it (redactedSubject, exposure), so
 	// that a history of long messages does not hold them all while its
@@ -562,6 +562,52 @@ type blobScanner struct {
 	skipped   int
 	unscanned []archive.Skip
 	notices   []archive.Skip
+
+	held *heldBytes // blobs read and not yet scanned
+}
+
+// maxBlobsHeld bounds the bytes of blobs a history scan has read and not
+// yet scanned (a variable: tests lower it). The reader stays ahead of the
+// scan by this much, not by a number of blobs: sixty-four blobs of up to
+// the size limit each were hundreds of MB.
+var maxBlobsHeld int64 = 16 << 20
+
+// blobScanned, when set, is called after each blob a history scan
+// scans (tests).
+var blobScanned func()
+
+// heldBytes counts bytes held and makes a holder wait while more than
+// max are; one holder always gets through, whatever its size.
+type heldBytes struct {
+	mu     sync.Mutex
+	freed  *sync.Cond
+	n, max int64
+	peak   *atomic.Int64 // the most held at once (Repo.blobsHeldPeak)
+}
+
+func newHeldBytes(max int64, peak *atomic.Int64) *heldBytes {
+	h := &heldBytes{max: max, peak: peak}
+	h.freed = sync.NewCond(&h.mu)
+	return h
+}
+
+func (h *heldBytes) hold(n int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for h.n > 0 && h.n+n > h.max {
+		h.freed.Wait()
+	}
+	h.n += n
+	if h.peak != nil && h.n > h.peak.Load() {
+		h.peak.Store(h.n)
+	}
+}
+
+func (h *heldBytes) release(n int64) {
+	h.mu.Lock()
+	h.n -= n
+	h.mu.Unlock()
+	h.freed.Broadcast()
 }
 
 func (s *blobScanner) nworkers() int {
@@ -586,9 +632,14 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 			defer wg.Done()
 			for j := range jobs {
 				if ctx.Err() != nil {
+					s.held.release(int64(len(j.b)))
 					continue
 				}
 				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b, Scratch: true}, s.archives)
+				s.held.release(int64(len(j.b)))
+				if blobScanned != nil {
+					blobScanned()
+				}
 				s.pr.blobs.Add(1)
 				s.pr.bytes.Add(int64(len(j.b)))
 				s.mu.Lock()
@@ -626,6 +677,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 			s.mu.Unlock()
 			return
 		}
+		s.held.hold(int64(len(b)))
 		jobs <- blobJob{h, pathOf[h], b}
 	})
 	close(jobs)

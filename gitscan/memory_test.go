@@ -4,8 +4,10 @@ package gitscan
 // that are not timings (bench/scaling.sh measures it).
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,5 +145,40 @@ func TestHistoryKeepsOnlyMessageSubjects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A history scan holds a bounded number of bytes of blobs read and not
+// yet scanned, not a number of blobs: 64 read ahead of the scan, each up
+// to the size limit, were hundreds of MB on a history of large files.
+func TestHistoryBoundsBlobsHeld(t *testing.T) {
+	defer func(old int64) { maxBlobsHeld, blobScanned = old, nil }(maxBlobsHeld)
+	maxBlobsHeld = 1 << 20
+	dir := newRepo(t)
+	line := strings.Repeat("filler text of a large file\n", 1<<10) // 28 KiB
+	for i := range 24 {
+		write(t, dir, fmt.Sprintf("big%02d.txt", i), fmt.Sprintf("%d\n%s", i, strings.Repeat(line, 10)))
+		commitAll(t, dir, fmt.Sprint("big ", i))
+	}
+	write(t, dir, "k.txt", "k = \""+key()+"\"\n")
+	commitAll(t, dir, "key")
+	for _, be := range []string{"git", "go-git"} {
+		r := open(t, dir)
+		// The scan stops after its first blob while the reader goes on:
+		// without a bound it reads every blob meanwhile.
+		var once sync.Once
+		blobScanned = func() { once.Do(func() { time.Sleep(300 * time.Millisecond) }) }
+		fs, _, err := r.History(t.Context(), Options{Detector: detector(t), Backend: be, Workers: 1}, HistoryOptions{})
+		blobScanned = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || fs[0].File != "k.txt" {
+			t.Fatalf("%s: findings = %q, want the key in k.txt", be, where(fs))
+		}
+		// One blob (280 KiB) may go over the bound, never more.
+		if peak, limit := r.blobsHeldPeak.Load(), maxBlobsHeld+300<<10; peak > limit || peak == 0 {
+			t.Errorf("%s: %d bytes of blobs held at once, want at most %d", be, peak, limit)
+		}
 	}
 }

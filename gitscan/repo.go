@@ -151,6 +151,9 @@ type Repo struct {
 	catFiles atomic.Int32
 	// blobsAsked counts the blobs a push asked git's cat-file for.
 	blobsAsked atomic.Int64
+	// blobsHeldPeak is the most bytes of blobs a history scan held read
+	// and not yet scanned.
+	blobsHeldPeak atomic.Int64
 	// rootWalked counts the commits RootCommit read from git.
 	rootWalked atomic.Int64
 
