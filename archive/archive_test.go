@@ -8,11 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/archive/archivetest"
+	"github.com/leakguard/leakguard/internal/testkit/alloc"
 )
 
 func f(name string, data []byte) archivetest.File {
@@ -291,22 +291,13 @@ func TestTextSkips(t *testing.T) {
 	}
 }
 
-// allocated is how many bytes fn allocates.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestWalkReadsEntriesOnce: an entry of declared size is read into one
 // buffer of that size, not into one grown and copied as it fills.
 func TestWalkReadsEntriesOnce(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
 	tgz := archivetest.Gzip(archivetest.Tar(f("big.txt", data)))
 	var got int
-	n := allocated(func() {
+	n := alloc.Bytes(func() {
 		Walk("x.tgz", tgz, Limits{}, func(_ string, b []byte) { got = len(b) })
 	})
 	if got != len(data) {
@@ -336,7 +327,7 @@ func TestWalkLyingSizes(t *testing.T) {
 	}
 	l := Limits{MaxBytes: 16 << 20}
 	entries := map[string]bool{}
-	n := allocated(func() {
+	n := alloc.Bytes(func() {
 		Walk("x.zip", b.Bytes(), l, func(p string, _ []byte) { entries[p] = true })
 	})
 	for i := range 100 {

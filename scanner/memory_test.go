@@ -2,8 +2,9 @@ package scanner
 
 import (
 	"bytes"
-	"runtime"
 	"testing"
+
+	"github.com/leakguard/leakguard/internal/testkit/alloc"
 )
 
 // hostileInputs are contents where keywords fire every few bytes, on
@@ -31,15 +32,6 @@ func hostileInputs() []struct {
 	}
 }
 
-// allocated is the number of bytes fn allocates on the heap.
-func allocated(fn func()) uint64 {
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	fn()
-	runtime.ReadMemStats(&m1)
-	return m1.TotalAlloc - m0.TotalAlloc
-}
-
 // TestMemoryBoundedByWindows: on a line where keywords fire every few
 // bytes, the detector allocates in proportion to the windows it matches
 // in and the text it reads, not to the number of keyword hits, and never
@@ -56,7 +48,7 @@ func TestMemoryBoundedByWindows(t *testing.T) {
 	d.Detect(Fragment{Path: "warm.txt", Content: []byte("password=x token=y")})
 	for _, in := range hostileInputs() {
 		var fs []Finding
-		a := allocated(func() { fs = d.Detect(Fragment{Path: "big.txt", Content: in.content}) })
+		a := alloc.Bytes(func() { fs = d.Detect(Fragment{Path: "big.txt", Content: in.content}) })
 		ratio := float64(a) / float64(len(in.content))
 		t.Logf("%-30s %5.1f MiB: %d findings, allocated %.2fx the input", in.name, float64(len(in.content))/(1<<20), len(fs), ratio)
 		if want := btoi(bytes.Contains(in.content, []byte("GITHUB_TOKEN="))); len(fs) != want {
