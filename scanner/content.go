@@ -19,9 +19,11 @@ import (
 func (d *Detector) DetectFile(f Fragment, l archive.Limits) (_ []Finding, res archive.Result) {
 	if archive.Detect(f.Content) != archive.None {
 		var out []Finding
-		// An entry's content is the walker's own, read for this call.
+		// An entry's content is the walker's own, read for this call;
+		// a malformed archive is handed on whole, as it came (p is then
+		// f.Path).
 		res := archive.Walk(f.Path, f.Content, l, func(p string, b []byte) {
-			out = append(out, d.detectWhole(p, b, true)...)
+			out = append(out, d.detectWhole(p, b, f.Scratch || p != f.Path)...)
 		})
 		return out, res
 	}

@@ -103,4 +103,15 @@ func TestDetectFileScratch(t *testing.T) {
 			t.Errorf("%s: %d findings, want 30", name, len(want))
 		}
 	}
+	// Without Scratch the content is never written, a malformed archive
+	// (scanned whole, as a binary) included: a push reads blobs again.
+	files["cut.zip"] = files["dist/app.zip"][:len(files["dist/app.zip"])/2]
+	files["cut.tar.gz"] = files["backup.tar.gz"][:len(files["backup.tar.gz"])/2]
+	for name, b := range files {
+		kept := bytes.Clone(b)
+		d.DetectFile(Fragment{Path: name, Content: b}, archive.Limits{})
+		if !bytes.Equal(b, kept) {
+			t.Errorf("%s: DetectFile without Scratch changed the content", name)
+		}
+	}
 }
