@@ -100,8 +100,13 @@ func (r *Repo) rootByGit(ctx context.Context, g *gitBackend) (string, error) {
 	}
 	if root == "" {
 		// Nothing remembered near HEAD: git finds the root faster when
-		// it prints only that.
-		out, err := g.command(ctx, "rev-list", "--first-parent", "--max-parents=0", "HEAD").Output()
+		// it prints only that. From the commit the walk began at, which
+		// is remembered below, not from HEAD, which may have moved.
+		from := head
+		if from == "" {
+			from = "HEAD"
+		}
+		out, err := g.command(ctx, "rev-list", "--first-parent", "--max-parents=0", from).Output()
 		if err != nil {
 			return "", fmt.Errorf("finding the root commit: %w", err)
 		}
@@ -116,8 +121,8 @@ func (r *Repo) rootByGit(ctx context.Context, g *gitBackend) (string, error) {
 }
 
 // maxRootSteps is how far back from HEAD rootRemembered looks for a
-// commit whose root it knows.
-const maxRootSteps = 1024
+// commit whose root it knows (a variable: tests lower it).
+var maxRootSteps = 1024
 
 // rootRemembered walks back from HEAD, along its first parents, up to
 // maxRootSteps commits, to a commit in known: HEAD and that commit's
@@ -153,6 +158,11 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 		}
 		last = id
 	}
+	if err := sc.Err(); err != nil {
+		stop()
+		cmd.Wait()
+		return "", "", fmt.Errorf("finding the root commit: reading git rev-list: %w", err)
+	}
 	if err := cmd.Wait(); err != nil {
 		if ctx.Err() != nil {
 			return "", "", ctx.Err()
@@ -166,8 +176,16 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 }
 
 // readRoots reads the remembered roots, commit to root; a line that is
-// not two object ids is ignored.
+// not two object ids is ignored, and so is a file that is not a regular
+// file (a link is not followed).
+//
+// A record holds while commits are immutable: a root changed by 'git
+// replace' or a graft after it was remembered is not seen. Delete the
+// file (.git/leakguard/roots) after such a change.
 func readRoots(path string) map[string]string {
+	if !regularOrAbsent(path) {
+		return nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -187,7 +205,7 @@ func readRoots(path string) map[string]string {
 // rememberRoot records root as commit's, ahead of the others remembered.
 // A repository that cannot be written to is only slower.
 func rememberRoot(path, commit, root string) {
-	if !isObjectID(commit) || !isObjectID(root) {
+	if !isObjectID(commit) || !isObjectID(root) || !regularOrAbsent(path) {
 		return
 	}
 	lines := []string{commit + " " + root + "\n"}
@@ -201,6 +219,13 @@ func rememberRoot(path, commit, root string) {
 	if data := strings.Join(lines, ""); data != string(old) {
 		atomicfile.Replace(path, []byte(data), 0o644)
 	}
+}
+
+// regularOrAbsent reports whether path is a regular file or nothing: the
+// roots file is not read or written through a link.
+func regularOrAbsent(path string) bool {
+	fi, err := os.Lstat(path)
+	return os.IsNotExist(err) || err == nil && fi.Mode().IsRegular()
 }
 
 // isObjectID reports a full SHA-1 or SHA-256 object id in lower-case hex.

@@ -60,6 +60,39 @@ func TestRootCommitRemembered(t *testing.T) {
 		root(first, 8)
 		root(first, 1)
 	}
+	// A chain longer than the walk back: the root is git's, not the last
+	// commit the walk saw.
+	defer func(old int) { maxRootSteps = old }(maxRootSteps)
+	maxRootSteps = 3
+	if err := os.Remove(filepath.Join(dir, ".git", "leakguard", "roots")); err != nil {
+		t.Fatal(err)
+	}
+	root(first, int64(maxRootSteps))
+	root(first, 1)
+	maxRootSteps = 1024
+
+	// A roots file that is not a regular file is neither read nor
+	// written through.
+	target := filepath.Join(t.TempDir(), "elsewhere")
+	if err := os.WriteFile(target, []byte(tip+" "+tip+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	roots := filepath.Join(dir, ".git", "leakguard", "roots")
+	if err := os.Remove(roots); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, roots); err != nil {
+		t.Logf("no symbolic link here (%v): not checked", err)
+	} else {
+		root(first, 8)
+		if b, _ := os.ReadFile(target); string(b) != tip+" "+tip+"\n" {
+			t.Fatalf("written through a link: %q", b)
+		}
+		if err := os.Remove(roots); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// At most a few commits are remembered, the latest first.
 	run(t, dir, "checkout", "-q", "rewritten")
 	root(newRoot, 2)
