@@ -44,12 +44,16 @@ var maxBlobsHeld int64 = 16 << 20
 var blobScanned func()
 
 // heldBytes counts bytes held and makes a holder wait while more than
-// max are; one holder always gets through, whatever its size.
+// max are; one holder always gets through, whatever its size. Holders
+// are let in in the order they came: a blob over the room left is not
+// passed by smaller ones while it waits (the two readers of a large
+// history).
 type heldBytes struct {
-	mu     sync.Mutex
-	freed  *sync.Cond
-	n, max int64
-	peak   *atomic.Int64 // the most held at once (Repo.blobsHeldPeak)
+	mu            sync.Mutex
+	freed         *sync.Cond
+	n, max        int64
+	next, serving uint64        // tickets: the next to give, the next to let in
+	peak          *atomic.Int64 // the most held at once (Repo.blobsHeldPeak)
 }
 
 func newHeldBytes(max int64, peak *atomic.Int64) *heldBytes {
@@ -61,13 +65,17 @@ func newHeldBytes(max int64, peak *atomic.Int64) *heldBytes {
 func (h *heldBytes) hold(n int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for h.n > 0 && h.n+n > h.max {
+	t := h.next
+	h.next++
+	for t != h.serving || (h.n > 0 && h.n+n > h.max) {
 		h.freed.Wait()
 	}
+	h.serving++
 	h.n += n
 	if h.peak != nil && h.n > h.peak.Load() {
 		h.peak.Store(h.n)
 	}
+	h.freed.Broadcast() // the next in line may fit too
 }
 
 func (h *heldBytes) release(n int64) {

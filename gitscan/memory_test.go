@@ -182,3 +182,58 @@ func TestHistoryBoundsBlobsHeld(t *testing.T) {
 		}
 	}
 }
+
+// A holder over the room left is not passed by smaller ones that come
+// after it: two readers share the bound, and one reading small blobs
+// would keep a large one waiting for as long as it read.
+func TestHeldBytesInOrder(t *testing.T) {
+	h := newHeldBytes(10, nil)
+	h.hold(5)
+	waiting := func(n uint64) {
+		for {
+			h.mu.Lock()
+			got := h.next
+			h.mu.Unlock()
+			if got == n {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	var order []string
+	var mu sync.Mutex
+	in := func(who string) {
+		mu.Lock()
+		order = append(order, who)
+		mu.Unlock()
+	}
+	big, small := make(chan bool), make(chan bool)
+	go func() { h.hold(20); in("big"); <-big; h.release(20) }()
+	waiting(2) // the large one waits
+	go func() { h.hold(1); in("small"); <-small; h.release(1) }()
+	waiting(3)
+	h.release(5) // room: the large one first, alone
+	for {
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(big)
+	close(small)
+	for {
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n == 2 {
+			break
+		}
+		runtime.Gosched()
+	}
+	if order[0] != "big" || order[1] != "small" {
+		t.Fatalf("let in %v, want the large one first", order)
+	}
+}
