@@ -265,8 +265,11 @@ func readAtMost(r io.Reader, hint, max int64) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		if len(b) == cap(b) { // more than declared: grow as io.ReadAll does
-			b = append(b, 0)[:len(b)]
+		if len(b) == cap(b) {
+			if int64(len(b)) > max {
+				return b, nil // the byte that says "too large": r holds no more
+			}
+			b = append(b, 0)[:len(b)] // more than declared: grow as io.ReadAll does
 		}
 	}
 }

@@ -341,3 +341,22 @@ func TestWalkLyingSizes(t *testing.T) {
 		t.Fatalf("100 entries declaring 8 MiB each cost %d MiB of allocation", n>>20)
 	}
 }
+
+// readAtMost reads one byte past max to tell "too large", into the
+// buffer it made for the hint: a declared size at the limit and more
+// content (a lying header) cost no second buffer.
+func TestReadAtMostAtTheLimit(t *testing.T) {
+	const max = 1 << 20
+	for _, size := range []int{max - 1, max, max + 1, max + 5} {
+		src := bytes.Repeat([]byte("x"), size)
+		var b []byte
+		var err error
+		n := alloc.Bytes(func() { b, err = readAtMost(bytes.NewReader(src), max, max) })
+		if err != nil || len(b) != min(size, max+1) {
+			t.Fatalf("size %d: read %d bytes, %v", size, len(b), err)
+		}
+		if n > max+64<<10 {
+			t.Fatalf("size %d: %d bytes allocated for a %d-byte hint", size, n, max)
+		}
+	}
+}

@@ -41,6 +41,9 @@ func (d *Detector) detectWhole(path string, b []byte, scratch bool) []Finding {
 	case scratch:
 		// Its UTF-16 text, which Text appends, is scanned apart, from
 		// the line it would begin: appending to b would copy it whole.
+		// Only a match that would run from the last ASCII line into
+		// the first UTF-16 one (wrapped base64 split between the two)
+		// is lost by the split.
 		text, wide := archive.TextOver(b)
 		fs := d.Detect(Fragment{Path: path, Content: text})
 		if len(wide) > 0 {
