@@ -272,7 +272,10 @@ func (d *Detector) detect(path string, content []byte, depth int) []candidate {
 			}
 		}
 		if ki := d.patKey[p]; ki >= 0 {
-			if c, ok := d.managedAt(content, ks, ke, ki); ok {
+			if fc == nil {
+				fc = newFileContext(path)
+			}
+			if c, ok := d.managedAt(content, ks, ke, ki, fc.dotenv); ok {
 				cands = append(cands, c)
 			}
 		}

@@ -14,8 +14,9 @@ func isIdentByte(c byte) bool {
 // managedAt recognises an assignment of managed key ki whose name was hit
 // at content[s:e]: dotenv, export, JSON/YAML/TOML keys, code, compose and
 // k8s lists, CLI flags (`NAME=v`, `NAME: v`, `"NAME": "v"`, `NAME := "v"`,
-// `NAME => 'v'`), and k8s `- name: NAME` followed by `value: v`.
-func (d *Detector) managedAt(b []byte, s, e, ki int) (candidate, bool) {
+// `NAME => 'v'`), and k8s `- name: NAME` followed by `value: v`. In a
+// .env file (dotenv) an unquoted value is a value, not an expression.
+func (d *Detector) managedAt(b []byte, s, e, ki int, dotenv bool) (candidate, bool) {
 	if s > 0 && (isIdentByte(b[s-1]) || b[s-1] == '.') {
 		return candidate{}, false
 	}
@@ -38,14 +39,14 @@ func (d *Detector) managedAt(b []byte, s, e, ki int) (candidate, bool) {
 		sep = 1
 	}
 	if sep == 0 {
-		return d.k8sValue(b, s, e, ki)
+		return d.k8sValue(b, s, e, ki, dotenv)
 	}
 	if hasAt(b, i, "==") || hasAt(b, i, "::") {
 		return candidate{}, false // a comparison or a scope, not an assignment
 	}
 	i = skipBlank(b, i+sep)
 	vs, ve, quoted := readValue(b, i)
-	if !literalValue(string(b[vs:ve]), quoted) {
+	if !literalValue(string(b[vs:ve]), quoted, dotenv) {
 		return candidate{}, false
 	}
 	return candidate{
@@ -63,7 +64,7 @@ func btoi(b bool) int {
 }
 
 // k8sValue handles `- name: NAME` with `value: v` on the next line.
-func (d *Detector) k8sValue(b []byte, s, e, ki int) (candidate, bool) {
+func (d *Detector) k8sValue(b []byte, s, e, ki int, dotenv bool) (candidate, bool) {
 	lo := max(0, s-256)
 	ls := bytes.LastIndexByte(b[lo:s], '\n') + 1 + lo
 	prefix := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(string(b[ls:s])), "-"))
@@ -85,7 +86,7 @@ func (d *Detector) k8sValue(b []byte, s, e, ki int) (candidate, bool) {
 	}
 	i = skipBlank(b, i)
 	vs, ve, quoted := readValue(b, i)
-	if !literalValue(string(b[vs:ve]), quoted) {
+	if !literalValue(string(b[vs:ve]), quoted, dotenv) {
 		return candidate{}, false
 	}
 	return candidate{
@@ -144,7 +145,7 @@ func readValue(b []byte, i int) (vs, ve int, quoted bool) {
 
 // literalValue reports whether an assigned value is a literal credential
 // rather than a placeholder, a reference or code.
-func literalValue(v string, quoted bool) bool {
+func literalValue(v string, quoted, dotenv bool) bool {
 	if len(v) < 8 || rules.IsPlaceholder(v) {
 		return false
 	}
@@ -160,6 +161,13 @@ func literalValue(v string, quoted bool) bool {
 		if inner := strings.Trim(v, "+"); isIdentifier(inner) || looksLikeMemberAccess(inner) {
 			return false
 		}
+	}
+	if !quoted && dotenv {
+		// A .env value is never an expression; only words put there
+		// in place of a key (openai_api_key, anthropicKey) are not one.
+		// A generated key's letters split into chunks that are not all
+		// words.
+		return hasDigit(v) || !allPronounceable(valueWords(v))
 	}
 	if !quoted {
 		// Code: calls, member access, indexing, a bare identifier.

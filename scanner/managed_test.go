@@ -281,3 +281,32 @@ func TestFindable(t *testing.T) {
 		}
 	}
 }
+
+// In a .env file an unquoted value is the value, never an expression: a
+// managed key's value of letters alone (one random key in about 300) is
+// found there, while in code such a value reads as an identifier. Words
+// put in place of a value (openai_api_key) are still not a key.
+func TestManagedNameLettersOnlyInDotenv(t *testing.T) {
+	d := testDetector(t)
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for _, c := range []struct{ name, value string }{
+		{"ANTHROPIC_API_KEY", rules.RandString(40, letters)},
+		{"ANTHROPIC_API_KEY", "mimo" + rules.RandString(28, letters) + "." + rules.RandString(12, letters)},
+		{"SKYVERN_API_KEY", strings.Join([]string{"sk", "live", rules.RandString(32, letters)}, "_")},
+	} {
+		for _, path := range []string{".env", "deploy/.env.production", "app.env"} {
+			fs := d.Detect(Fragment{Path: path, Content: []byte(c.name + "=" + c.value + "\n")})
+			if len(fs) != 1 || fs[0].KeyName != c.name || fs[0].Secret.Reveal() != c.value {
+				t.Errorf("%s: %s=%s: %d findings, want one of the managed key", path, c.name, secret.New(c.value).Redacted(), len(fs))
+			}
+		}
+		if fs := d.Detect(Fragment{Path: "app.py", Content: []byte(c.name + " = " + c.value + "\n")}); len(fs) != 0 && fs[0].KeyName != "" {
+			t.Errorf("app.py: %s = identifier: a managed finding", c.name)
+		}
+	}
+	for _, v := range []string{"openai_api_key", "test_api_key", "anthropicKey", "productionKey", "my_anthropic_key"} {
+		if fs := d.Detect(Fragment{Path: ".env", Content: []byte("ANTHROPIC_API_KEY=" + v + "\n")}); len(fs) != 0 {
+			t.Errorf(".env: ANTHROPIC_API_KEY=%s: %d findings, want none", v, len(fs))
+		}
+	}
+}

@@ -71,7 +71,7 @@ func (p *previewer) view(c candidate, ls, le int) *view {
 	}
 	ex, ok := p.exposed[ls]
 	if !ok {
-		ex = p.d.exposedSpans(p.content[ls:le])
+		ex = p.d.exposedSpans(p.content[ls:le], newFileContext(p.path).dotenv)
 		for i := range ex {
 			ex[i][0] += ls
 			ex[i][1] += ls
@@ -117,7 +117,7 @@ func clip(a, b, s, e int) ([2]int, bool) {
 // exposedSpans returns the spans of a line that any rule's regex (its
 // secret group), a managed name's assignment or a known value matches,
 // whatever the rules' filters decide: a preview hides them all.
-func (d *Detector) exposedSpans(b []byte) [][2]int {
+func (d *Detector) exposedSpans(b []byte, dotenv bool) [][2]int {
 	var out [][2]int
 	hit := map[int]bool{}
 	d.keywords.each(b, func(p, ks, ke int) {
@@ -125,7 +125,7 @@ func (d *Detector) exposedSpans(b []byte) [][2]int {
 			hit[ri] = true
 		}
 		if ki := d.patKey[p]; ki >= 0 {
-			if c, ok := d.managedAt(b, ks, ke, ki); ok {
+			if c, ok := d.managedAt(b, ks, ke, ki, dotenv); ok {
 				out = append(out, [2]int{c.start, c.end})
 			}
 		}
