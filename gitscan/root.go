@@ -175,9 +175,8 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 	return head, "", nil
 }
 
-// readRoots reads the remembered roots, commit to root; a line that is
-// not two object ids is ignored, and so is a file that is not a regular
-// file (a link is not followed).
+// readRoots reads the remembered roots, commit to root; a file that is
+// not a regular file is not read (a link is not followed).
 //
 // A record holds while commits are immutable: a root changed by 'git
 // replace' or a graft after it was remembered is not seen. Delete the
@@ -186,17 +185,22 @@ func readRoots(path string) map[string]string {
 	if !regularOrAbsent(path) {
 		return nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
+	b, _ := os.ReadFile(path)
 	out := map[string]string{}
+	for _, p := range parseRoots(b) {
+		if _, ok := out[p[0]]; !ok {
+			out[p[0]] = p[1]
+		}
+	}
+	return out
+}
+
+// parseRoots returns the records of a roots file in order; a line that
+// is not two object ids is ignored.
+func parseRoots(b []byte) (out [][2]string) {
 	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) == 2 && isObjectID(f[0]) && isObjectID(f[1]) {
-			if _, ok := out[f[0]]; !ok {
-				out[f[0]] = f[1]
-			}
+		if f := strings.Fields(line); len(f) == 2 && isObjectID(f[0]) && isObjectID(f[1]) {
+			out = append(out, [2]string{f[0], f[1]})
 		}
 	}
 	return out
@@ -210,10 +214,9 @@ func rememberRoot(path, commit, root string) {
 	}
 	lines := []string{commit + " " + root + "\n"}
 	old, _ := os.ReadFile(path)
-	for line := range strings.Lines(string(old)) {
-		f := strings.Fields(line)
-		if len(lines) < maxRemembered && len(f) == 2 && f[0] != commit && isObjectID(f[0]) && isObjectID(f[1]) {
-			lines = append(lines, f[0]+" "+f[1]+"\n")
+	for _, p := range parseRoots(old) {
+		if len(lines) < maxRemembered && p[0] != commit {
+			lines = append(lines, p[0]+" "+p[1]+"\n")
 		}
 	}
 	if data := strings.Join(lines, ""); data != string(old) {
