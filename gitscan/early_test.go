@@ -19,14 +19,12 @@ func collectStaged(t *testing.T, dir string, early *Early, getenv func(string) s
 	return res
 }
 
-// reaped fails unless the early run's processes have ended.
+// reaped fails unless the early run's diff-index has ended (a cat-file
+// is started later, and read to its end, by the scan).
 func reaped(t *testing.T, run *stagedRun) {
 	t.Helper()
 	if run.diff.ProcessState == nil {
 		t.Fatal("diff-index was never waited for")
-	}
-	if run.cf != nil {
-		t.Fatal("cat-file was left running")
 	}
 }
 

@@ -77,7 +77,7 @@ func (r *Repo) hookBackend(backend string) (*gitBackend, error) {
 	return nil, fmt.Errorf("unknown git backend %q (use git or go-git)", backend)
 }
 
-// Early is a staged scan whose git processes started before the scan's
+// Early is a staged scan whose git diff-index started before the scan's
 // configuration was loaded ([StartStaged]): git reads the index while
 // leakguard loads its rules (about 10 ms of CPU; a clean staged scan of
 // a 10,000-file repository went from 106 to 97 ms, bench/startup.sh).
@@ -90,7 +90,7 @@ type Early struct {
 }
 
 // StartStaged opens the repository holding dir and starts the git
-// processes a staged scan of it reads, as [Collect] would for a Request
+// process a staged scan of it reads, as [Collect] would for a Request
 // with the same Dir and Getenv. It returns nil when the scan would not
 // read through git (go-git, see Staged) or anything fails: Collect then
 // opens the repository and starts git itself, and reports what failed.
@@ -258,7 +258,8 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 		return nil, st, nil
 	}
 
-	// One cat-file for every blob the jobs read.
+	// The blobs the jobs read: from the object directory, and what it
+	// does not give from one cat-file.
 	want := jobBlobs([][]fileJob{jobs})
 	type blob struct {
 		b      []byte
@@ -266,12 +267,26 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	}
 	blobs := make(map[plumbing.Hash]blob, len(want))
 	max := o.maxSize()
-	cf := run.cf
-	run.cf = nil // read ends the process
-	if err := cf.read(want, max, func(h plumbing.Hash, b []byte, s blobStatus) {
-		blobs[h] = blob{b, s}
-	}); err != nil {
-		return nil, st, err
+	objs := newObjectDir(r.commonDir())
+	var rest []plumbing.Hash
+	for _, h := range want {
+		if b, ok := objs.blob(h, max); ok {
+			blobs[h] = blob{b, blobOK}
+		} else {
+			rest = append(rest, h)
+		}
+	}
+	objs.close()
+	if len(rest) > 0 {
+		cf, err := run.catFile()
+		if err != nil {
+			return nil, st, err
+		}
+		if err := cf.read(rest, max, func(h plumbing.Hash, b []byte, s blobStatus) {
+			blobs[h] = blob{b, s}
+		}); err != nil {
+			return nil, st, err
+		}
 	}
 	read := func(h plumbing.Hash, _ int64) ([]byte, bool, error) {
 		if h == emptyBlob {
@@ -291,14 +306,14 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	return found, st, ctx.Err()
 }
 
-// stagedRun is a staged scan's two git processes: diff-index, whose
-// output is collected, and cat-file --batch, started while diff-index
-// runs so that its start-up is free.
+// stagedRun is a staged scan's git processes: diff-index, whose output
+// is collected, and the cat-file --batch that reads the blobs the object
+// directory did not give (objectDir), started only then.
 type stagedRun struct {
 	command          func(args ...string) *exec.Cmd
+	catFile          func() (*catFile, error)
 	diff             *exec.Cmd
 	diffOut, diffErr bytes.Buffer
-	cf               *catFile // nil once read (or closed)
 }
 
 // startStaged starts a staged scan's processes on the index file (""
@@ -334,22 +349,15 @@ func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend)
 	}
 	gc := *g
 	gc.env = env
-	cf, err := gc.startCatFile(ctx)
-	if err != nil {
-		run.diff.Wait()
-		return nil, err
+	run.catFile = func() (*catFile, error) {
+		r.catFiles.Add(1)
+		return gc.startCatFile(ctx)
 	}
-	run.cf = cf
 	return run, nil
 }
 
-// close ends what the scan did not read: cat-file, and diff-index when
-// it was never waited for.
+// close ends diff-index when the scan never waited for it.
 func (s *stagedRun) close() {
-	if s.cf != nil {
-		s.cf.close()
-		s.cf = nil
-	}
 	if s.diff.ProcessState == nil {
 		s.diff.Process.Kill()
 		s.diff.Wait()
