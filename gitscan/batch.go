@@ -12,33 +12,58 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// batch reads objects one at a time through a 'git cat-file --batch'
-// it starts on first use, for code that reads as it goes (a push: its
-// refs, then its diffs), where go-git would first load every pack index
-// whole (about a second on a 200,000-commit repository). Once the
-// process fails, every later read fails too. close ends it.
+// batch reads objects one at a time, for code that reads as it goes (a
+// push: its refs, then its diffs), where go-git would first load every
+// pack index whole (about a second on a 200,000-commit repository): from
+// the object directory in-process (objectDir), else through a 'git
+// cat-file --batch' it starts on first need. Once the process fails,
+// every later read through it fails too. close ends it.
 type batch struct {
 	ctx context.Context
 	g   *gitBackend
+	dir *objectDir // nil: every object through git (tests)
 	c   *catFile
 	w   *bufio.Writer
 	rd  *bufio.Reader
 	err error
 }
 
-func (g *gitBackend) batch(ctx context.Context) *batch { return &batch{ctx: ctx, g: g} }
+func (g *gitBackend) batch(ctx context.Context) *batch {
+	b := &batch{ctx: ctx, g: g}
+	if g.r != nil {
+		b.dir = newObjectDir(g.r.commonDir())
+	}
+	return b
+}
 
 func (b *batch) close() {
 	if b.c != nil {
 		b.c.close()
 		b.c = nil
 	}
+	if b.dir != nil {
+		b.dir.close()
+	}
 }
 
-// object asks git for h and reads its type, and its content when keep
-// says so (else it is skipped: nil). It returns plumbing.ErrObjectNotFound
-// when git has no object h.
-func (b *batch) object(h plumbing.Hash, keep func(typ string, size int64) bool) (string, []byte, error) {
+// maxDirObject bounds what batch reads from the object directory
+// besides blobs (a tag, and the commits and trees peeled on the way):
+// anything larger goes through git.
+const maxDirObject = 1 << 20
+
+// object reads h's type, and its content when keep says so (else it is
+// skipped: nil), from the object directory when h is there in at most
+// max bytes, else from git. It returns plumbing.ErrObjectNotFound when
+// git has no object h.
+func (b *batch) object(h plumbing.Hash, max int64, keep func(typ string, size int64) bool) (string, []byte, error) {
+	if b.dir != nil {
+		if typ, body, ok := b.dir.object(h, max); ok {
+			if !keep(typ.String(), int64(len(body))) {
+				body = nil
+			}
+			return typ.String(), body, nil
+		}
+	}
 	if err := b.start(); err != nil {
 		return "", nil, err
 	}
@@ -56,6 +81,9 @@ func (b *batch) object(h plumbing.Hash, keep func(typ string, size int64) bool) 
 // start starts cat-file unless it runs, or has failed.
 func (b *batch) start() error {
 	if b.err == nil && b.c == nil {
+		if b.g.r != nil {
+			b.g.r.catFiles.Add(1)
+		}
 		if b.c, b.err = b.g.startCatFile(b.ctx); b.err == nil {
 			b.w, b.rd = bufio.NewWriter(b.c.stdin), bufio.NewReaderSize(b.c.stdout, 64<<10)
 		}
@@ -124,18 +152,41 @@ type fetched struct {
 	err  error
 }
 
-// blobs reads hs ahead, in one request: the blobs, up to budget bytes of
-// them, and what a blobReader says of the others (over max: skip; not a
-// blob or missing: plumbing.ErrObjectNotFound). What the budget leaves
-// out is not in the map (read it with blob). An error that stops
+// blobs reads hs ahead: the blobs, up to budget bytes of them, and what
+// a blobReader says of the others (over max: skip; not a blob or
+// missing: plumbing.ErrObjectNotFound). What the budget leaves out is
+// not in the map (read it with blob). The object directory gives what
+// it holds; the rest goes to git in one request. An error that stops
 // cat-file is returned with what was read before it, and fails every
 // later read.
 func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]fetched, error) {
 	out := make(map[plumbing.Hash]fetched, len(hs))
+	b.asked(len(hs))
+	var kept int64
+	if b.dir != nil {
+		var rest []plumbing.Hash
+		for _, h := range hs {
+			if kept >= budget {
+				break // the rest is read later, with blob
+			}
+			typ, body, ok := b.dir.object(h, max)
+			switch {
+			case !ok:
+				rest = append(rest, h)
+			case typ != plumbing.BlobObject:
+				out[h] = fetched{err: plumbing.ErrObjectNotFound}
+			case kept+int64(len(body)) <= budget:
+				kept += int64(len(body))
+				out[h] = fetched{b: body}
+			}
+		}
+		if hs = rest; len(hs) == 0 {
+			return out, nil
+		}
+	}
 	if err := b.start(); err != nil {
 		return out, err
 	}
-	b.asked(len(hs))
 	// The requests go from their own goroutine: cat-file stops reading
 	// them while its answers wait to be read.
 	sent := make(chan error, 1)
@@ -145,7 +196,6 @@ func (b *batch) blobs(hs []plumbing.Hash, max, budget int64) (map[plumbing.Hash]
 		}
 		sent <- b.w.Flush()
 	}()
-	var kept int64
 	for _, h := range hs {
 		typ, size, body, err := b.answer(h, func(typ string, size int64) bool {
 			return typ == "blob" && size <= max && kept+size <= budget
@@ -183,7 +233,7 @@ func (b *batch) blob(h plumbing.Hash, max int64) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	b.asked(1)
-	typ, body, err := b.object(h, func(typ string, size int64) bool { return typ == "blob" && size <= max })
+	typ, body, err := b.object(h, max, func(typ string, size int64) bool { return typ == "blob" && size <= max })
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -212,7 +262,7 @@ func (b *batch) encoded(h plumbing.Hash) (plumbing.EncodedObject, error) {
 // not have), and which would otherwise load go-git's pack indexes for
 // nothing.
 func (b *batch) typed(h plumbing.Hash) (plumbing.EncodedObject, error) {
-	typ, body, err := b.object(h, func(typ string, _ int64) bool { return typ == "tag" })
+	typ, body, err := b.object(h, maxDirObject, func(typ string, _ int64) bool { return typ == "tag" })
 	if err != nil {
 		return nil, err
 	}

@@ -365,3 +365,31 @@ func TestStagedReadsObjectsInProcess(t *testing.T) {
 	}
 }
 
+// TestPrePushReadsObjectsInProcess: a push read through git reads its
+// objects (the pushed refs, the commits' blobs) from the object
+// directory and starts no 'git cat-file'.
+func TestPrePushReadsObjectsInProcess(t *testing.T) {
+	dir := deltaRepo(t)
+	base := run(t, dir, "rev-parse", "HEAD")
+	run(t, dir, "update-ref", "refs/remotes/origin/main", base)
+	run(t, dir, "repack", "-adq")
+	old := run(t, dir, "show", "HEAD:a.txt")
+	write(t, dir, "a.txt", old+"\nk = \""+key()+"\"\n")
+	write(t, dir, "new.txt", "k = \""+key()+"\"\n")
+	c1 := commitAll(t, dir, "keys")
+	run(t, dir, "tag", "-a", "-m", "v1", "v1")
+	tag := run(t, dir, "rev-parse", "v1")
+	ups, err := ParsePushUpdates(strings.NewReader("refs/heads/main " + c1 + " refs/heads/main " + base + "\nrefs/tags/v1 " + tag + " refs/tags/v1 " + zero + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, dir)
+	fs, _, err := r.PrePush(t.Context(), Options{Detector: detector(t), Backend: "git"}, ups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWhere(t, where(fs), fmt.Sprintf("%s a.txt:%d", c1[:7], strings.Count(old, "\n")+2), c1[:7]+" new.txt:1")
+	if n := r.catFiles.Load(); n != 0 {
+		t.Fatalf("%d cat-file processes started; the objects are in the object directory", n)
+	}
+}

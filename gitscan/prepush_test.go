@@ -216,6 +216,14 @@ func TestBatchBlobs(t *testing.T) {
 	a, big, c := blob("a.txt"), blob("big.txt"), blob("c.txt")
 	tree := plumbing.NewHash(run(t, dir, "rev-parse", "HEAD^{tree}"))
 	gone := plumbing.NewHash("1111111111111111111111111111111111111111")
+	for _, through := range []string{"objects", "git"} {
+		t.Run(through, func(t *testing.T) { testBatchBlobs(t, dir, through, a, big, c, tree, gone) })
+	}
+}
+
+// testBatchBlobs reads through the object directory first ("objects"),
+// or through git alone ("git").
+func testBatchBlobs(t *testing.T, dir, through string, a, big, c, tree, gone plumbing.Hash) {
 	r := open(t, dir)
 	g, err := r.newGitBackend()
 	if err != nil {
@@ -223,6 +231,10 @@ func TestBatchBlobs(t *testing.T) {
 	}
 	b := g.batch(t.Context())
 	defer b.close()
+	if through == "git" {
+		b.dir.close()
+		b.dir = nil
+	}
 	// max 50: big is skipped; budget 8: a (5 bytes) is kept, c (5 more) is not.
 	got, err := b.blobs([]plumbing.Hash{a, big, tree, gone, c}, 50, 8)
 	if err != nil {
@@ -245,6 +257,11 @@ func TestBatchBlobs(t *testing.T) {
 	// The stream is in step: c reads one at a time after the batch.
 	if body, skip, err := b.blob(c, 50); string(body) != "cccc\n" || skip || err != nil {
 		t.Fatalf("c after the batch: %q %v %v", body, skip, err)
+	}
+	// One cat-file either way: through the object directory, for big
+	// (over max) and gone (not there) only.
+	if n := r.catFiles.Load(); n != 1 {
+		t.Fatalf("%d cat-file processes, want 1", n)
 	}
 }
 
