@@ -154,8 +154,10 @@ type Repo struct {
 	// blobsHeldPeak is the most bytes of blobs a history scan held read
 	// and not yet scanned.
 	blobsHeldPeak atomic.Int64
-	// rootWalked counts the commits RootCommit read from git.
+	// rootWalked counts the commits RootCommit read; rootGits the git
+	// processes it started.
 	rootWalked atomic.Int64
+	rootGits   atomic.Int32
 
 	// go-git is opened on first use: a staged scan through git's
 	// plumbing never needs it.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/leakguard/leakguard/internal/atomicfile"
@@ -94,9 +95,13 @@ func (r *Repo) rootsPath() string { return filepath.Join(r.commonDir(), "leakgua
 // the whole walk takes a second, and a blocked commit asks for the root
 // (its fingerprints' key). The root is then remembered for HEAD.
 func (r *Repo) rootByGit(ctx context.Context, g *gitBackend) (string, error) {
-	head, root, err := r.rootRemembered(ctx, g, readRoots(r.rootsPath()))
-	if err != nil {
-		return "", err
+	known := readRoots(r.rootsPath())
+	head, root, ok := r.rootRead(known)
+	if !ok {
+		var err error
+		if head, root, err = r.rootRemembered(ctx, g, known); err != nil {
+			return "", err
+		}
 	}
 	if root == "" {
 		// Nothing remembered near HEAD: git finds the root faster when
@@ -106,6 +111,7 @@ func (r *Repo) rootByGit(ctx context.Context, g *gitBackend) (string, error) {
 		if from == "" {
 			from = "HEAD"
 		}
+		r.rootGits.Add(1)
 		out, err := g.command(ctx, "rev-list", "--first-parent", "--max-parents=0", from).Output()
 		if err != nil {
 			return "", fmt.Errorf("finding the root commit: %w", err)
@@ -141,6 +147,7 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 	if err := cmd.Start(); err != nil {
 		return "", "", fmt.Errorf("finding the root commit: %w", err)
 	}
+	r.rootGits.Add(1)
 	var last string
 	n := 0
 	sc := bufio.NewScanner(out)
@@ -173,6 +180,69 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 		return head, last, nil // the whole chain: last is the root
 	}
 	return head, "", nil
+}
+
+// rootRead is rootRemembered read from the repository's own files (HEAD,
+// its ref, the commits in the object directory) rather than through git,
+// which costs a process: ok false when they do not settle it (a
+// reftable, grafts, a commit not read plainly), and git walks instead.
+// Replacements are ignored, as git does for leakguard
+// (GIT_NO_REPLACE_OBJECTS).
+func (r *Repo) rootRead(known map[string]string) (head, root string, ok bool) {
+	if _, err := os.Lstat(filepath.Join(r.commonDir(), "info", "grafts")); !os.IsNotExist(err) {
+		return "", "", false
+	}
+	h, state := r.readHead()
+	if state != headCommitted {
+		return "", "", false
+	}
+	objs := newObjectDir(r.commonDir())
+	defer objs.close()
+	head = h.String()
+	for range maxRootSteps {
+		id := h.String()
+		r.rootWalked.Add(1)
+		if known[id] != "" {
+			return head, known[id], true
+		}
+		typ, c, ok := objs.object(h, maxDirObject)
+		if !ok || typ != plumbing.CommitObject {
+			return "", "", false
+		}
+		parent, hasParent, ok := firstParent(c)
+		if !ok {
+			return "", "", false
+		}
+		if !hasParent {
+			return head, id, true
+		}
+		h = parent
+	}
+	return head, "", true
+}
+
+// firstParent reads a commit's first parent: hasParent false for a root
+// commit, ok false for what does not read as a commit.
+func firstParent(c []byte) (parent plumbing.Hash, hasParent, ok bool) {
+	line := func(b []byte, key string) ([]byte, bool) {
+		rest, ok := bytes.CutPrefix(b, []byte(key+" "))
+		if !ok || len(rest) < 41 || rest[40] != '\n' || !isObjectID(string(rest[:40])) {
+			return nil, false
+		}
+		return rest, true
+	}
+	rest, ok := line(c, "tree")
+	if !ok {
+		return plumbing.ZeroHash, false, false
+	}
+	rest = rest[41:]
+	if !bytes.HasPrefix(rest, []byte("parent ")) {
+		return plumbing.ZeroHash, false, true
+	}
+	if rest, ok = line(rest, "parent"); !ok {
+		return plumbing.ZeroHash, false, false
+	}
+	return plumbing.NewHash(string(rest[:40])), true, true
 }
 
 // readRoots reads the remembered roots, commit to root; a file that is

@@ -109,3 +109,77 @@ func TestRootCommitRemembered(t *testing.T) {
 		t.Fatalf("%d commits remembered, want %d:\n%s", n, maxRemembered, b)
 	}
 }
+
+// TestRootCommitInProcess: HEAD and its first parents are read from the
+// repository's files, with no git process, whether refs and commits are
+// loose or packed; what those files do not settle (a chain longer than
+// the walk, grafts) goes to git, whose answer stands.
+func TestRootCommitInProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := newRepo(t)
+	write(t, dir, "f.txt", "0")
+	first := commitAll(t, dir, "first")
+	// A merged history with a root of its own, on the second parent.
+	run(t, dir, "checkout", "-q", "--orphan", "side")
+	write(t, dir, "side.txt", "side")
+	commitAll(t, dir, "side root")
+	run(t, dir, "checkout", "-q", "main")
+	run(t, dir, "merge", "-q", "--allow-unrelated-histories", "-m", "merge side", "side")
+	for i := range 3 {
+		write(t, dir, "f.txt", fmt.Sprint(i))
+		commitAll(t, dir, "more")
+	}
+	roots := filepath.Join(dir, ".git", "leakguard", "roots")
+	root := func(want string, gits int32) {
+		t.Helper()
+		r := open(t, dir)
+		got, err := r.RootCommit(ctx)
+		if err != nil || got != want {
+			t.Fatalf("RootCommit = %s, %v; want %s", got, err, want)
+		}
+		if n := r.rootGits.Load(); n != gits {
+			t.Fatalf("%d git processes to find the root, want %d", n, gits)
+		}
+	}
+	if got := run(t, dir, "rev-list", "--first-parent", "--max-parents=0", "HEAD"); got != first {
+		t.Fatalf("git's root %s, want %s", got, first)
+	}
+	forget := func() {
+		t.Helper()
+		if err := os.Remove(roots); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		name string
+		args []string
+	}{
+		{"loose", nil},
+		{"packed", []string{"gc", "-q"}},                     // packed refs and objects
+		{"detached", []string{"checkout", "-q", "--detach"}}, // HEAD holds the commit
+	} {
+		if step.args != nil {
+			run(t, dir, step.args...)
+		}
+		forget()
+		root(first, 0) // walked to the root
+		root(first, 0) // HEAD remembered
+	}
+	run(t, dir, "checkout", "-q", "main")
+
+	// A walk that stops short of the root: git finds it.
+	defer func(old int) { maxRootSteps = old }(maxRootSteps)
+	maxRootSteps = 2
+	forget()
+	root(first, 1)
+	maxRootSteps = 1024
+
+	// Grafts change the chain for git: the walk is git's.
+	side := run(t, dir, "rev-parse", "side")
+	head := run(t, dir, "rev-parse", "HEAD")
+	if err := os.WriteFile(filepath.Join(dir, ".git", "info", "grafts"), []byte(head+" "+side+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forget()
+	root(side, 1) // git walks to the grafted root
+}

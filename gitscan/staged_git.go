@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -332,7 +331,7 @@ func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend)
 		env = append(env[:len(env):len(env)], "GIT_INDEX_FILE="+file)
 	}
 	base := "HEAD"
-	if r.unbornHead() {
+	if _, state := r.readHead(); state == headUnborn {
 		base = emptyTree
 	}
 	run := &stagedRun{command: func(args ...string) *exec.Cmd {
@@ -469,46 +468,6 @@ func parseUnmerged(out []byte) (map[string]stageEntry, error) {
 		m[p] = stageEntry{mode: filemode.FileMode(mode), hash: plumbing.NewHash(fs[1]), stage: stage}
 	}
 	return m, nil
-}
-
-// unbornHead reports whether HEAD names a branch that does not exist yet
-// (before the first commit), reading HEAD and the refs directly. In doubt
-// it says no: diff-index against HEAD then fails and go-git decides.
-func (r *Repo) unbornHead() bool {
-	b, err := os.ReadFile(filepath.Join(r.gitDir, "HEAD"))
-	if err != nil {
-		return false
-	}
-	s := strings.TrimSpace(string(b))
-	ref, ok := strings.CutPrefix(s, "ref: ")
-	if !ok || !strings.HasPrefix(ref, "refs/") {
-		return false
-	}
-	common := r.commonDir()
-	for _, dir := range []string{r.gitDir, common} {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(ref))); err == nil || !os.IsNotExist(err) {
-			return false
-		}
-	}
-	// Reftable repositories keep no loose refs: go-git cannot read them
-	// either, leave them to git.
-	if fi, err := os.Stat(filepath.Join(common, "reftable")); err == nil && fi.IsDir() {
-		return false
-	}
-	f, err := os.Open(filepath.Join(common, "packed-refs"))
-	if err != nil {
-		return os.IsNotExist(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if _, name, ok := strings.Cut(l, " "); ok && name == ref && !strings.HasPrefix(l, "#") {
-			return false
-		}
-	}
-	return sc.Err() == nil
 }
 
 // gitOutput runs a git command and returns its standard output; a
