@@ -32,6 +32,7 @@ type objectDir struct {
 	dir    string // <common dir>/objects
 	packs  []*packFile
 	listed bool
+	reads  int // objects asked for (maxDirReads)
 
 	deltas, refDeltas int // deltas resolved, and those on a name (tests)
 }
@@ -54,9 +55,20 @@ func (o *objectDir) blob(h plumbing.Hash, max int64) ([]byte, bool) {
 	return b, ok && typ == plumbing.BlobObject
 }
 
+// maxDirReads is how many objects an objectDir reads (a variable: tests
+// lower it); git reads the others. A hook reads a few. git keeps the
+// bases of the deltas it resolved, and objectDir does not: a first push
+// of 20,001 commits (51,206 blobs) took 29.9 s read here, against
+// 10.3 s through git.
+var maxDirReads = 256
+
 // object returns h's type and content when the directory holds h, of at
 // most max bytes, and it reads as h.
 func (o *objectDir) object(h plumbing.Hash, max int64) (plumbing.ObjectType, []byte, bool) {
+	if o.reads >= maxDirReads {
+		return 0, nil, false
+	}
+	o.reads++
 	if typ, b, found := o.loose(h, max); found {
 		return typ, b, b != nil
 	}

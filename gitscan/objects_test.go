@@ -120,6 +120,21 @@ func TestObjectDirMatchesGit(t *testing.T) {
 	}
 }
 
+// TestObjectDirReadsBounded: past maxDirReads objects, git reads.
+func TestObjectDirReadsBounded(t *testing.T) {
+	dir := deltaRepo(t)
+	blobs := gitBlobs(t, dir)
+	defer func(n int) { maxDirReads = n }(maxDirReads)
+	maxDirReads = 3
+	o := newObjectDir(filepath.Join(dir, ".git"))
+	defer o.close()
+	for i, h := range blobs[:4] {
+		if _, ok := o.blob(h, 1<<20); ok != (i < 3) {
+			t.Fatalf("read %d: ok = %v with a bound of 3", i+1, ok)
+		}
+	}
+}
+
 // TestObjectDirDeltaBytes: the deltas of a chain count against the size
 // limit together. The pack is made here: a blob of 1,000 bytes, then
 // three deltas that each replace it with 1,000 bytes of their own.
