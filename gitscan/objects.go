@@ -10,10 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/objfile"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 )
 
@@ -98,22 +98,50 @@ func (o *objectDir) loose(h plumbing.Hash, max int64) (typ plumbing.ObjectType, 
 		return 0, nil, false
 	}
 	defer f.Close()
-	r, err := objfile.NewReader(f)
+	zr, err := zlib.NewReader(f)
 	if err != nil {
 		return 0, nil, true
 	}
-	defer r.Close()
-	typ, size, err := r.Header()
-	if err != nil || !wholeType(typ) || size < 0 || size > max {
+	defer zr.Close()
+	// "TYPE SIZE\0": read up to maxLooseHeader bytes of it, no more (git
+	// reads 32; go-git's objfile reader has no bound).
+	rd := bufio.NewReaderSize(zr, 4096)
+	var head []byte
+	for {
+		c, err := rd.ReadByte()
+		if err != nil || len(head) == maxLooseHeader {
+			return 0, nil, true
+		}
+		if c == 0 {
+			break
+		}
+		head = append(head, c)
+	}
+	t, s, _ := strings.Cut(string(head), " ")
+	typ, err = plumbing.ParseObjectType(t)
+	size, serr := strconv.ParseInt(s, 10, 64)
+	if err != nil || serr != nil || !wholeType(typ) || size < 0 || size > max {
 		return 0, nil, true
 	}
 	b = make([]byte, size+1) // one more: content past the size is damage
-	n, err := io.ReadFull(r, b)
-	if int64(n) != size || (err != io.EOF && err != io.ErrUnexpectedEOF) || r.Hash() != h {
+	n, err := io.ReadFull(rd, b)
+	if int64(n) != size || (err != io.EOF && err != io.ErrUnexpectedEOF) {
 		return 0, nil, true
 	}
-	return typ, b[:size:size], true
+	b = b[:size:size]
+	if plumbing.ComputeHash(typ, b) != h {
+		return 0, nil, true
+	}
+	return typ, b, true
 }
+
+// maxLooseHeader bounds a loose object's header ("blob 12345\0").
+const maxLooseHeader = 64
+
+// maxDirPacks bounds the packs an objectDir opens, two files each (a
+// variable: tests lower it): a repository of hundreds of packs ran a
+// push out of file descriptors. The objects of the others go to git.
+var maxDirPacks = 64
 
 // packList opens the directory's pack indexes once; one it cannot open
 // is passed over (its objects then go to git).
@@ -122,6 +150,9 @@ func (o *objectDir) packList() []*packFile {
 		o.listed = true
 		idxs, _ := filepath.Glob(filepath.Join(o.dir, "pack", "pack-*.idx"))
 		for _, idx := range idxs {
+			if len(o.packs) == maxDirPacks {
+				break
+			}
 			if p, err := openPack(idx); err == nil {
 				o.packs = append(o.packs, p)
 			}

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/leakguard/leakguard/internal/testkit/alloc"
 )
 
 // deltaRepo makes a repository whose files changed over many commits,
@@ -132,6 +134,154 @@ func TestObjectDirReadsBounded(t *testing.T) {
 		if _, ok := o.blob(h, 1<<20); ok != (i < 3) {
 			t.Fatalf("read %d: ok = %v with a bound of 3", i+1, ok)
 		}
+	}
+}
+
+// TestObjectDirLooseHeaderBounded: a loose object's header is read up
+// to 64 bytes, as git reads at most 32: one that never ends cost go-git's
+// reader gigabytes (found by review).
+func TestObjectDirLooseHeaderBounded(t *testing.T) {
+	dir := newRepo(t)
+	h := plumbing.NewHash(strings.Repeat("a1", 20))
+	path := filepath.Join(dir, ".git", "objects", "a1", h.String()[2:])
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	z := zlib.NewWriter(&buf)
+	z.Write(bytes.Repeat([]byte{'x'}, 1<<20)) // a header with no space
+	z.Close()
+	if err := os.WriteFile(path, buf.Bytes(), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	n := alloc.Bytes(func() {
+		o := newObjectDir(filepath.Join(dir, ".git"))
+		_, ok = o.blob(h, 10<<20)
+		o.close()
+	})
+	if ok {
+		t.Fatal("an object with no header was read")
+	}
+	if n > 256<<10 {
+		t.Fatalf("reading a 1 MiB header allocated %d bytes", n)
+	}
+}
+
+// TestObjectDirIndexMismatch: an index whose offsets point at each
+// other's objects (a stale index beside a rewritten pack) gives nothing
+// under the wrong name: the hash of what was read must be the name
+// asked for (found by review).
+func TestObjectDirIndexMismatch(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "one.txt", "one one one\n")
+	write(t, dir, "two.txt", "two two two\n")
+	commitAll(t, dir, "first")
+	one := plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:one.txt"))
+	two := plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:two.txt"))
+	run(t, dir, "repack", "-adq")
+	idxs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.idx"))
+	if len(idxs) != 1 {
+		t.Fatalf("%d pack indexes, want 1", len(idxs))
+	}
+	idx, err := os.ReadFile(idxs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(binary.BigEndian.Uint32(idx[8+255*4:]))
+	at := func(h plumbing.Hash) int64 { // the offset entry of h
+		for i := range n {
+			if bytes.Equal(idx[8+1024+i*20:8+1024+i*20+20], h[:]) {
+				return 8 + 1024 + n*24 + i*4
+			}
+		}
+		t.Fatalf("%s not in the index", h)
+		return 0
+	}
+	a, b := at(one), at(two)
+	var x [4]byte
+	copy(x[:], idx[a:a+4])
+	copy(idx[a:a+4], idx[b:b+4])
+	copy(idx[b:b+4], x[:])
+	os.Chmod(idxs[0], 0o644)
+	if err := os.WriteFile(idxs[0], idx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := newObjectDir(filepath.Join(dir, ".git"))
+	defer o.close()
+	if got, ok := o.blob(one, 1<<20); ok {
+		t.Fatalf("read %q under one's name", got)
+	}
+}
+
+// TestObjectDirDeltaResultBounded: a delta of a few hundred bytes that
+// copies its base a hundred times is refused under a limit below what it
+// declares, before it is applied (found by review).
+func TestObjectDirDeltaResultBounded(t *testing.T) {
+	base := bytes.Repeat([]byte{'a'}, 1000)
+	var d bytes.Buffer
+	d.Write([]byte{0xe8, 0x07})       // the base's size, 1,000
+	d.Write([]byte{0xa0, 0x8d, 0x06}) // the result's, 100,000
+	for range 100 {
+		d.Write([]byte{0x80 | 0x10 | 0x20, 0xe8, 0x03}) // copy 1,000 bytes from 0
+	}
+	if _, err := patch(base, d.Bytes(), 5000); err == nil {
+		t.Fatal("a 100,000-byte result was made under a limit of 5,000")
+	}
+	if b, err := patch(base, d.Bytes(), 100000); err != nil || len(b) != 100000 {
+		t.Fatalf("not made under a limit of 100,000: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestObjectDirBlobIsABlob: blob gives blobs only; object gives the rest.
+func TestObjectDirBlobIsABlob(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "a\n")
+	commitAll(t, dir, "first")
+	tree := plumbing.NewHash(run(t, dir, "rev-parse", "HEAD^{tree}"))
+	o := newObjectDir(filepath.Join(dir, ".git"))
+	defer o.close()
+	if _, ok := o.blob(tree, 1<<20); ok {
+		t.Fatal("a tree was read as a blob")
+	}
+	if typ, _, ok := o.object(tree, 1<<20); !ok || typ != plumbing.TreeObject {
+		t.Fatalf("object(tree) = %v, %v", typ, ok)
+	}
+}
+
+// TestObjectDirPacksBounded: at most maxDirPacks packs are opened; an
+// object in another is left to git (found by review: 600 packs ran a
+// push out of file descriptors).
+func TestObjectDirPacksBounded(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "a\n")
+	commitAll(t, dir, "first")
+	run(t, dir, "repack", "-dq")
+	write(t, dir, "b.txt", "b\n")
+	commitAll(t, dir, "second")
+	run(t, dir, "repack", "-dq")
+	idxs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.idx"))
+	if len(idxs) != 2 {
+		t.Fatalf("%d packs, want 2", len(idxs))
+	}
+	blobs := []plumbing.Hash{plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:a.txt")), plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:b.txt"))}
+	read := func() (n int) {
+		o := newObjectDir(filepath.Join(dir, ".git"))
+		defer o.close()
+		for _, h := range blobs {
+			if _, ok := o.blob(h, 1<<20); ok {
+				n++
+			}
+		}
+		return n
+	}
+	if n := read(); n != 2 {
+		t.Fatalf("%d of 2 blobs read from 2 packs", n)
+	}
+	defer func(n int) { maxDirPacks = n }(maxDirPacks)
+	maxDirPacks = 1
+	if n := read(); n != 1 {
+		t.Fatalf("%d of 2 blobs read with one pack opened, want 1", n)
 	}
 }
 

@@ -209,7 +209,7 @@ func TestPrePushBackendsAgree(t *testing.T) {
 func TestBatchBlobs(t *testing.T) {
 	dir := newRepo(t)
 	write(t, dir, "a.txt", "aaaa\n")
-	write(t, dir, "big.txt", strings.Repeat("b", 100)+"\n")
+	write(t, dir, "big.txt", strings.Repeat("b", 300)+"\n")
 	write(t, dir, "c.txt", "cccc\n")
 	commitAll(t, dir, "files")
 	blob := func(p string) plumbing.Hash { return plumbing.NewHash(run(t, dir, "rev-parse", "HEAD:"+p)) }
@@ -235,8 +235,9 @@ func testBatchBlobs(t *testing.T, dir, through string, a, big, c, tree, gone plu
 		b.dir.close()
 		b.dir = nil
 	}
-	// max 50: big is skipped; budget 8: a (5 bytes) is kept, c (5 more) is not.
-	got, err := b.blobs([]plumbing.Hash{a, big, tree, gone, c}, 50, 8)
+	// max 200: big is skipped (the tree, about 100 bytes, is not); budget
+	// 8: a (5 bytes) is kept, c (5 more) is not.
+	got, err := b.blobs([]plumbing.Hash{a, big, tree, gone, c}, 200, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,13 +256,25 @@ func testBatchBlobs(t *testing.T, dir, through string, a, big, c, tree, gone plu
 		t.Errorf("c, over the budget, was kept: %+v", f)
 	}
 	// The stream is in step: c reads one at a time after the batch.
-	if body, skip, err := b.blob(c, 50); string(body) != "cccc\n" || skip || err != nil {
+	if body, skip, err := b.blob(c, 200); string(body) != "cccc\n" || skip || err != nil {
 		t.Fatalf("c after the batch: %q %v %v", body, skip, err)
 	}
 	// One cat-file either way: through the object directory, for big
 	// (over max) and gone (not there) only.
 	if n := r.catFiles.Load(); n != 1 {
 		t.Fatalf("%d cat-file processes, want 1", n)
+	}
+	if through == "objects" {
+		// The tree alone: the object directory says it is no blob.
+		b := g.batch(t.Context())
+		defer b.close()
+		got, err := b.blobs([]plumbing.Hash{tree}, 200, 8)
+		if f := got[tree]; err != nil || !errors.Is(f.err, plumbing.ErrObjectNotFound) {
+			t.Fatalf("tree: %+v, %v", f, err)
+		}
+		if b.c != nil {
+			t.Fatal("cat-file started for a tree the object directory holds")
+		}
 	}
 }
 
