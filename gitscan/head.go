@@ -48,14 +48,20 @@ func (r *Repo) readHead() (plumbing.Hash, headFiles) {
 	if _, err := os.Lstat(filepath.Join(common, "reftable")); !os.IsNotExist(err) {
 		return plumbing.ZeroHash, headUnknown
 	}
-	for _, dir := range []string{r.gitDir, common} {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ref)))
-		if err == nil {
-			return id(b)
+	// A worktree's own refs are in its git directory, the others in
+	// the common one, as git reads them.
+	dir := common
+	for _, own := range []string{"refs/worktree/", "refs/bisect/", "refs/rewritten/"} {
+		if strings.HasPrefix(ref, own) {
+			dir = r.gitDir
 		}
-		if !os.IsNotExist(err) {
-			return plumbing.ZeroHash, headUnknown
-		}
+	}
+	b, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(ref)))
+	if err == nil {
+		return id(b)
+	}
+	if !os.IsNotExist(err) {
+		return plumbing.ZeroHash, headUnknown
 	}
 	f, err := os.Open(filepath.Join(common, "packed-refs"))
 	if os.IsNotExist(err) {

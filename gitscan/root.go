@@ -187,7 +187,8 @@ func (r *Repo) rootRemembered(ctx context.Context, g *gitBackend, known map[stri
 // which costs a process: ok false when they do not settle it (a
 // reftable, grafts, a commit not read plainly), and git walks instead.
 // Replacements are ignored, as git does for leakguard
-// (GIT_NO_REPLACE_OBJECTS).
+// (GIT_NO_REPLACE_OBJECTS). It reads at most maxDirReads commits: past
+// them git walks, from HEAD again.
 func (r *Repo) rootRead(known map[string]string) (head, root string, ok bool) {
 	if _, err := os.Lstat(filepath.Join(r.commonDir(), "info", "grafts")); !os.IsNotExist(err) {
 		return "", "", false

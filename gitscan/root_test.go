@@ -183,3 +183,40 @@ func TestRootCommitInProcess(t *testing.T) {
 	forget()
 	root(side, 1) // git walks to the grafted root
 }
+
+// TestRootCommitInWorktree: in a linked worktree HEAD is the worktree's
+// and its branch the common directory's, as git reads them: a stray
+// branch file in the worktree's own directory is not read (found by
+// review).
+func TestRootCommitInWorktree(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "f.txt", "0")
+	first := commitAll(t, dir, "first")
+	write(t, dir, "f.txt", "1")
+	commitAll(t, dir, "second")
+	run(t, dir, "branch", "wtb")
+	run(t, dir, "checkout", "-q", "--orphan", "other")
+	write(t, dir, "o.txt", "o")
+	other := commitAll(t, dir, "other root")
+	run(t, dir, "checkout", "-q", "main")
+	wt := filepath.Join(t.TempDir(), "wt")
+	run(t, dir, "worktree", "add", "-q", wt, "wtb")
+	stray := filepath.Join(dir, ".git", "worktrees", "wt", "refs", "heads", "wtb")
+	if err := os.MkdirAll(filepath.Dir(stray), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stray, []byte(other+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, wt, "rev-list", "--first-parent", "--max-parents=0", "HEAD"); got != first {
+		t.Fatalf("git's root %s, want %s", got, first)
+	}
+	r := open(t, wt)
+	got, err := r.RootCommit(context.Background())
+	if err != nil || got != first {
+		t.Fatalf("RootCommit = %s, %v; want %s", got, err, first)
+	}
+	if n := r.rootGits.Load(); n != 0 {
+		t.Fatalf("%d git processes to find the root, want 0", n)
+	}
+}
