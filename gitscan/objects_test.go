@@ -90,6 +90,20 @@ func TestObjectDirMatchesGit(t *testing.T) {
 					t.Fatalf("blob %s: %d bytes, git has %d", h, len(b), len(want))
 				}
 			}
+			// Commits and trees too (a push peels refs, the root walk
+			// reads commits): every object as git's --batch gives it.
+			all := strings.Split(run(t, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"), "\n")
+			if len(all) < len(blobs)+24 {
+				t.Fatalf("%d objects, want commits and trees besides %d blobs", len(all), len(blobs))
+			}
+			for _, l := range all {
+				name, typ, _ := strings.Cut(l, " ")
+				got, b, ok := o.object(plumbing.NewHash(name), 1<<20)
+				want, err := gitCmd(dir, "cat-file", typ, name).Output()
+				if err != nil || !ok || got.String() != typ || !bytes.Equal(b, want) {
+					t.Fatalf("%s %s: read %v as %s, %d bytes; git has %d (%v)", typ, name, ok, got, len(b), len(want), err)
+				}
+			}
 			switch {
 			case tc.repack == nil && (o.deltas != 0 || len(o.packs) != 0):
 				t.Fatalf("loose objects: %d deltas in %d packs", o.deltas, len(o.packs))
