@@ -17,10 +17,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 )
 
-// objectDir reads blobs from a repository's own object directory,
+// objectDir reads objects from a repository's own object directory,
 // in-process: loose objects, and packs through their version-2 indexes
 // with deltas resolved. A staged scan reads the few blobs it compares
-// this way and starts no 'git cat-file' (bench/startup.sh).
+// this way, a push the objects it peels and reads, and a blocked commit
+// HEAD's first parents; none starts 'git cat-file' (bench/startup.sh).
 //
 // It reads only what it can read plainly, and checks what it read: an
 // object it does not find here (one an alternate object store holds), an
