@@ -19,11 +19,17 @@ func collectStaged(t *testing.T, dir string, early *Early, getenv func(string) s
 	return res
 }
 
-// reaped fails unless the early run's diff-index has ended (a cat-file
-// is started later, and read to its end, by the scan).
+// reaped fails unless the early run's in-process read has ended and the
+// diff-index it may have started has too (a cat-file is started later,
+// and read to its end, by the scan).
 func reaped(t *testing.T, run *stagedRun) {
 	t.Helper()
-	if run.diff.ProcessState == nil {
+	select {
+	case <-run.read:
+	default:
+		t.Fatal("the index read had not ended")
+	}
+	if run.diff != nil && run.diff.ProcessState == nil {
 		t.Fatal("diff-index was never waited for")
 	}
 }

@@ -79,6 +79,12 @@ func bothBackends(t *testing.T, fn func(t *testing.T, backend string)) {
 	for _, be := range hookBackends {
 		t.Run(be, func(t *testing.T) { fn(t, be) })
 	}
+	// git reading the index itself, as it does what diffIndex leaves.
+	t.Run("git diff-index", func(t *testing.T) {
+		inProcessIndex = false
+		defer func() { inProcessIndex = true }()
+		fn(t, "git")
+	})
 }
 
 func staged(t *testing.T, dir, backend string) ([]scanner.Finding, Stats) {

@@ -526,12 +526,13 @@ func TestStagedReadsObjectsInProcess(t *testing.T) {
 		wantWhere(t, where(fs), fmt.Sprintf("a.txt:%d", strings.Count(old, "\n")+2), "new.txt:1")
 		return r
 	}
-	if r := scan(t, dir); r.catFiles.Load() != 0 {
-		t.Fatalf("%d cat-file processes started; the blobs are in the object directory", r.catFiles.Load())
+	if r := scan(t, dir); r.catFiles.Load() != 0 || r.diffIndexes.Load() != 0 {
+		t.Fatalf("%d cat-file and %d diff-index processes started; the index, trees and blobs are all here",
+			r.catFiles.Load(), r.diffIndexes.Load())
 	}
 
-	// A clone that borrows its objects: HEAD's blobs are in the
-	// alternate, which git reads.
+	// A clone that borrows its objects: HEAD's commit, trees and blobs
+	// are in the alternate, which git reads.
 	shared := filepath.Join(t.TempDir(), "shared")
 	if out, err := exec.Command("git", "clone", "-q", "--shared", dir, shared).CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v: %s", err, out)
@@ -539,8 +540,9 @@ func TestStagedReadsObjectsInProcess(t *testing.T) {
 	write(t, shared, "a.txt", old+"\nk = \""+key()+"\"\n")
 	write(t, shared, "new.txt", "k = \""+key()+"\"\n")
 	run(t, shared, "add", ".")
-	if r := scan(t, shared); r.catFiles.Load() != 1 {
-		t.Fatalf("%d cat-file processes started, want 1 for the alternate's blob", r.catFiles.Load())
+	if r := scan(t, shared); r.catFiles.Load() != 1 || r.diffIndexes.Load() != 1 {
+		t.Fatalf("%d cat-file and %d diff-index processes started, want 1 of each for the alternate's objects",
+			r.catFiles.Load(), r.diffIndexes.Load())
 	}
 }
 

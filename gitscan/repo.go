@@ -149,6 +149,9 @@ type Repo struct {
 	goGitFaster func() bool
 	// catFiles counts the cat-file processes started for blobs.
 	catFiles atomic.Int32
+	// diffIndexes counts the git diff-index processes a staged scan
+	// started: none when it read the index itself (diffIndex).
+	diffIndexes atomic.Int32
 	// blobsAsked counts the blobs a push asked git's cat-file for.
 	blobsAsked atomic.Int64
 	// blobsHeldPeak is the most bytes of blobs a history scan held read

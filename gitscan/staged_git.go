@@ -22,10 +22,11 @@ import (
 // against HEAD's tree (an empty tree before the first commit), added
 // lines only. The work tree is never read.
 //
-// With git on PATH it reads through git's plumbing (one diff-index and
-// one cat-file --batch), which skips go-git's start-up (pack index
-// loading) on large repositories; go-git is the fallback. o.Backend
-// forces either.
+// With git on PATH it reads the index and the objects itself
+// (stagedRun), and through git's plumbing what it does not read
+// (diff-index, cat-file --batch); that skips go-git's start-up (pack
+// index loading) on large repositories. go-git is the fallback.
+// o.Backend forces either.
 func (r *Repo) Staged(ctx context.Context, o Options) ([]scanner.Finding, Stats, error) {
 	if o.early != nil {
 		defer o.early.close() // when go-git reads after all
@@ -215,13 +216,10 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 		go o.Detector.Detect(scanner.Fragment{Path: "warm-up", Content: warmUp})
 	}
 	defer run.close()
-	if err := run.diff.Wait(); err != nil {
-		return nil, st, fmt.Errorf("git diff-index: %v: %s", err, strings.TrimSpace(run.diffErr.String()))
-	}
 	cmd := run.command
-	entries, err := parseRaw(run.diffOut.Bytes())
+	entries, err := run.entries()
 	if err != nil {
-		return nil, st, fmt.Errorf("git diff-index: %w", err)
+		return nil, st, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, st, err
@@ -266,7 +264,7 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	}
 	blobs := make(map[plumbing.Hash]blob, len(want))
 	max := o.maxSize()
-	objs := newObjectDir(r.commonDir())
+	objs := run.objs
 	var rest []plumbing.Hash
 	for _, h := range want {
 		if b, ok := objs.blob(h, max); ok {
@@ -275,7 +273,6 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 			rest = append(rest, h)
 		}
 	}
-	objs.close()
 	if len(rest) > 0 {
 		cf, err := run.catFile()
 		if err != nil {
@@ -305,22 +302,54 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 	return found, st, ctx.Err()
 }
 
-// stagedRun is a staged scan's git processes: diff-index, whose output
-// is collected, and the cat-file --batch that reads the blobs the object
-// directory did not give (objectDir), started only then.
+// stagedRun is how a staged scan learns what the index changes, and
+// reads the blobs. The index is compared with HEAD's tree in-process
+// (diffIndex), in a goroutine that runs while the configuration loads;
+// what it does not read is left to git diff-index, which that goroutine
+// then starts. Blobs come from the object directory (objs), and what it
+// does not give from a cat-file --batch started only then.
 type stagedRun struct {
 	command          func(args ...string) *exec.Cmd
 	catFile          func() (*catFile, error)
-	diff             *exec.Cmd
+	objs             *objectDir
+	read             chan struct{} // closed once the index was read, or diff started
+	inProcess        []rawEntry    // the index's changes, when diff is nil
+	diff             *exec.Cmd     // git diff-index, when the index was left to git
+	diffStart        error         // why diff did not start
 	diffOut, diffErr bytes.Buffer
+}
+
+// inProcessIndex turns diffIndex off (tests run the staged scans both
+// ways).
+var inProcessIndex = true
+
+// entries waits for the index's changes: read in-process, or parsed
+// from git diff-index's output.
+func (s *stagedRun) entries() ([]rawEntry, error) {
+	<-s.read
+	switch {
+	case s.diffStart != nil:
+		return nil, s.diffStart
+	case s.diff == nil:
+		return s.inProcess, nil
+	}
+	if err := s.diff.Wait(); err != nil {
+		return nil, fmt.Errorf("git diff-index: %v: %s", err, strings.TrimSpace(s.diffErr.String()))
+	}
+	entries, err := parseRaw(s.diffOut.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("git diff-index: %w", err)
+	}
+	return entries, nil
 }
 
 // startStaged starts a staged scan's processes on the index file (""
 // the repository's own, else GIT_INDEX_FILE's value).
 func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend) (*stagedRun, error) {
 	env := g.env
+	file := filepath.Join(r.gitDir, "index")
 	if indexFile != "" {
-		file := r.indexPath(indexFile)
+		file = r.indexPath(indexFile)
 		// git reads a missing index as empty; go-git fails.
 		if _, err := os.Stat(file); err != nil {
 			return nil, fmt.Errorf("reading the index: %w", err)
@@ -330,8 +359,9 @@ func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend)
 		}
 		env = append(env[:len(env):len(env)], "GIT_INDEX_FILE="+file)
 	}
+	head, state := r.readHead()
 	base := "HEAD"
-	if _, state := r.readHead(); state == headUnborn {
+	if state == headUnborn {
 		base = emptyTree
 	}
 	run := &stagedRun{command: func(args ...string) *exec.Cmd {
@@ -339,12 +369,35 @@ func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend)
 		c.Env = env
 		c.Dir = r.gitDir
 		return c
-	}}
-	run.diff = run.command("diff-index", "--cached", "-z", "--raw", "--no-renames", "--no-abbrev",
-		"--no-ext-diff", "--no-textconv", "--ignore-submodules=none", base, "--")
-	run.diff.Stdout, run.diff.Stderr = &run.diffOut, &run.diffErr
-	if err := run.diff.Start(); err != nil {
-		return nil, err
+	}, objs: newObjectDir(r.commonDir()), read: make(chan struct{})}
+	startDiff := func() error {
+		r.diffIndexes.Add(1)
+		diff := run.command("diff-index", "--cached", "-z", "--raw", "--no-renames", "--no-abbrev",
+			"--no-ext-diff", "--no-textconv", "--ignore-submodules=none", base, "--")
+		diff.Stdout, diff.Stderr = &run.diffOut, &run.diffErr
+		if err := diff.Start(); err != nil {
+			return err
+		}
+		run.diff = diff
+		return nil
+	}
+	if state == headUnknown || !inProcessIndex {
+		err := startDiff()
+		close(run.read)
+		if err != nil {
+			run.objs.close()
+			return nil, err
+		}
+	} else {
+		go func() {
+			defer close(run.read)
+			entries, err := readIndexDiff(file, head, run.objs)
+			if err == nil {
+				run.inProcess = entries
+				return
+			}
+			run.diffStart = startDiff()
+		}()
 	}
 	gc := *g
 	gc.env = env
@@ -355,9 +408,12 @@ func (r *Repo) startStaged(ctx context.Context, indexFile string, g *gitBackend)
 	return run, nil
 }
 
-// close ends diff-index when the scan never waited for it.
+// close ends diff-index when the scan never waited for it, and closes
+// the object directory.
 func (s *stagedRun) close() {
-	if s.diff.ProcessState == nil {
+	<-s.read
+	s.objs.close()
+	if s.diff != nil && s.diff.ProcessState == nil {
 		s.diff.Process.Kill()
 		s.diff.Wait()
 	}
