@@ -28,12 +28,18 @@ import (
 // index or pack it cannot parse, an object over the size limit, or
 // content that does not hash to the name asked for is left to git, which
 // the caller asks next. It never returns content whose hash is not the
-// name asked for.
+// name asked for. It is not safe for concurrent use.
 type objectDir struct {
 	dir    string // <common dir>/objects
 	packs  []*packFile
 	listed bool
 	reads  int // objects asked for (maxDirReads)
+
+	// Reused for every packed object: a zlib reader allocates about
+	// 40 KB, and a tree read through a chain of 40 deltas would
+	// allocate (and fault in) 2 MB.
+	br *bufio.Reader
+	zr io.ReadCloser
 
 	deltas, refDeltas int // deltas resolved, and those on a name (tests)
 }
@@ -181,7 +187,13 @@ func (o *objectDir) unpack(p *packFile, off, max int64) (plumbing.ObjectType, []
 		if off < packHeader || off >= p.size-20 { // the pack ends with its checksum
 			return 0, nil, errors.New("offset outside the pack")
 		}
-		rd := bufio.NewReaderSize(io.NewSectionReader(p.pack, off, p.size-off), 4096)
+		sr := io.NewSectionReader(p.pack, off, p.size-off)
+		if o.br == nil {
+			o.br = bufio.NewReaderSize(sr, 4096)
+		} else {
+			o.br.Reset(sr)
+		}
+		rd := o.br
 		typ, size, err := objectHeader(rd)
 		if err != nil {
 			return 0, nil, err
@@ -191,7 +203,7 @@ func (o *objectDir) unpack(p *packFile, off, max int64) (plumbing.ObjectType, []
 		}
 		switch {
 		case wholeType(typ):
-			b, err := inflate(rd, size)
+			b, err := o.inflate(rd, size)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -226,7 +238,7 @@ func (o *objectDir) unpack(p *packFile, off, max int64) (plumbing.ObjectType, []
 		if held += size; held > max {
 			return 0, nil, errors.New("deltas over the size limit")
 		}
-		d, err := inflate(rd, size)
+		d, err := o.inflate(rd, size)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -283,14 +295,18 @@ func deltaOffset(rd *bufio.Reader) (int64, error) {
 }
 
 // inflate reads one zlib stream of exactly size bytes.
-func inflate(rd io.Reader, size int64) ([]byte, error) {
-	zr, err := zlib.NewReader(rd)
-	if err != nil {
+func (o *objectDir) inflate(rd io.Reader, size int64) ([]byte, error) {
+	if o.zr == nil {
+		zr, err := zlib.NewReader(rd)
+		if err != nil {
+			return nil, err
+		}
+		o.zr = zr
+	} else if err := o.zr.(zlib.Resetter).Reset(rd, nil); err != nil {
 		return nil, err
 	}
-	defer zr.Close()
 	b := make([]byte, size+1) // one more: the stream must end at size
-	n, err := io.ReadFull(zr, b)
+	n, err := io.ReadFull(o.zr, b)
 	if int64(n) != size || (err != io.EOF && err != io.ErrUnexpectedEOF) {
 		return nil, errors.New("object data does not match its size")
 	}
