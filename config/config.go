@@ -331,10 +331,7 @@ func load(path string, b []byte, read func(string) ([]byte, error)) (*Config, er
 // loadOver merges b, the contents of the file at path, over the user
 // layer u (nil for none) over the defaults.
 func loadOver(path string, b []byte, read func(string) ([]byte, error), u *layer) (*Config, error) {
-	def, err := rules.Defaults()
-	if err != nil {
-		return nil, fmt.Errorf("embedded defaults: %w", err)
-	}
+	def := rules.SharedDefaults() // merge only reads it
 	var f File
 	if path != "" {
 		if IsGitleaks(path, b) {

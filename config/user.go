@@ -98,10 +98,7 @@ func readUserLayer(path string) (*layer, error) {
 				Err: fmt.Errorf("%q is relative, and the user-level file serves every project: write it from / or ~/", p)}
 		}
 	}
-	def, err := rules.Defaults()
-	if err != nil {
-		return nil, fmt.Errorf("embedded defaults: %w", err)
-	}
+	def := rules.SharedDefaults() // merge only reads it
 	// Checked alone, so that its errors name its own lines.
 	if _, err := merge(path, b, def, &f, nil); err != nil {
 		return nil, err

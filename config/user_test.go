@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -305,5 +307,56 @@ func TestInventoryRotated(t *testing.T) {
 	}
 	if err := inv.Rotated("TAVILY_API_KEY", fp, "2026-02-04"); err == nil || len(wrote) != 0 {
 		t.Fatalf("a broken file: %v, wrote %q", err, wrote)
+	}
+}
+
+// TestLoadLeavesDefaultsAlone: loading reads the shared embedded rules
+// (rules.SharedDefaults) and never writes them: a project file with its
+// own rules, disabled ones and keys over a user-level file, loaded
+// twice, leaves them as they were.
+func TestLoadLeavesDefaultsAlone(t *testing.T) {
+	before, err := json.Marshal(rules.SharedDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	user := filepath.Join(dir, "user.toml")
+	project := filepath.Join(dir, "project.toml")
+	write := func(path, body string) {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(user, "[[keys]]\nname = \"OPENAI_API_KEY\"\nprovider = \"me\"\n")
+	write(project, `[extend]
+disabled_rules = ["github-pat"]
+
+[allowlist]
+stopwords = ["mine"]
+
+[[rules]]
+id = "acme-token"
+regex = '''acme_[a-z0-9]{24}'''
+keywords = ["acme_"]
+
+[[keys]]
+name = "ANTHROPIC_API_KEY"
+provider = "mine"
+`)
+	for range 2 {
+		cfg, err := LoadLayers(project, user, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range cfg.Rules {
+			r.Description = "changed"
+		}
+	}
+	after, err := json.Marshal(rules.SharedDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("loading a configuration changed the embedded rules")
 	}
 }
