@@ -46,6 +46,10 @@ type Request struct {
 	// before the configuration loaded ([StartStaged]); Collect takes
 	// them when they were started for this Dir and environment.
 	Early *Early
+	// EarlyPush, when set, is the push scan's walks, started before the
+	// configuration loaded ([StartPrePush]); Collect takes them when
+	// they were started for this Dir and environment.
+	EarlyPush *EarlyPush
 
 	// Options configure the scan; MaxSize bounds stdin too. IndexFile and
 	// Backend, when unset, come from GIT_INDEX_FILE and
@@ -201,8 +205,11 @@ func collectGit(ctx context.Context, req Request) (*Result, error) {
 		o.Backend = req.Getenv("LEAKGUARD_GIT_BACKEND")
 	}
 	var repo *Repo
-	if req.Staged {
+	switch {
+	case req.Staged:
 		repo, o.early = req.Early.take(dir, o)
+	case req.PrePush:
+		repo, o.earlyPush = req.EarlyPush.take(dir, o.Backend)
 	}
 	var err error
 	if repo == nil {

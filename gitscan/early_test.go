@@ -1,6 +1,7 @@
 package gitscan
 
 import (
+	"bytes"
 	"path/filepath"
 	"testing"
 )
@@ -139,4 +140,72 @@ func TestEarlyStagedOnlyForGit(t *testing.T) {
 	if e := StartStaged(t.Context(), t.TempDir(), env(nil)); e != nil {
 		t.Fatal("StartStaged outside a repository returned a scan")
 	}
+}
+
+// TestEarlyPush: a push scan takes the walks started early for its
+// directory and backend, and only those; Close ends what no scan took.
+func TestEarlyPush(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "x\n")
+	base := commitAll(t, dir, "base")
+	write(t, dir, "a.txt", "x\nk = \""+key()+"\"\n")
+	head := commitAll(t, dir, "key")
+	in := []byte("refs/heads/main " + head + " refs/heads/main " + base + "\n")
+	git := env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git"})
+	collectPush := func(t *testing.T, dir string, e *EarlyPush, getenv func(string) string) *Result {
+		t.Helper()
+		res, err := Collect(t.Context(), Request{Dir: dir, PrePush: true, Stdin: bytes.NewReader(in),
+			Options: Options{Detector: detector(t)}, EarlyPush: e, Getenv: getenv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	e := StartPrePush(t.Context(), dir, in, git)
+	if e == nil {
+		t.Fatal("StartPrePush started nothing for a git scan")
+	}
+	res := collectPush(t, dir, e, git)
+	wantWhere(t, where(res.Findings), head[:7]+" a.txt:2")
+	if e.repo != nil || len(e.walks) != 0 {
+		t.Fatal("Collect did not take the early walk")
+	}
+	e.Close() // taken: a no-op
+
+	e = StartPrePush(t.Context(), dir, in, git)
+	res = collectPush(t, dir, e, env(map[string]string{"LEAKGUARD_GIT_BACKEND": "go-git"}))
+	wantWhere(t, where(res.Findings), head[:7]+" a.txt:2")
+	if e.repo == nil {
+		t.Fatal("a go-git scan took the walks made for a git scan")
+	}
+	e.Close()
+	e.Close() // twice: a no-op
+	other := newRepo(t)
+	e = StartPrePush(t.Context(), other, in, git)
+	res = collectPush(t, dir, e, git)
+	wantWhere(t, where(res.Findings), head[:7]+" a.txt:2")
+	if e == nil || e.repo == nil {
+		t.Fatal("Collect took walks made in another repository")
+	}
+	e.Close()
+
+	// Nothing to start: no updates, bad input, go-git, no repository.
+	for name, c := range map[string]struct {
+		dir    string
+		in     string
+		getenv func(string) string
+	}{
+		"no updates":       {dir, "", git},
+		"bad input":        {dir, "garbage\n", git},
+		"go-git":           {dir, string(in), env(map[string]string{"LEAKGUARD_GIT_BACKEND": "go-git"})},
+		"not a repository": {t.TempDir(), string(in), git},
+	} {
+		if e := StartPrePush(t.Context(), c.dir, []byte(c.in), c.getenv); e != nil {
+			e.Close()
+			t.Fatalf("%s: StartPrePush started walks", name)
+		}
+	}
+	var none *EarlyPush
+	none.Close()
 }

@@ -136,6 +136,7 @@ var logArgs = []string{"--raw", "-c", "--root", "--no-abbrev", "--no-renames", "
 // them) on the revisions in in.
 func (g *gitBackend) log(ctx context.Context, in io.Reader, progress func(int), missing func(plumbing.Hash), extra ...string) ([]*commitInfo, error) {
 	var commits []*commitInfo
+	g.r.logs.Add(1)
 	err := g.stream(ctx, "git log", in, func(out io.Reader) error {
 		var err error
 		commits, err = parseLog(bufio.NewReaderSize(out, 1<<20), progress)

@@ -165,10 +165,12 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 		defer b.close()
 		walk, object, remote = g.walk, b.encoded, b.typed
 	}
+	if o.earlyPush != nil && g != nil {
+		walk = o.earlyPush.walkOr(walk)
+	}
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
-	var remotes []plumbing.Hash
-	remotesLoaded := false
+	ex := pushExcludes{r: r, remote: remote}
 	seen := map[plumbing.Hash]bool{}
 	var all []*commitInfo
 	var tips []plumbing.Hash
@@ -201,19 +203,7 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 			out = append(out, fs...)
 			continue
 		}
-		var excludes []plumbing.Hash
-		if !u.Remote.IsZero() {
-			if h, ok := peelCommit(remote, u.Remote); ok {
-				excludes = []plumbing.Hash{h}
-			}
-		}
-		if excludes == nil {
-			if !remotesLoaded {
-				remotes, remotesLoaded = r.remoteTips(remote), true
-			}
-			excludes = remotes
-		}
-		cs, err := walk(ctx, []plumbing.Hash{commit}, excludes, missing, nil)
+		cs, err := walk(ctx, []plumbing.Hash{commit}, ex.of(u), missing, nil)
 		if err != nil {
 			return nil, st, err
 		}

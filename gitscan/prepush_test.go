@@ -15,8 +15,8 @@ import (
 
 const zero = "0000000000000000000000000000000000000000"
 
-// prePush scans a push through each backend: both must read it, and
-// find the same.
+// prePush scans a push through each backend, and through git with its
+// walks made early (StartPrePush): all must read it, and find the same.
 func prePush(t *testing.T, dir, input string) []string {
 	t.Helper()
 	ups, err := ParsePushUpdates(strings.NewReader(input))
@@ -25,22 +25,40 @@ func prePush(t *testing.T, dir, input string) []string {
 	}
 	var got [][]string
 	var stats []Stats
-	for _, be := range []string{"go-git", "git"} {
-		fs, st, err := open(t, dir).PrePush(context.Background(), Options{Detector: detector(t), Backend: be}, ups)
+	for _, be := range []string{"go-git", "git", "git, early"} {
+		o := Options{Detector: detector(t), Backend: strings.TrimSuffix(be, ", early")}
+		r := open(t, dir)
+		var walked int32
+		if be == "git, early" {
+			e := StartPrePush(t.Context(), dir, []byte(input), env(map[string]string{"LEAKGUARD_GIT_BACKEND": "git"}))
+			if e == nil {
+				t.Fatal("StartPrePush started nothing")
+			}
+			r, o.earlyPush = e.take(dir, "git")
+			t.Cleanup(func() { r.Close() })
+			walked = r.logs.Load()
+		}
+		fs, st, err := r.PrePush(context.Background(), o, ups)
 		if err != nil {
 			t.Fatalf("%s: %v", be, err)
 		}
-		if st.Backend != be {
-			t.Fatalf("the push was read through %q, want %q", st.Backend, be)
+		if st.Backend != o.Backend {
+			t.Fatalf("the push was read through %q, want %q", st.Backend, o.Backend)
+		}
+		if o.earlyPush != nil && (r.logs.Load() != walked || len(o.earlyPush.walks) != 0) {
+			t.Fatalf("%d walks made early, %d more made by the scan; %d early walks unused",
+				walked, r.logs.Load()-walked, len(o.earlyPush.walks))
 		}
 		got, stats = append(got, where(fs)), append(stats, st)
 	}
-	if !slices.Equal(got[0], got[1]) {
-		t.Fatalf("go-git found %v, git %v", got[0], got[1])
-	}
-	stats[0].Backend, stats[1].Backend = "", ""
-	if !reflect.DeepEqual(stats[0], stats[1]) {
-		t.Fatalf("go-git's stats %+v, git's %+v", stats[0], stats[1])
+	for i := 1; i < len(got); i++ {
+		if !slices.Equal(got[0], got[i]) {
+			t.Fatalf("go-git found %v, git (%d) %v", got[0], i, got[i])
+		}
+		stats[i].Backend = ""
+		if stats[0].Backend = ""; !reflect.DeepEqual(stats[0], stats[i]) {
+			t.Fatalf("go-git's stats %+v, git's (%d) %+v", stats[0], i, stats[i])
+		}
 	}
 	return got[1]
 }

@@ -91,8 +91,9 @@ type Options struct {
 	// (see exposure.go).
 	keep *historyData
 	// early, when set, is a staged scan's git processes, already started
-	// (see Early).
-	early *stagedRun
+	// (see Early); earlyPush a push scan's walks (see EarlyPush).
+	early     *stagedRun
+	earlyPush *EarlyPush
 }
 
 func (o *Options) maxSize() int64 {
@@ -149,6 +150,8 @@ type Repo struct {
 	goGitFaster func() bool
 	// catFiles counts the cat-file processes started for blobs.
 	catFiles atomic.Int32
+	// logs counts the git log walks (a push's, a history's).
+	logs atomic.Int32
 	// diffIndexes counts the git diff-index processes a staged scan
 	// started: none when it read the index itself (diffIndex).
 	diffIndexes atomic.Int32

@@ -58,8 +58,22 @@ type scanFlags struct {
 	// base, when set, is where the config and the ignore files are read
 	// from: a pull request's base commit (gitscan.BaseSource).
 	base *gitscan.BaseSource
-	// early is --staged's git processes, started before the config loads.
-	early *gitscan.Early
+	// early is --staged's git processes, started before the config loads;
+	// earlyPush --pre-push's walks, and pushIn the hook's standard input
+	// they were started from (read before the config loads).
+	early     *gitscan.Early
+	earlyPush *gitscan.EarlyPush
+	pushIn    io.Reader
+}
+
+// errReader returns its error, or io.EOF.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) {
+	if r.err == nil {
+		return 0, io.EOF
+	}
+	return 0, r.err
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -227,6 +241,16 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 		f.early = gitscan.StartStaged(ctx, f.dir, s.Getenv)
 		defer f.early.Close()
 	}
+	if f.prePush && !f.staged && !f.history && len(args) == 0 {
+		// git walks the pushed commits while the rules load. The
+		// updates are read whole now; a read error reaches Collect.
+		in, err := io.ReadAll(s.In)
+		f.pushIn = io.MultiReader(bytes.NewReader(in), errReader{err})
+		if err == nil {
+			f.earlyPush = gitscan.StartPrePush(ctx, f.dir, in, s.Getenv)
+			defer f.earlyPush.Close()
+		}
+	}
 	e, err := f.resolve(s, true, args...)
 	if err != nil {
 		return err
@@ -299,8 +323,12 @@ func collect(ctx context.Context, s *IO, f *scanFlags, e *env, args []string) (*
 		HistoryOptions: gitscan.HistoryOptions{Range: f.revRange, SinceCommit: f.sinceCommit, Branch: f.branch, AllRefs: f.allRefs},
 		NewCache:       func() *gitscan.Cache { return historyCache(s, e, f.quiet) },
 		Early:          f.early,
+		EarlyPush:      f.earlyPush,
 		Options:        gitscan.Options{Detector: newDetector(e.cfg, e.ignore), MaxSize: e.maxSize},
 		Getenv:         s.Getenv,
+	}
+	if f.pushIn != nil {
+		req.Stdin = f.pushIn
 	}
 	progress := f.history && tty.IsTerminal(s.Err)
 	if progress {
