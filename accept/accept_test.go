@@ -66,7 +66,7 @@ func TestLast(t *testing.T) {
 func TestLookup(t *testing.T) {
 	key := secret.RepoKey("abc")
 	f := finding("generic-password", "app.py", rules.Medium)
-	rs := []*rules.Rule{{RuleSpec: rules.RuleSpec{ID: "generic-password"}}}
+	rs := []*rules.Rule{{RuleSpec: &rules.RuleSpec{ID: "generic-password"}}}
 	noKey := func() ([]byte, error) { return nil, errors.New("no repository") }
 	l := &Lookup{Rules: rs, Key: noKey}
 	for _, fp := range []string{"nonsense", "no-such-rule:" + strings.Repeat("a", 16), "generic-password:" + strings.Repeat("a", 32)} {
@@ -238,7 +238,7 @@ func TestIgnore(t *testing.T) {
 	f, high := finding("generic-password", "app.py", rules.Medium), finding("stripe", "b.py", rules.High)
 	p := filepath.Join(t.TempDir(), ".leakguardignore")
 	var log bytes.Buffer
-	ig := &Ignore{Lookup: Lookup{Rules: []*rules.Rule{{RuleSpec: rules.RuleSpec{ID: "generic-password"}}}, Key: func() ([]byte, error) { return key, nil },
+	ig := &Ignore{Lookup: Lookup{Rules: []*rules.Rule{{RuleSpec: &rules.RuleSpec{ID: "generic-password"}}}, Key: func() ([]byte, error) { return key, nil },
 		Scan: func() ([]scanner.Finding, error) { return []scanner.Finding{f}, nil }}, File: p, Reason: "a fixture", Log: &log}
 	if err := ig.AddFingerprint(f.ContentFingerprint()); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 )
 
 func TestByProvider(t *testing.T) {
-	r := func(id, prov string) *Rule { return &Rule{RuleSpec: RuleSpec{ID: id, Provider: prov}} }
+	r := func(id, prov string) *Rule { return &Rule{RuleSpec: &RuleSpec{ID: id, Provider: prov}} }
 	rs := []*Rule{r("b1", "Beta"), r("a1", "Alpha"), r("b2", "Beta")}
 	g := ByProvider(rs, "")
 	if len(g) != 2 || g[0].Provider != "Alpha" || g[1].Provider != "Beta" || len(g[1].Rules) != 2 || g[1].Rules[1].ID != "b2" {
@@ -24,7 +24,7 @@ func TestByProvider(t *testing.T) {
 // columns aligned within a provider; it counts the rules.
 func TestWriteList(t *testing.T) {
 	r := func(id, prov, desc string, c Confidence) *Rule {
-		return &Rule{RuleSpec: RuleSpec{ID: id, Provider: prov, Description: desc, Confidence: c}}
+		return &Rule{RuleSpec: &RuleSpec{ID: id, Provider: prov, Description: desc, Confidence: c}}
 	}
 	provs := ByProvider([]*Rule{r("beta-token", "Beta", "Beta token", High), r("a", "Alpha", "Alpha key", Medium), r("beta-k", "Beta", "Beta key", Low)}, "")
 	var b strings.Builder

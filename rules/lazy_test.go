@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,5 +43,50 @@ func TestCompileLazyAll(t *testing.T) {
 	bad.Keywords = []string{"x"}
 	if _, err := CompileLazyAll([]*RuleSpec{specs[1], &bad}); err == nil || !strings.HasPrefix(err.Error(), "rule "+bad.ID+": keywords:") {
 		t.Errorf("a one-byte keyword: %v; want an error naming rule %s", err, bad.ID)
+	}
+}
+
+// TestSharedSpecsNotWritten: rules hold their specs by pointer, the
+// embedded ones SharedDefaults' own; compiling every rule, its
+// anchored form and its allowlist, and checking secrets and paths with
+// it, leaves the specs as they were.
+func TestSharedSpecsNotWritten(t *testing.T) {
+	before, err := json.Marshal(SharedDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := SharedDefaults()
+	specs := make([]*RuleSpec, len(def.Rules))
+	for i := range def.Rules {
+		specs[i] = &def.Rules[i]
+	}
+	all, err := CompileLazyAll(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range all {
+		if r.RuleSpec != specs[i] {
+			t.Fatalf("rule %s copied its spec", r.ID)
+		}
+		r.Regexp()
+		r.Anchored()
+		r.CheckSecret("AKIAEXAMPLEEXAMPLE00", "key = AKIAEXAMPLEEXAMPLE00", "key = AKIAEXAMPLEEXAMPLE00")
+		r.SkipsPath("vendor/x/test_data.json")
+	}
+	// A spec without a confidence gets the default in a copy.
+	bare := RuleSpec{ID: "bare", Regex: "bare_[a-z]{8}", Keywords: []string{"bare_"}}
+	r, err := CompileLazyAll([]*RuleSpec{&bare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bare.Confidence != "" || r[0].Confidence != Medium {
+		t.Fatalf("spec confidence %q, rule's %q; want empty and %q", bare.Confidence, r[0].Confidence, Medium)
+	}
+	after, err := json.Marshal(SharedDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("compiling and running the embedded rules changed their specs")
 	}
 }

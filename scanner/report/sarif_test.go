@@ -72,7 +72,7 @@ func ruleSet(t *testing.T, ids ...string) []*rules.Rule {
 	for _, spec := range d.Rules {
 		for _, id := range ids {
 			if spec.ID == id {
-				out = append(out, &rules.Rule{RuleSpec: spec})
+				out = append(out, &rules.Rule{RuleSpec: &spec})
 			}
 		}
 	}
