@@ -168,10 +168,17 @@ func TestEarlyPush(t *testing.T) {
 	}
 	res := collectPush(t, dir, e, git)
 	wantWhere(t, where(res.Findings), head[:7]+" a.txt:2")
-	if e.repo != nil || len(e.walks) != 0 {
-		t.Fatal("Collect did not take the early walk")
+	if e.repo != nil || len(e.walks) != 0 || e.answered != 1 {
+		t.Fatalf("Collect did not take the early walk (%d answered)", e.answered)
 	}
 	e.Close() // taken: a no-op
+
+	// Not taken: Close cancels the walks rather than wait for them.
+	e = StartPrePush(t.Context(), dir, in, git)
+	e.Close()
+	if e.ctx.Err() == nil {
+		t.Fatal("Close left the walks' context running")
+	}
 
 	e = StartPrePush(t.Context(), dir, in, git)
 	res = collectPush(t, dir, e, env(map[string]string{"LEAKGUARD_GIT_BACKEND": "go-git"}))

@@ -171,6 +171,7 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 	missingSet := map[plumbing.Hash]bool{}
 	missing := func(h plumbing.Hash) { missingSet[h] = true }
 	ex := pushExcludes{r: r, remote: remote}
+	walked := map[string]bool{}
 	seen := map[plumbing.Hash]bool{}
 	var all []*commitInfo
 	var tips []plumbing.Hash
@@ -203,11 +204,17 @@ func (r *Repo) prePush(ctx context.Context, o Options, updates []PushUpdate, g *
 			out = append(out, fs...)
 			continue
 		}
-		cs, err := walk(ctx, []plumbing.Hash{commit}, ex.of(u), missing, nil)
+		excludes := ex.of(u)
+		tips = append(tips, commit)
+		key := walkKey(commit, excludes)
+		if walked[key] {
+			continue // another ref pushes the same commits: all seen
+		}
+		walked[key] = true
+		cs, err := walk(ctx, []plumbing.Hash{commit}, excludes, missing, nil)
 		if err != nil {
 			return nil, st, err
 		}
-		tips = append(tips, commit)
 		for _, c := range cs {
 			if !seen[c.hash] {
 				seen[c.hash] = true

@@ -18,8 +18,11 @@ import (
 type EarlyPush struct {
 	dir, backend string
 	repo         *Repo
+	ctx          context.Context // the walks'
+	cancel       context.CancelFunc
 	done         chan struct{}
 	walks        map[string]earlyWalk // by walkKey
+	answered     int                  // walks walkOr answered (tests)
 }
 
 // earlyWalk is one walk's answer: its commits, and the parents it found
@@ -53,6 +56,10 @@ func StartPrePush(ctx context.Context, dir string, in []byte, getenv func(string
 		repo.Close()
 		return nil
 	}
+	// Close cancels what is still walking: a scan that fails before it
+	// takes the walks (a bad configuration) does not wait for them.
+	e.ctx, e.cancel = context.WithCancel(ctx)
+	ctx = e.ctx
 	go func() {
 		defer close(e.done)
 		e.prewalk(ctx, g, ups)
@@ -109,6 +116,7 @@ func (e *EarlyPush) take(dir, backend string) (*Repo, *EarlyPush) {
 		return nil, nil
 	}
 	<-e.done // the scan reads the repository next
+	e.cancel()
 	repo := e.repo
 	e.repo = nil
 	return repo, e
@@ -122,6 +130,7 @@ func (e *EarlyPush) walkOr(walk walkFunc) walkFunc {
 			key := walkKey(tips[0], excludes)
 			if w, ok := e.walks[key]; ok {
 				delete(e.walks, key)
+				e.answered++
 				for _, h := range w.missing {
 					missing(h)
 				}
@@ -138,6 +147,7 @@ func (e *EarlyPush) Close() {
 	if e == nil || e.repo == nil {
 		return
 	}
+	e.cancel()
 	<-e.done
 	e.repo.Close()
 	e.repo = nil

@@ -80,6 +80,9 @@ func TestPrePush(t *testing.T) {
 	// A new branch: what no remote-tracking ref has.
 	got = prePush(t, dir, "refs/heads/topic "+c1+" refs/heads/topic "+zero+"\n")
 	wantWhere(t, got, c1[:7]+" b.txt:2")
+	// One commit to two new refs: walked once.
+	got = prePush(t, dir, "refs/heads/a "+c1+" refs/heads/a "+zero+"\nrefs/heads/b "+c1+" refs/heads/b "+zero+"\n")
+	wantWhere(t, got, c1[:7]+" b.txt:2")
 	// A deletion sends nothing.
 	got = prePush(t, dir, "(delete) "+zero+" refs/heads/old "+base+"\n")
 	wantWhere(t, got)

@@ -146,6 +146,18 @@ func TestScanPrePushCLI(t *testing.T) {
 	if code, _, errs := runCLI(t, in, "scan", "--pre-push", "-C", dir); code != ExitClean {
 		t.Fatalf("deletion: exit %d\n%s", code, errs)
 	}
+
+	// Input past what is read before the configuration loads
+	// (maxEarlyPush) is read on from there: the update at its end is
+	// scanned. Garbage that long fails as before.
+	noop := "refs/heads/main " + base + " refs/heads/main " + base + "\n"
+	long := strings.Repeat(noop, maxEarlyPush/len(noop)+10) + "refs/heads/main " + head + " refs/heads/main " + base + "\n"
+	if code, out, errs := runCLI(t, long, "scan", "--pre-push", "-C", dir); code != ExitFindings || !strings.Contains(out, "a.txt") {
+		t.Fatalf("a long push: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, strings.Repeat("y\n", maxEarlyPush), "scan", "--pre-push", "-C", dir); code != ExitUsage || !strings.Contains(errs, "pre-push") {
+		t.Fatalf("garbage: exit %d\n%s", code, errs)
+	}
 }
 
 // TestScanPrePushPreCommitFramework: the pre-commit framework keeps the

@@ -66,7 +66,12 @@ type scanFlags struct {
 	pushIn    io.Reader
 }
 
-// errReader returns its error, or io.EOF.
+// maxEarlyPush bounds the pre-push hook input read before the
+// configuration loads: about 6,000 refs. A larger push is read as it
+// always was, by Collect, without walks started early.
+const maxEarlyPush = 1 << 20
+
+// errReader returns its error, or io.EOF (and a MultiReader moves on).
 type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) {
@@ -241,12 +246,14 @@ func runScan(ctx context.Context, s *IO, f *scanFlags, args []string) error {
 		f.early = gitscan.StartStaged(ctx, f.dir, s.Getenv)
 		defer f.early.Close()
 	}
-	if f.prePush && !f.staged && !f.history && len(args) == 0 {
+	if f.prePush && !f.staged && !f.history && len(args) == 0 && !tty.IsTerminal(s.In) {
 		// git walks the pushed commits while the rules load. The
-		// updates are read whole now; a read error reaches Collect.
-		in, err := io.ReadAll(s.In)
-		f.pushIn = io.MultiReader(bytes.NewReader(in), errReader{err})
-		if err == nil {
+		// updates are read now, up to maxEarlyPush bytes: past that, or
+		// on a read error, Collect reads on from there (and fails as it
+		// would have).
+		in, err := io.ReadAll(io.LimitReader(s.In, maxEarlyPush+1))
+		f.pushIn = io.MultiReader(bytes.NewReader(in), errReader{err}, s.In)
+		if err == nil && len(in) <= maxEarlyPush {
 			f.earlyPush = gitscan.StartPrePush(ctx, f.dir, in, s.Getenv)
 			defer f.earlyPush.Close()
 		}
