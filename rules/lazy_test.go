@@ -15,14 +15,7 @@ func TestCompileLazyAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := make([]*RuleSpec, len(def.Rules))
-	for i := range def.Rules {
-		specs[i] = &def.Rules[i]
-	}
-	all, err := CompileLazyAll(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	specs, all := compileAll(t, def)
 	if len(all) != len(specs) {
 		t.Fatalf("%d rules from %d specs", len(all), len(specs))
 	}
@@ -55,15 +48,7 @@ func TestSharedSpecsNotWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := SharedDefaults()
-	specs := make([]*RuleSpec, len(def.Rules))
-	for i := range def.Rules {
-		specs[i] = &def.Rules[i]
-	}
-	all, err := CompileLazyAll(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	specs, all := compileAll(t, SharedDefaults())
 	for i, r := range all {
 		if r.RuleSpec != specs[i] {
 			t.Fatalf("rule %s copied its spec", r.ID)
@@ -89,4 +74,18 @@ func TestSharedSpecsNotWritten(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Fatal("compiling and running the embedded rules changed their specs")
 	}
+}
+
+// compileAll is CompileLazyAll of every rule of f, and their specs.
+func compileAll(t *testing.T, f *File) ([]*RuleSpec, []*Rule) {
+	t.Helper()
+	specs := make([]*RuleSpec, len(f.Rules))
+	for i := range f.Rules {
+		specs[i] = &f.Rules[i]
+	}
+	all, err := CompileLazyAll(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return specs, all
 }
