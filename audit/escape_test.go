@@ -31,3 +31,57 @@ func TestTextEscapesHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLEscapesReportValues: the HTML report is written by hand (no
+// html/template, see page), so every value a repository or a config
+// controls must come out escaped: element text, attribute values, and
+// links, where only http, https and mailto may lead anywhere.
+func TestHTMLEscapesReportValues(t *testing.T) {
+	r, _ := sampleReport(t)
+	r.GitHub = "https://github.com/acme/it's app"
+	r.Root = `<script>alert("root")</script>`
+	r.Head = `main" onmouseover="alert(1)`
+	if len(r.Exposures) == 0 || r.Exposures[0].Introduced == nil || len(r.Exposures[0].Locations) == 0 {
+		t.Fatal("the sample report has no exposure with an introduction and a location")
+	}
+	e := &r.Exposures[0]
+	e.RotateURL = "JavaScript:alert(2)"
+	e.Key = `K"><img src=x onerror=alert(3)>`
+	e.Introduced.Path = "dir with space/it's (1).env"
+	e.Introduced.Message = "fix <b>it</b> & go"
+	e.Locations[0].Preview = "<svg onload=alert(4)>"
+	r.Checks = append(r.Checks, Check{ID: `c"1`, Title: "<t>", Status: "warn", Details: []string{"<d>"}, Fix: "<f>"})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(strings.ToLower(page), `href="javascript:`) {
+		t.Error("the page links to a javascript: URL")
+	}
+	for _, bad := range []string{"<script>alert", `main" onmouseover`, "<img src=x", "<b>it</b>", "<svg onload", "<t>", "<d>", "<f>", `c"1`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page holds %q unescaped", bad)
+		}
+	}
+	for _, want := range []string{
+		"&lt;script&gt;alert(&#34;root&#34;)&lt;/script&gt;",
+		`main&#34; onmouseover=&#34;alert(1)`,
+		`<a href="#ZgotmplZ" rel="noreferrer">`, // the refused link
+		`K&#34;&gt;&lt;img src=x onerror=alert(3)&gt;`,
+		"fix &lt;b&gt;it&lt;/b&gt; &amp; go",
+		"&lt;svg onload=alert(4)&gt;",
+		// A link is percent-encoded: no quote or space ends the
+		// attribute or the URL early.
+		`<a href="https://github.com/acme/it%27s%20app/commit/`,
+		"/dir%20with%20space/it%27s%20%281%29.env",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	// The page's own markup is intact around the values.
+	if strings.Count(page, "<div class=\"exp") != len(r.Exposures) || !strings.HasSuffix(page, "</html>\n") {
+		t.Error("the page's structure is broken")
+	}
+}

@@ -2,14 +2,9 @@ package audit
 
 import (
 	"fmt"
-	"html/template"
 	"io"
 	"slices"
-	"strings"
-	"sync"
 	"time"
-
-	"github.com/leakguard/leakguard/internal/english"
 )
 
 // Timeline geometry (SVG user units).
@@ -53,6 +48,15 @@ type htmlView struct {
 // JavaScript and SVG, no network access (a Content-Security-Policy
 // forbids any), secrets redacted like every other format.
 func WriteHTML(w io.Writer, r *Report) error {
+	var p page
+	p.render(newHTMLView(r))
+	_, err := w.Write(p.b.Bytes())
+	return err
+}
+
+// newHTMLView lays out the page's parts: the timeline's geometry, the
+// exposures by state and the keys by use.
+func newHTMLView(r *Report) *htmlView {
 	v := &htmlView{R: r, ExpIndex: map[string]int{}}
 	span := r.End.Sub(r.Start)
 	if span <= 0 {
@@ -123,14 +127,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			v.KeysIdle = append(v.KeysIdle, k.Name)
 		}
 	}
-	return pageTmpl().Execute(w, v)
-}
-
-// commitRef is a commit for the "commit" template: a link when the
-// report knows the repository's GitHub page.
-type commitRef struct {
-	R *Report
-	C string
+	return v
 }
 
 // exposureState is an exposure's state for the report's filter: live,
@@ -190,35 +187,19 @@ func ticks(start, end time.Time, x func(time.Time) float64) []tlTick {
 	return out
 }
 
-// pageTmpl is parsed on first use, not at start-up.
-var pageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page").Funcs(template.FuncMap{
-		"day":     day,
-		"short":   short,
-		"refs":    refList,
-		"refName": refName,
-		"f1":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
-		"title":   func(e Exposure) string { return e.title() },
-		"status":  func(e Exposure) string { return e.status() },
-		"places":  func(e Exposure) []string { return e.places() },
-		"next":    func(e Exposure) string { return e.next() },
-		"upper":   strings.ToUpper,
-		"join":    strings.Join,
-		"add":     func(a, b int) int { return a + b },
-		"pair":    func(r *Report, c string) commitRef { return commitRef{r, c} },
-		"count":   english.Count,
-		"state":   exposureState,
-	}).Parse(pageHTML + `{{define "commit"}}{{with .R.CommitURL .C}}<a href="{{.}}"><code>{{short $.C}}</code></a>{{else}}<code>{{short .C}}</code>{{end}}{{end}}`))
-})
-
-const pageHTML = `<!DOCTYPE html>
+// The page's fixed parts. Only text between them is the report's: it
+// goes through [page]'s escaping, never into these.
+const (
+	pageHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>leakguard audit — {{.R.Generated.Format "2006-01-02"}}</title>
+<title>leakguard audit — `
+
+	pageStyle = `</title>
 <style>
 :root { --live:#c62828; --gone:#ef8f00; --ok:#2e7d32; --warn:#b26a00; --ink:#1d2330; --muted:#667085; --line:#e4e7ec; --bg:#f8f9fb; }
 * { box-sizing: border-box; }
@@ -285,79 +266,9 @@ svg .mark.worktree .bar { stroke:#7a2cbf; }
 <body>
 <header>
 <h1>leakguard audit</h1>
-<p>{{.R.Root}} · {{if .R.Head}}{{.R.Head}}{{else}}no HEAD{{end}} · {{.R.Generated.Format "2006-01-02 15:04 UTC"}} · leakguard {{.R.Version}}</p>
-</header>
-<main>
-<section id="summary">
-<h2>Summary</h2>
-<div class="cards">
-<div class="card {{if .R.Summary.Live}}bad{{else}}good{{end}}"><b id="n-live">{{.R.Summary.Live}}</b>live exposures</div>
-<div class="card {{if .R.Summary.Removed}}warn{{else}}good{{end}}"><b id="n-removed">{{.R.Summary.Removed}}</b>removed, still in history</div>
-<div class="card {{if .R.Summary.ChecksFailed}}bad{{else}}good{{end}}"><b id="n-failed">{{.R.Summary.ChecksFailed}}</b>failed checks{{if .R.Summary.ChecksWarned}} ({{.R.Summary.ChecksWarned}} warnings){{end}}</div>
-<div class="card"><b>{{.R.Summary.Commits}}</b>commits on {{.R.Summary.Refs}} refs</div>
-</div>
-{{if .R.Summary.Missing}}<p class="due">{{.R.Summary.Missing}} objects are missing (partial or shallow clone): the history is incomplete.</p>{{end}}
-</section>
+<p>`
 
-<section id="timeline-section">
-<h2>Timeline of exposures</h2>
-<svg id="timeline" viewBox="0 0 960 {{f1 .Height}}" role="img" aria-label="Exposures over time: from introduction to removal; live ones run to now">
-<g class="axis">
-{{range .Ticks}}<line class="grid" x1="{{f1 .X}}" x2="{{f1 .X}}" y1="20" y2="{{f1 $.AxisY}}"></line><text x="{{f1 .X}}" y="{{f1 $.AxisY}}" dy="14" text-anchor="middle">{{.Label}}</text>
-{{end}}<line class="now" x1="{{f1 .NowX}}" x2="{{f1 .NowX}}" y1="14" y2="{{f1 .AxisY}}"></line><text x="{{f1 .NowX}}" y="12" text-anchor="end">now</text>
-</g>
-{{range .Rows}}<g class="mark {{.Class}}" data-id="{{.ID}}" tabindex="0"><title>{{.Title}}</title>
-<text x="8" y="{{f1 .Y}}" dy="4">{{.Label}}</text>
-<line class="bar" x1="{{f1 .X1}}" x2="{{f1 .X2}}" y1="{{f1 .Y}}" y2="{{f1 .Y}}"></line>
-<circle cx="{{f1 .X1}}" cy="{{f1 .Y}}" r="5" fill="#101828"></circle>
-{{if .Live}}<path d="M{{f1 .X2}} {{f1 .Y}} m-2 -7 l9 7 l-9 7 z" fill="#c62828"></path>{{else if .Removed}}<path d="M{{f1 .X2}} {{f1 .Y}} m-5 -5 l10 10 m0 -10 l-10 10" stroke="#101828" stroke-width="2"></path>{{end}}
-</g>
-{{else}}<text x="480" y="50" text-anchor="middle">No exposures: nothing leaked in the history, the refs or the working tree.</text>
-{{end}}</svg>
-<div class="legend">● introduced<i style="background:var(--live)"></i>still live (runs to now)<i style="background:#7a2cbf"></i>working tree only (never committed)<i style="background:var(--gone)"></i>removed (✕), still in history</div>
-</section>
-
-<section id="exposures">
-<h2>Exposures <span class="filters">
-<label>state <select id="f-state"><option value="">all</option><option value="live">live</option><option value="worktree">working tree only</option><option value="removed">removed</option></select></label>
-<label>confidence <select id="f-confidence"><option value="">all</option><option value="high">high</option><option value="medium">medium</option><option value="low">low</option></select></label>
-<label>key <select id="f-key"><option value="">all</option>{{range .FilterKeys}}<option value="{{.}}">{{.}}</option>{{end}}<option value="-">no managed key</option></select></label>
-</span></h2>
-{{if not .R.Exposures}}<p class="muted">None.</p>{{end}}
-{{range $i, $e := .R.Exposures}}<div class="exp{{if $e.Live}} live{{end}} {{state $e}}" id="exp-{{$e.ID}}" data-live="{{$e.Live}}" data-state="{{state $e}}" data-confidence="{{$e.Confidence}}" data-key="{{if $e.Key}}{{$e.Key}}{{else}}-{{end}}">
-<h3>{{add $i 1}}. {{title $e}} <span class="badge{{if $e.Live}} live{{end}}">{{status $e}}</span></h3>
-<dl>
-{{with $e.Introduced}}<dt>introduced</dt><dd>{{template "commit" (pair $.R .Commit)}} {{day .Date}} by {{.Author}} in {{if .Path}}{{with $.R.BlobURL .Commit .Path 0}}<a href="{{.}}"><code>{{$e.Introduced.Path}}</code></a>{{else}}<code>{{.Path}}</code>{{end}}{{else}}the commit message{{end}}{{if .Message}} — “{{.Message}}”{{end}}</dd>{{end}}
-{{if $e.WorkTreeOnly}}<dt>introduced</dt><dd>never committed: only the working tree holds it</dd>{{end}}
-{{with places $e}}<dt>still in</dt><dd><details><summary>{{count (len .) "place"}}</summary>{{range .}}<code>{{.}}</code> {{end}}</details></dd>{{end}}
-{{with $e.Removed}}<dt>removed</dt><dd>{{template "commit" (pair $.R .Commit)}} {{day .Date}} by {{.Author}} ({{.Path}} {{if .Deleted}}deleted{{else}}changed{{end}})</dd>{{end}}
-<dt>rules</dt><dd>{{join $e.Rules ", "}}{{if $e.Confidence}} · {{$e.Confidence}} confidence{{end}}{{if $e.Key}} · key {{$e.Key}} ({{$e.MappedBy}}){{end}}</dd>
-{{range $e.Locations}}{{if .Preview}}<dt>{{.Kind}}</dt><dd>{{if .Path}}{{with $.R.BlobURL .Commit .Path .Line}}<a href="{{.}}">{{end}}<code>{{.Path}}{{if .Line}}:{{.Line}}{{end}}</code>{{if $.R.BlobURL .Commit .Path .Line}}</a>{{end}}{{else}}commit message{{end}}{{if .Commit}} <span class="muted">{{template "commit" (pair $.R .Commit)}}</span>{{end}} <code>{{.Preview}}</code></dd>{{end}}{{end}}
-{{if $e.RotateURL}}<dt>rotate at</dt><dd><a href="{{$e.RotateURL}}" rel="noreferrer">{{$e.RotateURL}}</a></dd>{{end}}
-<dt>next</dt><dd>{{next $e}}</dd>
-<dt>id</dt><dd><code>{{$e.ID}}</code></dd>
-</dl>
-</div>
-{{end}}
-</section>
-
-<section id="keys">
-<h2>Managed keys</h2>
-{{if .KeysInUse}}<div class="scroll"><table>
-<tr><th>key</th><th>provider</th><th>last rotated</th><th>age</th><th>exposures</th><th>incidents</th></tr>
-{{range .KeysInUse}}<tr><td><code>{{.Name}}</code></td><td>{{.Provider}}</td><td>{{with .Rotated}}{{day .}}{{else}}<span class="muted">unknown</span>{{end}}</td><td{{if .Due}} class="due"{{end}}>{{if ge .AgeDays 0}}{{.AgeDays}} days{{if .Due}} — due{{end}}{{else}}?{{end}}</td><td>{{.Exposures}}</td><td>{{range .Incidents}}<code>{{.ID}}</code> {{.Status}}{{if .Pending}} ({{join .Pending ", "}} left){{end}}<br>{{else}}<span class="muted">none</span>{{end}}</td></tr>
-{{end}}</table></div>{{else}}<p class="muted">No managed key is in use here (none has a source, fingerprints or exposures).</p>{{end}}
-{{if .KeysIdle}}<p class="muted">Not used here: {{join .KeysIdle ", "}}.</p>{{end}}
-</section>
-
-<section id="hygiene">
-<h2>Hygiene checklist</h2>
-<ul class="checks">
-{{range .R.Checks}}<li class="{{.Status}}" data-check="{{.ID}}"><span class="st">{{if eq .Status "pass"}}✓{{else if eq .Status "fail"}}✗{{else if eq .Status "warn"}}!{{else}}–{{end}}</span>{{.Title}}
-{{if .Waived}}<ul><li class="waived"><b>waived:</b> {{.Waived}}</li></ul>{{else if ne .Status "pass"}}{{if or .Details .Fix}}<ul>{{range .Details}}<li>{{.}}</li>{{end}}{{if .Fix}}<li class="fix"><b>fix:</b> {{.Fix}}</li>{{end}}</ul>{{end}}{{end}}</li>
-{{end}}</ul>
-</section>
-<p class="muted">Secrets are redacted: previews show at most four characters and the length. A removed secret stays in every clone and fork — rotate it.</p>
+	pageEnd = `<p class="muted">Secrets are redacted: previews show at most four characters and the length. A removed secret stays in every clone and fork — rotate it.</p>
 </main>
 <script>
 (function () {
@@ -388,3 +299,4 @@ svg .mark.worktree .bar { stroke:#7a2cbf; }
 </body>
 </html>
 `
+)
