@@ -92,8 +92,11 @@ func (b *batch) start() error {
 }
 
 // fail records that cat-file failed with err (git's own words when it
-// said what it could not read), for every later read.
+// said what it could not read), for every later read. It ends the
+// process first: its stderr is complete, and no longer written by
+// os/exec's copy, only once it has exited.
 func (b *batch) fail(err error) error {
+	b.c.close()
 	if oe := gitObjectError("git cat-file", b.c.stderr.String()); oe != nil {
 		err = oe
 	}

@@ -381,6 +381,7 @@ type catFile struct {
 	stdin  io.WriteCloser
 	stdout io.ReadCloser
 	stderr bytes.Buffer
+	closed bool
 }
 
 func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
@@ -403,8 +404,13 @@ func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
 	return c, nil
 }
 
-// close ends the process without reading anything.
+// close ends the process without reading anything; again, it does
+// nothing.
 func (c *catFile) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
 	c.stdin.Close()
 	c.stdout.Close()
 	c.cmd.Wait()

@@ -359,3 +359,36 @@ func TestPrePushReadsEachBlobOnce(t *testing.T) {
 		t.Errorf("git was asked for %d blobs, want %d: each once", got, want)
 	}
 }
+
+// TestBatchFailAfterGitExits: a batch whose cat-file dies reads git's
+// last words only once git has exited. It read the stderr buffer while
+// os/exec still copied into it (a data race: go test -race failed
+// TestEarlyPush now and then, when Close cancelled a walk mid-read).
+func TestBatchFailAfterGitExits(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "a.txt", "hello\n")
+	commitAll(t, dir, "base")
+	head := plumbing.NewHash(strings.TrimSpace(run(t, dir, "rev-parse", "HEAD")))
+	r := open(t, dir)
+	g, err := r.newGitBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		ctx, cancel := context.WithCancel(t.Context())
+		b := g.batch(ctx)
+		b.dir.close()
+		b.dir = nil // through git
+		if _, _, err := b.object(head, 1<<20, func(string, int64) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+		cancel() // git is killed; the next read fails
+		if _, _, err := b.object(head, 1<<20, func(string, int64) bool { return true }); err == nil {
+			t.Fatal("a read through a killed cat-file succeeded")
+		}
+		if _, _, err := b.object(head, 1<<20, func(string, int64) bool { return true }); err == nil {
+			t.Fatal("a read after a failure succeeded")
+		}
+		b.close()
+	}
+}
