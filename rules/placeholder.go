@@ -35,7 +35,43 @@ var (
 // IsReference reports whether v refers to a value kept elsewhere (an
 // environment variable, a template, a secret store) instead of being one.
 func IsReference(v string) bool {
-	return referenceRe().MatchString(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	return maybeReference(v) && referenceRe().MatchString(v)
+}
+
+// referenceWords are the words a reference may begin with (referenceRe,
+// ASCII case-insensitively).
+var referenceWords = []string{
+	"process.env", "import.meta.env", "os.environ", "env", "system.getenv", "os.getenv", "getenv",
+	"deno.env", "secrets", "vars", "config", "settings",
+	"vault", "ssm", "awssm", "arn", "op", "sm", "keyvault", "gcp-sm", "doppler", "infisical",
+}
+
+// maybeReference reports whether v may match referenceRe: whether it
+// begins as one of its forms does. Most values a scan asks about (a
+// key's value) do not, and need no regex: compiling it took about a
+// millisecond and a half of a blocked commit's hook. Non-ASCII bytes at
+// the start go to the regex, whose case folding matches 'ſ' for 's' and
+// the Kelvin sign for 'k'.
+func maybeReference(v string) bool {
+	if v == "" {
+		return false
+	}
+	if strings.IndexByte("${<[%#@!", v[0]) >= 0 {
+		return true
+	}
+	head := v[:min(len(v), 16)]
+	for i := 0; i < len(head); i++ {
+		if head[i] >= 0x80 {
+			return true
+		}
+	}
+	for _, w := range referenceWords {
+		if len(head) >= len(w) && strings.EqualFold(head[:len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsPlaceholder reports whether v is a placeholder, a reference or too
