@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/leakguard/leakguard/internal/hint"
@@ -40,13 +39,13 @@ func planErr(text, format string, a ...any) error {
 
 // Planner plans CI scans of one repository.
 type Planner struct {
-	gr  *git.Repository
+	gr  *goRepo
 	git *gitBackend // nil: go-git resolves (revparse.go)
 }
 
 // OpenPlanner opens the repository holding dir for planning.
 func OpenPlanner(dir string) (*Planner, error) {
-	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	gr, err := plainOpen(dir, true)
 	if err != nil {
 		return nil, openError(err, dir)
 	}

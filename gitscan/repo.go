@@ -45,7 +45,6 @@ import (
 	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5"
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	gitconfig "github.com/go-git/go-git/v5/plumbing/format/config"
@@ -169,7 +168,7 @@ type Repo struct {
 	// plumbing never needs it.
 	once    sync.Once
 	loadErr error
-	r       *git.Repository
+	r       *goRepo
 	st      *filesystem.Storage
 	// dotGit and workTree are what go-git opened (see dropObjects).
 	dotGit, workTree billy.Filesystem
@@ -232,10 +231,10 @@ func sha256Format(commonDir string) bool {
 // repository, or a SHA-256 one, by this package's errors.
 func openError(err error, dir string) error {
 	abs, _ := filepath.Abs(dir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
+	if errors.Is(err, errRepositoryNotExists) {
 		return fmt.Errorf("%w: %s", ErrNotRepository, abs)
 	}
-	if errors.Is(err, git.ErrUnknownExtension) && strings.Contains(strings.ToLower(err.Error()), "objectformat") {
+	if errors.Is(err, errUnknownExtension) && strings.Contains(strings.ToLower(err.Error()), "objectformat") {
 		return fmt.Errorf("%w: %s", ErrSHA256, abs)
 	}
 	return err
@@ -254,30 +253,24 @@ func (r *Repo) openGoGit() error {
 		// directory itself.
 		dir, detect = r.gitDir, false
 	}
-	gr, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: detect, EnableDotGitCommonDir: true})
+	gr, err := plainOpen(dir, detect)
 	if err != nil {
 		return openError(err, r.dir)
 	}
-	fsst, ok := gr.Storer.(*filesystem.Storage)
-	if !ok {
-		return errors.New("unsupported repository storage")
+	r.gitDir, r.root = gr.Storer.Filesystem().Root(), ""
+	if gr.wt != nil {
+		r.root = gr.wt.Root()
 	}
-	r.gitDir, r.root = fsst.Filesystem().Root(), ""
-	var wtfs billy.Filesystem
-	if wt, err := gr.Worktree(); err == nil {
-		wtfs = wt.Filesystem
-		r.root = wt.Filesystem.Root()
-	}
-	r.dotGit, r.workTree = fsst.Filesystem(), wtfs
+	r.dotGit, r.workTree = gr.Storer.Filesystem(), gr.wt
 	r.r, r.st, err = r.openStorage()
 	return err
 }
 
 // openStorage opens go-git on a storage that keeps pack descriptors open
 // and caches more objects: history scans read many objects.
-func (r *Repo) openStorage() (*git.Repository, *filesystem.Storage, error) {
+func (r *Repo) openStorage() (*goRepo, *filesystem.Storage, error) {
 	st := filesystem.NewStorageWithOptions(r.dotGit, cache.NewObjectLRU(64*cache.MiByte), filesystem.Options{KeepDescriptors: true})
-	gr, err := git.Open(st, r.workTree)
+	gr, err := openGoRepo(st, r.workTree)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -102,7 +101,7 @@ func (g *gitBackend) readAt(commit, p string) ([]byte, error) {
 // mergeBases are the best common ancestors of a and b (none when they
 // have none, or one cannot be read): through git when g is set, else
 // go-git's gr.
-func mergeBases(g *gitBackend, gr *git.Repository, a, b plumbing.Hash) []plumbing.Hash {
+func mergeBases(g *gitBackend, gr *goRepo, a, b plumbing.Hash) []plumbing.Hash {
 	var out []plumbing.Hash
 	if g != nil {
 		if ids, err := g.output("merge-base", "--all", a.String(), b.String()); !errors.Is(err, errNoGit) {

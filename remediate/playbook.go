@@ -49,6 +49,9 @@ type Playbook struct {
 	// Root is the directory a relative source path is relative to (the
 	// repository); "" leaves it relative to the working directory.
 	Root string
+	// ReadAt reads a file at a commit of the repository at Root, to find
+	// an incident's leaked value again (LeakedValues); nil reads none.
+	ReadAt func(commit, path string) ([]byte, error)
 }
 
 // DefaultLabels label the audit issues when the config names none.

@@ -6,9 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/leakguard/leakguard/internal/hint"
 	"github.com/leakguard/leakguard/keyfile"
 	"github.com/leakguard/leakguard/scanner"
@@ -53,7 +50,6 @@ func (p *Playbook) LeakedValues(det *scanner.Detector, in *Incident) ([]scanner.
 			}
 		}
 	}
-	repo, _ := git.PlainOpenWithOptions(p.Root, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	for _, l := range in.Locations {
 		if len(seen) == len(want) {
 			return out, nil
@@ -67,19 +63,11 @@ func (p *Playbook) LeakedValues(det *scanner.Detector, in *Incident) ([]scanner.
 			}
 			continue
 		}
-		if repo == nil {
+		if p.ReadAt == nil {
 			continue
 		}
-		c, err := repo.CommitObject(plumbing.NewHash(l.Commit))
-		if err != nil {
-			continue
-		}
-		file, err := c.File(l.File)
-		if err != nil {
-			continue
-		}
-		if b, err := file.Contents(); err == nil {
-			take(l.File, []byte(b))
+		if b, err := p.ReadAt(l.Commit, l.File); err == nil {
+			take(l.File, b)
 		}
 	}
 	// The rotations' backups of the key's source hold its old values.

@@ -49,6 +49,10 @@ func TestLeakedValues(t *testing.T) {
 	p, _, _, _ := testPlaybook(t)
 	repo := gitrepo.New(t)
 	p.Root = repo
+	// The command layer reads through gitscan; git show is the same.
+	p.ReadAt = func(commit, path string) ([]byte, error) {
+		return []byte(gitrepo.Git(t, repo, "show", commit+":"+path)), nil
+	}
 	inCommit, inTree, inBackup := tvly(), tvly(), tvly()
 	gitrepo.Write(t, repo, ".env", "TAVILY_API_KEY="+inCommit+"\n")
 	gitrepo.Git(t, repo, "add", ".env")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leakguard/leakguard/config"
+	"github.com/leakguard/leakguard/gitscan"
 	"github.com/leakguard/leakguard/remediate"
 	"github.com/leakguard/leakguard/remediate/filetarget"
 	"github.com/leakguard/leakguard/remediate/ghissue"
@@ -131,6 +132,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Err:    s.Err,
 		Target: targetsOf(e.cfg, e.root(), s.Getenv, hc),
 		Root:   e.root(),
+		ReadAt: readAt(e.root()),
 	}
 	gh := e.cfg.GitHub.WithEnv(s.Getenv)
 	if !noIssue && gh.Repo != "" {
@@ -149,4 +151,20 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		return inventory(e).Rotated(name, fp, time.Now().UTC().Format("2006-01-02"))
 	}
 	return p, nil
+}
+
+// readAt reads files at commits of the repository at root (the
+// playbook's ReadAt): nil outside one.
+func readAt(root string) func(commit, path string) ([]byte, error) {
+	if root == "" {
+		return nil
+	}
+	return func(commit, path string) ([]byte, error) {
+		r, err := gitscan.Open(root)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		return r.ReadAt(commit, path)
+	}
 }
