@@ -1,6 +1,10 @@
 package scanner
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
 
 // prefilter finds every occurrence of a set of keywords, ASCII
 // case-insensitively, overlapping ones included, in order of start.
@@ -11,13 +15,18 @@ import "encoding/binary"
 // Only then are the keywords that start with those bytes compared.
 // Two-byte keywords have their own small set. Keywords of one byte are not
 // supported (none is useful).
+//
+// The sets are exact over their 16-bit keys, so a key's group of
+// keywords is found by its rank among the set's keys: the keys before its
+// word and the bits below it in its word. Every process builds the
+// prefilter, a pre-commit hook's included: 20 KiB of tables, where a
+// table of every key's group took 256 KiB to clear and fault in.
 type prefilter struct {
-	tri    [1 << 10]uint64 // hashed first trigrams of keywords of 3+ bytes
-	bi     [1 << 10]uint64 // bigrams of 2-byte keywords
-	long   [1 << 16]uint16 // trigram hash -> 1 + index into groups; 0: none
-	short  [1 << 16]uint16 // bigram -> 1 + index into groups; 0: none
-	groups [][]keyword
-	n      int
+	tri   keySet      // hashed first trigrams of keywords of 3+ bytes
+	bi    keySet      // bigrams of 2-byte keywords
+	long  [][]keyword // the groups of tri's keys, in key order
+	short [][]keyword // the groups of bi's keys
+	n     int
 	// nlStart: some keyword starts with two newlines, so each may not
 	// skip runs of them.
 	nlStart bool
@@ -45,13 +54,40 @@ var lowerTable = func() (t [256]byte) {
 
 func triHash(t uint32) uint32 { return (t * 0x9E3779B1) >> 16 }
 
-// add puts k in the group that slot points to, making the group if needed.
-func (p *prefilter) add(slot *uint16, k keyword) {
-	if *slot == 0 {
-		p.groups = append(p.groups, nil)
-		*slot = uint16(len(p.groups))
+// keySet is a set of 16-bit keys: a bit per key (8 KiB, read at every
+// position), and for each word of bits the number of keys in the words
+// before it (read only for a key in the set).
+type keySet struct {
+	bits [1 << 10]uint64
+	base [1 << 10]uint16
+}
+
+func (s *keySet) has(key uint32) bool { return s.bits[key>>6]&(1<<(key&63)) != 0 }
+
+// rank is the number of keys of s below key.
+func (s *keySet) rank(key uint32) int {
+	return int(s.base[key>>6]) + bits.OnesCount64(s.bits[key>>6]&(1<<(key&63)-1))
+}
+
+// index fills s with the keys of groups and returns the groups in key
+// order.
+func (s *keySet) index(groups map[uint32][]keyword) [][]keyword {
+	keys := make([]uint32, 0, len(groups))
+	for h := range groups {
+		keys = append(keys, h)
+		s.bits[h>>6] |= 1 << (h & 63)
 	}
-	p.groups[*slot-1] = append(p.groups[*slot-1], k)
+	slices.Sort(keys)
+	out := make([][]keyword, len(keys))
+	for i, h := range keys {
+		out[i] = groups[h]
+	}
+	n := 0
+	for w := range s.bits {
+		s.base[w] = uint16(n) // at most 65,472: the keys of 1,023 words
+		n += bits.OnesCount64(s.bits[w])
+	}
+	return out
 }
 
 // newPrefilter indexes patterns (two bytes or more); the id of a match is
@@ -63,6 +99,7 @@ func newPrefilter(pats []string) *prefilter {
 		size += len(s)
 	}
 	lowered := make([]byte, 0, size) // every keyword's bytes, one allocation
+	long, short := map[uint32][]keyword{}, map[uint32][]keyword{}
 	for id, s := range pats {
 		if len(s) < 2 {
 			continue
@@ -80,15 +117,15 @@ func newPrefilter(pats []string) *prefilter {
 			}
 		}
 		if len(k.lower) == 2 {
-			bg := uint16(k.lower[0])<<8 | uint16(k.lower[1])
-			p.bi[bg>>6] |= 1 << (bg & 63)
-			p.add(&p.short[bg], k)
+			bg := uint32(k.lower[0])<<8 | uint32(k.lower[1])
+			short[bg] = append(short[bg], k)
 			continue
 		}
 		h := triHash(uint32(k.lower[0])<<16 | uint32(k.lower[1])<<8 | uint32(k.lower[2]))
-		p.tri[h>>6] |= 1 << (h & 63)
-		p.add(&p.long[h], k)
+		long[h] = append(long[h], k)
 	}
+	p.long = p.tri.index(long)
+	p.short = p.bi.index(short)
 	return p
 }
 
@@ -102,14 +139,12 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 	for i := 1; i < len(b); i++ {
 		t = (t<<8 | uint32(lt[b[i]])) & 0xFFFFFF
 		if i >= 2 {
-			if h := triHash(t); p.tri[h>>6]&(1<<(h&63)) != 0 {
-				if g := p.long[h]; g != 0 {
-					p.verify(b, i-2, p.groups[g-1], fn)
-				}
+			if h := triHash(t); p.tri.has(h) {
+				p.verify(b, i-2, p.long[p.tri.rank(h)], fn)
 			}
 		}
-		if bg := uint16(t); p.bi[bg>>6]&(1<<(bg&63)) != 0 {
-			p.verify(b, i-1, p.groups[p.short[bg]-1], fn)
+		if bg := t & 0xFFFF; p.bi.has(bg) {
+			p.verify(b, i-1, p.short[p.bi.rank(bg)], fn)
 		}
 		// Two newlines start no keyword, nor do the newlines after
 		// them: a binary's text is mostly such runs (archive.Text),
@@ -176,16 +211,14 @@ func (p *prefilter) stats(b []byte) (maybes, compares int) {
 	for i := 1; i < len(b); i++ {
 		t = (t<<8 | uint32(lowerTable[b[i]])) & 0xFFFFFF
 		if i >= 2 {
-			if h := triHash(t); p.tri[h>>6]&(1<<(h&63)) != 0 {
-				if g := p.long[h]; g != 0 {
-					maybes++
-					compares += len(p.groups[g-1])
-				}
+			if h := triHash(t); p.tri.has(h) {
+				maybes++
+				compares += len(p.long[p.tri.rank(h)])
 			}
 		}
-		if bg := uint16(t); p.bi[bg>>6]&(1<<(bg&63)) != 0 {
+		if bg := t & 0xFFFF; p.bi.has(bg) {
 			maybes++
-			compares += len(p.groups[p.short[bg]-1])
+			compares += len(p.short[p.bi.rank(bg)])
 		}
 	}
 	return maybes, compares
