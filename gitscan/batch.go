@@ -78,8 +78,15 @@ func (b *batch) object(h plumbing.Hash, max int64, keep func(typ string, size in
 	return typ, body, err
 }
 
-// start starts cat-file unless it runs, or has failed.
+// start starts cat-file unless it runs, or has failed. A batch whose
+// context is done fails: its git may be killed, or about to be.
 func (b *batch) start() error {
+	if err := b.ctx.Err(); err != nil && b.err == nil {
+		if b.c != nil {
+			return b.fail(err)
+		}
+		b.err = err
+	}
 	if b.err == nil && b.c == nil {
 		if b.g.r != nil {
 			b.g.r.catFiles.Add(1)
