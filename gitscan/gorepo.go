@@ -245,83 +245,85 @@ func (r *goRepo) CommitObject(h plumbing.Hash) (*object.Commit, error) {
 	return object.GetCommit(r.Storer, h)
 }
 
-// ResolveRevision resolves rev to a commit, as go-git's did: a hash or
-// a unique prefix of one, else a ref by git's rules (refs/NAME,
-// refs/tags/NAME, refs/heads/NAME, ...), an annotated tag peeled; then
-// the steps ~N, ^N, ^{/regex} (the first commit back whose message
-// matches; ^{/!-regex}, the first that does not) and ^{commit} or ^{}.
-// It is the fallback when git cannot run; anything else a revision may
-// say (@{...}, :path) is an error here.
+// ResolveRevision resolves rev to a commit as 'git rev-parse REV^{commit}'
+// does, for the forms a scan is given: a full hash; a ref by git's rules
+// (refs/NAME, refs/tags/NAME, refs/heads/NAME, ..., "@" for HEAD), else a
+// unique hash prefix of 4 digits or more; annotated tags peeled; then,
+// read from the end as git reads them, the steps ~N, ^N, ^{}, ^{commit}
+// and ^{/regex} (the youngest commit back whose message matches;
+// ^{/!-regex}, that does not). It is the fallback when git cannot run;
+// anything else (@{...}, :path, ^{tree}) is an error.
 func (r *goRepo) ResolveRevision(rev plumbing.Revision) (*plumbing.Hash, error) {
-	s := string(rev)
-	if s == "" {
-		return &plumbing.ZeroHash, plumbing.ErrReferenceNotFound
-	}
-	name, steps := s, ""
-	if i := strings.IndexAny(s, "~^"); i >= 0 {
-		name, steps = s[:i], s[i:]
-	}
-	if name == "" || strings.ContainsAny(name, ":?*[\\ ") || strings.Contains(name, "@{") {
-		return nil, fmt.Errorf("revision %q: not supported without git", s)
-	}
-	c, err := r.refCommit(name)
+	c, err := r.resolve(string(rev))
 	if err != nil {
 		return &plumbing.ZeroHash, err
-	}
-	for steps != "" {
-		op := steps[0]
-		steps = steps[1:]
-		if op == '^' && strings.HasPrefix(steps, "{") {
-			end := strings.IndexByte(steps, '}')
-			if end < 0 {
-				return nil, fmt.Errorf("revision %q: unclosed ^{", s)
-			}
-			arg := steps[1:end]
-			steps = steps[end+1:]
-			switch {
-			case arg == "" || arg == "commit":
-			case strings.HasPrefix(arg, "/"):
-				if c, err = messageMatch(c, arg[1:]); err != nil {
-					return &plumbing.ZeroHash, err
-				}
-			default:
-				return nil, fmt.Errorf("revision %q: ^{%s} not supported without git", s, arg)
-			}
-			continue
-		}
-		n, digits := 1, 0
-		for digits < len(steps) && steps[digits] >= '0' && steps[digits] <= '9' {
-			digits++
-		}
-		if digits > 0 {
-			v, err := strconv.Atoi(steps[:digits])
-			if err != nil {
-				return nil, fmt.Errorf("revision %q: %w", s, err)
-			}
-			n, steps = v, steps[digits:]
-		}
-		switch {
-		case op == '~':
-			for ; n > 0; n-- {
-				if c, err = c.Parent(0); err != nil {
-					return &plumbing.ZeroHash, err
-				}
-			}
-		case n > 0: // ^N: the Nth parent; ^0 the commit itself
-			if c, err = c.Parent(n - 1); err != nil {
-				return &plumbing.ZeroHash, err
-			}
-		}
-		if steps != "" && steps[0] != '~' && steps[0] != '^' {
-			return nil, fmt.Errorf("revision %q: not supported without git", s)
-		}
 	}
 	return &c.Hash, nil
 }
 
-// messageMatch is the first commit from c back (c included) whose
-// message pattern matches; a pattern starting "!-" the first whose does
-// not ("!!" stands for a literal "!").
+func (r *goRepo) resolve(s string) (*object.Commit, error) {
+	if s == "" {
+		return nil, plumbing.ErrReferenceNotFound
+	}
+	// ^{...} at the end: git finds its last "^{".
+	if strings.HasSuffix(s, "}") {
+		i := strings.LastIndex(s, "^{")
+		if i < 0 {
+			return nil, fmt.Errorf("revision %q: not supported without git", s)
+		}
+		c, err := r.resolve(s[:i])
+		if err != nil {
+			return nil, err
+		}
+		switch arg := s[i+2 : len(s)-1]; {
+		case arg == "" || arg == "commit":
+			return c, nil
+		case strings.HasPrefix(arg, "/"):
+			return messageMatch(c, arg[1:])
+		default:
+			return nil, fmt.Errorf("revision %q: ^{%s} not supported without git", s, arg)
+		}
+	}
+	// ~N or ^N at the end (N may be absent: 1).
+	j := len(s)
+	for j > 0 && s[j-1] >= '0' && s[j-1] <= '9' {
+		j--
+	}
+	if j > 0 && (s[j-1] == '~' || s[j-1] == '^') {
+		n := 1
+		if j < len(s) {
+			v, err := strconv.Atoi(s[j:])
+			if err != nil {
+				return nil, fmt.Errorf("revision %q: %w", s, err)
+			}
+			n = v
+		}
+		c, err := r.resolve(s[:j-1])
+		if err != nil {
+			return nil, err
+		}
+		if s[j-1] == '~' {
+			for ; n > 0; n-- {
+				if c, err = c.Parent(0); err != nil {
+					return nil, err
+				}
+			}
+			return c, nil
+		}
+		if n == 0 {
+			return c, nil // ^0: the commit itself
+		}
+		return c.Parent(n - 1) // ^N: the Nth parent
+	}
+	if strings.ContainsAny(s, ":?*[\\ ~^{}") || strings.Contains(s, "@{") {
+		return nil, fmt.Errorf("revision %q: not supported without git", s)
+	}
+	return r.refCommit(s)
+}
+
+// messageMatch is the youngest commit reachable from c (c included)
+// whose message pattern matches; a pattern starting "!-" the youngest
+// whose does not ("!!" stands for a literal "!").
 func messageMatch(c *object.Commit, pattern string) (*object.Commit, error) {
 	negate := false
 	switch {
@@ -337,7 +339,7 @@ func messageMatch(c *object.Commit, pattern string) (*object.Commit, error) {
 		return nil, err
 	}
 	var found *object.Commit
-	err = object.NewCommitPreorderIter(c, nil, nil).ForEach(func(h *object.Commit) error {
+	err = object.NewCommitIterCTime(c, nil, nil).ForEach(func(h *object.Commit) error {
 		if re.MatchString(h.Message) != negate {
 			found = h
 			return storer.ErrStop
@@ -353,39 +355,63 @@ func messageMatch(c *object.Commit, pattern string) (*object.Commit, error) {
 	return found, nil
 }
 
-// refCommit is the commit name names: objects whose hash it begins
-// first (as git prefers them), then the ref it expands to; an annotated
-// tag is peeled to its commit.
+// refCommit is the commit name names: a full hash's object; else the
+// ref it expands to, else the one object whose hash it begins (4 hex
+// digits or more); an annotated tag is peeled to its commit.
 func (r *goRepo) refCommit(name string) (*object.Commit, error) {
-	try := r.hashesWithPrefix(name)
-	for _, rule := range plumbing.RefRevParseRules {
-		if ref, err := storer.ResolveReference(r.Storer, plumbing.ReferenceName(fmt.Sprintf(rule, name))); err == nil {
-			try = append(try, ref.Hash())
-			break
+	if name == "@" {
+		name = "HEAD"
+	}
+	var h plumbing.Hash
+	found := false
+	if len(name) == 2*len(plumbing.ZeroHash) {
+		if _, err := hex.Decode(h[:], []byte(strings.ToLower(name))); err == nil {
+			found = true
 		}
 	}
-	for _, h := range try {
+	if !found {
+		for _, rule := range plumbing.RefRevParseRules {
+			if ref, err := storer.ResolveReference(r.Storer, plumbing.ReferenceName(fmt.Sprintf(rule, name))); err == nil {
+				h, found = ref.Hash(), true
+				break
+			}
+		}
+	}
+	if !found {
+		hs := r.hashesWithPrefix(name)
+		switch {
+		case len(hs) > 1:
+			return nil, fmt.Errorf("short object ID %s is ambiguous", name)
+		case len(hs) == 1:
+			h, found = hs[0], true
+		}
+	}
+	if !found {
+		return nil, plumbing.ErrReferenceNotFound
+	}
+	return r.peel(h)
+}
+
+// peel follows annotated tags, nested ones too, to a commit.
+func (r *goRepo) peel(h plumbing.Hash) (*object.Commit, error) {
+	for range 64 {
 		if c, err := object.GetCommit(r.Storer, h); err == nil {
 			return c, nil
 		}
-		if t, err := object.GetTag(r.Storer, h); err == nil {
-			return t.Commit()
+		t, err := object.GetTag(r.Storer, h)
+		if err != nil {
+			return nil, plumbing.ErrReferenceNotFound
 		}
+		h = t.Target
 	}
-	return nil, plumbing.ErrReferenceNotFound
+	return nil, fmt.Errorf("object %s: tags nested too deep", h)
 }
 
 // hashesWithPrefix are the objects whose hash begins with the hex s.
 func (r *goRepo) hashesWithPrefix(s string) []plumbing.Hash {
-	if s == "" {
+	s = strings.ToLower(s)
+	if len(s) < 4 || len(s) >= 2*len(plumbing.ZeroHash) {
 		return nil
-	}
-	if len(s) == 2*len(plumbing.ZeroHash) {
-		var h plumbing.Hash
-		if _, err := hex.Decode(h[:], []byte(s)); err != nil {
-			return nil
-		}
-		return []plumbing.Hash{h}
 	}
 	even := s[:len(s)&^1]
 	b, err := hex.DecodeString(even)

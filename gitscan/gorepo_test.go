@@ -2,33 +2,47 @@ package gitscan
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/leakguard/leakguard/internal/testkit/gitrepo"
 )
 
 // TestResolveRevisionMatchesGit: without git, revisions resolve to the
 // commits 'git rev-parse REV^{commit}' names.
 func TestResolveRevisionMatchesGit(t *testing.T) {
 	dir := newRepo(t)
+	day := 0
+	commit := func(msg string) string { // a day apart: ^{/re} takes the youngest
+		day++
+		date := fmt.Sprintf("GIT_COMMITTER_DATE=2024-01-%02dT00:00:00Z", day)
+		run(t, dir, "add", "-A")
+		gitrepo.GitEnv(t, dir, append(slices.Clone(ada), date), "commit", "-q", "--allow-empty", "-m", msg)
+		return strings.TrimSpace(run(t, dir, "rev-parse", "HEAD"))
+	}
 	write(t, dir, "a.txt", "1\n")
-	commitAll(t, dir, "first")
+	commit("first")
 	run(t, dir, "tag", "-a", "v1", "-m", "release one")
+	run(t, dir, "tag", "-a", "v1-outer", "-m", "a tag of a tag", "v1")
 	write(t, dir, "a.txt", "2\n")
-	commitAll(t, dir, "second: fix the parser")
+	commit("second: fix the parser")
 	run(t, dir, "tag", "light")
 	run(t, dir, "checkout", "-q", "-b", "side")
 	write(t, dir, "b.txt", "side\n")
-	commitAll(t, dir, "on the side")
+	commit("on the side: fix the lexer, x{2}")
 	run(t, dir, "checkout", "-q", "main")
 	write(t, dir, "a.txt", "3\n")
-	commitAll(t, dir, "third")
-	run(t, dir, "merge", "-q", "--no-ff", "-m", "merge side", "side")
+	commit("third")
+	day++
+	gitrepo.GitEnv(t, dir, append(slices.Clone(ada), fmt.Sprintf("GIT_COMMITTER_DATE=2024-01-%02dT00:00:00Z", day)), "merge", "-q", "--no-ff", "-m", "merge side", "side")
 	write(t, dir, "a.txt", "4\n")
-	head := commitAll(t, dir, "fourth")
+	head := commit("fourth")
 	run(t, dir, "update-ref", "refs/remotes/origin/main", "HEAD~1")
 
 	r := open(t, dir)
@@ -36,10 +50,11 @@ func TestResolveRevisionMatchesGit(t *testing.T) {
 		t.Fatal(err)
 	}
 	revs := []string{
-		"HEAD", "main", "heads/main", "refs/heads/main", "side", "v1", "v1^{}", "v1^{commit}", "light",
+		"HEAD", "@", "@~1", "main", "heads/main", "refs/heads/main", "side", "v1", "v1^{}", "v1^{commit}", "v1-outer", "light",
 		"origin/main", "remotes/origin/main", "HEAD~1", "HEAD~", "HEAD^", "HEAD^1", "HEAD~1^2", "HEAD~1^2~1",
-		"HEAD^0", "main~2^", "HEAD~1^^", "v1~0", head, head[:7], head[:12], head[:9],
-		"HEAD^{/fix the}", "HEAD^{/!-fourth}",
+		"HEAD^0", "main~2^", "HEAD~1^^", "v1~0", "HEAD^{}~1", "HEAD~1^{commit}^2",
+		head, strings.ToUpper(head), head[:7], head[:12], head[:9], strings.ToUpper(head[:8]),
+		"HEAD^{/fix the}", "HEAD^{/!-fourth}", "HEAD^{/x.2}}", "HEAD~1^{/fix}",
 	}
 	for _, rev := range revs {
 		want := strings.TrimSpace(run(t, dir, "rev-parse", "--verify", "-q", rev+"^{commit}"))
@@ -48,7 +63,8 @@ func TestResolveRevisionMatchesGit(t *testing.T) {
 			t.Errorf("%s: %v %v, git says %s", rev, got, err, want)
 		}
 	}
-	for _, rev := range []string{"nope", "HEAD~9", "HEAD^3", "v1^2", "HEAD@{1}", "HEAD:a.txt", "HEAD^{tree}", "HEAD^{/no such message}", "", "0000000"} {
+	for _, rev := range []string{"nope", "HEAD~9", "HEAD^3", "v1^2", "HEAD@{1}", "HEAD:a.txt", "HEAD^{tree}",
+		"HEAD^{/no such message}", "", "0000000", head[:3], "HEAD^{}x", "HEAD^{}2", "HEAD^^{", "~1", "^"} {
 		if got, err := r.r.ResolveRevision(plumbing.Revision(rev)); err == nil {
 			t.Errorf("%q resolved to %s", rev, got)
 		}
