@@ -63,7 +63,7 @@ func (g *gitBackend) commit(rev string) (plumbing.Hash, bool, error) {
 
 // readAt is ReadAt through git: 'git ls-tree' for the entry's mode and
 // size, then 'git cat-file blob'. errNoGit when git cannot run.
-func (g *gitBackend) readAt(commit, p string) ([]byte, error) {
+func (g *gitBackend) readAt(commit, p string, max int64) ([]byte, error) {
 	id := commit[:min(12, len(commit))]
 	p = path.Clean(p)
 	out, err := g.output("ls-tree", "-l", "-z", commit+"^{commit}", "--", p)
@@ -88,8 +88,8 @@ func (g *gitBackend) readAt(commit, p string) ([]byte, error) {
 	if f[0] == "120000" {
 		return nil, fmt.Errorf("%s at %s is not a regular file", p, id)
 	}
-	if size, err := strconv.ParseInt(f[3], 10, 64); err != nil || size > maxShow {
-		return nil, fmt.Errorf("%s at %s is larger than %d bytes", p, id, maxShow)
+	if size, err := strconv.ParseInt(f[3], 10, 64); err != nil || size > max {
+		return nil, fmt.Errorf("%s at %s is larger than %d bytes", p, id, max)
 	}
 	b, err := g.output("cat-file", "blob", f[2])
 	if err != nil {

@@ -51,16 +51,16 @@ func TestReadThroughGitAgrees(t *testing.T) {
 		t.Errorf("v1 peels to %s, want %s", h, base)
 	}
 	for _, p := range []string{"a.txt", "sub/b.txt", "./sub/../a.txt", "sp ace.txt", "[x].txt", "link", "sub", "missing.txt", "sub/missing"} {
-		bg, eg := g.readAt(main, p)
-		bh, eh := r.goGitReadAt(main, p)
+		bg, eg := g.readAt(main, p, maxShow)
+		bh, eh := r.goGitReadAt(main, p, maxShow)
 		if string(bg) != string(bh) || (eg == nil) != (eh == nil) || errors.Is(eg, fs.ErrNotExist) != errors.Is(eh, fs.ErrNotExist) {
 			t.Errorf("read %q: git %q %v, go-git %q %v", p, bg, eg, bh, eh)
 		}
 	}
-	if b, err := g.readAt(main, "[x].txt"); string(b) != "pattern\n" || err != nil {
+	if b, err := g.readAt(main, "[x].txt", maxShow); string(b) != "pattern\n" || err != nil {
 		t.Errorf("a path that is a glob is read literally: %q %v", b, err)
 	}
-	if _, err := g.readAt(strings.Repeat("1", 40), "a.txt"); err == nil || errors.Is(err, fs.ErrNotExist) {
+	if _, err := g.readAt(strings.Repeat("1", 40), "a.txt", maxShow); err == nil || errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a missing commit: %v, want an error that is not 'no such file'", err)
 	}
 	got := mergeBases(g, r.r, plumbing.NewHash(side), plumbing.NewHash(main))

@@ -21,19 +21,24 @@ const maxShow = 16 << 20
 // this way, which the pull request it scans cannot change. A path absent
 // from the commit is an error that wraps fs.ErrNotExist; a symbolic link
 // is not followed (an error).
-func (r *Repo) ReadAt(commit, p string) ([]byte, error) {
+func (r *Repo) ReadAt(commit, p string) ([]byte, error) { return r.ReadAtMost(commit, p, maxShow) }
+
+// ReadAtMost is ReadAt for a file of up to max bytes (a larger one is an
+// error): remediation reads again the file a leak was found in, which
+// may be as large as the scan's size limit.
+func (r *Repo) ReadAtMost(commit, p string, max int64) ([]byte, error) {
 	if r.gitDir != "" {
 		if g, err := r.newGitBackend(); err == nil {
-			if b, err := g.readAt(commit, p); !errors.Is(err, errNoGit) {
+			if b, err := g.readAt(commit, p, max); !errors.Is(err, errNoGit) {
 				return b, err // git's answer (revparse.go)
 			}
 		}
 	}
-	return r.goGitReadAt(commit, p)
+	return r.goGitReadAt(commit, p, max)
 }
 
-// goGitReadAt is ReadAt through go-git.
-func (r *Repo) goGitReadAt(commit, p string) ([]byte, error) {
+// goGitReadAt is ReadAtMost through go-git.
+func (r *Repo) goGitReadAt(commit, p string, max int64) ([]byte, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
@@ -56,8 +61,8 @@ func (r *Repo) goGitReadAt(commit, p string) ([]byte, error) {
 	if !f.Mode.IsFile() || f.Mode == filemode.Symlink {
 		return nil, fmt.Errorf("%s at %s is not a regular file", p, id)
 	}
-	if f.Size > maxShow {
-		return nil, fmt.Errorf("%s at %s is larger than %d bytes", p, id, maxShow)
+	if f.Size > max {
+		return nil, fmt.Errorf("%s at %s is larger than %d bytes", p, id, max)
 	}
 	rd, err := f.Reader()
 	if err != nil {

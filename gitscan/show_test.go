@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/leakguard/leakguard/secret"
@@ -51,5 +52,29 @@ func TestReadAtReadsTheCommitNotTheWorkTree(t *testing.T) {
 	}
 	if _, err := RepoKey(context.Background(), ""); err == nil {
 		t.Error("RepoKey outside a repository: no error")
+	}
+}
+
+// TestReadAtMost: ReadAt stops at 16 MiB (configs and ignore files);
+// ReadAtMost reads up to the limit it is given (remediation reads again
+// a file a leak was found in, up to the scan's size limit), through git
+// and through go-git alike.
+func TestReadAtMost(t *testing.T) {
+	dir := newRepo(t)
+	big := strings.Repeat("x", maxShow) + "tail\n"
+	write(t, dir, "big.txt", big)
+	c := commitAll(t, dir, "big")
+	r := open(t, dir)
+	if _, err := r.ReadAt(c, "big.txt"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("ReadAt of %d bytes: %v, want too large", len(big), err)
+	}
+	if b, err := r.ReadAtMost(c, "big.txt", 32<<20); err != nil || string(b) != big {
+		t.Errorf("ReadAtMost through git: %d bytes, %v", len(b), err)
+	}
+	if b, err := r.goGitReadAt(c, "big.txt", 32<<20); err != nil || string(b) != big {
+		t.Errorf("ReadAtMost through go-git: %d bytes, %v", len(b), err)
+	}
+	if _, err := r.ReadAtMost(c, "big.txt", 1<<20); err == nil {
+		t.Error("ReadAtMost read past its limit")
 	}
 }

@@ -132,7 +132,7 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 		Err:    s.Err,
 		Target: targetsOf(e.cfg, e.root(), s.Getenv, hc),
 		Root:   e.root(),
-		ReadAt: readAt(e.root()),
+		ReadAt: readAt(e.root(), e.cfg.MaxSize),
 	}
 	gh := e.cfg.GitHub.WithEnv(s.Getenv)
 	if !noIssue && gh.Repo != "" {
@@ -154,8 +154,9 @@ func newPlaybook(s *IO, e *env, noIssue bool, forbid ...secret.Value) (*remediat
 }
 
 // readAt reads files at commits of the repository at root (the
-// playbook's ReadAt): nil outside one.
-func readAt(root string) func(commit, path string) ([]byte, error) {
+// playbook's ReadAt), up to the scan's size limit, max (the file a leak
+// was found in; 0: the default): nil outside a repository.
+func readAt(root string, max int64) func(commit, path string) ([]byte, error) {
 	if root == "" {
 		return nil
 	}
@@ -165,6 +166,9 @@ func readAt(root string) func(commit, path string) ([]byte, error) {
 			return nil, err
 		}
 		defer r.Close()
-		return r.ReadAt(commit, path)
+		if max <= 0 {
+			max = config.DefaultMaxSize
+		}
+		return r.ReadAtMost(commit, path, max)
 	}
 }
