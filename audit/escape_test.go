@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"html/template"
 	"strings"
 	"testing"
 
@@ -83,5 +84,31 @@ func TestHTMLEscapesReportValues(t *testing.T) {
 	// The page's own markup is intact around the values.
 	if strings.Count(page, "<div class=\"exp") != len(r.Exposures) || !strings.HasSuffix(page, "</html>\n") {
 		t.Error("the page's structure is broken")
+	}
+}
+
+// TestHTMLURLsAsTemplate: the page writes links as html/template wrote
+// them (the tests may use it; the binary does not): the same refusals,
+// percent-encoding and escaping, on URLs a config or a repository
+// could hold.
+func TestHTMLURLsAsTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("a").Parse(`<a href="{{.}}">`))
+	for _, u := range []string{
+		"https://console.example.com/keys?a=1&b=2#frag", "HTTP://x", "mailto:a@b.c", "javascript:alert(1)",
+		" javascript:alert(1)", "java\tscript:x", "data:text/html,x", "#x:y", "?x:y", "/a:b", "a/b:c", "x:",
+		"https://example.com/ключ", "https://e.com/%41%zz%4", "https://e.com/%", "https://e.com/it's (1)",
+		"https://e.com/<b>\"q\"", "https://e.com/a+b%20c", "", ":", "//host/p",
+	} {
+		var want bytes.Buffer
+		if err := tmpl.Execute(&want, u); err != nil {
+			t.Fatal(err)
+		}
+		var p page
+		p.raw(`<a href="`)
+		p.url(u)
+		p.raw(`">`)
+		if got := p.b.String(); got != want.String() {
+			t.Errorf("%q: %s, html/template wrote %s", u, got, want.String())
+		}
 	}
 }

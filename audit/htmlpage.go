@@ -60,11 +60,11 @@ func (p *page) int(n int) { p.b.WriteString(strconv.Itoa(n)) }
 
 func (p *page) f1(f float64) { p.b.WriteString(strconv.FormatFloat(f, 'f', 1, 64)) }
 
-// url writes s as an href's value: a URL whose scheme is not http, https
-// or mailto becomes "#ZgotmplZ" (html/template's sign of a value it
-// refused: no javascript: link from a config's rotate URL), bytes
-// outside a URL's are percent-encoded, and the result is escaped as an
-// attribute.
+// url writes s as an href's value, as html/template did: a URL whose
+// scheme is not http, https or mailto becomes "#ZgotmplZ" (its sign of a
+// value it refused: no javascript: link from a config's rotate URL),
+// bytes outside a URL's are percent-encoded (a valid %XX escape is
+// kept), and the result is escaped as an attribute.
 func (p *page) url(s string) {
 	if !safeURL(s) {
 		p.b.WriteString("#ZgotmplZ")
@@ -75,9 +75,10 @@ func (p *page) url(s string) {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0:
+		case strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
 		default:
-			fmt.Fprintf(&b, "%%%02X", c)
+			fmt.Fprintf(&b, "%%%02x", c)
 			continue
 		}
 		b.WriteByte(c)
@@ -85,18 +86,19 @@ func (p *page) url(s string) {
 	p.text(b.String())
 }
 
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
 // safeURL reports whether s is relative or has a scheme a link may
-// have.
+// have: whatever comes before its first colon, unless that holds a
+// slash, is a scheme.
 func safeURL(s string) bool {
-	i := strings.IndexAny(s, ":/?#")
-	if i < 0 || s[i] != ':' {
-		return true // no scheme: relative
-	}
-	switch strings.ToLower(s[:i]) {
-	case "http", "https", "mailto":
+	scheme, _, ok := strings.Cut(s, ":")
+	if !ok || strings.Contains(scheme, "/") {
 		return true
 	}
-	return false
+	return strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "mailto")
 }
 
 // commit writes a commit's short name, a link to its page when the
