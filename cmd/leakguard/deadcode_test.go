@@ -41,6 +41,9 @@ func TestLinkerDropsUnusedMethods(t *testing.T) {
 			culprits = append(culprits, l)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("reading the dependency dump: %v", err)
+	}
 	if len(culprits) > 0 {
 		t.Errorf("a reachable function calls methods by name, so the linker keeps every exported method:\n%s\n"+
 			"write the output without text/template or html/template (see audit's page)", strings.Join(culprits, "\n"))

@@ -217,7 +217,7 @@ func newRoot(s *IO) *cobra.Command {
 	// its version through text/template, and executing any template
 	// keeps every exported method in the binary (see audit's page), which
 	// made every process start about 5 ms slower.
-	root.Flags().BoolP("version", "v", false, "print the version (as 'leakguard version')")
+	root.Flags().BoolP("version", "v", false, "version for leakguard")
 	root.Args = cobra.ArbitraryArgs
 	root.RunE = func(c *cobra.Command, args []string) error {
 		if v, _ := c.Flags().GetBool("version"); v {
