@@ -117,6 +117,16 @@ func (p *page) commit(r *Report, c string) {
 	p.raw(`</code>`)
 }
 
+// event writes a commit that introduced or removed a secret: the
+// commit, its day and its author.
+func (p *page) event(r *Report, ev *Event) {
+	p.commit(r, ev.Commit)
+	p.raw(" ")
+	p.text(day(ev.Date))
+	p.raw(" by ")
+	p.text(ev.Author)
+}
+
 // render writes the whole page for v.
 func (p *page) render(v *htmlView) {
 	r := v.R
@@ -308,11 +318,7 @@ func (p *page) exposure(r *Report, i int, e Exposure) {
 	p.raw("</span></h3>\n<dl>\n")
 	if in := e.Introduced; in != nil {
 		p.raw("<dt>introduced</dt><dd>")
-		p.commit(r, in.Commit)
-		p.raw(" ")
-		p.text(day(in.Date))
-		p.raw(" by ")
-		p.text(in.Author)
+		p.event(r, in)
 		p.raw(" in ")
 		switch u := r.BlobURL(in.Commit, in.Path, 0); {
 		case in.Path == "":
@@ -354,11 +360,7 @@ func (p *page) exposure(r *Report, i int, e Exposure) {
 	p.raw("\n")
 	if rm := e.Removed; rm != nil {
 		p.raw("<dt>removed</dt><dd>")
-		p.commit(r, rm.Commit)
-		p.raw(" ")
-		p.text(day(rm.Date))
-		p.raw(" by ")
-		p.text(rm.Author)
+		p.event(r, rm)
 		p.raw(" (")
 		p.text(rm.Path)
 		if rm.Deleted {
