@@ -160,15 +160,15 @@ func readAt(root string, max int64) func(commit, path string) ([]byte, error) {
 	if root == "" {
 		return nil
 	}
+	if max <= 0 {
+		max = config.DefaultMaxSize
+	}
 	return func(commit, path string) ([]byte, error) {
 		r, err := gitscan.Open(root)
 		if err != nil {
 			return nil, err
 		}
 		defer r.Close()
-		if max <= 0 {
-			max = config.DefaultMaxSize
-		}
 		return r.ReadAtMost(commit, path, max)
 	}
 }
