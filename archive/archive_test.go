@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,21 +139,28 @@ func TestWalkMalformed(t *testing.T) {
 	}
 }
 
-func TestText(t *testing.T) {
+func TestStrings(t *testing.T) {
 	b := []byte("\x00\x01KEY=abcdefghijkl\x00short\x00")
 	b = append(b, []byte("t\x00o\x00k\x00e\x00n\x00=\x00x\x00y\x00z\x00")...)
-	got := string(Text(b))
-	if !strings.Contains(got, "\n\nKEY=abcdefghijkl\n") || strings.Contains(got, "short") || !strings.HasSuffix(got, "token=xyz") {
-		t.Fatalf("%q", got)
+	s := StringsOf(b)
+	text, wide := s.Text()
+	if string(text) != "\n\nKEY=abcdefghijkl\n\n" || string(wide) != "\nttoken=xyz" { // "shor(t\x00)"
+		t.Fatalf("text %q, wide %q", text, wide)
 	}
-	if strings.Index(got, "KEY") != 2 {
-		t.Fatal("offsets not kept")
+	// KEY is on line 3 of the content with every other byte a newline;
+	// the UTF-16 text starts after all of them.
+	if got := s.Lines().Line(3); got != 3 {
+		t.Errorf("Line(3) = %d, want 3", got)
+	}
+	if got := s.TextLines(); got != len(b)-len("KEY=abcdefghijkl") {
+		t.Errorf("TextLines = %d", got)
 	}
 }
 
-// BenchmarkText reads a Go executable (mostly code and tables, with
-// strings between) and a compressed file (random bytes).
-func BenchmarkText(b *testing.B) {
+// BenchmarkStrings reads a Go executable (mostly code and tables, with
+// strings between) and a compressed file (random bytes), whole and
+// written in 64 KiB pieces as a pipe gives them.
+func BenchmarkStrings(b *testing.B) {
 	exe, err := os.Executable()
 	if err != nil {
 		b.Skip(err)
@@ -172,15 +181,17 @@ func BenchmarkText(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.b)))
 			for b.Loop() {
-				Text(c.b)
+				StringsOf(c.b).Text()
 			}
 		})
-		b.Run(c.name+"/over", func(b *testing.B) {
-			buf := make([]byte, len(c.b))
+		b.Run(c.name+"/written", func(b *testing.B) {
 			b.SetBytes(int64(len(c.b)))
 			for b.Loop() {
-				copy(buf, c.b)
-				TextOver(buf)
+				var s Strings
+				for p := c.b; len(p) > 0; p = p[min(len(p), 64<<10):] {
+					s.Write(p[:min(len(p), 64<<10)])
+				}
+				s.Text()
 			}
 		})
 	}
@@ -230,15 +241,50 @@ func textReference(b []byte) []byte {
 	return out
 }
 
-// TestTextSkips compares Text with textReference on inputs made of runs
-// around MinRun long: printable text, UTF-16 in both byte orders, NULs,
-// control and high bytes, at every length from 0 to 80 and at random.
-func TestTextSkips(t *testing.T) {
+// compactReference is textReference's result as Strings gives it: the
+// text part with each run of newlines cut to two at most, the UTF-16
+// part as it is, and for each line of the cut text that holds a run, the
+// line of textReference's that holds it.
+func compactReference(b []byte) (text, wide []byte, lineOf map[int]int) {
+	ref := textReference(b)
+	full, wide := ref[:len(b)], ref[len(b):]
+	lineOf = map[int]int{}
+	fullLine, line := 1, 1
+	for i := 0; i < len(full); {
+		if full[i] != '\n' {
+			j := i + bytes.IndexByte(full[i:], '\n')
+			if j < i {
+				j = len(full)
+			}
+			lineOf[line] = fullLine
+			text = append(text, full[i:j]...)
+			i = j
+			continue
+		}
+		n := 0
+		for i < len(full) && full[i] == '\n' {
+			i, n = i+1, n+1
+		}
+		fullLine += n
+		for range min(n, 2) {
+			text = append(text, '\n')
+			line++
+		}
+	}
+	return text, wide, lineOf
+}
+
+// TestStringsMatchesReference compares Strings with textReference on
+// inputs made of runs around MinRun long (printable text, UTF-16 in both
+// byte orders, NULs, control and high bytes) at every length from 0 to
+// 80 and at random, read whole and written in pieces of random sizes
+// through a small window (runs cross the writes and the window's cuts).
+func TestStringsMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	piece := func() []byte {
 		n := r.IntN(2*MinRun + 2)
 		var p []byte
-		switch r.IntN(5) {
+		switch r.IntN(6) {
 		case 0: // ASCII text
 			for range n {
 				p = append(p, byte(0x20+r.IntN(0x5f)))
@@ -255,6 +301,8 @@ func TestTextSkips(t *testing.T) {
 			for range n {
 				p = append(p, byte(r.IntN(0x20)))
 			}
+		case 4: // NULs alone
+			p = make([]byte, n)
 		default: // anything
 			for range n {
 				p = append(p, byte(r.IntN(256)))
@@ -262,32 +310,70 @@ func TestTextSkips(t *testing.T) {
 		}
 		return p
 	}
-	check := func(b []byte) {
+	check := func(b []byte, s *Strings, how string) {
 		t.Helper()
-		want := textReference(b)
-		if got := Text(b); !bytes.Equal(got, want) {
-			t.Fatalf("Text(%q)\n got %q\nwant %q", b, got, want)
+		wantText, wantWide, lineOf := compactReference(b)
+		text, wide := s.Text()
+		if !bytes.Equal(text, wantText) || !bytes.Equal(wide, wantWide) {
+			t.Fatalf("%s %q:\n got %q %q\nwant %q %q", how, b, text, wide, wantText, wantWide)
 		}
-		over := bytes.Clone(b)
-		text, wide := TextOver(over)
-		if got := append(bytes.Clone(text), wide...); !bytes.Equal(got, want) {
-			t.Fatalf("TextOver(%q)\n got %q\nwant %q", b, got, want)
+		m := s.Lines()
+		for l, want := range lineOf { // in no order
+			if got := m.Line(l); got != want {
+				t.Fatalf("%s %q: Line(%d) = %d, want %d", how, b, l, got, want)
+			}
 		}
-		if len(b) > 0 && (len(text) != len(b) || &text[0] != &over[0]) {
-			t.Fatalf("TextOver(%q) did not work in place", b)
+		ls := slices.Sorted(maps.Keys(lineOf))
+		m = s.Lines()
+		for _, l := range ls {
+			if got := m.Line(l); got != lineOf[l] {
+				t.Fatalf("%s %q: in order, Line(%d) = %d, want %d", how, b, l, got, lineOf[l])
+			}
 		}
+		if got, want := s.TextLines(), bytes.Count(textReference(b)[:len(b)], []byte{'\n'}); got != want {
+			t.Fatalf("%s %q: TextLines = %d, want %d", how, b, got, want)
+		}
+	}
+	both := func(b []byte) {
+		t.Helper()
+		check(b, StringsOf(b), "whole")
+		s := &Strings{win: make([]byte, 0, 1+r.IntN(40))}
+		for p := b; len(p) > 0; {
+			n := min(len(p), 1+r.IntN(50))
+			s.Write(p[:n])
+			p = p[n:]
+		}
+		check(b, s, "written")
 	}
 	text := bytes.Repeat([]byte("abcdefghij"), 8)
 	for n := 0; n <= len(text); n++ {
-		check(text[:n])
-		check(append([]byte{0}, text[:n]...))
+		both(text[:n])
+		both(append([]byte{0}, text[:n]...))
 	}
 	for range 20000 {
 		var b []byte
 		for range r.IntN(12) {
 			b = append(b, piece()...)
 		}
-		check(b)
+		both(b)
+	}
+}
+
+// TestStringsWindowBounded: a large binary written in pieces is read
+// through the window, not kept.
+func TestStringsWindowBounded(t *testing.T) {
+	rnd := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{2}).Read(rnd)
+	var s Strings
+	for p := rnd; len(p) > 0; p = p[min(len(p), 64<<10):] {
+		s.Write(p[:min(len(p), 64<<10)])
+		if cap(s.win) > stringsWindow {
+			t.Fatalf("window grew to %d bytes on random content", cap(s.win))
+		}
+	}
+	text, _ := s.Text()
+	if len(text) > len(rnd)/16 {
+		t.Fatalf("text of random bytes is %d bytes", len(text))
 	}
 }
 

@@ -1,6 +1,8 @@
 package archive
 
-// MinRun is the shortest run of printable characters [Text] keeps.
+import "encoding/binary"
+
+// MinRun is the shortest run of printable characters [Strings] keeps.
 const MinRun = 8
 
 // printableByte is the table of the bytes a run is made of: printable
@@ -13,61 +15,247 @@ var printableByte = func() (t [256]bool) {
 	return t
 }()
 
-// Text is the printable text of binary content, as strings(1) finds it:
-// runs of at least [MinRun] printable ASCII characters keep their byte
-// offsets and every other byte becomes a newline, so each run is a line
-// of its own; then the runs of UTF-16 text (either byte order), one per
-// line. A NUL at the start of a text file thus hides nothing.
+// Strings is the printable text of binary content, as strings(1) finds
+// it, made as the content is written: the runs of at least [MinRun]
+// printable ASCII characters (and tabs), in order, each on a line of its
+// own; then the runs of UTF-16 text (either byte order), each after a
+// newline, those whose pairs start at even offsets first. A NUL at the
+// start of a text file thus hides nothing.
 //
-// It looks at one byte in MinRun until it meets a printable one: a run
-// of MinRun bytes or more holds a byte whose offset is MinRun-1 modulo
-// MinRun, so the others are read only around such a byte. Random bytes
-// and machine code go by at several hundred MB/s (BenchmarkText).
-func Text(b []byte) []byte {
-	out := make([]byte, len(b), len(b)+len(b)/8)
-	fill(out)
-	runs(b, func(start, end int) { copy(out[start:end], b[start:end]) })
-	return utf16Runs(out, b)
+// Line numbers are those of the content with every byte outside an ASCII
+// run made a newline: a run's line tells where it sits. The text keeps
+// one newline for a gap of one byte between two runs (a NUL-terminated
+// string table stays one string a line) and two for any longer gap, and
+// [Strings.Line] turns its line numbers back into the content's.
+//
+// Its memory is its text and a window of the content (256 KiB; more only
+// while a run of printable bytes and zeros goes on), whatever the
+// content's size: a history scan streams a large binary through it
+// instead of holding it. It looks at one byte in MinRun until it meets a
+// printable one, so random bytes and machine code go by at several
+// hundred MB/s (BenchmarkStrings).
+type Strings struct {
+	win      []byte // content written and not yet read: from offset off
+	off      int64
+	text     []byte    // the text being written
+	full     [][]byte  // the parts of it written before (see room)
+	wide     [2][]byte // the UTF-16 runs by the parity of their offset
+	gap      int64     // bytes outside runs since the last run kept
+	lines    int       // newlines in text
+	shifts   []byte    // where text's line numbers leave the content's (shift)
+	last     shift     // the last shift written
+	size     int64     // bytes written
+	runBytes int64     // bytes in ASCII runs
+	done     bool
 }
 
-// nextProbe is where Text's loop goes on after a run ending at end
-// (exclusive) found from probe p: the first probe at or after end, less
-// the MinRun the loop adds.
-func nextProbe(p, end int) int {
-	if end < p+MinRun {
-		return p
+// shift says that from text line from on, the content's line numbers are
+// add more than text's. Strings.shifts holds them in order, each as two
+// uvarints: from and add less the previous shift's (a few bytes for
+// each gap between two runs, where a binary has tens of thousands).
+type shift struct{ from, add int }
+
+// stringsWindow is the window Strings reads content through.
+const stringsWindow = 256 << 10
+
+// NewStrings is an empty Strings that reads through win's memory (a
+// window that [Strings.Close] gave back; nil: its own).
+func NewStrings(win []byte) *Strings {
+	if cap(win) < stringsWindow {
+		return &Strings{}
 	}
-	return end + (2*MinRun-1-end%MinRun)%MinRun - MinRun
+	return &Strings{win: win[:0]}
 }
 
-// TextOver is [Text] made in b's own memory, in two parts: text is b,
-// overwritten with its ASCII runs as Text keeps them, and wide the
-// UTF-16 runs Text appends after them (each after a newline; usually
-// empty). Their concatenation is Text(b). For content the caller no
-// longer reads (a blob read for the scan alone): a large binary then
-// costs no second buffer of its size.
-func TextOver(b []byte) (text, wide []byte) {
-	// The UTF-16 runs first: they are read from the bytes the ASCII
-	// pass overwrites.
-	wide = utf16Runs(nil, b)
-	kept := 0
-	runs(b, func(start, end int) {
-		fill(b[kept:start])
-		kept = end
+// StringsOf is the Strings of b, read whole.
+func StringsOf(b []byte) *Strings {
+	s := &Strings{size: int64(len(b))}
+	s.read(b)
+	s.Close()
+	return s
+}
+
+// Write adds p to the content; it never fails. Content is read up to the
+// last byte that no run can cross, the rest kept for the next write.
+func (s *Strings) Write(p []byte) (int, error) {
+	if s.done {
+		panic("archive: Strings.Write after Close")
+	}
+	n := len(p)
+	s.size += int64(n)
+	for len(p) > 0 {
+		if s.win == nil {
+			s.win = make([]byte, 0, stringsWindow)
+		}
+		k := copy(s.win[len(s.win):cap(s.win)], p)
+		s.win, p = s.win[:len(s.win)+k], p[k:]
+		if len(s.win) < cap(s.win) {
+			break
+		}
+		c := lastCut(s.win)
+		if c <= 0 {
+			// No cut in the window: the run goes on; read it whole
+			// when it ends.
+			s.win = append(s.win, make([]byte, len(s.win))...)[:len(s.win)]
+			continue
+		}
+		s.read(s.win[:c])
+		s.off += int64(c)
+		s.win = s.win[:copy(s.win, s.win[c:])]
+		if len(s.win) > cap(s.win)/2 {
+			s.win = append(s.win, make([]byte, cap(s.win))...)[:len(s.win)]
+		}
+	}
+	return n, nil
+}
+
+// lastCut is the end of b's longest prefix that no run crosses out of:
+// one that ends with a byte that belongs to no ASCII run and to no
+// UTF-16 pair of a printable byte and a zero, the unit of a UTF-16 run:
+// a byte neither printable nor zero, or a zero after a zero (the padding
+// that fills much of an executable). 0 when there is none.
+func lastCut(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if c := b[i]; !printableByte[c] && (c != 0 || i > 0 && b[i-1] == 0) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// read reads b, which starts at offset s.off and ends where no run
+// crosses.
+func (s *Strings) read(b []byte) {
+	end := 0
+	runs(b, func(start, e int) {
+		s.gap += int64(start - end)
+		s.room(2 + e - start)
+		s.newlines(s.gap)
+		s.text = append(s.text, b[start:e]...)
+		s.runBytes += int64(e - start)
+		s.gap, end = 0, e
 	})
-	fill(b[kept:])
-	return b, wide
+	s.gap += int64(len(b) - end)
+	for align := range 2 {
+		p := (s.off + int64(align)) % 2
+		s.wide[p] = utf16Runs(s.wide[p], b, align)
+	}
 }
 
-// fill sets every byte of b to a newline.
-func fill(b []byte) {
-	if len(b) == 0 {
+// room makes room in text for n more bytes. The text is written in
+// parts, each twice the size of the one before up to 1 MiB, and joined
+// once when it ends: a slice grown by append is copied at every growth
+// (by a quarter, for a large one) into fresh memory, and fresh memory
+// costs more to touch than to copy into (about 15 µs a page on a shared
+// machine): about five times the text's size, against two.
+func (s *Strings) room(n int) {
+	if len(s.text)+n <= cap(s.text) {
 		return
 	}
-	b[0] = '\n'
-	for n := 1; n < len(b); n *= 2 {
-		copy(b[n:], b[:n])
+	if len(s.text) > 0 {
+		s.full = append(s.full, s.text)
 	}
+	s.text = make([]byte, 0, max(n, min(2*cap(s.text), 1<<20), 4<<10))
+}
+
+// newlines writes the newlines of a gap of n bytes: one or two.
+func (s *Strings) newlines(n int64) {
+	k := min(n, 2)
+	s.room(int(k))
+	for range k {
+		s.text = append(s.text, '\n')
+	}
+	s.lines += int(k)
+	if n > k {
+		next := shift{s.lines + 1, s.last.add + int(n-k)}
+		s.shifts = binary.AppendUvarint(s.shifts, uint64(next.from-s.last.from))
+		s.shifts = binary.AppendUvarint(s.shifts, uint64(next.add-s.last.add))
+		s.last = next
+	}
+}
+
+// Close ends the content and gives back the window it was read
+// through, for another Strings (nil when it grew: a long run's window is
+// not kept). Text may follow; Write may not.
+func (s *Strings) Close() []byte {
+	if s.done {
+		return nil
+	}
+	s.done = true
+	s.read(s.win)
+	win := s.win
+	s.win = nil
+	s.newlines(s.gap)
+	s.gap = 0
+	if len(s.full) > 0 {
+		n := len(s.text)
+		for _, p := range s.full {
+			n += len(p)
+		}
+		t := make([]byte, 0, n)
+		for _, p := range s.full {
+			t = append(t, p...)
+		}
+		s.text, s.full = append(t, s.text...), nil
+	}
+	if cap(win) > stringsWindow {
+		return nil
+	}
+	return win[:0]
+}
+
+// Size is the number of bytes written.
+func (s *Strings) Size() int64 { return s.size }
+
+// Text ends the content and returns its ASCII runs (text) and its UTF-16
+// runs (wide), as [Strings] describes them. The wide text's first line
+// is line TextLines()+1.
+func (s *Strings) Text() (text, wide []byte) {
+	s.Close()
+	if len(s.wide[1]) == 0 {
+		return s.text, s.wide[0]
+	}
+	return s.text, append(s.wide[0], s.wide[1]...)
+}
+
+// TextLines is the number of lines before the UTF-16 runs: one for each
+// byte of the content outside an ASCII run.
+func (s *Strings) TextLines() int { return int(s.size - s.runBytes) }
+
+// Lines maps text's line numbers to the content's ([Strings.Line]);
+// cheapest for numbers asked in order.
+func (s *Strings) Lines() *LineMap { return &LineMap{shifts: s.shifts} }
+
+// A LineMap turns line numbers of a [Strings]' text into the content's.
+type LineMap struct {
+	shifts []byte
+	i      int   // shifts read
+	cur    shift // the last shift read (zero: none yet)
+	next   shift // the one at i, when i < len(shifts)
+	peeked bool
+}
+
+// Line is the content's line number of line l (1-based) of the text.
+func (m *LineMap) Line(l int) int {
+	if l < m.cur.from {
+		*m = LineMap{shifts: m.shifts} // back: read again from the start
+	}
+	for {
+		if !m.peeked {
+			if m.i >= len(m.shifts) {
+				break
+			}
+			df, n := binary.Uvarint(m.shifts[m.i:])
+			da, k := binary.Uvarint(m.shifts[m.i+n:])
+			m.i += n + k
+			m.next, m.peeked = shift{m.cur.from + int(df), m.cur.add + int(da)}, true
+		}
+		if m.next.from > l {
+			break
+		}
+		m.cur, m.peeked = m.next, false
+	}
+	return l + m.cur.add
 }
 
 // runs calls fn with the bounds of each run of at least MinRun
@@ -94,38 +282,47 @@ func runs(b []byte, fn func(start, end int)) {
 	}
 }
 
-// utf16Runs appends to out the runs of UTF-16 text in b, each after a
-// newline: a printable byte and a zero byte, alternating (little endian
-// from an even offset, big endian from an odd one and back). A pair is
-// the unit here, and the same skipping as runs' applies to pairs.
-func utf16Runs(out, b []byte) []byte {
-	for align := 0; align < 2; align++ {
-		pairs := (len(b) - align) / 2
-		unit := func(k int) bool {
-			i := align + 2*k
-			return printableByte[b[i]] && b[i+1] == 0
+// nextProbe is where runs' loop goes on after a run ending at end
+// (exclusive) found from probe p: the first probe at or after end, less
+// the MinRun the loop adds.
+func nextProbe(p, end int) int {
+	if end < p+MinRun {
+		return p
+	}
+	return end + (2*MinRun-1-end%MinRun)%MinRun - MinRun
+}
+
+// utf16Runs appends to out the runs of UTF-16 text in b whose pairs
+// start at offset align (0 or 1), each after a newline: a printable byte
+// and a zero byte, repeated (little endian from an even offset, big
+// endian from an odd one and back). A pair is the unit here, and the
+// same skipping as runs' applies to pairs.
+func utf16Runs(out, b []byte, align int) []byte {
+	pairs := (len(b) - align) / 2
+	unit := func(k int) bool {
+		i := align + 2*k
+		return printableByte[b[i]] && b[i+1] == 0
+	}
+	for k, floor := MinRun-1, 0; k < pairs; k += MinRun {
+		// unit(k), inline: most probes stop at the zero byte.
+		if i := align + 2*k; b[i+1] != 0 || !printableByte[b[i]] {
+			continue
 		}
-		for k, floor := MinRun-1, 0; k < pairs; k += MinRun {
-			// unit(k), inline: most probes stop at the zero byte.
-			if i := align + 2*k; b[i+1] != 0 || !printableByte[b[i]] {
-				continue
-			}
-			start, end := k, k+1
-			for start > floor && unit(start-1) {
-				start--
-			}
-			for end < pairs && unit(end) {
-				end++
-			}
-			if end-start >= MinRun {
-				out = append(out, '\n')
-				for j := start; j < end; j++ {
-					out = append(out, b[align+2*j])
-				}
-			}
-			floor = end
-			k = nextProbe(k, end)
+		start, end := k, k+1
+		for start > floor && unit(start-1) {
+			start--
 		}
+		for end < pairs && unit(end) {
+			end++
+		}
+		if end-start >= MinRun {
+			out = append(out, '\n')
+			for j := start; j < end; j++ {
+				out = append(out, b[align+2*j])
+			}
+		}
+		floor = end
+		k = nextProbe(k, end)
 	}
 	return out
 }

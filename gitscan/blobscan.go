@@ -110,7 +110,7 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 					s.held.release(int64(len(j.b)))
 					continue
 				}
-				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b, Scratch: true}, s.archives)
+				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
 				s.held.release(int64(len(j.b)))
 				if blobScanned != nil {
 					blobScanned()

@@ -47,11 +47,52 @@ func TestScanPathsArchivesAndBinaries(t *testing.T) {
 	}
 }
 
-// TestDetectFileScratch: a binary whose printable text is made in its
-// own memory (Fragment.Scratch) gives the findings the copying path
-// gives, lines included, with keys in its ASCII and its UTF-16 text and
-// inside an archive.
-func TestDetectFileScratch(t *testing.T) {
+// fillerText is a binary's ASCII text as leakguard first read it: every
+// byte outside a run of archive.MinRun printable bytes made a newline, so
+// that each run sits on a line of its own at a line number that tells
+// where it is; and its UTF-16 runs, each after a newline, even offsets
+// first.
+func fillerText(b []byte) (text, wide []byte) {
+	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
+	text = bytes.Repeat([]byte{'\n'}, len(b))
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && printable(b[j]) {
+			j++
+		}
+		if j-i >= archive.MinRun {
+			copy(text[i:j], b[i:j])
+		}
+		i = max(j, i+1)
+	}
+	for align := range 2 {
+		var run []byte
+		end := func() {
+			if len(run) >= archive.MinRun {
+				wide = append(append(wide, '\n'), run...)
+			}
+			run = run[:0]
+		}
+		for i := align; i+1 < len(b); i += 2 {
+			if printable(b[i]) && b[i+1] == 0 {
+				run = append(run, b[i])
+				continue
+			}
+			end()
+		}
+		end()
+	}
+	return text, wide
+}
+
+// TestDetectFileBinaryLines: a binary's findings, with keys in its ASCII
+// and its UTF-16 text, in one or two strings of a table, on lines near
+// each other and far apart, are the findings of its printable text with
+// every other byte a newline, at the same lines and columns, whether it
+// is read whole or written in pieces as a history scan streams it; the
+// content is never written to, a malformed archive (scanned whole, as a
+// binary) included: a push reads blobs again.
+func TestDetectFileBinaryLines(t *testing.T) {
 	d := testDetector(t)
 	key := func() string { return "sk-ant-api03-" + rules.RandString(93, "urlsafe") + "AA" }
 	utf16 := func(s string, bigEndian bool) []byte {
@@ -68,7 +109,7 @@ func TestDetectFileScratch(t *testing.T) {
 	var bin []byte
 	for i := range 40 {
 		bin = append(bin, 0x7f, 'E', 'L', 'F', 0, 1, 2, 3)
-		switch i % 4 {
+		switch i % 5 {
 		case 0:
 			bin = append(bin, "ANTHROPIC_API_KEY="+key()+"\x00"...)
 		case 1:
@@ -77,8 +118,11 @@ func TestDetectFileScratch(t *testing.T) {
 			bin = append(bin, 0)
 			bin = append(bin, utf16("key "+key(), true)...)
 			bin = append(bin, 0, 0) // its terminator completes the last pair
+		case 3: // a string table: the name and the key one string apart
+			bin = append(bin, "api_key_name\x00"+key()+"\x00"...)
 		default:
 			bin = append(bin, "short\x00text run\x01\x02"...)
+			bin = append(bin, make([]byte, 1000*i)...)
 		}
 	}
 	files, _ := archivetest.Fixtures(key)
@@ -93,25 +137,30 @@ func TestDetectFileScratch(t *testing.T) {
 		}
 		return out
 	}
-	for name, b := range files {
-		want, wres := d.DetectFile(Fragment{Path: name, Content: b}, archive.Limits{})
-		got, gres := d.DetectFile(Fragment{Path: name, Content: bytes.Clone(b), Scratch: true}, archive.Limits{})
-		if !reflect.DeepEqual(view(got), view(want)) || !reflect.DeepEqual(gres, wres) {
-			t.Errorf("%s: in place\n%+v\ncopied\n%+v", name, view(got), view(want))
-		}
-		if name == "app.bin" && len(want) != 30 {
-			t.Errorf("%s: %d findings, want 30", name, len(want))
-		}
+	text, wide := fillerText(bin)
+	want := d.Detect(Fragment{Path: "app.bin", Content: text})
+	want = append(want, d.Detect(Fragment{Path: "app.bin", Content: wide, FirstLine: bytes.Count(text, []byte{'\n'}) + 1})...)
+	if len(want) != 32 {
+		t.Fatalf("reference: %d findings, want 32", len(want))
 	}
-	// Without Scratch the content is never written, a malformed archive
-	// (scanned whole, as a binary) included: a push reads blobs again.
+	got, _ := d.DetectFile(Fragment{Path: "app.bin", Content: bin}, archive.Limits{})
+	if !reflect.DeepEqual(view(got), view(want)) {
+		t.Errorf("read whole\n%+v\nwant\n%+v", view(got), view(want))
+	}
+	var s archive.Strings
+	for p := bin; len(p) > 0; p = p[min(len(p), 100):] {
+		s.Write(p[:min(len(p), 100)])
+	}
+	if got := d.DetectStrings("app.bin", &s); !reflect.DeepEqual(view(got), view(want)) {
+		t.Errorf("written in pieces\n%+v\nwant\n%+v", view(got), view(want))
+	}
 	files["cut.zip"] = files["dist/app.zip"][:len(files["dist/app.zip"])/2]
 	files["cut.tar.gz"] = files["backup.tar.gz"][:len(files["backup.tar.gz"])/2]
 	for name, b := range files {
 		kept := bytes.Clone(b)
 		d.DetectFile(Fragment{Path: name, Content: b}, archive.Limits{})
 		if !bytes.Equal(b, kept) {
-			t.Errorf("%s: DetectFile without Scratch changed the content", name)
+			t.Errorf("%s: DetectFile changed the content", name)
 		}
 	}
 }

@@ -164,7 +164,7 @@ func eachEncoded(b []byte, fn func(*encodedRun)) {
 			}
 			i = e
 		case c == '\n':
-			// A binary's text is mostly newlines (archive.Text).
+			// Runs of blank lines go by a word at a time.
 			i = skipNewlines(b, i+1)
 		default:
 			i++

@@ -128,10 +128,6 @@ type Fragment struct {
 	// Lines, when set, limits findings to these 1-based line numbers (the
 	// added lines of a diff); nil means every line.
 	Lines map[int]bool
-	// Scratch says the caller does not read Content after the call, so
-	// that it may be overwritten: a binary's printable text is then made
-	// in its own memory ([archive.TextOver]).
-	Scratch bool
 	// FirstLine is the line number of Content's first line (0: 1), for
 	// content that continues a text scanned before it.
 	FirstLine int

@@ -108,7 +108,7 @@ func ScanPaths(ctx context.Context, d *Detector, roots []string, o DirOptions) (
 				}
 				files++
 				nbytes += int64(len(b))
-				fs, res := d.DetectFile(Fragment{Path: j.rel, Content: b, Scratch: true}, o.Archives)
+				fs, res := d.DetectFile(Fragment{Path: j.rel, Content: b}, o.Archives)
 				local = append(local, fs...)
 				skipped += len(res.Skipped)
 				unscanned = append(unscanned, res.Skipped...)

@@ -147,8 +147,9 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 			p.verify(b, i-1, p.short[p.bi.rank(bg)], fn)
 		}
 		// Two newlines start no keyword, nor do the newlines after
-		// them: a binary's text is mostly such runs (archive.Text),
-		// skipped a word at a time. The window is then all newlines.
+		// them: runs of them (blank lines, the gaps of a binary's text
+		// before archive.Strings kept them short) are skipped a word at
+		// a time. The window is then all newlines.
 		if uint16(t) == '\n'<<8|'\n' && !p.nlStart {
 			if j := skipNewlines(b, i+1); j > i+1 {
 				i, t = j-1, '\n'<<16|'\n'<<8|'\n'

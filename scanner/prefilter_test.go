@@ -29,7 +29,7 @@ func prefilterMatchesNaive(t *testing.T, pats []string) {
 	for n := 0; n < 4000; n++ {
 		var b []byte
 		for len(b) < 80 && r.IntN(8) > 0 {
-			if r.IntN(3) == 0 { // a binary's filler (archive.Text)
+			if r.IntN(3) == 0 { // runs of newlines
 				b = append(b, bytes.Repeat([]byte{'\n'}, r.IntN(30))...)
 				continue
 			}
