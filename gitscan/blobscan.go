@@ -96,6 +96,8 @@ type blobJob struct {
 	h    plumbing.Hash
 	path string
 	b    []byte
+	text *archive.Strings // a binary read as it streamed: b is nil
+	held int64            // what the job holds of maxBlobsHeld
 }
 
 func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbing.Hash, pathOf map[plumbing.Hash]string, max int64, missing func(plumbing.Hash)) error {
@@ -107,19 +109,26 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 			defer wg.Done()
 			for j := range jobs {
 				if ctx.Err() != nil {
-					s.held.release(int64(len(j.b)))
+					s.held.release(j.held)
 					continue
 				}
-				fs, res := s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
-				s.held.release(int64(len(j.b)))
+				var fs []scanner.Finding
+				var res archive.Result
+				size := int64(len(j.b))
+				if j.text != nil {
+					fs, size = s.det.DetectStrings(j.path, j.text), j.text.Size()
+				} else {
+					fs, res = s.det.DetectFile(scanner.Fragment{Path: j.path, Content: j.b}, s.archives)
+				}
+				s.held.release(j.held)
 				if blobScanned != nil {
 					blobScanned()
 				}
 				s.pr.blobs.Add(1)
-				s.pr.bytes.Add(int64(len(j.b)))
+				s.pr.bytes.Add(size)
 				s.mu.Lock()
 				s.blobs++
-				s.bytes += int64(len(j.b))
+				s.bytes += size
 				if len(fs) > 0 {
 					s.found[j.h] = fs
 				}
@@ -153,7 +162,16 @@ func (s *blobScanner) run(ctx context.Context, be historyBackend, want []plumbin
 			return
 		}
 		s.held.hold(int64(len(b)))
-		jobs <- blobJob{h, pathOf[h], b}
+		jobs <- blobJob{h: h, path: pathOf[h], b: b, held: int64(len(b))}
+	}, func(h plumbing.Hash, t *archive.Strings) {
+		s.mu.Lock()
+		s.scanned[h] = true
+		s.dirty[h] = false
+		s.mu.Unlock()
+		text, wide := t.Text()
+		n := int64(len(text) + len(wide))
+		s.held.hold(n)
+		jobs <- blobJob{h: h, path: pathOf[h], text: t, held: n}
 	})
 	close(jobs)
 	wg.Wait()

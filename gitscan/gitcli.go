@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/internal/gitdir"
 )
 
@@ -295,7 +296,7 @@ func catFileParts(n int) int {
 }
 
 // blobs streams blobs through 'git cat-file --batch'.
-func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
+func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error {
 	if len(want) == 0 {
 		return nil
 	}
@@ -332,7 +333,7 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 			if g.r != nil {
 				g.r.catFiles.Add(1)
 			}
-			errs[i] = c.read(part, max, fn)
+			errs[i] = c.read(part, max, fn, text)
 		}()
 	}
 	wg.Wait()
@@ -418,8 +419,10 @@ func (c *catFile) close() {
 }
 
 // read requests want and calls fn for each, in order, then ends the
-// process.
-func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
+// process. With text set, a binary blob of streamMin bytes or more is
+// read as it streams into its printable text, handed to text instead of
+// fn.
+func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error {
 	defer c.cancel()
 	go func() {
 		w := bufio.NewWriterSize(c.stdin, 64<<10)
@@ -434,19 +437,48 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		c.stdin.Close()
 	}()
 	rd := bufio.NewReaderSize(c.stdout, 1<<20)
-	keep := func(typ string, size int64) bool { return typ == "blob" && size <= max }
+	var win []byte // the window binaries stream through, reused
+	one := func(h plumbing.Hash) error {
+		typ, size, err := readHeader(rd, h)
+		switch {
+		case errors.Is(err, plumbing.ErrObjectNotFound):
+			fn(h, nil, blobMissing)
+			return nil
+		case err != nil:
+			return err
+		case typ != "blob":
+			fn(h, nil, blobMissing)
+			return skipBody(rd, size)
+		case size > max:
+			fn(h, nil, blobSkip)
+			return skipBody(rd, size)
+		}
+		if text != nil && size >= streamMin {
+			head, err := rd.Peek(int(min(size, 8000)))
+			if err != nil {
+				return fmt.Errorf("git cat-file: %w", err)
+			}
+			if streamable(head) {
+				s := archive.NewStrings(win)
+				if err := streamStrings(rd, size, s); err != nil {
+					return err
+				}
+				win = s.Close()
+				text(h, s)
+				return nil
+			}
+		}
+		body := make([]byte, size+1)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return fmt.Errorf("git cat-file: %w", err)
+		}
+		fn(h, body[:size], blobOK)
+		return nil
+	}
 	perr := func() error {
 		for _, h := range want {
-			typ, _, body, err := readAnswer(rd, h, keep)
-			switch {
-			case errors.Is(err, plumbing.ErrObjectNotFound) || (err == nil && typ != "blob"):
-				fn(h, nil, blobMissing)
-			case err != nil:
+			if err := one(h); err != nil {
 				return err
-			case body == nil: // over max
-				fn(h, nil, blobSkip)
-			default:
-				fn(h, body, blobOK)
 			}
 		}
 		return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/scanner"
 	"github.com/leakguard/leakguard/secret"
 )
@@ -48,8 +49,10 @@ type historyBackend interface {
 	// walk returns the commits reachable from tips and not from
 	// excludes, with their changes, in any order.
 	walk(ctx context.Context, tips, excludes []plumbing.Hash, missing func(plumbing.Hash), progress func(int)) ([]*commitInfo, error)
-	// blobs calls fn for each wanted blob, one at a time, in order.
-	blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error
+	// blobs calls fn for each wanted blob, one at a time, in order; a
+	// backend may instead hand text a binary's printable text, read as
+	// it streamed.
+	blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error
 }
 
 // goGitBackend reads with go-git.
@@ -61,7 +64,7 @@ func (g goGitBackend) walk(ctx context.Context, tips, excludes []plumbing.Hash, 
 	return g.r.goGitWalk(ctx, tips, excludes, missing, progress)
 }
 
-func (g goGitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus)) error {
+func (g goGitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus), _ func(plumbing.Hash, *archive.Strings)) error {
 	for _, h := range want {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -282,7 +282,7 @@ func (r *Repo) stagedGit(ctx context.Context, o Options, g *gitBackend) ([]scann
 		}
 		if err := cf.read(rest, max, func(h plumbing.Hash, b []byte, s blobStatus) {
 			blobs[h] = blob{b, s}
-		}); err != nil {
+		}, nil); err != nil {
 			return nil, st, err
 		}
 	}

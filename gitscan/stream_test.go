@@ -1,0 +1,110 @@
+package gitscan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/leakguard/leakguard/archive"
+	"github.com/leakguard/leakguard/archive/archivetest"
+	"github.com/leakguard/leakguard/scanner"
+)
+
+// TestHistoryStreamsLargeBinaries: a history scan through git reads a
+// large binary as it streams, into its printable text, and holds only
+// that; it finds what a scan of the whole content finds, at the same
+// lines (the go-git backend and DetectFile read it whole), keys in its
+// ASCII and UTF-16 text included. A large archive and a large text file
+// are read whole as before.
+func TestHistoryStreamsLargeBinaries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	noise := func(n int) []byte { // machine code and tables: no text
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+			if b[i] >= 0x20 && b[i] < 0x7f && r.IntN(4) > 0 {
+				b[i] = 0x80 | b[i]
+			}
+		}
+		return b
+	}
+	utf16 := func(s string) []byte {
+		var b []byte
+		for _, c := range []byte(s) {
+			b = append(b, c, 0)
+		}
+		return b
+	}
+	var bin []byte
+	bin = append(bin, 0x7f, 'E', 'L', 'F', 2, 1, 1, 0)
+	for i := range 8 {
+		bin = append(bin, noise(400<<10)...)
+		switch i % 3 {
+		case 0:
+			bin = append(bin, "\x00ANTHROPIC_API_KEY="+key()+"\x00"...)
+		case 1:
+			bin = append(bin, 0x01)
+			bin = append(bin, utf16("token: "+key())...)
+			bin = append(bin, 0x01)
+		default:
+			bin = append(bin, make([]byte, 300<<10)...) // padding
+		}
+	}
+	text := []byte(strings.Repeat("plain line of source code, nothing here\n", 2000) + "k = \"" + key() + "\"\n")
+	zip := archivetest.Zip(archivetest.File{Name: "conf/.env", Data: append(noise(200<<10), "\x00\nKEY="+key()+"\n"...)})
+
+	dir := newRepo(t)
+	for name, b := range map[string][]byte{"app.bin": bin, "big.txt": text, "dist.zip": zip} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commitAll(t, dir, "add")
+
+	type seen struct {
+		Rule, File, Secret string
+		Lines, Cols        [2]int
+	}
+	view := func(fs []scanner.Finding) (out []seen) {
+		for _, f := range fs {
+			out = append(out, seen{f.RuleID, f.File, f.Secret.Reveal(), [2]int{f.StartLine, f.EndLine}, [2]int{f.StartColumn, f.EndColumn}})
+		}
+		slices.SortFunc(out, func(a, b seen) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		return out
+	}
+	d := detector(t)
+	var want []scanner.Finding
+	for name, b := range map[string][]byte{"app.bin": bin, "big.txt": text, "dist.zip": zip} {
+		fs, _ := d.DetectFile(scanner.Fragment{Path: name, Content: b}, archive.Limits{})
+		want = append(want, fs...)
+	}
+	if len(want) != 8 {
+		t.Fatalf("DetectFile: %d findings, want 8 (6 in app.bin, 1 in big.txt, 1 in dist.zip)", len(want))
+	}
+	peaks := map[string]int64{}
+	for _, be := range []string{"git", "go-git"} {
+		r := open(t, dir)
+		fs, _, err := r.History(t.Context(), Options{Detector: d, Backend: be}, HistoryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := view(fs); !reflect.DeepEqual(got, view(want)) {
+			t.Errorf("%s:\n%+v\nwant\n%+v", be, got, view(want))
+		}
+		peaks[be] = r.blobsHeldPeak.Load()
+	}
+	// go-git hands the binary whole; git its text, which is a few KB:
+	// what is held at once is then at most the archive, the text file
+	// and that.
+	if peaks["go-git"] < int64(len(bin)) {
+		t.Errorf("go-git: held at most %d bytes, less than the binary's %d: the check below proves nothing", peaks["go-git"], len(bin))
+	}
+	if limit := int64(len(text) + len(zip) + 64<<10); peaks["git"] > limit {
+		t.Errorf("git: held %d bytes of blobs at once, want at most %d: the binary (%d bytes) was held whole", peaks["git"], limit, len(bin))
+	}
+}
