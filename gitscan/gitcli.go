@@ -286,10 +286,12 @@ func (c *commitInfo) addRaw(meta, path string) error {
 }
 
 // catFileParts is how many cat-file processes read n blobs: two from
-// 4096 blobs when there is more than one CPU, else one. A Repo's
-// catFileParts replaces it (tests).
+// 512 blobs when there is more than one CPU, else one. A Repo's
+// catFileParts replaces it (tests). On go-git's own history (1,147
+// blobs, 30 MB) two took a scan from 542 to 476 ms (8 pairs) for 4 %
+// more CPU: one process inflating alone was what the scan waited on.
 func catFileParts(n int) int {
-	if n >= 4096 && runtime.GOMAXPROCS(0) > 1 {
+	if n >= 512 && runtime.GOMAXPROCS(0) > 1 {
 		return 2
 	}
 	return 1
