@@ -142,17 +142,27 @@ func TestWalkMalformed(t *testing.T) {
 func TestStrings(t *testing.T) {
 	b := []byte("\x00\x01KEY=abcdefghijkl\x00short\x00")
 	b = append(b, []byte("t\x00o\x00k\x00e\x00n\x00=\x00x\x00y\x00z\x00")...)
+	b = append(b, make([]byte, 100)...)
+	b = append(b, "LAST RUN here"...)
 	s := StringsOf(b)
 	text, wide := s.Text()
-	if string(text) != "\n\nKEY=abcdefghijkl\n\n" || string(wide) != "\nttoken=xyz" { // "shor(t\x00)"
+	// Two bytes before KEY, two newlines; over a hundred after it,
+	// MaxGap.
+	want := "\n\nKEY=abcdefghijkl" + strings.Repeat("\n", MaxGap) + "LAST RUN here"
+	if string(text) != want || string(wide) != "\nttoken=xyz" { // "shor(t\x00)"
 		t.Fatalf("text %q, wide %q", text, wide)
 	}
-	// KEY is on line 3 of the content with every other byte a newline;
-	// the UTF-16 text starts after all of them.
-	if got := s.Lines().Line(3); got != 3 {
+	// KEY is on line 3 of the content with every other byte a newline,
+	// LAST on the line after all of the bytes between; the UTF-16 text
+	// starts after all of them.
+	m := s.Lines()
+	if got := m.Line(3); got != 3 {
 		t.Errorf("Line(3) = %d, want 3", got)
 	}
-	if got := s.TextLines(); got != len(b)-len("KEY=abcdefghijkl") {
+	if got, want := m.Line(3+MaxGap), bytes.Index(b, []byte("LAST"))-len("KEY=abcdefghijkl")+1; got != want {
+		t.Errorf("Line(%d) = %d, want %d", 3+MaxGap, got, want)
+	}
+	if got := s.TextLines(); got != len(b)-len("KEY=abcdefghijkl")-len("LAST RUN here") {
 		t.Errorf("TextLines = %d", got)
 	}
 }
@@ -197,48 +207,12 @@ func BenchmarkStrings(b *testing.B) {
 	}
 }
 
-// textReference is Text as first written, a byte at a time: the new one
-// skips, and must find exactly what this one finds.
+// textReference is a binary's text as leakguard first made it, a byte
+// at a time (archivetest.Filler): Strings must find exactly what it
+// finds, at the same lines.
 func textReference(b []byte) []byte {
-	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
-	out := make([]byte, len(b))
-	start := -1
-	flush := func(end int) {
-		if start >= 0 && end-start >= MinRun {
-			copy(out[start:end], b[start:end])
-		}
-		start = -1
-	}
-	for i, c := range b {
-		out[i] = '\n'
-		if printable(c) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		flush(i)
-	}
-	flush(len(b))
-	for align := 0; align < 2; align++ {
-		var run []byte
-		end := func() {
-			if len(run) >= MinRun {
-				out = append(out, '\n')
-				out = append(out, run...)
-			}
-			run = run[:0]
-		}
-		for i := align; i+1 < len(b); i += 2 {
-			if printable(b[i]) && b[i+1] == 0 {
-				run = append(run, b[i])
-				continue
-			}
-			end()
-		}
-		end()
-	}
-	return out
+	text, wide := archivetest.Filler(b)
+	return append(text, wide...)
 }
 
 // compactReference is textReference's result as Strings gives it: the
@@ -266,7 +240,7 @@ func compactReference(b []byte) (text, wide []byte, lineOf map[int]int) {
 			i, n = i+1, n+1
 		}
 		fullLine += n
-		for range min(n, 2) {
+		for range min(n, MaxGap) {
 			text = append(text, '\n')
 			line++
 		}

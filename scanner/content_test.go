@@ -3,6 +3,7 @@ package scanner
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -45,44 +46,6 @@ func TestScanPathsArchivesAndBinaries(t *testing.T) {
 	if len(st.Unscanned) == 0 || !strings.Contains(st.Unscanned[0].Reason, "size limit") {
 		t.Fatalf("unscanned: %v", st.Unscanned)
 	}
-}
-
-// fillerText is a binary's ASCII text as leakguard first read it: every
-// byte outside a run of archive.MinRun printable bytes made a newline, so
-// that each run sits on a line of its own at a line number that tells
-// where it is; and its UTF-16 runs, each after a newline, even offsets
-// first.
-func fillerText(b []byte) (text, wide []byte) {
-	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
-	text = bytes.Repeat([]byte{'\n'}, len(b))
-	for i := 0; i < len(b); {
-		j := i
-		for j < len(b) && printable(b[j]) {
-			j++
-		}
-		if j-i >= archive.MinRun {
-			copy(text[i:j], b[i:j])
-		}
-		i = max(j, i+1)
-	}
-	for align := range 2 {
-		var run []byte
-		end := func() {
-			if len(run) >= archive.MinRun {
-				wide = append(append(wide, '\n'), run...)
-			}
-			run = run[:0]
-		}
-		for i := align; i+1 < len(b); i += 2 {
-			if printable(b[i]) && b[i+1] == 0 {
-				run = append(run, b[i])
-				continue
-			}
-			end()
-		}
-		end()
-	}
-	return text, wide
 }
 
 // TestDetectFileBinaryLines: a binary's findings, with keys in its ASCII
@@ -137,7 +100,7 @@ func TestDetectFileBinaryLines(t *testing.T) {
 		}
 		return out
 	}
-	text, wide := fillerText(bin)
+	text, wide := archivetest.Filler(bin)
 	want := d.Detect(Fragment{Path: "app.bin", Content: text})
 	want = append(want, d.Detect(Fragment{Path: "app.bin", Content: wide, FirstLine: bytes.Count(text, []byte{'\n'}) + 1})...)
 	if len(want) != 32 {
@@ -163,4 +126,84 @@ func TestDetectFileBinaryLines(t *testing.T) {
 			t.Errorf("%s: DetectFile changed the content", name)
 		}
 	}
+}
+
+// TestDetectFileBinaryGapsKeepSecrets: every rule's true-positive sample
+// written into a binary with each of its newlines replaced by a gap of
+// a few bytes (a padded string table) is found as the binary's text with
+// every byte outside a run a newline finds it, wherever no gap between
+// two runs is longer than 16 bytes, the alignment of compiled string
+// tables (a line shorter than a run widens the gap around it): the same
+// rule, secret (so the same fingerprint), lines and columns.
+func TestDetectFileBinaryGapsKeepSecrets(t *testing.T) {
+	d := testDetector(t)
+	def, err := rules.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		Rule, Secret string
+		Lines, Cols  [2]int
+	}
+	view := func(fs []Finding) (out []seen) {
+		for _, f := range fs {
+			out = append(out, seen{f.RuleID, f.Secret.Reveal(), [2]int{f.StartLine, f.EndLine}, [2]int{f.StartColumn, f.EndColumn}})
+		}
+		return out
+	}
+	r := rand.New(rand.NewPCG(36, 36))
+	samples, multiline := 0, 0
+	for _, ru := range def.Rules {
+		for _, tp := range ru.TP {
+			s, err := rules.Expand(tp)
+			if err != nil {
+				t.Fatalf("%s: %v", ru.ID, err)
+			}
+			for _, gap := range []int{1, 3, 8, 16} {
+				b := []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 1, 1, 1, 0}
+				for i, line := range strings.Split(s, "\n") {
+					if i > 0 {
+						for range gap {
+							b = append(b, byte(r.IntN(2)))
+						}
+					}
+					b = append(b, line...)
+				}
+				b = append(b, 0, 1, 1, 1)
+				text, wide := archivetest.Filler(b)
+				if longestGap(text) > 16 {
+					continue
+				}
+				want := d.Detect(Fragment{Path: "app.bin", Content: text})
+				want = append(want, d.Detect(Fragment{Path: "app.bin", Content: wide, FirstLine: bytes.Count(text, []byte{'\n'}) + 1})...)
+				got, _ := d.DetectFile(Fragment{Path: "app.bin", Content: b}, archive.Limits{})
+				if !reflect.DeepEqual(view(got), view(want)) {
+					t.Errorf("%s, gaps of %d bytes:\n got %d findings %v\nwant %d %v", ru.ID, gap, len(got), ruleIDs(got), len(want), ruleIDs(want))
+				}
+				samples++
+				if strings.Contains(s, "\n") && len(want) > 0 {
+					multiline++
+				}
+			}
+		}
+	}
+	if samples < 100 || multiline < 8 {
+		t.Fatalf("%d samples, %d multi-line ones found: the check proves little", samples, multiline)
+	}
+}
+
+// longestGap is the longest run of newlines in text between two runs.
+func longestGap(text []byte) int {
+	longest := 0
+	for _, gap := range bytes.FieldsFunc(text, func(r rune) bool { return r != '\n' }) {
+		longest = max(longest, len(gap))
+	}
+	return longest
+}
+
+func ruleIDs(fs []Finding) (out []string) {
+	for _, f := range fs {
+		out = append(out, f.RuleID)
+	}
+	return out
 }

@@ -101,3 +101,52 @@ func utf16le(s string) []byte {
 	}
 	return b
 }
+
+// Filler is a binary's printable text as leakguard first made it, a byte
+// at a time, the reference archive.Strings is tested against: text is
+// the binary with every byte outside a run of 8 or more printable bytes
+// (ASCII and the tab) made a newline, so each run is on a line whose
+// number tells where it sits; wide is its UTF-16 runs (a printable byte
+// and a zero, 8 or more), each after a newline, those whose pairs start
+// at even offsets first.
+func Filler(b []byte) (text, wide []byte) {
+	const minRun = 8
+	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
+	text = make([]byte, len(b))
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && end-start >= minRun {
+			copy(text[start:end], b[start:end])
+		}
+		start = -1
+	}
+	for i, c := range b {
+		text[i] = '\n'
+		if printable(c) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(b))
+	for align := range 2 {
+		var run []byte
+		end := func() {
+			if len(run) >= minRun {
+				wide = append(append(wide, '\n'), run...)
+			}
+			run = run[:0]
+		}
+		for i := align; i+1 < len(b); i += 2 {
+			if printable(b[i]) && b[i+1] == 0 {
+				run = append(run, b[i])
+				continue
+			}
+			end()
+		}
+		end()
+	}
+	return text, wide
+}
