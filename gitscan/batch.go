@@ -140,8 +140,15 @@ func readAnswer(rd *bufio.Reader, h plumbing.Hash, keep func(typ string, size in
 	if _, err := io.ReadFull(rd, body); err != nil {
 		return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
 	}
+	if body[size] != '\n' {
+		return "", 0, nil, errNoNewline
+	}
 	return typ, size, body[:size], nil
 }
+
+// errNoNewline: an object's content in cat-file's output is not followed
+// by the newline that ends it (the output is not what was asked for).
+var errNoNewline = errors.New("git cat-file: unexpected output: no newline after an object")
 
 // readHeader reads the line before an object's content in the output of
 // 'git cat-file --batch': its type and size; plumbing.ErrObjectNotFound
@@ -165,11 +172,17 @@ func readHeader(rd *bufio.Reader, h plumbing.Hash) (string, int64, error) {
 	return fs[1], size, nil
 }
 
-// skipBody skips an object's content of size bytes and the newline after
-// it.
+// skipBody skips an object's content of size bytes and reads the
+// newline after it.
 func skipBody(rd *bufio.Reader, size int64) error {
-	if _, err := rd.Discard(int(size) + 1); err != nil {
+	if _, err := rd.Discard(int(size)); err != nil {
 		return fmt.Errorf("git cat-file: %w", err)
+	}
+	switch c, err := rd.ReadByte(); {
+	case err != nil:
+		return fmt.Errorf("git cat-file: %w", err)
+	case c != '\n':
+		return errNoNewline
 	}
 	return nil
 }

@@ -474,6 +474,9 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		if _, err := io.ReadFull(rd, body); err != nil {
 			return fmt.Errorf("git cat-file: %w", err)
 		}
+		if body[size] != '\n' {
+			return errNoNewline
+		}
 		fn(h, body[:size], blobOK)
 		return nil
 	}

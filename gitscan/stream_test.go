@@ -1,15 +1,22 @@
 package gitscan
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/leakguard/leakguard/archive"
 	"github.com/leakguard/leakguard/archive/archivetest"
 	"github.com/leakguard/leakguard/scanner"
@@ -106,5 +113,78 @@ func TestHistoryStreamsLargeBinaries(t *testing.T) {
 	}
 	if limit := int64(len(text) + len(zip) + 64<<10); peaks["git"] > limit {
 		t.Errorf("git: held %d bytes of blobs at once, want at most %d: the binary (%d bytes) was held whole", peaks["git"], limit, len(bin))
+	}
+}
+
+// TestStreamStringsChecksNewline: what follows an object in cat-file's
+// output is a newline; anything else, or nothing, is an error, not a
+// blob read.
+func TestStreamStringsChecksNewline(t *testing.T) {
+	body := bytes.Repeat([]byte("\x01abcdefghij\x00"), 10000)
+	for _, c := range []struct {
+		name string
+		in   []byte
+		ok   bool
+	}{
+		{"whole", append(bytes.Clone(body), '\n'), true},
+		{"no newline", bytes.Clone(body), false},
+		{"cut in the content", body[:len(body)/2], false},
+		{"another byte for the newline", append(bytes.Clone(body), 'X'), false},
+	} {
+		rd := bufio.NewReaderSize(bytes.NewReader(c.in), 4096)
+		err := streamStrings(rd, int64(len(body)), archive.NewStrings(nil))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v", c.name, err)
+		}
+		rd = bufio.NewReaderSize(bytes.NewReader(c.in), 4096)
+		_, _, _, err = readAnswer(bufio.NewReader(io.MultiReader(strings.NewReader(fmt.Sprintf("%s blob %d\n", plumbing.ZeroHash, len(body))), rd)), plumbing.ZeroHash, func(string, int64) bool { return true })
+		if (err == nil) != c.ok {
+			t.Errorf("%s, read whole: err = %v", c.name, err)
+		}
+	}
+}
+
+// TestHistoryCatFileCutShort: git's output cut off in the middle of a
+// streamed binary fails the scan, even when git exits 0.
+func TestHistoryCatFileCutShort(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := newRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, "app.bin"), bytes.Repeat([]byte("\x01\x02abc\x00"), 200<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, dir, "add")
+	wrap := t.TempDir()
+	script := "#!/bin/sh\ncase \" $* \" in *\" cat-file --batch \"*) \"" + real + "\" \"$@\" | head -c 300000; exit 0;; esac\nexec \"" + real + "\" \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(wrap, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	_, _, err = open(t, dir).History(t.Context(), Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
+	if err == nil || errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want cat-file's output reported cut short", err)
+	}
+}
+
+// TestHistoryCancelWhileStreaming: a scan cancelled while large binaries
+// stream stops with the context's error.
+func TestHistoryCancelWhileStreaming(t *testing.T) {
+	dir := newRepo(t)
+	for i := range 6 {
+		b := bytes.Repeat([]byte("\x01\x02abcdefghijk\x00"), 300<<10)
+		b[0] = byte(i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprint(i, ".bin")), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commitAll(t, dir, "add")
+	ctx, cancel := context.WithCancel(t.Context())
+	blobScanned = cancel
+	defer func() { blobScanned = nil }()
+	_, _, err := open(t, dir).History(ctx, Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
