@@ -438,7 +438,10 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		w.Flush()
 		c.stdin.Close()
 	}()
-	rd := bufio.NewReaderSize(c.stdout, 1<<20)
+	// 256 KiB: the pipe gives at most 64 KiB a read, and a blob larger
+	// than the buffer is read past it. Each of the two readers had 1 MiB,
+	// most of it touched: 3.5 MB of a history scan's own peak.
+	rd := bufio.NewReaderSize(c.stdout, 256<<10)
 	var win []byte // the window binaries stream through, reused
 	one := func(h plumbing.Hash) error {
 		typ, size, err := readHeader(rd, h)
