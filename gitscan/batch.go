@@ -136,14 +136,24 @@ func readAnswer(rd *bufio.Reader, h plumbing.Hash, keep func(typ string, size in
 	if !keep(typ, size) {
 		return typ, size, nil, skipBody(rd, size)
 	}
+	body, err := readBody(rd, size)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	return typ, size, body, nil
+}
+
+// readBody reads an object's content of size bytes and the newline
+// after it.
+func readBody(rd *bufio.Reader, size int64) ([]byte, error) {
 	body := make([]byte, size+1)
 	if _, err := io.ReadFull(rd, body); err != nil {
-		return "", 0, nil, fmt.Errorf("git cat-file: %w", err)
+		return nil, fmt.Errorf("git cat-file: %w", err)
 	}
 	if body[size] != '\n' {
-		return "", 0, nil, errNoNewline
+		return nil, errNoNewline
 	}
-	return typ, size, body[:size], nil
+	return body[:size], nil
 }
 
 // errNoNewline: an object's content in cat-file's output is not followed

@@ -473,14 +473,11 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 				return nil
 			}
 		}
-		body := make([]byte, size+1)
-		if _, err := io.ReadFull(rd, body); err != nil {
-			return fmt.Errorf("git cat-file: %w", err)
+		body, err := readBody(rd, size)
+		if err != nil {
+			return err
 		}
-		if body[size] != '\n' {
-			return errNoNewline
-		}
-		fn(h, body[:size], blobOK)
+		fn(h, body, blobOK)
 		return nil
 	}
 	perr := func() error {
