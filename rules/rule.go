@@ -175,6 +175,7 @@ type Rule struct {
 	anchoredRe *regexp.Regexp
 	shapeRe    *regexp.Regexp
 	pathRe     *regexp.Regexp
+	req        Required
 	err        error
 }
 
@@ -193,6 +194,11 @@ func (r *Rule) Anchored() *regexp.Regexp {
 	})
 	return r.anchoredRe
 }
+
+// MayMatch reports whether the rule's regex (either form) could match
+// somewhere in b: false only when b lacks a literal that every match
+// holds (see [Required]). The detector asks before running the regex.
+func (r *Rule) MayMatch(b []byte) bool { r.ensure(); return r.req.MayMatch(b) }
 
 // PathRe is the compiled path regex, or nil.
 func (r *Rule) PathRe() *regexp.Regexp { r.ensure(); return r.pathRe }
@@ -216,6 +222,7 @@ func (r *Rule) compileRegexes() error {
 			return fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
 		}
 		r.re = re
+		r.req = requiredShared(s.Regex)
 	}
 	if s.Path != "" {
 		re, err := regexp.Compile(s.Path)
@@ -258,6 +265,18 @@ func compileShared(src string) (*regexp.Regexp, error) {
 	}
 	actual, _ := sharedRegexps.LoadOrStore(src, re)
 	return actual.(*regexp.Regexp), nil
+}
+
+// sharedRequired holds [RequiredOf] by regex source, as sharedRegexps
+// the regexes.
+var sharedRequired sync.Map
+
+func requiredShared(src string) Required {
+	if r, ok := sharedRequired.Load(src); ok {
+		return r.(Required)
+	}
+	r, _ := sharedRequired.LoadOrStore(src, RequiredOf(src))
+	return r.(Required)
 }
 
 // ensureAllow compiles the rule's allowlist once, apart from its regex:

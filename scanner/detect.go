@@ -376,6 +376,9 @@ func assignedAfter(b []byte, ke, le int) bool {
 
 // matchAnchored runs an anchored rule at one word start.
 func (d *Detector) matchAnchored(cands []candidate, r *rules.Rule, path string, content []byte, s, e int) []candidate {
+	if !r.MayMatch(content[s:e]) {
+		return cands
+	}
 	m := r.Anchored().FindSubmatchIndex(content[s:e])
 	if m == nil {
 		return cands
@@ -470,6 +473,9 @@ func mergeSpans(ws []span) []span {
 // matchRule runs a rule's regex over one window.
 func (d *Detector) matchRule(cands []candidate, r *rules.Rule, path string, content []byte, w span) []candidate {
 	text := content[w.start:w.end]
+	if !r.MayMatch(text) {
+		return cands
+	}
 	for _, m := range r.Regexp().FindAllSubmatchIndex(text, -1) {
 		if (w.clippedStart && m[0] == 0) || (w.clippedEnd && m[1] == len(text)) {
 			continue // may be cut by the window: not a whole match

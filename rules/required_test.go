@@ -1,0 +1,245 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// String shows r as the tests compare it: clauses in order, each a list
+// of literals, folded ones marked i.
+func (r Required) String() string {
+	var cs []string
+	for _, c := range r.clauses {
+		var ls []string
+		for _, l := range c {
+			if l.fold {
+				ls = append(ls, fmt.Sprintf("i%q", l.s))
+			} else {
+				ls = append(ls, fmt.Sprintf("%q", l.s))
+			}
+		}
+		cs = append(cs, "["+strings.Join(ls, " ")+"]")
+	}
+	return strings.Join(cs, " ")
+}
+
+func TestRequiredOf(t *testing.T) {
+	for _, c := range []struct{ re, want string }{
+		{`\b(SK[0-9a-f]{32})\b`, `["SK"]`},
+		// Go's parser factors the branches' common "@git" out.
+		{`(?i)\bhttps?://[^:@/]+:([^@/]+)@(?:github\.com|gitlab\.com)\b`, `["://"] [":"] [i"http"] [i"@git"] [i"hub.com" i"lab.com"]`},
+		// k and s fold to the Kelvin sign and the long s: cut there.
+		{`(?i)secret[_-]?key`, `[i"ecret"] [i"ey"]`},
+		{`(?i)token`, `[i"to"] [i"en"]`},
+		// Case-sensitive inside a folded regex.
+		{`(?i)facebook[a-z]{0,5}=((?-i:EAA[A-Za-z0-9]{90,}))`, `["EAA"] ["="] [i"faceboo"]`},
+		// Alternation: one literal per branch, the weaker kept when one
+		// implies the other.
+		{`(?:=|:|:=|=>)`, `[":" "="]`},
+		{`(?:abc|abd)x`, `["ab"] ["x"] ["c" "d"]`},
+		{`[:=]`, `[":" "="]`},
+		// Nothing proven: optional parts, wide classes, empty branches,
+		// too many branches.
+		{`a?b*`, ``},
+		{`(?:foo|)`, ``},
+		{`[A-Za-z]+`, ``},
+		{`(?:a1|b2|c3|d4|e5|f6|g7|h8|i9|j0)`, ``},
+		{`x{0,3}`, ``},
+		{`(?:xy){2}`, `["xy"]`},
+		{`\d-\d-\d`, `["-"]`}, // one clause, not three
+		// U+FFFD also matches an invalid byte: never required.
+		{"ab\uFFFDcd", `["ab"] ["cd"]`},
+		{"é", `["é"]`},
+		{"(?i)é", ``},
+		{`[`, ``}, // does not parse
+	} {
+		if got := RequiredOf(c.re).String(); got != c.want {
+			t.Errorf("RequiredOf(%q) = %s, want %s", c.re, got, c.want)
+		}
+	}
+}
+
+func TestRequiredMayMatch(t *testing.T) {
+	r := RequiredOf(`(?i)\bhttps?://[^:@/]+:([^@/]+)@(?:github\.com|gitlab\.com)\b`)
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"import \"github.com/go-git/go-git/v5\"", false},
+		{"see https://github.com/go-git/go-git", false},
+		{"HTTPS://u:p@GitLab.COM/x", true},
+		{"https://u:p@gitlab.co", false},
+		{"", false},
+	} {
+		if got := r.MayMatch([]byte(c.s)); got != c.want {
+			t.Errorf("MayMatch(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+	if !(Required{}).MayMatch(nil) || !(Required{}).Empty() {
+		t.Error("the zero Required must allow everything")
+	}
+}
+
+func TestContainsFold(t *testing.T) {
+	for _, c := range []struct {
+		b, s string
+		want bool
+	}{
+		{"xxGiThUb", "github", true},
+		{"github", "github", true},
+		{"githu", "github", false},
+		{"gGgGgGithub", "github", true},
+		{"AaAaAaAab", "ab", true},
+		{"AaAaAaAac", "ab", false},
+		{"=:=", "=>", false},
+		{"a=>", "=>", true},
+		{"Abc", "abc", true},
+		{"x", "abc", false},
+	} {
+		if got := containsFold([]byte(c.b), []byte(c.s)); got != c.want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", c.b, c.s, got, c.want)
+		}
+	}
+	// Against the obvious form on random text of few letters.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := randFrom(rng, "aAbB=", rng.IntN(12))
+		s := strings.ToLower(randFrom(rng, "aAbB=", 1+rng.IntN(3)))
+		want := strings.Contains(strings.ToLower(b), s)
+		if got := containsFold([]byte(b), []byte(s)); got != want {
+			t.Fatalf("containsFold(%q, %q) = %v, want %v", b, s, got, want)
+		}
+	}
+}
+
+func randFrom(rng *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// TestRequiredSound checks, for every embedded rule, that a text the
+// regex matches always passes MayMatch: on the rule's own true-positive
+// examples, and on strings generated from the regex's parse tree, each
+// folded letter drawn from its whole folding orbit (the Kelvin sign for k,
+// the long s for s) and each class from its whole range.
+func TestRequiredSound(t *testing.T) {
+	f, err := Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := 60
+	if testing.Short() {
+		per = 15
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	tried, matched, filtered := 0, 0, 0
+	for _, s := range f.Rules {
+		if s.Regex == "" {
+			continue
+		}
+		re := regexp.MustCompile(s.Regex)
+		req := RequiredOf(s.Regex)
+		if !req.Empty() {
+			filtered++
+		}
+		check := func(text, from string) {
+			tried++
+			if !re.MatchString(text) {
+				return
+			}
+			matched++
+			if !req.MayMatch([]byte(text)) {
+				t.Errorf("%s: the regex matches %s %q, but MayMatch says no (requires %s)", s.ID, from, text, req)
+			}
+		}
+		reseed(s.ID)
+		for _, tp := range s.TP {
+			x, err := Expand(tp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(x, "its example")
+		}
+		tree, err := syntax.Parse(s.Regex, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range per {
+			var b strings.Builder
+			generate(&b, tree, rng)
+			check(b.String(), "the generated")
+		}
+	}
+	t.Logf("%d rules of %d require literals; %d texts, %d matched", filtered, len(f.Rules), tried, matched)
+	if matched < tried/2 {
+		t.Errorf("only %d of %d texts matched: the generator is off", matched, tried)
+	}
+}
+
+// generate appends to b a random text that re's parse tree describes
+// (assertions such as \b are not enforced: TestRequiredSound keeps only
+// what the regex matches).
+func generate(b *strings.Builder, re *syntax.Regexp, rng *rand.Rand) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if re.Flags&syntax.FoldCase != 0 {
+				orbit := []rune{r}
+				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+					orbit = append(orbit, f)
+				}
+				r = orbit[rng.IntN(len(orbit))]
+			}
+			b.WriteRune(r)
+		}
+	case syntax.OpCharClass:
+		if len(re.Rune) == 0 {
+			return
+		}
+		i := 2 * rng.IntN(len(re.Rune)/2)
+		lo, hi := re.Rune[i], re.Rune[i+1]
+		if hi-lo > 200 && rng.IntN(2) == 0 {
+			hi = lo + 200 // mostly near the range's start, where ASCII is
+		}
+		r := lo + rune(rng.Int64N(int64(hi-lo)+1))
+		if !utf8.ValidRune(r) {
+			r = lo
+		}
+		b.WriteRune(r)
+	case syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		b.WriteByte("ab =:/@\x00\xff"[rng.IntN(9)])
+	case syntax.OpCapture:
+		generate(b, re.Sub[0], rng)
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		lo, hi := 0, 3
+		switch re.Op {
+		case syntax.OpPlus:
+			lo, hi = 1, 4
+		case syntax.OpQuest:
+			hi = 1
+		case syntax.OpRepeat:
+			lo, hi = re.Min, re.Max
+			if hi < 0 || hi > lo+3 {
+				hi = lo + 3
+			}
+		}
+		for range lo + rng.IntN(hi-lo+1) {
+			generate(b, re.Sub[0], rng)
+		}
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			generate(b, sub, rng)
+		}
+	case syntax.OpAlternate:
+		generate(b, re.Sub[rng.IntN(len(re.Sub))], rng)
+	}
+}
