@@ -20,7 +20,14 @@ import (
 // The zero value requires nothing.
 type Required struct {
 	clauses [][]literal
+	// run, when runN > 0: a match holds runN bytes in a row that run
+	// has (a repeated ASCII character class, such as [0-9a-f]{32}).
+	run  *[256]bool
+	runN int
 }
+
+// minRun is the shortest run of a class worth checking for.
+const minRun = 8
 
 // literal is a string a match contains; fold ones are lower-case ASCII
 // that match ASCII case-insensitively.
@@ -48,6 +55,9 @@ func RequiredOf(src string) Required {
 		if !slices.ContainsFunc(r.clauses, func(d []literal) bool { return sameClause(c, d) }) {
 			r.clauses = append(r.clauses, c)
 		}
+	}
+	if set, n := longestRun(re); n >= minRun {
+		r.run, r.runN = set, n
 	}
 	// The most telling clause first: its best literal the longest
 	// case-sensitive one.
@@ -91,11 +101,73 @@ func (r Required) MayMatch(b []byte) bool {
 			return false
 		}
 	}
-	return true
+	return r.runN == 0 || hasRun(b, r.run, r.runN)
+}
+
+// hasRun reports whether b holds n bytes in a row that set has.
+func hasRun(b []byte, set *[256]bool, n int) bool {
+	k := 0
+	for _, c := range b {
+		if !set[c] {
+			k = 0
+			continue
+		}
+		if k++; k >= n {
+			return true
+		}
+	}
+	return false
+}
+
+// longestRun finds the longest run of one character class that every
+// match holds: a repeat of at least n of a class of ASCII characters
+// alone (a class with any other character may match several bytes per
+// character, or U+FFFD for an invalid byte), outside any alternation or
+// optional part.
+func longestRun(re *syntax.Regexp) (*[256]bool, int) {
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return longestRun(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min < 1 {
+			return nil, 0
+		}
+		if sub := re.Sub[0]; sub.Op == syntax.OpCharClass {
+			if set := asciiSet(sub.Rune); set != nil {
+				return set, re.Min
+			}
+		}
+		return longestRun(re.Sub[0])
+	case syntax.OpConcat:
+		var best *[256]bool
+		n := 0
+		for _, sub := range re.Sub {
+			if s, m := longestRun(sub); m > n {
+				best, n = s, m
+			}
+		}
+		return best, n
+	}
+	return nil, 0
+}
+
+// asciiSet is a class's characters as a byte set, or nil when it has any
+// outside ASCII.
+func asciiSet(ranges []rune) *[256]bool {
+	var set [256]bool
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if ranges[i+1] >= utf8.RuneSelf {
+			return nil
+		}
+		for r := ranges[i]; r <= ranges[i+1]; r++ {
+			set[r] = true
+		}
+	}
+	return &set
 }
 
 // Empty reports whether r requires nothing.
-func (r Required) Empty() bool { return len(r.clauses) == 0 }
+func (r Required) Empty() bool { return len(r.clauses) == 0 && r.runN == 0 }
 
 func (l literal) in(b []byte) bool {
 	if !l.fold {

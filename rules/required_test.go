@@ -26,19 +26,36 @@ func (r Required) String() string {
 		}
 		cs = append(cs, "["+strings.Join(ls, " ")+"]")
 	}
+	if r.runN > 0 {
+		var set []byte
+		for c := range 256 {
+			if r.run[c] {
+				set = append(set, byte(c))
+			}
+		}
+		cs = append(cs, fmt.Sprintf("run{%d %q}", r.runN, set))
+	}
 	return strings.Join(cs, " ")
 }
 
 func TestRequiredOf(t *testing.T) {
 	for _, c := range []struct{ re, want string }{
-		{`\b(SK[0-9a-f]{32})\b`, `["SK"]`},
+		{`\b(SK[0-9a-f]{32})\b`, `["SK"] run{32 "0123456789abcdef"}`},
 		// Go's parser factors the branches' common "@git" out.
 		{`(?i)\bhttps?://[^:@/]+:([^@/]+)@(?:github\.com|gitlab\.com)\b`, `["://"] [":"] [i"http"] [i"@git"] [i"hub.com" i"lab.com"]`},
 		// k and s fold to the Kelvin sign and the long s: cut there.
 		{`(?i)secret[_-]?key`, `[i"ecret"] [i"ey"]`},
 		{`(?i)token`, `[i"to"] [i"en"]`},
 		// Case-sensitive inside a folded regex.
-		{`(?i)facebook[a-z]{0,5}=((?-i:EAA[A-Za-z0-9]{90,}))`, `["EAA"] ["="] [i"faceboo"]`},
+		{`(?i)facebook[a-z]{0,5}=((?-i:EAA[A-Za-z0-9]{90,}))`, `["EAA"] ["="] [i"faceboo"] run{90 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}`},
+		// Runs of a class: the longest, of eight or more, outside
+		// alternations and optional parts, of ASCII classes only ((?i)
+		// adds the Kelvin sign and the long s to [a-z]).
+		{`x[0-9]{8}y[a-z]{12}`, `["x"] ["y"] run{12 "abcdefghijklmnopqrstuvwxyz"}`},
+		{`(?i)[a-z]{10}`, ``},
+		{`[a-f]{0,10}`, ``},
+		{`(?:[a-f]{10}|x)`, ``},
+		{`(?:[0-9]{4}-){3}`, `["-"]`},
 		// Alternation: one literal per branch, the weaker kept when one
 		// implies the other.
 		{`(?:=|:|:=|=>)`, `[":" "="]`},
@@ -76,6 +93,19 @@ func TestRequiredMayMatch(t *testing.T) {
 		{"HTTPS://u:p@GitLab.COM/x", true},
 		{"https://u:p@gitlab.co", false},
 		{"", false},
+	} {
+		if got := r.MayMatch([]byte(c.s)); got != c.want {
+			t.Errorf("MayMatch(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+	r = RequiredOf(`\b(SK[0-9a-f]{32})\b`)
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"task := SKIP_" + strings.Repeat("0", 31), false},
+		{"SK" + strings.Repeat("0", 31) + "g" + strings.Repeat("1", 31), false},
+		{"SKIP " + strings.Repeat("0", 32), true}, // may, though the regex does not
 	} {
 		if got := r.MayMatch([]byte(c.s)); got != c.want {
 			t.Errorf("MayMatch(%q) = %v, want %v", c.s, got, c.want)
