@@ -21,7 +21,7 @@ import (
 type Required struct {
 	clauses [][]literal
 	// run, when runN > 0: a match holds runN bytes in a row that run
-	// has (a repeated ASCII character class, such as [0-9a-f]{32}).
+	// has (a repeated character class, such as [0-9a-f]{32}).
 	run  *[256]bool
 	runN int
 }
@@ -120,10 +120,11 @@ func hasRun(b []byte, set *[256]bool, n int) bool {
 }
 
 // longestRun finds the longest run of one character class that every
-// match holds: a repeat of at least n of a class of ASCII characters
-// alone (a class with any other character may match several bytes per
-// character, or U+FFFD for an invalid byte), outside any alternation or
-// optional part.
+// match holds, outside any alternation or optional part: a repeat of at
+// least n of a class. A class's character outside ASCII is two bytes or
+// more, each 0x80 or over, and an invalid byte (which U+FFFD matches) is
+// one such byte: the class's run of n characters is a run of at least n
+// bytes, each in the class or 0x80 and over.
 func longestRun(re *syntax.Regexp) (*[256]bool, int) {
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
@@ -133,9 +134,7 @@ func longestRun(re *syntax.Regexp) (*[256]bool, int) {
 			return nil, 0
 		}
 		if sub := re.Sub[0]; sub.Op == syntax.OpCharClass {
-			if set := asciiSet(sub.Rune); set != nil {
-				return set, re.Min
-			}
+			return byteSet(sub.Rune), re.Min
 		}
 		return longestRun(re.Sub[0])
 	case syntax.OpConcat:
@@ -151,16 +150,18 @@ func longestRun(re *syntax.Regexp) (*[256]bool, int) {
 	return nil, 0
 }
 
-// asciiSet is a class's characters as a byte set, or nil when it has any
-// outside ASCII.
-func asciiSet(ranges []rune) *[256]bool {
+// byteSet is the bytes a class's characters may be made of: its ASCII
+// characters, and every byte from 0x80 on when it has any other.
+func byteSet(ranges []rune) *[256]bool {
 	var set [256]bool
 	for i := 0; i+1 < len(ranges); i += 2 {
-		if ranges[i+1] >= utf8.RuneSelf {
-			return nil
-		}
-		for r := ranges[i]; r <= ranges[i+1]; r++ {
+		for r := ranges[i]; r <= min(ranges[i+1], utf8.RuneSelf-1); r++ {
 			set[r] = true
+		}
+		if ranges[i+1] >= utf8.RuneSelf {
+			for c := utf8.RuneSelf; c < 256; c++ {
+				set[c] = true
+			}
 		}
 	}
 	return &set

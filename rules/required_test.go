@@ -28,12 +28,22 @@ func (r Required) String() string {
 	}
 	if r.runN > 0 {
 		var set []byte
-		for c := range 256 {
+		for c := range 128 {
 			if r.run[c] {
 				set = append(set, byte(c))
 			}
 		}
-		cs = append(cs, fmt.Sprintf("run{%d %q}", r.runN, set))
+		high := ""
+		for c := 128; c < 256; c++ {
+			if r.run[c] != r.run[128] {
+				high = "+some high" // never made: every byte or none
+				break
+			}
+			if r.run[c] {
+				high = "+high"
+			}
+		}
+		cs = append(cs, fmt.Sprintf("run{%d %q%s}", r.runN, set, high))
 	}
 	return strings.Join(cs, " ")
 }
@@ -49,10 +59,12 @@ func TestRequiredOf(t *testing.T) {
 		// Case-sensitive inside a folded regex.
 		{`(?i)facebook[a-z]{0,5}=((?-i:EAA[A-Za-z0-9]{90,}))`, `["EAA"] ["="] [i"faceboo"] run{90 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}`},
 		// Runs of a class: the longest, of eight or more, outside
-		// alternations and optional parts, of ASCII classes only ((?i)
-		// adds the Kelvin sign and the long s to [a-z]).
+		// alternations and optional parts. A class with characters
+		// outside ASCII ((?i) adds the Kelvin sign and the long s to
+		// [a-z]) takes every byte from 0x80 on.
 		{`x[0-9]{8}y[a-z]{12}`, `["x"] ["y"] run{12 "abcdefghijklmnopqrstuvwxyz"}`},
-		{`(?i)[a-z]{10}`, ``},
+		{`(?i)[a-z]{10}`, `run{10 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"+high}`},
+		{`[^"']{16}`, `run{16 "\x00\x01\x02\x03\x04\x05\x06\a\b\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_` + "`" + `abcdefghijklmnopqrstuvwxyz{|}~\x7f"+high}`},
 		{`[a-f]{0,10}`, ``},
 		{`(?:[a-f]{10}|x)`, ``},
 		{`(?:[0-9]{4}-){3}`, `["-"]`},
