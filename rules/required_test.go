@@ -7,8 +7,6 @@ import (
 	"regexp/syntax"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 )
 
 // String shows r as the tests compare it: clauses in order, each a list
@@ -217,7 +215,7 @@ func TestRequiredSound(t *testing.T) {
 		}
 		for range per {
 			var b strings.Builder
-			generate(&b, tree, rng)
+			genText(&b, tree, rng)
 			check(b.String(), "the generated")
 		}
 	}
@@ -227,61 +225,47 @@ func TestRequiredSound(t *testing.T) {
 	}
 }
 
-// generate appends to b a random text that re's parse tree describes
-// (assertions such as \b are not enforced: TestRequiredSound keeps only
-// what the regex matches).
-func generate(b *strings.Builder, re *syntax.Regexp, rng *rand.Rand) {
-	switch re.Op {
-	case syntax.OpLiteral:
-		for _, r := range re.Rune {
-			if re.Flags&syntax.FoldCase != 0 {
-				orbit := []rune{r}
-				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-					orbit = append(orbit, f)
-				}
-				r = orbit[rng.IntN(len(orbit))]
-			}
-			b.WriteRune(r)
+// TestMayMatchCompilesNothing: asking whether a window may match reads
+// the regex's parse tree, not its compiled forms: a keyword-anchored rule
+// compiles only its anchored form, and MayMatch must not add the
+// unanchored one (with the path and shape regexes).
+func TestMayMatchCompilesNothing(t *testing.T) {
+	r, err := CompileLazy(RuleSpec{ID: "mm", Regex: `mmkey\s*=\s*([a-z]{12})`, Keywords: []string{"mmkey"}, KeywordAnchor: true, Shape: `[a-z]{12}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, before := Work()
+	if !r.MayMatch([]byte("mmkey = abcdefghijkl")) || r.MayMatch([]byte("mmkey = abc")) {
+		t.Error("MayMatch: wrong answer")
+	}
+	if _, after := Work(); after != before {
+		t.Errorf("MayMatch compiled %d rules; want none", after-before)
+	}
+}
+
+// TestAnchoredUnterminatedQuote: a regex that ends inside \Q (quoted to
+// its end) compiles, but wrapped as ^(?:…) its closing parenthesis is
+// quoted too: the anchored form is built from the parse tree instead,
+// and matches as the regex does.
+func TestAnchoredUnterminatedQuote(t *testing.T) {
+	r, err := Compile(RuleSpec{ID: "q", Regex: `qkey=([a-z]{12})\Q!*`, Keywords: []string{"qkey"}, KeywordAnchor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Anchored()
+	if a == nil {
+		t.Fatal("no anchored form")
+	}
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"qkey=abcdefghijkl!*", true},
+		{"qkey=abcdefghijkl!", false},
+		{" qkey=abcdefghijkl!*", false},
+	} {
+		if got := a.MatchString(c.s); got != c.want {
+			t.Errorf("anchored form %q on %q: %v, want %v", a, c.s, got, c.want)
 		}
-	case syntax.OpCharClass:
-		if len(re.Rune) == 0 {
-			return
-		}
-		i := 2 * rng.IntN(len(re.Rune)/2)
-		lo, hi := re.Rune[i], re.Rune[i+1]
-		if hi-lo > 200 && rng.IntN(2) == 0 {
-			hi = lo + 200 // mostly near the range's start, where ASCII is
-		}
-		r := lo + rune(rng.Int64N(int64(hi-lo)+1))
-		if !utf8.ValidRune(r) {
-			r = lo
-		}
-		b.WriteRune(r)
-	case syntax.OpAnyCharNotNL, syntax.OpAnyChar:
-		b.WriteByte("ab =:/@\x00\xff"[rng.IntN(9)])
-	case syntax.OpCapture:
-		generate(b, re.Sub[0], rng)
-	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
-		lo, hi := 0, 3
-		switch re.Op {
-		case syntax.OpPlus:
-			lo, hi = 1, 4
-		case syntax.OpQuest:
-			hi = 1
-		case syntax.OpRepeat:
-			lo, hi = re.Min, re.Max
-			if hi < 0 || hi > lo+3 {
-				hi = lo + 3
-			}
-		}
-		for range lo + rng.IntN(hi-lo+1) {
-			generate(b, re.Sub[0], rng)
-		}
-	case syntax.OpConcat:
-		for _, sub := range re.Sub {
-			generate(b, sub, rng)
-		}
-	case syntax.OpAlternate:
-		generate(b, re.Sub[rng.IntN(len(re.Sub))], rng)
 	}
 }

@@ -29,6 +29,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,7 @@ type Rule struct {
 	anchoredRe *regexp.Regexp
 	shapeRe    *regexp.Regexp
 	pathRe     *regexp.Regexp
+	reqOnce    sync.Once
 	req        Required
 	err        error
 }
@@ -188,8 +190,7 @@ func (r *Rule) Regexp() *regexp.Regexp { r.ensure(); return r.re }
 func (r *Rule) Anchored() *regexp.Regexp {
 	r.anchorOnce.Do(func() {
 		if r.Regex != "" {
-			// The unanchored form compiled, so this one does too.
-			r.anchoredRe, _ = compileShared(`^(?:` + r.Regex + `)`)
+			r.anchoredRe = anchor(r.Regex)
 		}
 	})
 	return r.anchoredRe
@@ -198,7 +199,30 @@ func (r *Rule) Anchored() *regexp.Regexp {
 // MayMatch reports whether the rule's regex (either form) could match
 // somewhere in b: false only when b lacks a literal that every match
 // holds (see [Required]). The detector asks before running the regex.
-func (r *Rule) MayMatch(b []byte) bool { r.ensure(); return r.req.MayMatch(b) }
+func (r *Rule) MayMatch(b []byte) bool {
+	r.reqOnce.Do(func() {
+		if r.Regex != "" {
+			r.req = requiredShared(r.Regex)
+		}
+	})
+	return r.req.MayMatch(b)
+}
+
+// anchor compiles src anchored at the start of its input, or returns nil
+// when src does not compile. A regex that ends inside \Q (quoted to its
+// end) would quote the wrapper's closing parenthesis too: such a regex is
+// anchored through its parse tree, whose String form is equivalent.
+func anchor(src string) *regexp.Regexp {
+	if re, err := compileShared(`^(?:` + src + `)`); err == nil {
+		return re
+	}
+	tree, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re, _ := compileShared(`^(?:` + tree.String() + `)`)
+	return re
+}
 
 // PathRe is the compiled path regex, or nil.
 func (r *Rule) PathRe() *regexp.Regexp { r.ensure(); return r.pathRe }
@@ -222,7 +246,6 @@ func (r *Rule) compileRegexes() error {
 			return fmt.Errorf("secret_group: %d but the regex has %d groups", s.SecretGroup, re.NumSubexp())
 		}
 		r.re = re
-		r.req = requiredShared(s.Regex)
 	}
 	if s.Path != "" {
 		re, err := regexp.Compile(s.Path)

@@ -377,9 +377,13 @@ func assignedAfter(b []byte, ke, le int) bool {
 // matchAnchored runs an anchored rule at one word start.
 func (d *Detector) matchAnchored(cands []candidate, r *rules.Rule, path string, content []byte, s, e int) []candidate {
 	if !r.MayMatch(content[s:e]) {
-		return cands
+		return cands // checked first: most rules' windows never compile their regex
 	}
-	m := r.Anchored().FindSubmatchIndex(content[s:e])
+	a := r.Anchored()
+	if a == nil {
+		return cands // a regex that does not compile matches nothing
+	}
+	m := a.FindSubmatchIndex(content[s:e])
 	if m == nil {
 		return cands
 	}

@@ -100,3 +100,19 @@ func TestRuleAllowlistPaths(t *testing.T) {
 		t.Fatalf("rule allowlist path ignored: %d findings", len(fs))
 	}
 }
+
+// TestAnchoredRuleQuotedToEnd: a keyword-anchored user rule whose regex
+// ends inside \Q runs (its anchored form used to be nil: a panic).
+func TestAnchoredRuleQuotedToEnd(t *testing.T) {
+	r, err := rules.Compile(rules.RuleSpec{
+		ID: "quoted", Regex: `qkey\s*=\s*([a-z]{16})\Q;;`, SecretGroup: 1, Keywords: []string{"qkey"}, KeywordAnchor: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Rules: []*rules.Rule{r}})
+	text := []byte("x\nqkey = " + rules.RandString(16, "lower") + ";;\n")
+	if fs := d.Detect(Fragment{Path: "a.txt", Content: text}); len(fs) != 1 {
+		t.Fatalf("want one finding, got %d", len(fs))
+	}
+}
