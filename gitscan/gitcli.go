@@ -310,20 +310,24 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 			return err
 		}
 	}
-	// Two cat-file processes on the two halves of a large list: git
-	// inflates and resolves deltas on one core each, and the scanner keeps
-	// up. Contiguous halves keep each process's delta-base cache useful.
-	parts := [][]plumbing.Hash{want}
+	// Two cat-file processes on a large list, one from each end (claims):
+	// git inflates and resolves deltas on one core each, and the scanner
+	// keeps up. Halves fixed in advance ended far apart (on go-git's
+	// history one process was done at 143 ms, the other at 258 ms: the
+	// large binaries and tarballs are not spread evenly); claimed a
+	// stretch at a time, both end together.
 	split := catFileParts
 	if g.r != nil && g.r.catFileParts != nil {
 		split = g.r.catFileParts
 	}
+	parts := 1
 	if split(len(want)) >= 2 && len(want) >= 2 {
-		parts = [][]plumbing.Hash{want[:len(want)/2], want[len(want)/2:]}
+		parts = 2
 	}
-	errs := make([]error, len(parts))
+	cl := &claims{want: want, hi: len(want)}
+	errs := make([]error, parts)
 	var wg sync.WaitGroup
-	for i, part := range parts {
+	for i := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -335,7 +339,7 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 			if g.r != nil {
 				g.r.catFiles.Add(1)
 			}
-			errs[i] = c.read(part, max, fn, text)
+			errs[i] = c.readClaims(cl, i == 1, max, fn, text)
 		}()
 	}
 	wg.Wait()
@@ -420,23 +424,82 @@ func (c *catFile) close() {
 	c.cancel()
 }
 
+// claims hands out a list of blobs a stretch at a time to two cat-file
+// processes, one from each end, until they meet: the process that reads
+// cheaper blobs reads more of them, and each still reads contiguous
+// stretches (git's cache of delta bases stays useful).
+type claims struct {
+	mu     sync.Mutex
+	want   []plumbing.Hash
+	lo, hi int // want[lo:hi] is unclaimed
+}
+
+// stretch is how many blobs a claim takes: a 32nd of the list, from 16
+// to 256. Short stretches balance the two processes' ends more finely;
+// long ones keep more of git's delta bases in reach.
+func (c *claims) stretch() int {
+	return min(256, max(16, len(c.want)/32))
+}
+
+// claim takes the next stretch from the front, or from the back; nil
+// when none is left.
+func (c *claims) claim(back bool) []plumbing.Hash {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := min(c.stretch(), c.hi-c.lo)
+	if n <= 0 {
+		return nil
+	}
+	if back {
+		c.hi -= n
+		return c.want[c.hi : c.hi+n]
+	}
+	c.lo += n
+	return c.want[c.lo-n : c.lo]
+}
+
 // read requests want and calls fn for each, in order, then ends the
 // process. With text set, a binary blob of streamMin bytes or more is
 // read as it streams into its printable text, handed to text instead of
 // fn.
 func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error {
+	return c.readClaims(&claims{want: want, hi: len(want)}, false, max, fn, text)
+}
+
+// readClaims reads the stretches it claims from cl (from the back when
+// back is set) as read reads its list. The writer claims a stretch, asks
+// git for it and hands it to the reader; it stays at most two stretches
+// ahead of the reader, so the other process can still claim what this
+// one has not reached.
+func (c *catFile) readClaims(cl *claims, back bool, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error {
 	defer c.cancel()
+	asked := make(chan []plumbing.Hash, 1)
 	go func() {
+		defer close(asked)
+		defer c.stdin.Close()
 		w := bufio.NewWriterSize(c.stdin, 64<<10)
-		for _, h := range want {
-			if c.ctx.Err() != nil {
-				break
+		for c.ctx.Err() == nil {
+			s := cl.claim(back)
+			if s == nil {
+				return
 			}
-			w.WriteString(h.String())
-			w.WriteByte('\n')
+			for _, h := range s {
+				w.WriteString(h.String())
+				w.WriteByte('\n')
+			}
+			// A stretch is the reader's even when git did not take it:
+			// the reader then fails on the missing answers, and no
+			// claimed blob goes unread in silence.
+			err := w.Flush()
+			select {
+			case asked <- s:
+			case <-c.ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		w.Flush()
-		c.stdin.Close()
 	}()
 	// 256 KiB: the pipe gives at most 64 KiB a read, and a blob larger
 	// than the buffer is read past it. Each of the two readers had 1 MiB,
@@ -481,12 +544,14 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 		return nil
 	}
 	perr := func() error {
-		for _, h := range want {
-			if err := one(h); err != nil {
-				return err
+		for s := range asked {
+			for _, h := range s {
+				if err := one(h); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		return c.ctx.Err()
 	}()
 	if perr != nil {
 		c.cancel()

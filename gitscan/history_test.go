@@ -208,15 +208,18 @@ func TestHistoryMessageRedacted(t *testing.T) {
 	})
 }
 
-// TestHistorySplitCatFile: two cat-file processes find what one finds.
+// TestHistorySplitCatFile: two cat-file processes find what one finds,
+// on enough blobs (60) for several stretches each way.
 func TestHistorySplitCatFile(t *testing.T) {
 	dir := newRepo(t)
 	for i := 0; i < 12; i++ {
-		body := "x" + itoaTest(i) + "\n"
-		if i%4 == 0 {
-			body += "k = \"" + key() + "\"\n"
+		for j := range 5 {
+			body := "x" + itoaTest(i) + "-" + itoaTest(j) + "\n"
+			if i%4 == 0 && j == 2 {
+				body += "k = \"" + key() + "\"\n"
+			}
+			write(t, dir, "f"+itoaTest(i)+"-"+itoaTest(j)+".txt", body)
 		}
-		write(t, dir, "f"+itoaTest(i)+".txt", body)
 		commitAll(t, dir, "c"+itoaTest(i))
 	}
 	scan := func(parts int) []scanner.Finding {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -186,5 +188,61 @@ func TestHistoryCancelWhileStreaming(t *testing.T) {
 	_, _, err := open(t, dir).History(ctx, Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestClaims: two readers claiming from the two ends of a list, at the
+// same time, get every blob exactly once, in stretches of at most the
+// stretch size, each contiguous; the front's move forward and the back's
+// backward.
+func TestClaims(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 100, 1000, 5000, 20000} {
+		want := make([]plumbing.Hash, n)
+		for i := range want {
+			binary.BigEndian.PutUint32(want[i][:], uint32(i))
+		}
+		cl := &claims{want: want, hi: n}
+		seen := make([]int, n)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, back := range []bool{false, true} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				last := -1
+				if back {
+					last = n
+				}
+				for {
+					s := cl.claim(back)
+					if s == nil {
+						return
+					}
+					if len(s) > cl.stretch() {
+						t.Errorf("n=%d: a stretch of %d, over %d", n, len(s), cl.stretch())
+					}
+					first := int(binary.BigEndian.Uint32(s[0][:]))
+					if back && first+len(s) > last || !back && first < last {
+						t.Errorf("n=%d back=%v: a stretch at %d after one at %d", n, back, first, last)
+					}
+					last = first
+					mu.Lock()
+					for k, h := range s {
+						i := int(binary.BigEndian.Uint32(h[:]))
+						if i != first+k {
+							t.Errorf("n=%d: stretch not contiguous at %d", n, i)
+						}
+						seen[i]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("n=%d: blob %d claimed %d times", n, i, c)
+			}
+		}
 	}
 }
