@@ -325,6 +325,9 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 		parts = 2
 	}
 	cl := &claims{want: want, hi: len(want)}
+	if g.r != nil {
+		cl.size = g.r.claimStretch
+	}
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
@@ -408,8 +411,15 @@ func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
 		cancel()
 		return nil, err
 	}
+	if catFileStarted != nil {
+		catFileStarted(c)
+	}
 	return c, nil
 }
+
+// catFileStarted, when set, is called with each cat-file process started
+// (tests).
+var catFileStarted func(*catFile)
 
 // close ends the process without reading anything; again, it does
 // nothing.
@@ -432,12 +442,16 @@ type claims struct {
 	mu     sync.Mutex
 	want   []plumbing.Hash
 	lo, hi int // want[lo:hi] is unclaimed
+	size   int // the stretch when set (tests)
 }
 
 // stretch is how many blobs a claim takes: a 32nd of the list, from 16
 // to 256. Short stretches balance the two processes' ends more finely;
 // long ones keep more of git's delta bases in reach.
 func (c *claims) stretch() int {
+	if c.size > 0 {
+		return c.size
+	}
 	return min(256, max(16, len(c.want)/32))
 }
 
@@ -467,13 +481,18 @@ func (c *catFile) read(want []plumbing.Hash, max int64, fn func(plumbing.Hash, [
 }
 
 // readClaims reads the stretches it claims from cl (from the back when
-// back is set) as read reads its list. The writer claims a stretch, asks
-// git for it and hands it to the reader; it stays at most two stretches
-// ahead of the reader, so the other process can still claim what this
-// one has not reached.
+// back is set) as read reads its list. The writer claims a stretch,
+// hands it to the reader and only then asks git for it: the reader is
+// always ready for the answers to what git has been asked, whatever the
+// pipes hold (a stretch written before the reader had it deadlocked on
+// pipes of one page: git waiting for the reader to take an answer, the
+// reader for the stretch, the writer for git to read). It stays at most
+// two stretches ahead of the reader, so the other process can still
+// claim what this one has not reached.
 func (c *catFile) readClaims(cl *claims, back bool, max int64, fn func(plumbing.Hash, []byte, blobStatus), text func(plumbing.Hash, *archive.Strings)) error {
 	defer c.cancel()
 	asked := make(chan []plumbing.Hash, 1)
+	done := make(chan struct{}) // the reader has stopped
 	go func() {
 		defer close(asked)
 		defer c.stdin.Close()
@@ -483,20 +502,23 @@ func (c *catFile) readClaims(cl *claims, back bool, max int64, fn func(plumbing.
 			if s == nil {
 				return
 			}
+			// A claimed stretch is the reader's before git is asked: if
+			// git then does not take it, the reader fails on the missing
+			// answers, and no claimed blob goes unread in silence. A
+			// stretch dropped here goes with a reader that has failed or
+			// a cancelled scan.
+			select {
+			case asked <- s:
+			case <-done:
+				return
+			case <-c.ctx.Done():
+				return
+			}
 			for _, h := range s {
 				w.WriteString(h.String())
 				w.WriteByte('\n')
 			}
-			// A stretch is the reader's even when git did not take it:
-			// the reader then fails on the missing answers, and no
-			// claimed blob goes unread in silence.
-			err := w.Flush()
-			select {
-			case asked <- s:
-			case <-c.ctx.Done():
-				return
-			}
-			if err != nil {
+			if w.Flush() != nil {
 				return
 			}
 		}
@@ -544,6 +566,7 @@ func (c *catFile) readClaims(cl *claims, back bool, max int64, fn func(plumbing.
 		return nil
 	}
 	perr := func() error {
+		defer close(done)
 		for s := range asked {
 			for _, h := range s {
 				if err := one(h); err != nil {

@@ -226,12 +226,15 @@ func TestHistorySplitCatFile(t *testing.T) {
 		r := open(t, dir)
 		asked := 0
 		r.catFileParts = func(n int) int { asked = n; return parts }
-		fs, _, err := r.History(context.Background(), Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
+		fs, st, err := r.History(context.Background(), Options{Detector: detector(t), Backend: "git"}, HistoryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if asked < 2 || int(r.catFiles.Load()) != parts {
 			t.Fatalf("the split was decided for %d blobs; %d cat-file processes read them, want %d", asked, r.catFiles.Load(), parts)
+		}
+		if st.Blobs != 60 { // each blob scanned once, whatever the processes
+			t.Fatalf("%d processes scanned %d blobs, want 60", parts, st.Blobs)
 		}
 		return fs
 	}

@@ -144,6 +144,9 @@ type Repo struct {
 	// catFileParts, when set, replaces the heuristic that decides how
 	// many cat-file processes read a history's blobs (tests).
 	catFileParts func(n int) int
+	// claimStretch, when set, is the size of every stretch cat-file
+	// processes claim (tests).
+	claimStretch int
 	// goGitFaster, when set, replaces the heuristic (the size of the
 	// pack indexes) that picks go-git over git for a staged scan (tests).
 	goGitFaster func() bool

@@ -13,10 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/leakguard/leakguard/archive"
@@ -189,6 +191,9 @@ func TestHistoryCancelWhileStreaming(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
+	if left := writersLeft(); left != "" {
+		t.Fatalf("a cat-file writer is still running after the scan was cancelled:\n%s", left)
+	}
 }
 
 // TestClaims: two readers claiming from the two ends of a list, at the
@@ -245,4 +250,56 @@ func TestClaims(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHistoryCatFileFailsNoWriterLeft: when cat-file answers with
+// something that is not an object and stops there (its stdin still
+// open), the reader fails, and the writer that was waiting to hand it
+// the next stretch ends too (it waited forever: the scan's context is
+// not cancelled by a failed read).
+func TestHistoryCatFileFailsNoWriterLeft(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := newRepo(t)
+	for i := range 120 {
+		write(t, dir, fmt.Sprintf("f%03d.txt", i), strings.Repeat(fmt.Sprintf("line of file %d\n", i), 50))
+	}
+	commitAll(t, dir, "add")
+	wrap := t.TempDir()
+	script := "#!/bin/sh\ncase \" $* \" in *\" cat-file --batch \"*) read line; echo garbage; exec sleep 5;; esac\nexec \"" + real + "\" \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(wrap, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r := open(t, dir)
+	r.claimStretch = 16
+	if _, _, err := r.History(t.Context(), Options{Detector: detector(t), Backend: "git"}, HistoryOptions{}); err == nil {
+		t.Fatal("no error from an answer that is not an object")
+	}
+	if left := writersLeft(); left != "" {
+		t.Fatalf("a cat-file writer is still running after the scan failed:\n%s", left)
+	}
+}
+
+// writersLeft returns the stacks of cat-file writer goroutines still
+// running after waiting up to a second for them to end.
+func writersLeft() string {
+	var left string
+	for range 50 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		left = ""
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "gitscan.(*catFile).readClaims.func1") {
+				left += g + "\n\n"
+			}
+		}
+		if left == "" {
+			return ""
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return left
 }
