@@ -197,8 +197,9 @@ func (r *Rule) Anchored() *regexp.Regexp {
 }
 
 // MayMatch reports whether the rule's regex (either form) could match
-// somewhere in b: false only when b lacks a literal that every match
-// holds (see [Required]). The detector asks before running the regex.
+// somewhere in b: false only when b lacks a literal, or a run of one
+// character class, that every match holds (see [Required]). The detector
+// asks before running the regex.
 func (r *Rule) MayMatch(b []byte) bool {
 	r.reqOnce.Do(func() {
 		if r.Regex != "" {
