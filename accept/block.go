@@ -99,6 +99,8 @@ func recordPath(state, root string) string {
 // Block records the findings a hook blocked in the repository at root
 // (none outside a repository) in the state directory and returns them
 // with their fingerprints; an error says only that the record failed.
+// The record is not synced ([atomicfile.ReplaceVolatile]): a crash may
+// lose it, and the commit it names is blocked either way.
 func Block(state, root, hook string, found []scanner.Finding, key []byte) ([]Finding, error) {
 	bs := Findings(found, key)
 	if root == "" {
@@ -108,7 +110,7 @@ func Block(state, root, hook string, found []scanner.Finding, key []byte) ([]Fin
 	if err != nil {
 		return bs, err
 	}
-	return bs, atomicfile.Replace(recordPath(state, root), append(b, '\n'), 0o600)
+	return bs, atomicfile.ReplaceVolatile(recordPath(state, root), append(b, '\n'), 0o600)
 }
 
 // Load reads the last blocked scan of the repository at root; nil when

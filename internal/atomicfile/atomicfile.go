@@ -7,7 +7,8 @@
 // [Replace] writes files that hold secrets or settings (key files, the
 // config, the ignore file, the state directory's records): a symbolic
 // link is followed (its target replaced, the link kept) and the old
-// file's mode and owner are kept.
+// file's mode and owner are kept. [ReplaceVolatile] is Replace without
+// the syncs, for a record that may be lost when the machine crashes.
 //
 // [WritePrivate] writes leakguard's own state (the ledger, its backups,
 // the history cache): always 0600, and a symbolic link at the path is
@@ -58,6 +59,20 @@ func PathErr(err error) error {
 // followed: its target is replaced and the link kept. Missing parent
 // directories are created with mode 0700.
 func Replace(path string, data []byte, newMode fs.FileMode) error {
+	return replace(path, data, newMode, true)
+}
+
+// ReplaceVolatile is [Replace] without the syncs: no reader ever sees a
+// partial file, but after the machine crashes the path may hold its old
+// bytes, or none. It is for a record a later run can do without (the
+// last blocked scan, which 'leakguard ignore --last' reads and warns
+// about when damaged): a blocked commit waited about 1.5 ms for its two
+// syncs.
+func ReplaceVolatile(path string, data []byte, newMode fs.FileMode) error {
+	return replace(path, data, newMode, false)
+}
+
+func replace(path string, data []byte, newMode fs.FileMode, sync bool) error {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
@@ -74,7 +89,7 @@ func Replace(path string, data []byte, newMode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return PathErr(err)
 	}
-	return PathErr(write(path, data, mode, fi))
+	return PathErr(write(path, data, mode, fi, sync))
 }
 
 // WritePrivate replaces path with data, mode 0600 whatever was there; a
@@ -85,7 +100,7 @@ func WritePrivate(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return write(path, data, PrivateMode, nil)
+	return write(path, data, PrivateMode, nil, true)
 }
 
 // WriteReport writes the report data to path, 0600 when it holds secrets.
@@ -105,16 +120,17 @@ func WriteReport(path string, data []byte, secrets bool) error {
 	case err == nil && !fi.Mode().IsRegular():
 		return writeSpecial(path, data)
 	}
-	if err := write(path, data, mode, nil); err != nil {
+	if err := write(path, data, mode, nil, true); err != nil {
 		return hint.Wrap(err, "check that the output directory exists and is writable")
 	}
 	return nil
 }
 
 // write replaces path with data through a temporary file of the given
-// mode, with old's owner when old is set. Its errors name the temporary
-// file or the path.
-func write(path string, data []byte, mode fs.FileMode, old fs.FileInfo) (err error) {
+// mode, with old's owner when old is set; with sync, the file's data and
+// then its directory are synced. Its errors name the temporary file or
+// the path.
+func write(path string, data []byte, mode fs.FileMode, old fs.FileInfo, sync bool) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".leakguard-*")
 	if err != nil {
@@ -135,8 +151,10 @@ func write(path string, data []byte, mode fs.FileMode, old fs.FileInfo) (err err
 	if _, err := tmp.Write(data); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	if sync {
+		if err := syncFile(tmp); err != nil {
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
@@ -144,12 +162,18 @@ func write(path string, data []byte, mode fs.FileMode, old fs.FileInfo) (err err
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
+	if !sync {
+		return nil
+	}
 	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: not every file system syncs directories
+		syncFile(d) // best effort: not every file system syncs directories
 		d.Close()
 	}
 	return nil
 }
+
+// syncFile syncs a file or a directory; tests count the calls.
+var syncFile = (*os.File).Sync
 
 // writeSpecial writes to an existing device or named pipe.
 func writeSpecial(path string, data []byte) error {

@@ -107,6 +107,55 @@ func TestReplace(t *testing.T) {
 	noTemp(t, dir)
 }
 
+// Replace and every other writer sync the file and its directory;
+// ReplaceVolatile syncs nothing (a blocked commit waited for two syncs
+// to record what it blocked) and is otherwise Replace: through a link,
+// keeping the target's mode, a new file in a 0700 directory, no
+// temporary file left.
+func TestReplaceVolatile(t *testing.T) {
+	syncs := 0
+	old := syncFile
+	syncFile = func(f *os.File) error { syncs++; return old(f) }
+	t.Cleanup(func() { syncFile = old })
+
+	dir := t.TempDir()
+	if err := Replace(filepath.Join(dir, "a"), []byte("a\n"), 0o600); err != nil || syncs != 2 {
+		t.Fatalf("Replace: %v, %d syncs, want 2", err, syncs)
+	}
+	syncs = 0
+	if err := WritePrivate(filepath.Join(dir, "b"), []byte("b\n")); err != nil || syncs != 2 {
+		t.Fatalf("WritePrivate: %v, %d syncs, want 2", err, syncs)
+	}
+
+	syncs = 0
+	real := filepath.Join(dir, "real.json")
+	if err := os.WriteFile(real, []byte("{}\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "last.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReplaceVolatile(link, []byte("{\"a\":1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "{\"a\":1}\n" || mode(t, real).Perm() != 0o640 || mode(t, link)&os.ModeSymlink == 0 {
+		t.Fatalf("target %q %v, link %v", b, mode(t, real), mode(t, link))
+	}
+	p := filepath.Join(dir, "blocked", "new.json")
+	if err := ReplaceVolatile(p, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{}\n" || mode(t, p).Perm() != 0o600 || mode(t, filepath.Dir(p)).Perm() != 0o700 {
+		t.Errorf("new file %q %v in %v, want 0600 in 0700", b, mode(t, p), mode(t, filepath.Dir(p)))
+	}
+	if syncs != 0 {
+		t.Errorf("ReplaceVolatile synced %d times, want 0", syncs)
+	}
+	noTemp(t, dir)
+	noTemp(t, filepath.Dir(p))
+}
+
 // WritePrivate writes 0600 whatever was there, in a directory it creates
 // 0700; a link at the path is replaced, not followed (its target keeps
 // its bytes); a failure leaves no temporary file and the old bytes.
