@@ -336,6 +336,7 @@ func (g *gitBackend) blobs(ctx context.Context, want []plumbing.Hash, max int64,
 			defer wg.Done()
 			c, err := g.startCatFile(ctx)
 			if err != nil {
+				cl.stop()
 				errs[i] = err
 				return
 			}
@@ -435,14 +436,23 @@ func (c *catFile) close() {
 }
 
 // claims hands out a list of blobs a stretch at a time to two cat-file
-// processes, one from each end, until they meet: the process that reads
-// cheaper blobs reads more of them, and each still reads contiguous
-// stretches (git's cache of delta bases stays useful).
+// processes, one from each end, until they meet or one fails: the
+// process that reads cheaper blobs reads more of them, and each still
+// reads contiguous stretches (git's cache of delta bases stays useful).
 type claims struct {
-	mu     sync.Mutex
-	want   []plumbing.Hash
-	lo, hi int // want[lo:hi] is unclaimed
-	size   int // the stretch when set (tests)
+	mu      sync.Mutex
+	want    []plumbing.Hash
+	lo, hi  int  // want[lo:hi] is unclaimed
+	size    int  // the stretch when set (tests)
+	stopped bool // a process failed: the read has failed, claim no more
+}
+
+// stop ends the claims: a process has failed, and what the other would
+// read now would be thrown away with the scan.
+func (c *claims) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
 }
 
 // stretch is how many blobs a claim takes: a 32nd of the list, from 16
@@ -456,12 +466,12 @@ func (c *claims) stretch() int {
 }
 
 // claim takes the next stretch from the front, or from the back; nil
-// when none is left.
+// when none is left or the claims are stopped.
 func (c *claims) claim(back bool) []plumbing.Hash {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := min(c.stretch(), c.hi-c.lo)
-	if n <= 0 {
+	if n <= 0 || c.stopped {
 		return nil
 	}
 	if back {
@@ -577,6 +587,7 @@ func (c *catFile) readClaims(cl *claims, back bool, max int64, fn func(plumbing.
 		return c.ctx.Err()
 	}()
 	if perr != nil {
+		cl.stop()
 		c.cancel()
 	}
 	c.stdout.Close()

@@ -283,6 +283,65 @@ func TestHistoryCatFileFailsNoWriterLeft(t *testing.T) {
 	}
 }
 
+// TestCatFileFailureStopsTheOther: when one of the two cat-file
+// processes fails, the other reads at most the stretches it had already
+// claimed, not all that is left: the scan has failed, and what it would
+// read is thrown away. Its git starts late (after the failure), so
+// without the stop it would read nearly the whole list.
+func TestCatFileFailureStopsTheOther(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := newRepo(t)
+	for i := range 400 {
+		write(t, dir, fmt.Sprintf("f%03d.txt", i), fmt.Sprintf("file %d\n", i))
+	}
+	commitAll(t, dir, "add")
+	var want []plumbing.Hash
+	for _, line := range strings.Split(strings.TrimSpace(run(t, dir, "ls-tree", "-r", "HEAD")), "\n") {
+		want = append(want, plumbing.NewHash(strings.Fields(line)[2]))
+	}
+
+	wrap := t.TempDir()
+	lock := filepath.Join(wrap, "failed")
+	script := "#!/bin/sh\ncase \" $* \" in *\" cat-file --batch \"*)\n" +
+		"  if mkdir \"" + lock + "\" 2>/dev/null; then read line; touch \"" + lock + "/answered\"; echo garbage; exec sleep 5; fi\n" +
+		"  until [ -e \"" + lock + "/answered\" ]; do sleep 0.01; done; sleep 0.2;;\nesac\nexec \"" + real + "\" \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(wrap, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r := open(t, dir)
+	r.claimStretch = 16
+	r.catFileParts = func(int) int { return 2 }
+	if err := r.load(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.newGitBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	read := 0
+	err = g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) {
+		mu.Lock()
+		read++
+		mu.Unlock()
+	}, nil)
+	if err == nil {
+		t.Fatal("no error from an answer that is not an object")
+	}
+	if r.catFiles.Load() != 2 {
+		t.Fatalf("%d cat-file processes, want 2", r.catFiles.Load())
+	}
+	// The one left may have claimed three stretches (one read, two
+	// asked for) before it learnt of the failure.
+	if read > 3*16 {
+		t.Errorf("the other process read %d of %d blobs after the first failed; want at most %d", read, len(want), 3*16)
+	}
+}
+
 // writersLeft returns the stacks of cat-file writer goroutines still
 // running after waiting up to a second for them to end.
 func writersLeft() string {
