@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -138,5 +139,77 @@ func TestStringsEmpty(t *testing.T) {
 	w1 = bytes.Clone(w1)
 	if _, w2 := s.Text(); !bytes.Equal(w1, w2) || len(w1) == 0 {
 		t.Fatalf("%q, then %q", w1, w2)
+	}
+}
+
+// naiveRuns is runs' definition, a byte at a time: the maximal runs of
+// printable bytes of at least MinRun.
+func naiveRuns(b []byte) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(b); {
+		if !printableByte[b[i]] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && printableByte[b[j]] {
+			j++
+		}
+		if j-i >= MinRun {
+			out = append(out, [2]int{i, j})
+		}
+		i = j
+	}
+	return out
+}
+
+// TestRunsNaive: runs, which reads 64 bytes at a time through a mask,
+// finds exactly the runs a byte-at-a-time reading does, whatever the
+// length of the content and of its runs (7, 8, 63, 64, 65 and across
+// blocks), their densities, tabs, DEL and bytes above 0x7f among them.
+func TestRunsNaive(t *testing.T) {
+	for c := range 256 {
+		for i := range 8 {
+			w := uint64(0x41) * 0x0101010101010101 // 'A' in every byte
+			w = w&^(0xff<<(8*i)) | uint64(c)<<(8*i)
+			if got, want := printableBits(w)>>i&1 == 1, printableByte[c]; got != want {
+				t.Fatalf("printableBits: byte %#x at %d: %v, want %v", c, i, got, want)
+			}
+			if m := printableBits(w) &^ (1 << i); m != 0xff&^(1<<i) {
+				t.Fatalf("printableBits: byte %#x at %d changed the others: %08b", c, i, m)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(8, 64))
+	alphabet := []byte("a\t\x7f\x80\xff\x00\n ~\x1f")
+	for n := range 20000 {
+		size := r.IntN(400)
+		if n < 200 {
+			size = n
+		}
+		b := make([]byte, size)
+		dense := r.Float64()
+		for i := range b {
+			switch {
+			case r.Float64() < dense:
+				b[i] = 'x'
+			case r.IntN(2) == 0:
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			default:
+				b[i] = byte(r.IntN(256))
+			}
+		}
+		// Runs of exact lengths at exact offsets, about block edges.
+		if len(b) > 0 && r.IntN(2) == 0 {
+			at, k := r.IntN(len(b)), []int{7, 8, 9, 63, 64, 65, 128}[r.IntN(7)]
+			for i := at; i < min(len(b), at+k); i++ {
+				b[i] = 'y'
+			}
+		}
+		var got [][2]int
+		runs(b, func(s, e int) { got = append(got, [2]int{s, e}) })
+		if want := naiveRuns(b); !slices.Equal(got, want) {
+			t.Fatalf("content %q:\nruns  %v\nwant  %v", b, got, want)
+		}
 	}
 }
