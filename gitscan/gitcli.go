@@ -408,7 +408,7 @@ func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
 		return nil, err
 	}
 	c.cmd.Stderr = &c.stderr
-	if err := c.cmd.Start(); err != nil {
+	if err := catFileStart(c.cmd); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -421,6 +421,9 @@ func (g *gitBackend) startCatFile(ctx context.Context) (*catFile, error) {
 // catFileStarted, when set, is called with each cat-file process started
 // (tests).
 var catFileStarted func(*catFile)
+
+// catFileStart starts a cat-file process (tests make it fail).
+var catFileStart = (*exec.Cmd).Start
 
 // close ends the process without reading anything; again, it does
 // nothing.

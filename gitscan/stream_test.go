@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -339,6 +340,56 @@ func TestCatFileFailureStopsTheOther(t *testing.T) {
 	// asked for) before it learnt of the failure.
 	if read > 3*16 {
 		t.Errorf("the other process read %d of %d blobs after the first failed; want at most %d", read, len(want), 3*16)
+	}
+}
+
+// TestCatFileStartFailureStopsTheOther: when one of the two cat-file
+// processes cannot start, the other claims no more of the list (the scan
+// fails; what it read would be thrown away).
+func TestCatFileStartFailureStopsTheOther(t *testing.T) {
+	dir := newRepo(t)
+	for i := range 400 {
+		write(t, dir, fmt.Sprintf("f%03d.txt", i), fmt.Sprintf("file %d\n", i))
+	}
+	commitAll(t, dir, "add")
+	var want []plumbing.Hash
+	for _, line := range strings.Split(strings.TrimSpace(run(t, dir, "ls-tree", "-r", "HEAD")), "\n") {
+		want = append(want, plumbing.NewHash(strings.Fields(line)[2]))
+	}
+	// The second start fails; the first waits for it, and a little
+	// more for its goroutine to say so, before it starts.
+	var calls atomic.Int32
+	failed := make(chan struct{})
+	catFileStart = func(c *exec.Cmd) error {
+		if calls.Add(1) == 2 {
+			close(failed)
+			return errors.New("injected start failure")
+		}
+		<-failed
+		time.Sleep(100 * time.Millisecond)
+		return c.Start()
+	}
+	defer func() { catFileStart = (*exec.Cmd).Start }()
+	r := open(t, dir)
+	r.claimStretch = 16
+	r.catFileParts = func(int) int { return 2 }
+	if err := r.load(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.newGitBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read atomic.Int32
+	err = g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) { read.Add(1) }, nil)
+	if err == nil || !strings.Contains(err.Error(), "injected start failure") {
+		t.Fatalf("error %v, want the start failure", err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d cat-file starts, want 2", calls.Load())
+	}
+	if n := read.Load(); n > 0 {
+		t.Errorf("the other process read %d of %d blobs after the first failed to start; want none", n, len(want))
 	}
 }
 
