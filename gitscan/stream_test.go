@@ -294,15 +294,7 @@ func TestCatFileFailureStopsTheOther(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	dir := newRepo(t)
-	for i := range 400 {
-		write(t, dir, fmt.Sprintf("f%03d.txt", i), fmt.Sprintf("file %d\n", i))
-	}
-	commitAll(t, dir, "add")
-	var want []plumbing.Hash
-	for _, line := range strings.Split(strings.TrimSpace(run(t, dir, "ls-tree", "-r", "HEAD")), "\n") {
-		want = append(want, plumbing.NewHash(strings.Fields(line)[2]))
-	}
+	dir, want := fourHundredBlobs(t)
 
 	wrap := t.TempDir()
 	lock := filepath.Join(wrap, "failed")
@@ -313,16 +305,7 @@ func TestCatFileFailureStopsTheOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
-	r := open(t, dir)
-	r.claimStretch = 16
-	r.catFileParts = func(int) int { return 2 }
-	if err := r.load(); err != nil {
-		t.Fatal(err)
-	}
-	g, err := r.newGitBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, g := splitBackend(t, dir)
 	var mu sync.Mutex
 	read := 0
 	err = g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) {
@@ -347,15 +330,7 @@ func TestCatFileFailureStopsTheOther(t *testing.T) {
 // processes cannot start, the other claims no more of the list (the scan
 // fails; what it read would be thrown away).
 func TestCatFileStartFailureStopsTheOther(t *testing.T) {
-	dir := newRepo(t)
-	for i := range 400 {
-		write(t, dir, fmt.Sprintf("f%03d.txt", i), fmt.Sprintf("file %d\n", i))
-	}
-	commitAll(t, dir, "add")
-	var want []plumbing.Hash
-	for _, line := range strings.Split(strings.TrimSpace(run(t, dir, "ls-tree", "-r", "HEAD")), "\n") {
-		want = append(want, plumbing.NewHash(strings.Fields(line)[2]))
-	}
+	dir, want := fourHundredBlobs(t)
 	// The second start fails; the first waits for it, and a little
 	// more for its goroutine to say so, before it starts.
 	var calls atomic.Int32
@@ -370,6 +345,40 @@ func TestCatFileStartFailureStopsTheOther(t *testing.T) {
 		return c.Start()
 	}
 	defer func() { catFileStart = (*exec.Cmd).Start }()
+	_, g := splitBackend(t, dir)
+	var read atomic.Int32
+	err := g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) { read.Add(1) }, nil)
+	if err == nil || !strings.Contains(err.Error(), "injected start failure") {
+		t.Fatalf("error %v, want the start failure", err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d cat-file starts, want 2", calls.Load())
+	}
+	if n := read.Load(); n > 0 {
+		t.Errorf("the other process read %d of %d blobs after the first failed to start; want none", n, len(want))
+	}
+}
+
+// fourHundredBlobs is a repository of one commit adding 400 small files,
+// and their blobs.
+func fourHundredBlobs(t *testing.T) (string, []plumbing.Hash) {
+	t.Helper()
+	dir := newRepo(t)
+	for i := range 400 {
+		write(t, dir, fmt.Sprintf("f%03d.txt", i), fmt.Sprintf("file %d\n", i))
+	}
+	commitAll(t, dir, "add")
+	var want []plumbing.Hash
+	for _, line := range strings.Split(strings.TrimSpace(run(t, dir, "ls-tree", "-r", "HEAD")), "\n") {
+		want = append(want, plumbing.NewHash(strings.Fields(line)[2]))
+	}
+	return dir, want
+}
+
+// splitBackend is dir's git backend reading blobs through two cat-file
+// processes, 16 blobs a stretch.
+func splitBackend(t *testing.T, dir string) (*Repo, *gitBackend) {
+	t.Helper()
 	r := open(t, dir)
 	r.claimStretch = 16
 	r.catFileParts = func(int) int { return 2 }
@@ -380,17 +389,7 @@ func TestCatFileStartFailureStopsTheOther(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var read atomic.Int32
-	err = g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) { read.Add(1) }, nil)
-	if err == nil || !strings.Contains(err.Error(), "injected start failure") {
-		t.Fatalf("error %v, want the start failure", err)
-	}
-	if calls.Load() != 2 {
-		t.Fatalf("%d cat-file starts, want 2", calls.Load())
-	}
-	if n := read.Load(); n > 0 {
-		t.Errorf("the other process read %d of %d blobs after the first failed to start; want none", n, len(want))
-	}
+	return r, g
 }
 
 // writersLeft returns the stacks of cat-file writer goroutines still
