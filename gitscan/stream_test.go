@@ -331,8 +331,11 @@ func TestCatFileFailureStopsTheOther(t *testing.T) {
 // fails; what it read would be thrown away).
 func TestCatFileStartFailureStopsTheOther(t *testing.T) {
 	dir, want := fourHundredBlobs(t)
+	_, g := splitBackend(t, dir)
 	// The second start fails; the first waits for it, and a little
-	// more for its goroutine to say so, before it starts.
+	// more for its goroutine to say so, before it starts. Were there no
+	// second start, the first would start after 5 s and the count
+	// below would fail the test rather than hang it.
 	var calls atomic.Int32
 	failed := make(chan struct{})
 	catFileStart = func(c *exec.Cmd) error {
@@ -340,12 +343,14 @@ func TestCatFileStartFailureStopsTheOther(t *testing.T) {
 			close(failed)
 			return errors.New("injected start failure")
 		}
-		<-failed
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-failed:
+			time.Sleep(100 * time.Millisecond)
+		case <-time.After(5 * time.Second):
+		}
 		return c.Start()
 	}
 	defer func() { catFileStart = (*exec.Cmd).Start }()
-	_, g := splitBackend(t, dir)
 	var read atomic.Int32
 	err := g.blobs(t.Context(), want, 1<<20, func(plumbing.Hash, []byte, blobStatus) { read.Add(1) }, nil)
 	if err == nil || !strings.Contains(err.Error(), "injected start failure") {
