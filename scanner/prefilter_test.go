@@ -17,9 +17,31 @@ func TestPrefilterMatchesNaiveSearch(t *testing.T) {
 		// Keywords that start in a run of newlines, which each skips
 		// when no keyword does.
 		{"sk", "key", "\n\nk", "\n\n", "x\n\n\nx"},
+		// Keywords of three bytes that begin longer ones, which share
+		// their trigram's group and have a four-byte key of their own.
+		{"tok", "token", "toke", "key", "keys", "key_", "ke", "kEy-x"},
+		// Hundreds of random keywords: groups of several keywords, and
+		// keys that collide in the hashed sets.
+		randomKeywords(400),
 	} {
 		prefilterMatchesNaive(t, pats)
 	}
+}
+
+// randomKeywords is n keywords of two to eight bytes from the alphabet
+// prefilterMatchesNaive writes its text with.
+func randomKeywords(n int) []string {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := "akeystonpi_-x \n"
+	var out []string
+	for range n {
+		k := make([]byte, 2+r.IntN(7))
+		for i := range k {
+			k[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		out = append(out, string(k))
+	}
+	return out
 }
 
 func prefilterMatchesNaive(t *testing.T, pats []string) {
@@ -28,7 +50,7 @@ func prefilterMatchesNaive(t *testing.T, pats []string) {
 	alphabet := []byte("aAkKeEyYsStToOnN_-pPiI x\n")
 	for n := 0; n < 4000; n++ {
 		var b []byte
-		for len(b) < 80 && r.IntN(8) > 0 {
+		for len(b) < 200 && r.IntN(16) > 0 {
 			if r.IntN(3) == 0 { // runs of newlines
 				b = append(b, bytes.Repeat([]byte{'\n'}, r.IntN(30))...)
 				continue
