@@ -17,7 +17,7 @@ import (
 
 // benchCorpus is about 4 MiB of real source: Go's own net package (files
 // in name order), the same on every run.
-func benchCorpus(b *testing.B) []byte {
+func benchCorpus(b testing.TB) []byte {
 	b.Helper()
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
