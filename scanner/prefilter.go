@@ -82,6 +82,10 @@ func (s *keySet) rank(key uint32) int {
 // order.
 func (s *keySet) index(groups map[uint32][]keyword) [][]keyword {
 	keys := make([]uint32, 0, len(groups))
+	// Written before the keys are ORed in: read first, fresh memory maps
+	// the zero page, and the first write copies it and flushes every
+	// other CPU's TLB.
+	clear(s.bits[:])
 	for h := range groups {
 		keys = append(keys, h)
 		s.bits[h>>6] |= 1 << (h & 63)
