@@ -3,7 +3,6 @@ package scanner
 import (
 	"encoding/binary"
 	"math/bits"
-	"slices"
 )
 
 // prefilter finds every occurrence of a set of keywords, ASCII
@@ -78,30 +77,61 @@ func (s *keySet) rank(key uint32) int {
 	return int(s.base[key>>6]) + bits.OnesCount64(s.bits[key>>6]&(1<<(key&63)-1))
 }
 
-// index fills s with the keys of groups and returns the groups in key
-// order.
-func (s *keySet) index(groups map[uint32][]keyword) [][]keyword {
-	keys := make([]uint32, 0, len(groups))
+// fill sets the bits of keys but noKey (s is empty) and counts them into
+// base.
+func (s *keySet) fill(keys []uint32) {
 	// Written before the keys are ORed in: read first, fresh memory maps
 	// the zero page, and the first write copies it and flushes every
 	// other CPU's TLB.
 	clear(s.bits[:])
-	for h := range groups {
-		keys = append(keys, h)
-		s.bits[h>>6] |= 1 << (h & 63)
-	}
-	slices.Sort(keys)
-	out := make([][]keyword, len(keys))
-	for i, h := range keys {
-		out[i] = groups[h]
+	for _, h := range keys {
+		if h != noKey {
+			s.bits[h>>6] |= 1 << (h & 63)
+		}
 	}
 	n := 0
 	for w := range s.bits {
 		s.base[w] = uint16(n) // at most 65,472: the keys of 1,023 words
 		n += bits.OnesCount64(s.bits[w])
 	}
+}
+
+// size is the number of keys of s.
+func (s *keySet) size() int {
+	last := len(s.bits) - 1
+	return int(s.base[last]) + bits.OnesCount64(s.bits[last])
+}
+
+// groups is the keywords of s's keys by rank: kws[i] belongs to the key
+// keys[i] (none when it is noKey), and keeps its order within its group.
+// One array holds them all, counted into place: no map of groups, no
+// sort (a hook's start-up).
+func (s *keySet) groups(kws []keyword, keys []uint32) [][]keyword {
+	end := make([]int, s.size()+1) // end[r+1]: the end of rank r's group
+	for _, h := range keys {
+		if h != noKey {
+			end[s.rank(h)+1]++
+		}
+	}
+	for r := 1; r < len(end); r++ {
+		end[r] += end[r-1]
+	}
+	all := make([]keyword, end[len(end)-1])
+	out := make([][]keyword, len(end)-1)
+	for r := range out {
+		out[r] = all[end[r]:end[r]:end[r+1]]
+	}
+	for i, h := range keys {
+		if h != noKey {
+			r := s.rank(h)
+			out[r] = append(out[r], kws[i])
+		}
+	}
 	return out
 }
+
+// noKey marks a keyword without a key in a set ([keySet.groups]).
+const noKey = 1 << 16
 
 // newPrefilter indexes patterns (two bytes or more); the id of a match is
 // the pattern's index.
@@ -112,7 +142,11 @@ func newPrefilter(pats []string) *prefilter {
 		size += len(s)
 	}
 	lowered := make([]byte, 0, size) // every keyword's bytes, one allocation
-	long, mid, short := map[uint32][]keyword{}, map[uint32][]keyword{}, map[uint32][]keyword{}
+	kws := make([]keyword, 0, len(pats))
+	// Each keyword's key in the sets of two, three and four bytes, or
+	// noKey: bi for a keyword of two bytes; tri for one of three or more,
+	// mid for one of three; quad for one of four or more.
+	bi, tri, mid, quad := make([]uint32, 0, len(pats)), make([]uint32, 0, len(pats)), make([]uint32, 0, len(pats)), make([]uint32, 0, len(pats))
 	for id, s := range pats {
 		if len(s) < 2 {
 			continue
@@ -129,28 +163,28 @@ func newPrefilter(pats []string) *prefilter {
 				k.mask |= 0xFF << (8 * i)
 			}
 		}
+		kws = append(kws, k)
 		var t uint32 // the first four bytes, big-endian
 		for i := range min(4, len(k.lower)) {
 			t |= uint32(k.lower[i]) << (24 - 8*i)
 		}
-		if len(k.lower) == 2 {
-			short[t>>16] = append(short[t>>16], k)
-			continue
+		kb, kt, km, kq := uint32(noKey), uint32(noKey), uint32(noKey), uint32(noKey)
+		switch {
+		case len(s) == 2:
+			kb = t >> 16
+		case len(s) == 3:
+			kt, km = keyHash(t>>8), keyHash(t>>8)
+		default:
+			kt, kq = keyHash(t>>8), keyHash(t)
 		}
-		h := keyHash(t >> 8)
-		if len(k.lower) == 3 {
-			mid[h] = append(mid[h], k)
-			continue
-		}
-		if _, ok := mid[h]; !ok {
-			mid[h] = nil // in tri's set, with no 3-byte keyword of its own
-		}
-		h = keyHash(t)
-		long[h] = append(long[h], k)
+		bi, tri, mid, quad = append(bi, kb), append(tri, kt), append(mid, km), append(quad, kq)
 	}
-	p.long = p.quad.index(long)
-	p.mid = p.tri.index(mid)
-	p.short = p.bi.index(short)
+	p.bi.fill(bi)
+	p.tri.fill(tri)
+	p.quad.fill(quad)
+	p.short = p.bi.groups(kws, bi)
+	p.mid = p.tri.groups(kws, mid) // tri's keys, with the keywords of three bytes
+	p.long = p.quad.groups(kws, quad)
 	return p
 }
 
