@@ -103,7 +103,8 @@ func (s *keySet) size() int {
 }
 
 // groups is the keywords of s's keys by rank: kws[i] belongs to the key
-// keys[i] (none when it is noKey), and keeps its order within its group.
+// keys[i] (none when it is noKey), and keeps its order (of ids) within
+// its group.
 // One array holds them all, counted into place: no map of groups, no
 // sort (a hook's start-up).
 func (s *keySet) groups(kws []keyword, keys []uint32) [][]keyword {
@@ -200,8 +201,11 @@ func next4(b []byte, i int) uint32 {
 	return t
 }
 
-// each calls fn for every keyword occurrence b[start:end]: at each start,
-// those of two bytes, then three, then more.
+// each calls fn for every keyword occurrence b[start:end], in order of
+// start; at one start, the keywords of two bytes, then the longer ones,
+// each in the order of their ids (the patterns' order), as when one set
+// held every keyword of three bytes or more: the detector's assignment
+// rules take the first of their keywords to reach a name.
 func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 	if p.n == 0 || len(b) < 2 {
 		return
@@ -221,16 +225,37 @@ func (p *prefilter) each(b []byte, fn func(id, start, end int)) {
 			p.verify(b, s, p.short[p.bi.rank(bg)], fn)
 		}
 		if h := keyHash(t >> 8); p.tri.has(h) {
-			if m := p.mid[p.tri.rank(h)]; len(m) > 0 {
-				p.verify(b, s, m, fn)
-			}
+			m := p.mid[p.tri.rank(h)]
+			var l []keyword
 			if h := keyHash(t); p.quad.has(h) {
-				p.verify(b, s, p.long[p.quad.rank(h)], fn)
+				l = p.long[p.quad.rank(h)]
+			}
+			switch {
+			case len(l) == 0:
+				p.verify(b, s, m, fn)
+			case len(m) == 0:
+				p.verify(b, s, l, fn)
+			default: // rare: "pat" and "patreon" at one start
+				p.verifyMerged(b, s, m, l, fn)
 			}
 		}
 		t <<= 8
 		if s+4 < len(b) {
 			t |= uint32(lt[b[s+4]])
+		}
+	}
+}
+
+// verifyMerged verifies the keywords of m and l (groups, each in id
+// order) at s in id order.
+func (p *prefilter) verifyMerged(b []byte, s int, m, l []keyword, fn func(id, start, end int)) {
+	for len(m) > 0 || len(l) > 0 {
+		if len(l) == 0 || len(m) > 0 && m[0].id < l[0].id {
+			p.verify(b, s, m[:1], fn)
+			m = m[1:]
+		} else {
+			p.verify(b, s, l[:1], fn)
+			l = l[1:]
 		}
 	}
 }
@@ -250,8 +275,8 @@ func skipNewlines(b []byte, i int) int {
 
 // verify compares the keywords of one group at s: the four (lowered)
 // bytes there against each keyword's head at once, then the rest of the
-// keywords that agree. Past the end of b the word holds zeros, which no
-// keyword's head has.
+// keywords that agree. Past the end of b the word holds zeros; a keyword
+// that reaches past the end is skipped.
 func (p *prefilter) verify(b []byte, s int, kws []keyword, fn func(id, start, end int)) {
 	var w uint32
 	for j, end := s, min(s+4, len(b)); j < end; j++ {
