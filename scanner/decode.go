@@ -117,7 +117,13 @@ func findEncoded(b []byte) []encodedRun {
 // eachEncoded calls fn with each encoded run of b whose decoding is mostly
 // printable text, in order, one at a time: only one decoded run is held
 // at once.
-func eachEncoded(b []byte, fn func(*encodedRun)) {
+func eachEncoded(b []byte, fn func(*encodedRun)) { eachEncodedPassing(b, fn, quietUntil) }
+
+// eachEncodedPassing is eachEncoded with the way it passes over text
+// that cannot decode: pass(b, i) is an offset from i on, at or before the
+// first where there is something to decode, given that b[i-1] is not a
+// base64 byte (quietUntil; a test passes one byte at a time).
+func eachEncodedPassing(b []byte, fn func(*encodedRun), pass func(b []byte, i int) int) {
 	// joined is the end of the last wrapped block that was joined and did
 	// not decode to text: its lines are then decoded one at a time, and
 	// none of them starts a block again (which made a long block of
@@ -170,7 +176,7 @@ func eachEncoded(b []byte, fn func(*encodedRun)) {
 			}
 			i = e
 		default:
-			i = quietUntil(b, i+1)
+			i = pass(b, i+1)
 		}
 	}
 }

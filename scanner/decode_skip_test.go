@@ -9,68 +9,12 @@ import (
 	"testing"
 )
 
-// eachEncodedBytewise is eachEncoded as it was before quietUntil: every
-// byte outside a run looked at in turn. The reference quietUntil must
-// agree with.
-func eachEncodedBytewise(b []byte, fn func(*encodedRun)) {
-	joined := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case isB64Byte(c):
-			j := i
-			cls := uint8(clsHex)
-			for j < len(b) && byteClass[b[j]]&clsB64 != 0 {
-				cls &= byteClass[b[j]]
-				j++
-			}
-			allHex := cls != 0
-			k := j
-			for k < len(b) && k-j < 2 && b[k] == '=' {
-				k++
-			}
-			if n := j - i; i >= joined && n >= minWrapWidth && n%4 == 0 && k == j && j < len(b) && (b[j] == '\n' || b[j] == '\r') {
-				r, ok := wrappedBase64(b, i, j, k)
-				if ok {
-					fn(&r)
-					i = r.end
-					continue
-				}
-				joined = r.end
-			}
-			if n := j - i; n >= minHexLen && allHex && n%2 == 0 && n <= 2*maxDecodeLen {
-				if dec, err := hex.DecodeString(string(b[i:j])); err == nil && printable(dec) {
-					fn(&encodedRun{start: i, end: j, kind: "hex", decoded: dec})
-				}
-			} else if n := j - i; n >= minBase64Len && n <= 2*maxDecodeLen && !allHex {
-				if dec := decodeBase64(b[i:j]); dec != nil && printable(dec) {
-					fn(&encodedRun{start: i, end: k, kind: "base64", decoded: dec})
-				}
-			}
-			i = k
-		case c == '%' && i+2 < len(b) && isHexByte(b[i+1]) && isHexByte(b[i+2]):
-			s, e := runAround(b, i)
-			if dec, off, ok := percentDecode(b, s, e); ok {
-				fn(&encodedRun{start: s, end: e, kind: "percent", decoded: dec, off: off})
-			}
-			i = e
-		case c == '\\' && i+1 < len(b) && (b[i+1] == 'u' || b[i+1] == 'x'):
-			s, e := runAround(b, i)
-			if dec, off, ok := unescape(b, s, e); ok {
-				fn(&encodedRun{start: s, end: e, kind: "unicode", decoded: dec, off: off})
-			}
-			i = e
-		case c == '\n':
-			i = skipNewlines(b, i+1)
-		default:
-			i++
-		}
-	}
-}
-
+// encodedBytewise is findEncoded as it was before quietUntil: every byte
+// outside a run looked at in turn. The reference quietUntil must agree
+// with.
 func encodedBytewise(b []byte) []encodedRun {
 	var out []encodedRun
-	eachEncodedBytewise(b, func(r *encodedRun) { out = append(out, *r) })
+	eachEncodedPassing(b, func(r *encodedRun) { out = append(out, *r) }, func(_ []byte, i int) int { return i })
 	return out
 }
 
