@@ -89,8 +89,9 @@ func prefilterMatchesNaive(t *testing.T, pats []string) {
 // every byte through a class table, floorScan): prefilter/floor is its
 // cost per byte against reading the bytes. Each part's fastest iteration
 // in thread CPU time (the least disturbed on a shared machine);
-// maybes/KB counts the positions whose trigram or bigram said maybe and
-// compares/KB the keywords compared there, which no load changes.
+// maybes/KB counts the groups of keywords compared (where a set said
+// maybe and had keywords of that length) and compares/KB the keywords
+// in them, which no load changes.
 //
 //	go test -run '^$' -bench Prefilter -benchtime 20x ./scanner
 func BenchmarkPrefilter(b *testing.B) {
