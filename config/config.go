@@ -452,10 +452,11 @@ func merge(path string, b []byte, def *rules.File, f *File, u *layer) (*Config, 
 		appendAllow(c.Allowlist, def.Allowlist)
 	}
 	nDefault := len(specs)
-	seen := make(map[string]bool, len(specs)+len(f.Rules))
-	for _, r := range specs {
-		seen[r.ID] = true
-	}
+	// Only the user's rules can repeat an id: one with a default rule's
+	// id replaced it above, and the defaults' ids are unique (a test
+	// keeps them so). Every process loads this: ~900 default ids in a map
+	// were a hook's start-up work for nothing.
+	seen := make(map[string]bool, len(f.Rules))
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		if seen[r.ID] {

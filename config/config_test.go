@@ -28,6 +28,39 @@ func TestDefaultsLoad(t *testing.T) {
 	if len(c.Keys) != 5 || c.DecodeDepth != DefaultDecodeDepth || c.MaxSize != 10<<20 {
 		t.Errorf("defaults: %d keys, depth %d, max size %d", len(c.Keys), c.DecodeDepth, c.MaxSize)
 	}
+	seen := map[string]bool{}
+	for _, r := range c.Rules {
+		if seen[r.ID] {
+			t.Errorf("two default rules have the id %q", r.ID)
+		}
+		seen[r.ID] = true
+	}
+}
+
+// TestUserRuleReplacesDefault: a rule of the user's with a default
+// rule's id takes its place: one rule of that id, the user's.
+func TestUserRuleReplacesDefault(t *testing.T) {
+	def, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := def.Rules[0].ID
+	c, err := Load(writeConfig(t, "[[rules]]\nid = \""+id+"\"\nregex = 'user-regex'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range c.Rules {
+		if r.ID == id {
+			n++
+			if r.Regex != "user-regex" {
+				t.Errorf("rule %s: regex %q, want the user's", id, r.Regex)
+			}
+		}
+	}
+	if n != 1 || len(c.Rules) != len(def.Rules) {
+		t.Errorf("%d rules of id %s (want 1), %d rules (want %d)", n, id, len(c.Rules), len(def.Rules))
+	}
 }
 
 func TestIssueFourConfigLoads(t *testing.T) {
@@ -109,6 +142,7 @@ func TestConfigErrorsNameLineAndField(t *testing.T) {
 		{"[[rules]]\nid = \"x\"\nregex = 'a'\nchecksum = \"luhn\"\n", "unknown validator"},
 		{"[[keys]]\nname = \"ANTHROPIC_API_KEY\"\nbase_url = \"api.xiaomimimo.com/anthropic\"\n", ":3: keys[0].base_url: "},
 		{"[verify]\nenabled = \"yes\"\n", "enabled"},
+		{"[[rules]]\nid = \"x\"\nregex = 'a'\n[[rules]]\nid = \"x\"\nregex = 'b'\n", `rules[1].id: duplicate id "x"`},
 	} {
 		_, err := Load(writeConfig(t, tc.body))
 		var ce *Error
