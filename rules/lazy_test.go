@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,15 @@ func TestSharedSpecsNotWritten(t *testing.T) {
 	}
 	if bare.Confidence != "" || r[0].Confidence != Medium {
 		t.Fatalf("spec confidence %q, rule's %q; want empty and %q", bare.Confidence, r[0].Confidence, Medium)
+	}
+	// Keywords in upper case are lowered in a copy: the spec keeps its own.
+	mixed := RuleSpec{ID: "mixed", Regex: "acme_[a-z]{8}", Keywords: []string{"tok_", "Acme_", "BEE"}}
+	r, err = CompileLazyAll([]*RuleSpec{&mixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r[0].LowerKeywords(); !slices.Equal(got, []string{"tok_", "acme_", "bee"}) || !slices.Equal(mixed.Keywords, []string{"tok_", "Acme_", "BEE"}) {
+		t.Fatalf("keywords %q, spec's %q", got, mixed.Keywords)
 	}
 	after, err := json.Marshal(SharedDefaults())
 	if err != nil {

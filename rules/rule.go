@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,14 +404,20 @@ func (r *Rule) initLazy(s *RuleSpec) error {
 		}
 		r.validate = v
 	}
-	if len(s.Keywords) > 0 {
-		r.lowerKW = make([]string, 0, len(s.Keywords))
-	}
-	for _, k := range s.Keywords {
+	// The spec's keywords themselves when they are in lower case already
+	// (the defaults' are): ~900 fewer allocations in every process.
+	r.lowerKW = s.Keywords
+	copied := false
+	for i, k := range s.Keywords {
 		if len(k) < 2 {
 			return fmt.Errorf("keywords: %q: a keyword needs two bytes or more (the prefilter does not look for single bytes)", k)
 		}
-		r.lowerKW = append(r.lowerKW, strings.ToLower(k))
+		if l := strings.ToLower(k); l != k {
+			if !copied {
+				r.lowerKW, copied = slices.Clone(s.Keywords), true
+			}
+			r.lowerKW[i] = l
+		}
 	}
 	if s.Allowlist != nil {
 		switch s.Allowlist.RegexTarget {
@@ -487,7 +494,8 @@ func (a *Allowlist) target(secret, match, line string) string {
 	return secret
 }
 
-// Keywords returns the rule's keywords in lower case.
+// LowerKeywords returns the rule's keywords in lower case; read only (it
+// may be the spec's own slice).
 func (r *Rule) LowerKeywords() []string { return r.lowerKW }
 
 // CheckSecret applies the rule's own filters to a candidate secret:
